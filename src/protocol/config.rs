@@ -1,0 +1,123 @@
+//! Client configuration. Field names follow socket.io-client's options
+//! (`reconnectionDelay` → `reconnection_delay`, …) and `Default` equals its
+//! defaults, except where a default is one of the failures Frappe users suffer
+//! today (see `docs/design.md`): attempts are unlimited, the offline buffer is
+//! bounded, and a failing WebSocket falls back to polling.
+
+use crate::protocol::time::Duration;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// The Engine.IO protocol revision spoken (`EIO=4`).
+pub const ENGINE_PROTOCOL: u32 = 4;
+
+/// The two Engine.IO transports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// HTTP long-polling: `GET` to receive, `POST` to send.
+    Polling,
+    /// A WebSocket.
+    WebSocket,
+}
+
+impl TransportKind {
+    /// The name used in the `transport=` query parameter and by socket.io-client
+    /// (`socket.io.engine.transport.name`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::Polling => "polling",
+            TransportKind::WebSocket => "websocket",
+        }
+    }
+}
+
+/// What happens when an emit arrives while the offline buffer is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverflowPolicy {
+    /// Drop the oldest buffered emit to make room (default): the newest state wins.
+    DropOldest,
+    /// Refuse the new emit and keep what is buffered.
+    DropNewest,
+}
+
+/// Everything the client needs to know before it connects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientConfig {
+    /// The Socket.IO namespace: `/<site name>` for Frappe.
+    pub namespace: String,
+    /// The Engine.IO path (default `/socket.io/`).
+    pub path: String,
+    /// Extra query parameters added to every Engine.IO request.
+    pub query: Vec<(String, String)>,
+    /// Transports in the order they are tried (default polling, then websocket).
+    pub transports: Vec<TransportKind>,
+    /// Probe and upgrade from polling to WebSocket when the server offers it.
+    pub upgrade: bool,
+    /// When the first transport fails to open, try the next in `transports`
+    /// within the same attempt (socket.io-client's `tryAllTransports`; default
+    /// `true` here so that a blocked WebSocket falls back to polling).
+    pub try_all_transports: bool,
+    /// Reconnect automatically after a lost connection or a failed attempt.
+    pub reconnection: bool,
+    /// Give up after this many reconnect attempts; `None` (default) never gives up.
+    pub reconnection_attempts: Option<u32>,
+    /// The first reconnect delay (default 1000 ms); doubled at every attempt.
+    pub reconnection_delay: Duration,
+    /// The cap on the reconnect delay (default 5000 ms).
+    pub reconnection_delay_max: Duration,
+    /// The spread of each delay, 0 to 1 (default 0.5).
+    pub randomization_factor: f64,
+    /// How long one attempt may take, from opening the transport to the
+    /// namespace's CONNECT (default 20 000 ms).
+    pub timeout: Duration,
+    /// The auth payload sent with CONNECT, as the JSON text of an object.
+    pub auth: Option<String>,
+    /// The most emits kept while disconnected (default 100; 0 disables buffering).
+    pub buffer_max_count: usize,
+    /// How long an emit may wait in the offline buffer (default 60 000 ms).
+    pub buffer_max_age: Duration,
+    /// What a full buffer does with one more emit.
+    pub buffer_overflow: OverflowPolicy,
+    /// Seed of the reconnect jitter. The driver passes a random value; tests
+    /// pass a constant and get exact delays.
+    pub jitter_seed: u64,
+}
+
+impl ClientConfig {
+    /// The defaults, for the given namespace (`/` for the main namespace).
+    pub fn new(namespace: &str) -> ClientConfig {
+        let namespace = if namespace.starts_with('/') {
+            String::from(namespace)
+        } else {
+            let mut n = String::from("/");
+            n.push_str(namespace);
+            n
+        };
+        ClientConfig {
+            namespace,
+            path: String::from("/socket.io/"),
+            query: Vec::new(),
+            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            upgrade: true,
+            try_all_transports: true,
+            reconnection: true,
+            reconnection_attempts: None,
+            reconnection_delay: Duration(1000),
+            reconnection_delay_max: Duration(5000),
+            randomization_factor: 0.5,
+            timeout: Duration(20_000),
+            auth: None,
+            buffer_max_count: 100,
+            buffer_max_age: Duration(60_000),
+            buffer_overflow: OverflowPolicy::DropOldest,
+            jitter_seed: 0x5EED_F4A9_9E00_0001,
+        }
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig::new("/")
+    }
+}

@@ -1,0 +1,191 @@
+//! Frappe's room subscriptions, remembered so they survive reconnects.
+//!
+//! Frappe's server re-joins a reconnected socket only to `user:`, `website` and
+//! `all`. Every other room is joined by an event the client emits
+//! (`doc_subscribe`, …), so a client that does not re-emit them after a
+//! reconnect silently stops receiving `doc_update` and friends. The registry
+//! keeps each subscription in the order it was made; the client re-emits all of
+//! them right after every CONNECT, before anything buffered.
+//!
+//! | kind | joins | subscribe event | leave event |
+//! |---|---|---|---|
+//! | doctype | `doctype:<dt>` | `doctype_subscribe(dt)` | `doctype_unsubscribe(dt)` |
+//! | doc | `doc:<dt>/<dn>` | `doc_subscribe(dt, dn)` | `doc_unsubscribe(dt, dn)` |
+//! | doc open | `open_doc:<dt>/<dn>` | `doc_open(dt, dn)` | `doc_close(dt, dn)` |
+//! | task | `task_progress:<id>` | `task_subscribe(id)` | `task_unsubscribe(id)` |
+//! | progress | `task_progress:<id>` | `progress_subscribe(id)` | `task_unsubscribe(id)` |
+//!
+//! `task` and `progress` join the same room; leaving it removes both.
+
+use crate::protocol::json;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Which Frappe subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubscriptionKind {
+    /// `doctype_subscribe(doctype)`: list updates of a doctype.
+    Doctype,
+    /// `doc_subscribe(doctype, name)`: updates of one document.
+    Doc,
+    /// `doc_open(doctype, name)`: presence on a document (`doc_viewers`).
+    DocOpen,
+    /// `task_subscribe(task_id)`: a background task's progress.
+    Task,
+    /// `progress_subscribe(task_id)`: the same room, as `frappe.realtime.subscribe` joins it.
+    Progress,
+}
+
+/// One subscription: its kind and its arguments (doctype, name or task id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    /// The kind of subscription.
+    pub kind: SubscriptionKind,
+    /// The first argument: the doctype, or the task id.
+    pub first: String,
+    /// The document name for `Doc` and `DocOpen`; empty otherwise.
+    pub second: String,
+}
+
+impl Subscription {
+    /// `doctype_subscribe(doctype)`.
+    pub fn doctype(doctype: &str) -> Subscription {
+        Subscription::of(SubscriptionKind::Doctype, doctype, "")
+    }
+    /// `doc_subscribe(doctype, name)`.
+    pub fn doc(doctype: &str, name: &str) -> Subscription {
+        Subscription::of(SubscriptionKind::Doc, doctype, name)
+    }
+    /// `doc_open(doctype, name)`.
+    pub fn doc_open(doctype: &str, name: &str) -> Subscription {
+        Subscription::of(SubscriptionKind::DocOpen, doctype, name)
+    }
+    /// `task_subscribe(task_id)`.
+    pub fn task(task_id: &str) -> Subscription {
+        Subscription::of(SubscriptionKind::Task, task_id, "")
+    }
+    /// `progress_subscribe(task_id)`.
+    pub fn progress(task_id: &str) -> Subscription {
+        Subscription::of(SubscriptionKind::Progress, task_id, "")
+    }
+
+    fn of(kind: SubscriptionKind, first: &str, second: &str) -> Subscription {
+        Subscription {
+            kind,
+            first: String::from(first),
+            second: String::from(second),
+        }
+    }
+
+    fn has_name(&self) -> bool {
+        matches!(self.kind, SubscriptionKind::Doc | SubscriptionKind::DocOpen)
+    }
+
+    /// Whether every argument the kind needs is non-empty.
+    pub fn is_valid(&self) -> bool {
+        !self.first.is_empty() && (!self.has_name() || !self.second.is_empty())
+    }
+
+    /// The event that joins the room.
+    pub fn subscribe_event(&self) -> &'static str {
+        match self.kind {
+            SubscriptionKind::Doctype => "doctype_subscribe",
+            SubscriptionKind::Doc => "doc_subscribe",
+            SubscriptionKind::DocOpen => "doc_open",
+            SubscriptionKind::Task => "task_subscribe",
+            SubscriptionKind::Progress => "progress_subscribe",
+        }
+    }
+
+    /// The event that leaves the room.
+    pub fn unsubscribe_event(&self) -> &'static str {
+        match self.kind {
+            SubscriptionKind::Doctype => "doctype_unsubscribe",
+            SubscriptionKind::Doc => "doc_unsubscribe",
+            SubscriptionKind::DocOpen => "doc_close",
+            SubscriptionKind::Task | SubscriptionKind::Progress => "task_unsubscribe",
+        }
+    }
+
+    /// The server-side room name, e.g. `doc:ToDo/TD-0001`.
+    pub fn room(&self) -> String {
+        let prefix = match self.kind {
+            SubscriptionKind::Doctype => "doctype:",
+            SubscriptionKind::Doc => "doc:",
+            SubscriptionKind::DocOpen => "open_doc:",
+            SubscriptionKind::Task | SubscriptionKind::Progress => "task_progress:",
+        };
+        let mut room = String::from(prefix);
+        room.push_str(&self.first);
+        if self.has_name() {
+            room.push('/');
+            room.push_str(&self.second);
+        }
+        room
+    }
+
+    /// The JSON argument array of the (un)subscribe events, e.g. `["ToDo","TD-0001"]`.
+    pub fn args_json(&self) -> String {
+        let mut out = String::from("[");
+        json::write_string(&mut out, &self.first);
+        if self.has_name() {
+            out.push(',');
+            json::write_string(&mut out, &self.second);
+        }
+        out.push(']');
+        out
+    }
+}
+
+/// The subscriptions to restore after every reconnect, in the order they were made.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    entries: Vec<Subscription>,
+}
+
+impl Registry {
+    /// Adds a subscription; `false` when it is already present (nothing to send).
+    pub fn insert(&mut self, sub: Subscription) -> bool {
+        if self.entries.contains(&sub) {
+            return false;
+        }
+        self.entries.push(sub);
+        true
+    }
+
+    /// Removes every subscription that joins the same room as `sub` and returns
+    /// one of them (the leave event to send), or `None` when there was none.
+    pub fn remove_room(&mut self, sub: &Subscription) -> Option<Subscription> {
+        let room = sub.room();
+        let mut removed = None;
+        self.entries.retain(|s| {
+            if s.room() == room {
+                removed = Some(s.clone());
+                false
+            } else {
+                true
+            }
+        });
+        removed
+    }
+
+    /// Whether `sub` is registered.
+    pub fn contains(&self, sub: &Subscription) -> bool {
+        self.entries.contains(sub)
+    }
+
+    /// The subscriptions, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
+        self.entries.iter()
+    }
+
+    /// How many subscriptions are registered.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}

@@ -1,0 +1,273 @@
+//! Scenarios: handshake, namespace connect, heartbeat, connect timeout,
+//! CONNECT_ERROR. Virtual time, exact wire strings.
+
+mod support;
+
+use frappe_realtime::protocol::client::{ConnectErrorKind, DisconnectReason, Event, State, Transmit};
+use frappe_realtime::protocol::time::Instant;
+use support::*;
+
+#[test]
+fn handshake_then_namespace_connect_with_exact_urls_and_packets() {
+    let mut h = Harness::new(config());
+    h.connect();
+    assert_eq!(
+        h.take_wire(),
+        vec![Transmit::PollGet {
+            transport: 1,
+            url: "/socket.io/?EIO=4&transport=polling&t=1".into()
+        }]
+    );
+    h.client.handle_text(h.now, 1, HANDSHAKE);
+    let wire = h.take_wire();
+    assert_eq!(
+        wire,
+        vec![
+            Transmit::PollGet {
+                transport: 1,
+                url: "/socket.io/?EIO=4&transport=polling&sid=eio1&t=2".into()
+            },
+            Transmit::PollPost {
+                transport: 1,
+                url: "/socket.io/?EIO=4&transport=polling&sid=eio1&t=3".into(),
+                body: "40/site,".into()
+            },
+        ]
+    );
+    assert_eq!(h.client.state(), State::Connecting);
+    h.client.handle_sent(h.now, 1);
+    h.client.handle_text(h.now, 1, r#"40/site,{"sid":"sock1"}"#);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Connect {
+            sid: "sock1".into(),
+            recovered: false
+        }]
+    );
+    assert!(h.client.connected());
+    assert_eq!(h.client.id(), Some("sock1"));
+}
+
+#[test]
+fn auth_payload_is_sent_with_connect() {
+    let mut c = config();
+    c.auth = Some(r#"{"token":"123"}"#.into());
+    let mut h = Harness::new(c);
+    h.open_polling(HANDSHAKE);
+    assert_eq!(h.sent(), vec![r#"40/site,{"token":"123"}"#]);
+}
+
+#[test]
+fn auth_that_is_not_an_object_is_refused() {
+    let mut c = config();
+    c.auth = Some("[1]".into());
+    assert!(frappe_realtime::protocol::client::Client::new(c).is_err());
+}
+
+#[test]
+fn ping_is_answered_with_pong_carrying_the_same_data() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    h.advance(25_000);
+    h.reply_get(id, "2");
+    assert_eq!(h.sent(), vec!["3"]);
+    h.reply_get(id, "2probe");
+    assert_eq!(h.sent(), vec!["3probe"]);
+}
+
+#[test]
+fn ping_timeout_closes_the_session_at_interval_plus_timeout() {
+    let mut h = Harness::new(config());
+    h.connected("s");
+    assert_eq!(h.client.poll_timeout(), Some(Instant(45_000)));
+    h.advance(44_999);
+    assert!(h.client.connected());
+    h.advance(1);
+    let events = h.take_events();
+    assert_eq!(
+        events[0],
+        Event::Disconnect {
+            reason: DisconnectReason::PingTimeout
+        }
+    );
+    assert!(matches!(events[1], Event::ReconnectScheduled { attempt: 1, .. }));
+    assert!(h.wire.contains(&Transmit::Close { transport: 1 }));
+}
+
+#[test]
+fn each_ping_pushes_the_deadline() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    h.advance(25_000);
+    h.reply_get(id, "2");
+    assert_eq!(h.client.poll_timeout(), Some(Instant(70_000)));
+    h.advance(44_999);
+    assert!(h.client.connected());
+}
+
+#[test]
+fn ping_deadline_is_checked_on_every_input_not_only_the_timer() {
+    // A background tab's timer may fire minutes late: the first input after
+    // the deadline (here an emit) must find the connection dead.
+    let mut h = Harness::new(config());
+    h.connected("s");
+    h.now = Instant(50_000);
+    h.client
+        .emit(
+            h.now,
+            "ping",
+            "[]",
+            vec![],
+            frappe_realtime::protocol::client::AckRequest::None,
+        )
+        .unwrap();
+    let events = h.take_events();
+    assert_eq!(
+        events[0],
+        Event::Disconnect {
+            reason: DisconnectReason::PingTimeout
+        }
+    );
+    // The emit was buffered, not written to the dead transport.
+    assert_eq!(h.client.buffered(), 1);
+    assert!(!h
+        .take_wire()
+        .iter()
+        .any(|t| matches!(t, Transmit::PollPost { body, .. } if body.contains("ping"))));
+}
+
+#[test]
+fn connect_timeout_fails_the_attempt_after_20_seconds_and_retries() {
+    let mut h = Harness::new(config());
+    h.connect();
+    assert_eq!(h.client.poll_timeout(), Some(Instant(20_000)));
+    h.advance(19_999);
+    assert!(h.take_events().is_empty());
+    h.advance(1);
+    let events = h.take_events();
+    assert_eq!(
+        events[0],
+        Event::ConnectError {
+            kind: ConnectErrorKind::Timeout,
+            message: "timeout".into(),
+            data: String::new()
+        }
+    );
+    assert!(matches!(events[1], Event::ReconnectScheduled { attempt: 1, .. }));
+    assert!(h.wire.contains(&Transmit::Close { transport: 1 }));
+}
+
+#[test]
+fn connect_timeout_also_covers_a_namespace_that_never_answers() {
+    let mut h = Harness::new(config());
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    h.advance(10_000);
+    h.reply_get(id, "2");
+    h.advance(10_000);
+    assert!(matches!(
+        h.take_events().first(),
+        Some(Event::ConnectError {
+            kind: ConnectErrorKind::Timeout,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn connect_error_carries_the_server_message_and_is_terminal() {
+    let mut h = Harness::new(config());
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    h.reply_get(id, r#"44/site,{"message":"Invalid origin"}"#);
+    let events = h.take_events();
+    assert_eq!(
+        events,
+        vec![Event::ConnectError {
+            kind: ConnectErrorKind::Server,
+            message: "Invalid origin".into(),
+            data: r#"{"message":"Invalid origin"}"#.into()
+        }]
+    );
+    assert_eq!(h.client.state(), State::Failed);
+    // The transport is closed (after telling the server) and nothing is retried.
+    assert_eq!(h.sent(), vec!["1"]);
+    assert!(h.wire.contains(&Transmit::Close { transport: id }));
+    assert_eq!(h.client.poll_timeout(), None);
+    h.wire.clear();
+    h.advance(3_600_000);
+    assert!(h.take_wire().is_empty());
+    assert!(h.take_events().is_empty());
+}
+
+#[test]
+fn connect_after_a_connect_error_starts_a_new_attempt() {
+    let mut h = Harness::new(config());
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    h.reply_get(id, r#"44/site,{"message":"No cookie transmitted."}"#);
+    h.take_wire();
+    h.connect();
+    assert!(h.pending_get().is_some());
+    assert_eq!(h.client.state(), State::Connecting);
+}
+
+#[test]
+fn late_connect_for_a_failed_namespace_is_ignored() {
+    // Frappe's Node server answers `Invalid namespace` and may still accept the
+    // namespace right after; both can arrive in one polling payload.
+    let mut h = Harness::new(config());
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    h.reply_get(
+        id,
+        "44/site,{\"message\":\"Invalid namespace\"}\x1e40/site,{\"sid\":\"late\"}",
+    );
+    let events = h.take_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(matches!(&events[0], Event::ConnectError { message, .. } if message == "Invalid namespace"));
+    // Or in a later frame on the same (now closed) transport.
+    h.client.handle_text(h.now, id, r#"40/site,{"sid":"later"}"#);
+    assert!(h.take_events().is_empty());
+    assert!(!h.client.connected());
+}
+
+#[test]
+fn packets_for_other_namespaces_are_ignored() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    h.take_events();
+    h.reply_get(id, r#"42/other,["doc_update",{}]"#);
+    h.reply_get(id, r#"42["doc_update",{}]"#);
+    assert!(h.take_events().is_empty());
+}
+
+#[test]
+fn malformed_frames_are_reported_and_the_connection_goes_on() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    h.take_events();
+    h.reply_get(id, "4{oops\x1e9\x1e42/site,[\"ok\",1]");
+    let events = h.take_events();
+    assert!(matches!(events[0], Event::Error { .. }));
+    assert!(matches!(events[1], Event::Error { .. }));
+    assert!(matches!(&events[2], Event::Message { name, data, .. } if name == "ok" && data == r#"["ok",1]"#));
+    assert!(h.client.connected());
+}
+
+#[test]
+fn malformed_handshake_fails_the_attempt_and_retries() {
+    let mut h = Harness::new(config());
+    h.connect();
+    let id = h.pending_get().unwrap();
+    h.reply_get(id, r#"0{"sid":"x"}"#);
+    let events = h.take_events();
+    assert!(matches!(
+        events[0],
+        Event::ConnectError {
+            kind: ConnectErrorKind::Handshake,
+            ..
+        }
+    ));
+    assert!(matches!(events[1], Event::ReconnectScheduled { .. }));
+}
