@@ -3,7 +3,9 @@
 
 mod support;
 
-use frappe_realtime::protocol::client::{ConnectErrorKind, DisconnectReason, Event, State, Transmit};
+use frappe_realtime::protocol::client::{
+    ConnectErrorKind, DisconnectReason, Event, State, Transmit,
+};
 use frappe_realtime::protocol::time::Instant;
 use support::*;
 
@@ -90,7 +92,10 @@ fn ping_timeout_closes_the_session_at_interval_plus_timeout() {
             reason: DisconnectReason::PingTimeout
         }
     );
-    assert!(matches!(events[1], Event::ReconnectScheduled { attempt: 1, .. }));
+    assert!(matches!(
+        events[1],
+        Event::ReconnectScheduled { attempt: 1, .. }
+    ));
     assert!(h.wire.contains(&Transmit::Close { transport: 1 }));
 }
 
@@ -153,7 +158,10 @@ fn connect_timeout_fails_the_attempt_after_20_seconds_and_retries() {
             data: String::new()
         }
     );
-    assert!(matches!(events[1], Event::ReconnectScheduled { attempt: 1, .. }));
+    assert!(matches!(
+        events[1],
+        Event::ReconnectScheduled { attempt: 1, .. }
+    ));
     assert!(h.wire.contains(&Transmit::Close { transport: 1 }));
 }
 
@@ -225,9 +233,12 @@ fn late_connect_for_a_failed_namespace_is_ignored() {
     );
     let events = h.take_events();
     assert_eq!(events.len(), 1, "{events:?}");
-    assert!(matches!(&events[0], Event::ConnectError { message, .. } if message == "Invalid namespace"));
+    assert!(
+        matches!(&events[0], Event::ConnectError { message, .. } if message == "Invalid namespace")
+    );
     // Or in a later frame on the same (now closed) transport.
-    h.client.handle_text(h.now, id, r#"40/site,{"sid":"later"}"#);
+    h.client
+        .handle_text(h.now, id, r#"40/site,{"sid":"later"}"#);
     assert!(h.take_events().is_empty());
     assert!(!h.client.connected());
 }
@@ -251,7 +262,9 @@ fn malformed_frames_are_reported_and_the_connection_goes_on() {
     let events = h.take_events();
     assert!(matches!(events[0], Event::Error { .. }));
     assert!(matches!(events[1], Event::Error { .. }));
-    assert!(matches!(&events[2], Event::Message { name, data, .. } if name == "ok" && data == r#"["ok",1]"#));
+    assert!(
+        matches!(&events[2], Event::Message { name, data, .. } if name == "ok" && data == r#"["ok",1]"#)
+    );
     assert!(h.client.connected());
 }
 

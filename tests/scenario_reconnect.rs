@@ -59,10 +59,19 @@ const GOLDEN_SEED_42: [u64; 8] = [1370, 1722, 3924, 4454, 4151, 4488, 3717, 3338
 fn jittered_delays_stay_within_their_band() {
     for seed in 0..200 {
         let mut b = Backoff::new(Duration(1000), Duration(5000), 0.5, seed);
-        let bands = [(500, 1500), (1000, 3000), (2000, 5000), (2500, 5000), (2500, 5000)];
+        let bands = [
+            (500, 1500),
+            (1000, 3000),
+            (2000, 5000),
+            (2500, 5000),
+            (2500, 5000),
+        ];
         for (lo, hi) in bands {
             let d = b.next_delay().as_millis();
-            assert!((lo..=hi).contains(&d), "seed {seed}: {d} not in {lo}..={hi}");
+            assert!(
+                (lo..=hi).contains(&d),
+                "seed {seed}: {d} not in {lo}..={hi}"
+            );
         }
     }
 }
@@ -81,7 +90,10 @@ fn jitter_keeps_spreading_clients_at_the_cap() {
         at_cap.push(b.next_delay().as_millis());
     }
     let exactly_max = at_cap.iter().filter(|&&d| d == 5000).count();
-    assert!(exactly_max < 10, "{exactly_max} of 1000 clients at exactly the cap");
+    assert!(
+        exactly_max < 10,
+        "{exactly_max} of 1000 clients at exactly the cap"
+    );
     let min = *at_cap.iter().min().unwrap();
     assert!((2500..2600).contains(&min), "spread reaches down to {min}");
     let mut sorted = at_cap.clone();
@@ -308,7 +320,10 @@ fn reconnect_now_skips_the_remaining_backoff() {
     h.client.reconnect_now(h.now);
     h.pump();
     assert!(h.pending_get().is_some());
-    assert_eq!(h.events.last(), Some(&Event::ReconnectAttempt { attempt: 3 }));
+    assert_eq!(
+        h.events.last(),
+        Some(&Event::ReconnectAttempt { attempt: 3 })
+    );
 }
 
 #[test]

@@ -546,7 +546,11 @@ impl Client {
         for ack in &self.acks {
             consider(ack.deadline);
         }
-        consider(self.buffer.front().map(|b| b.at + self.config.buffer_max_age));
+        consider(
+            self.buffer
+                .front()
+                .map(|b| b.at + self.config.buffer_max_age),
+        );
         next
     }
 
@@ -1180,7 +1184,9 @@ impl Client {
                 data,
             }),
             TransportKind::Polling => {
-                session.queue.push(engine::Packet::Binary(data.into()).to_text());
+                session
+                    .queue
+                    .push(engine::Packet::Binary(data.into()).to_text());
                 self.pump_polling();
             }
         }
@@ -1248,10 +1254,12 @@ impl Client {
             // Binary messages were queued base64-encoded for polling; a
             // WebSocket carries them as binary frames.
             match engine::Packet::decode_text(&text) {
-                Ok(engine::Packet::Binary(b)) => self.transmits.push_back(Transmit::WebSocketBinary {
-                    transport: ws,
-                    data: b.into_owned(),
-                }),
+                Ok(engine::Packet::Binary(b)) => {
+                    self.transmits.push_back(Transmit::WebSocketBinary {
+                        transport: ws,
+                        data: b.into_owned(),
+                    })
+                }
                 _ => self.transmits.push_back(Transmit::WebSocketText {
                     transport: ws,
                     data: text,
@@ -1330,7 +1338,10 @@ impl Client {
                     self.lost_connection(DisconnectReason::IoServerDisconnect);
                 }
             }
-            PacketType::Event | PacketType::BinaryEvent | PacketType::Ack | PacketType::BinaryAck => {
+            PacketType::Event
+            | PacketType::BinaryEvent
+            | PacketType::Ack
+            | PacketType::BinaryAck => {
                 if self.phase != Phase::Connected {
                     return;
                 }

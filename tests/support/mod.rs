@@ -14,8 +14,7 @@ use frappe_realtime::protocol::time::{Duration, Instant};
 pub const NS: &str = "/site";
 
 /// The real server's handshake, without upgrades.
-pub const HANDSHAKE: &str =
-    r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+pub const HANDSHAKE: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
 /// The real server's handshake, offering the WebSocket upgrade.
 pub const HANDSHAKE_UPGRADE: &str = r#"0{"sid":"eio1","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
