@@ -1,7 +1,7 @@
 //! Client configuration. Field names follow socket.io-client's options
 //! (`reconnectionDelay` → `reconnection_delay`, …) and `Default` equals its
 //! defaults, except where a default is one of the failures Frappe users suffer
-//! today (see `docs/design.md`): attempts are unlimited, the offline buffer is
+//! today (see `docs/architecture.md`): attempts are unlimited, the offline buffer is
 //! bounded, and a failing WebSocket falls back to polling.
 
 use crate::protocol::time::Duration;
