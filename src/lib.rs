@@ -22,7 +22,7 @@
 //! use frappe_realtime::protocol::config::ClientConfig;
 //! use frappe_realtime::protocol::time::Instant;
 //!
-//! let mut client = Client::new(ClientConfig::new("/mysite"));
+//! let mut client = Client::new(ClientConfig::new("/mysite")).unwrap();
 //! client.connect(Instant(0));
 //! // 1. carry out every transmit (open a transport, send a frame, issue a request)
 //! while let Some(t) = client.poll_transmit() {
@@ -44,3 +44,8 @@ pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
+
+/// The README's Rust example is compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -40,7 +40,10 @@ fn value(c: u8) -> Option<u32> {
 /// is an error.
 pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     let b = text.as_bytes();
-    let body = b.strip_suffix(b"==").or_else(|| b.strip_suffix(b"=")).unwrap_or(b);
+    let body = b
+        .strip_suffix(b"==")
+        .or_else(|| b.strip_suffix(b"="))
+        .unwrap_or(b);
     if body.len() % 4 == 1 || (body.len() != b.len() && b.len() % 4 != 0) {
         return Err(DecodeError::InvalidBase64);
     }

@@ -272,8 +272,9 @@ pub fn parse_u64(s: &str) -> Option<u64> {
     if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    t.bytes()
-        .try_fold(0u64, |v, c| v.checked_mul(10)?.checked_add(u64::from(c - b'0')))
+    t.bytes().try_fold(0u64, |v, c| {
+        v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
 }
 
 /// The top-level elements of a JSON array, as text slices, without decoding them.

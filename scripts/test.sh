@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole check, as CI runs it (`npm test`, `.ci/run`): setup, format, lints for the
+# host and for wasm32, tests (unit, integration, doc), then the package build.
+# Stops at the first failing step; prints how long each step took.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+summary=()
+
+print_summary() {
+    echo
+    echo "==> summary"
+    printf '%s\n' "${summary[@]}"
+    echo "    total: ${SECONDS}s"
+}
+
+# step NAME CMD...: run one step with a header line; on failure print the summary and stop.
+step() {
+    local name=$1
+    shift
+    echo
+    echo "==> $name: $*"
+    local start=$SECONDS
+    if "$@"; then
+        summary+=("$(printf '    %-28s ok     %5ss' "$name" $((SECONDS - start)))")
+    else
+        local rc=$?
+        summary+=("$(printf '    %-28s FAILED %5ss (exit %s)' "$name" $((SECONDS - start)) "$rc")")
+        print_summary
+        echo "==> FAILED: $name" >&2
+        exit "$rc"
+    fi
+}
+
+step "setup" bash scripts/setup.sh
+step "fmt" cargo fmt --all --check
+step "clippy (host)" cargo clippy --all-targets -- -D warnings
+step "clippy (wasm32)" cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+step "test" cargo test --all-targets
+step "doc tests" cargo test --doc
+step "build" bash scripts/build.sh
+
+print_summary
+echo "==> all steps passed"
