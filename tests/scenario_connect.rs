@@ -284,3 +284,14 @@ fn malformed_handshake_fails_the_attempt_and_retries() {
     ));
     assert!(matches!(events[1], Event::ReconnectScheduled { .. }));
 }
+
+#[test]
+fn a_ping_before_the_handshake_is_ignored() {
+    let mut h = Harness::new(config());
+    h.connect();
+    let id = h.pending_get().unwrap();
+    h.reply_get(id, "2");
+    assert_eq!(h.client.poll_timeout(), Some(Instant(20_000)));
+    h.reply_get(id, HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"], "no pong for the early ping");
+}

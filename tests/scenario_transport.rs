@@ -214,6 +214,11 @@ fn blocked_websocket_falls_back_to_polling_in_the_same_attempt() {
     h.client.handle_transport_closed(h.now, 1, true);
     assert!(h.take_events().is_empty(), "not a failed attempt yet");
     let poll = h.pending_get().expect("polling fallback");
+    // The fallback runs under the attempt's own deadline.
+    assert_eq!(
+        h.client.poll_timeout(),
+        Some(frappe_realtime::protocol::time::Instant(20_000))
+    );
     h.reply_get(poll, HANDSHAKE_UPGRADE);
     // The server offers the upgrade, so the polling session probes again
     // (a WebSocket blocked for good just fails that probe).

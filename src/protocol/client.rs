@@ -812,8 +812,11 @@ impl Client {
                     && next < self.config.transports.len()
                 {
                     // This transport could not even open: try the next one
-                    // within the same attempt (a blocked WebSocket → polling).
+                    // within the same attempt (a blocked WebSocket → polling),
+                    // under the same attempt deadline.
+                    let deadline = self.attempt_deadline;
                     self.close_session();
+                    self.attempt_deadline = deadline;
                     self.open_transport(next);
                     return;
                 }
@@ -1083,9 +1086,11 @@ impl Client {
         match packet {
             engine::Packet::Open(text) => self.handle_open(now, text),
             engine::Packet::Ping(data) => {
-                if let Some(s) = &mut self.session {
-                    s.ping_deadline = Some(now + s.ping_interval + s.ping_timeout);
-                }
+                // Before the handshake there is no heartbeat to keep.
+                let Some(s) = self.session.as_mut().filter(|s| s.sid.is_some()) else {
+                    return;
+                };
+                s.ping_deadline = Some(now + s.ping_interval + s.ping_timeout);
                 self.send_engine(engine::Packet::Pong(data).to_text());
             }
             engine::Packet::Close => match self.phase {
