@@ -22,8 +22,6 @@ pub enum DecodeError {
     InvalidAttachments,
     /// The ack id overflowed.
     InvalidAckId,
-    /// The namespace was not terminated by `,`.
-    InvalidNamespace,
     /// The payload was not valid JSON.
     InvalidJson,
     /// The payload had the wrong JSON shape for its packet type.
@@ -48,7 +46,6 @@ impl DecodeError {
             DecodeError::InvalidBase64 => "invalid base64 in binary message",
             DecodeError::InvalidAttachments => "invalid binary attachment count",
             DecodeError::InvalidAckId => "invalid ack id",
-            DecodeError::InvalidNamespace => "invalid namespace",
             DecodeError::InvalidJson => "invalid JSON payload",
             DecodeError::InvalidPayload => "payload has the wrong shape for its packet type",
             DecodeError::InvalidEventName => "event name is not a string",
