@@ -595,7 +595,7 @@ impl Client {
         self.say_goodbye();
         self.phase = Phase::Idle;
         if was_connected {
-            self.lost_connection(DisconnectReason::IoClientDisconnect);
+            self.end_connection(now, DisconnectReason::IoClientDisconnect);
         }
     }
 
@@ -617,9 +617,7 @@ impl Client {
         if RESERVED_EVENTS.contains(&name) {
             return Err(UsageError::ReservedEventName);
         }
-        if !args.trim_start().starts_with('[') || json::validate(args).is_err() {
-            return Err(UsageError::ArgumentsNotArray);
-        }
+        check_array(args)?;
         self.check_deadlines(now);
         let id = match ack {
             AckRequest::None => None,
@@ -665,9 +663,7 @@ impl Client {
 
     /// Answers an event the server sent with an ack id; `args` is a JSON array text.
     pub fn ack(&mut self, now: Instant, id: u64, args: &str) -> Result<(), UsageError> {
-        if !args.trim_start().starts_with('[') || json::validate(args).is_err() {
-            return Err(UsageError::ArgumentsNotArray);
-        }
+        check_array(args)?;
         self.check_deadlines(now);
         let Some(pos) = self.server_acks.iter().position(|&a| a == id) else {
             return Err(UsageError::UnknownAck);
@@ -832,10 +828,7 @@ impl Client {
                 } else {
                     DisconnectReason::TransportClose
                 };
-                self.close_session();
-                self.phase = Phase::Idle;
-                self.lost_connection(reason);
-                self.schedule_reconnect(now);
+                self.end_connection(now, reason);
             }
             _ => {}
         }
@@ -857,10 +850,7 @@ impl Client {
             .is_some_and(|d| now >= d);
         if ping_expired {
             if self.phase == Phase::Connected {
-                self.close_session();
-                self.phase = Phase::Idle;
-                self.lost_connection(DisconnectReason::PingTimeout);
-                self.schedule_reconnect(now);
+                self.end_connection(now, DisconnectReason::PingTimeout);
             } else {
                 self.attempt_failed(now, ConnectErrorKind::Timeout, "ping timeout");
             }
@@ -868,20 +858,9 @@ impl Client {
         if self.attempt_deadline.is_some_and(|d| now >= d) {
             self.attempt_failed(now, ConnectErrorKind::Timeout, "timeout");
         }
-        let mut k = 0;
-        while k < self.acks.len() {
-            if self.acks[k].deadline.is_some_and(|d| now >= d) {
-                let ack = self.acks.remove(k);
-                // A timed-out emit still in the buffer must not be sent later.
-                self.buffer.retain(|b| b.ack != Some(ack.id));
-                self.events.push_back(Event::AckFailed {
-                    id: ack.id,
-                    reason: AckFailure::Timeout,
-                });
-            } else {
-                k += 1;
-            }
-        }
+        self.fail_acks(AckFailure::Timeout, |a| {
+            a.deadline.is_some_and(|d| now >= d)
+        });
         self.expire_buffer(now);
         if let Phase::Reconnecting { at } = self.phase {
             if now >= at {
@@ -1028,22 +1007,31 @@ impl Client {
         self.partial = None;
     }
 
-    /// The namespace connection ended: tell the application and fail the acks
-    /// of emits that were sent on it.
-    fn lost_connection(&mut self, reason: DisconnectReason) {
+    /// Fails and forgets every pending ack matching `pred`. An emit whose ack
+    /// failed while it was still buffered is never sent.
+    fn fail_acks(&mut self, reason: AckFailure, pred: impl Fn(&PendingAck) -> bool) {
+        let (events, buffer) = (&mut self.events, &mut self.buffer);
+        self.acks.retain(|a| {
+            if !pred(a) {
+                return true;
+            }
+            buffer.retain(|b| b.ack != Some(a.id));
+            events.push_back(Event::AckFailed { id: a.id, reason });
+            false
+        });
+    }
+
+    /// The namespace connection ended: drop the transport, tell the
+    /// application, fail the acks of emits sent on it, and reconnect unless the
+    /// reason forbids it.
+    fn end_connection(&mut self, now: Instant, reason: DisconnectReason) {
+        self.close_session();
+        self.phase = Phase::Idle;
         self.server_acks.clear();
         self.events.push_back(Event::Disconnect { reason });
-        let mut k = 0;
-        while k < self.acks.len() {
-            if self.acks[k].sent {
-                let ack = self.acks.remove(k);
-                self.events.push_back(Event::AckFailed {
-                    id: ack.id,
-                    reason: AckFailure::Disconnected,
-                });
-            } else {
-                k += 1;
-            }
+        self.fail_acks(AckFailure::Disconnected, |a| a.sent);
+        if reason.reconnects() {
+            self.schedule_reconnect(now);
         }
     }
 
@@ -1094,16 +1082,11 @@ impl Client {
                 self.send_engine(engine::Packet::Pong(data).to_text());
             }
             engine::Packet::Close => match self.phase {
-                Phase::Connected => {
-                    self.close_session();
-                    self.phase = Phase::Idle;
-                    self.lost_connection(DisconnectReason::TransportClose);
-                    self.schedule_reconnect(now);
-                }
+                Phase::Connected => self.end_connection(now, DisconnectReason::TransportClose),
                 _ => self.attempt_failed(now, ConnectErrorKind::Transport, "transport close"),
             },
             engine::Packet::Message(text) => match socket::Packet::decode(text) {
-                Ok(p) => self.handle_socket_packet(p),
+                Ok(p) => self.handle_socket_packet(now, p),
                 Err(error) => self.events.push_back(Event::Error { error }),
             },
             engine::Packet::Binary(data) => self.handle_attachment(data.into_owned()),
@@ -1315,7 +1298,7 @@ impl Client {
         out
     }
 
-    fn handle_socket_packet(&mut self, p: socket::Packet<'_>) {
+    fn handle_socket_packet(&mut self, now: Instant, p: socket::Packet<'_>) {
         if p.namespace != self.config.namespace {
             return;
         }
@@ -1338,9 +1321,7 @@ impl Client {
             }
             PacketType::Disconnect => {
                 if self.phase == Phase::Connected {
-                    self.close_session();
-                    self.phase = Phase::Idle;
-                    self.lost_connection(DisconnectReason::IoServerDisconnect);
+                    self.end_connection(now, DisconnectReason::IoServerDisconnect);
                 }
             }
             PacketType::Event
@@ -1525,6 +1506,15 @@ impl Client {
             ack: item.ack,
             reason,
         });
+    }
+}
+
+/// Refuses argument text that is not one well-formed JSON array.
+fn check_array(args: &str) -> Result<(), UsageError> {
+    if args.trim_start().starts_with('[') && json::validate(args).is_ok() {
+        Ok(())
+    } else {
+        Err(UsageError::ArgumentsNotArray)
     }
 }
 
