@@ -67,6 +67,28 @@ fn auth_that_is_not_an_object_is_refused() {
 }
 
 #[test]
+fn an_empty_transport_list_is_refused() {
+    let mut c = config();
+    c.transports.clear();
+    assert_eq!(
+        frappe_realtime::protocol::client::Client::new(c).err(),
+        Some(frappe_realtime::protocol::error::UsageError::NoTransports)
+    );
+}
+
+#[test]
+fn disconnect_before_the_handshake_writes_nothing_on_the_transport() {
+    let mut c = config();
+    c.transports = vec![frappe_realtime::protocol::config::TransportKind::WebSocket];
+    let mut h = Harness::new(c);
+    h.connect();
+    h.take_wire();
+    h.client.disconnect(h.now);
+    assert_eq!(h.take_wire(), vec![Transmit::Close { transport: 1 }]);
+    assert!(h.take_events().is_empty());
+}
+
+#[test]
 fn ping_is_answered_with_pong_carrying_the_same_data() {
     let mut h = Harness::new(config());
     let id = h.connected("s");

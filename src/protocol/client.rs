@@ -430,8 +430,12 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client in the `Idle` state. Fails when `config.auth` is not a JSON object.
+    /// A client in the `Idle` state. Fails when `config.auth` is not a JSON
+    /// object or `config.transports` is empty.
     pub fn new(config: ClientConfig) -> Result<Client, UsageError> {
+        if config.transports.is_empty() {
+            return Err(UsageError::NoTransports);
+        }
         if let Some(auth) = &config.auth {
             if json::members(auth).any(|m| m.is_err()) || !auth.trim_start().starts_with('{') {
                 return Err(UsageError::AuthNotObject);
@@ -892,12 +896,8 @@ impl Client {
     }
 
     fn open_transport(&mut self, index: usize) {
-        let kind = self
-            .config
-            .transports
-            .get(index)
-            .copied()
-            .unwrap_or(TransportKind::Polling);
+        // `Client::new` refuses an empty list and callers pass a valid index.
+        let kind = self.config.transports[index.min(self.config.transports.len() - 1)];
         let id = self.new_transport_id();
         self.phase = Phase::Opening;
         self.session = Some(Session {
@@ -967,14 +967,15 @@ impl Client {
     /// everything still queued (on polling in a last POST, even if one is in
     /// flight, since the session ends anyway), then the transport closes.
     fn say_goodbye(&mut self) {
-        if let Some(session) = &mut self.session {
+        // Before the handshake there is no session to close on the server.
+        if let Some(session) = self.session.as_mut().filter(|s| s.sid.is_some()) {
             let close = engine::Packet::Close.to_text();
             match session.kind {
                 TransportKind::WebSocket => self.transmits.push_back(Transmit::WebSocketText {
                     transport: session.id,
                     data: close,
                 }),
-                TransportKind::Polling if session.sid.is_some() => {
+                TransportKind::Polling => {
                     session.queue.push(close);
                     let body = engine::encode_payload(&core::mem::take(&mut session.queue));
                     let (id, sid) = (session.id, session.sid.clone());
@@ -985,7 +986,6 @@ impl Client {
                         body,
                     });
                 }
-                TransportKind::Polling => {}
             }
         }
         self.close_session();

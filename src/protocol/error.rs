@@ -71,6 +71,8 @@ pub enum UsageError {
     EmptySubscription,
     /// The ack id is not one the server asked for.
     UnknownAck,
+    /// The transports list was empty.
+    NoTransports,
 }
 
 impl UsageError {
@@ -83,6 +85,7 @@ impl UsageError {
             UsageError::AuthNotObject => "auth must be a JSON object",
             UsageError::EmptySubscription => "subscription arguments must be non-empty strings",
             UsageError::UnknownAck => "no pending server ack with this id",
+            UsageError::NoTransports => "transports must list at least one transport",
         }
     }
 }
