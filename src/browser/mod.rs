@@ -1,7 +1,18 @@
 //! The browser driver (wasm32 only). It owns a [`crate::protocol::client::Client`]
-//! and carries out what it asks; the full driver arrives with the browser-driver
-//! issue. For now it exports the protocol versions the core speaks, so the
-//! package build (`npm run build`) has a real, minimal wasm surface.
+//! and only carries out what the core asks: WebSocket ([`websocket`]),
+//! long-polling through `fetch` ([`polling`]), one timer ([`timer`]) and page
+//! signals ([`page`]); [`driver`] runs the drive loop and [`exports`] is the
+//! JS surface.
+
+pub mod driver;
+pub mod exports;
+pub mod js;
+pub mod listeners;
+pub mod options;
+pub mod page;
+pub mod polling;
+pub mod timer;
+pub mod websocket;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -1,0 +1,231 @@
+//! Browser tests of the driver (wasm32 only), run in headless Chromium by
+//! wasm-bindgen-test-runner: resources are released on close, and errors
+//! thrown to JS are real `Error` / `TypeError` objects with the right name
+//! and message.
+
+#![cfg(target_arch = "wasm32")]
+
+use frappe_realtime::browser::exports::WasmClient;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Options as a JS object from `key, value` pairs.
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+/// A server nobody listens on: every attempt fails fast.
+const DEAD: &str = "http://127.0.0.1:9/site";
+
+fn noop() -> Function {
+    Function::new_no_args("")
+}
+
+async fn sleep(ms: i32) {
+    let p = Promise::new(&mut |resolve, _| {
+        web_sys_set_timeout(&resolve, ms);
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn web_sys_set_timeout(f: &Function, ms: i32) -> JsValue;
+}
+
+fn error_name_and_message(e: &JsValue) -> (String, String, bool) {
+    let name = Reflect::get(e, &"name".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    let message = Reflect::get(e, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    (name, message, e.is_instance_of::<js_sys::Error>())
+}
+
+#[wasm_bindgen_test]
+async fn close_releases_listeners_transports_timer_and_page_hooks() {
+    let c = WasmClient::new(DEAD, options(&[("reconnectionDelay", 50.into())])).unwrap();
+    c.on("connect", noop());
+    c.on("connect_error", noop());
+    // Let the first attempt fail so a reconnect timer is armed.
+    sleep(300).await;
+    let before = c.resources();
+    assert_eq!(before[0], 2, "listeners {before:?}");
+    assert_eq!(
+        before[3], 3,
+        "online, pageshow, visibilitychange {before:?}"
+    );
+    assert!(
+        before[1] + before[2] > 0,
+        "a transport or a timer {before:?}"
+    );
+    c.close();
+    assert_eq!(c.resources(), vec![0, 0, 0, 0]);
+    // Nothing comes back to life: no timer fires into a closed client.
+    sleep(300).await;
+    assert_eq!(c.resources(), vec![0, 0, 0, 0]);
+    assert_eq!(c.state(), "idle");
+}
+
+#[wasm_bindgen_test]
+fn reserved_event_names_throw_a_type_error_before_sending() {
+    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    for name in [
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ] {
+        let e = c.emit(name.into(), Array::new(), None).unwrap_err();
+        let (n, m, is_error) = error_name_and_message(&e);
+        assert!(
+            is_error && e.is_instance_of::<js_sys::TypeError>(),
+            "{name}"
+        );
+        assert_eq!(n, "TypeError");
+        assert_eq!(m, "frappe-realtime: event name is reserved");
+    }
+    assert_eq!(c.buffered(), 0, "nothing was buffered");
+    c.close();
+}
+
+#[wasm_bindgen_test]
+fn unserialisable_arguments_throw_a_type_error() {
+    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    let e = c.emit("x".into(), Array::of1(&cyclic), None).unwrap_err();
+    assert!(e.is_instance_of::<js_sys::TypeError>());
+    let (_, m, _) = error_name_and_message(&e);
+    assert!(m.contains("cycle"), "{m}");
+    let big = js_sys::BigInt::from(1u32);
+    let e = c
+        .emit("x".into(), Array::of1(&big.into()), None)
+        .unwrap_err();
+    assert!(e.is_instance_of::<js_sys::TypeError>());
+    let e = c.emit(JsValue::from(5), Array::new(), None).unwrap_err();
+    assert_eq!(
+        error_name_and_message(&e).1,
+        "frappe-realtime: event name must be a string"
+    );
+    assert_eq!(c.buffered(), 0);
+    c.close();
+}
+
+#[wasm_bindgen_test]
+fn invalid_options_throw_a_type_error() {
+    for (k, v) in [
+        ("transports", Array::of1(&"carrier-pigeon".into()).into()),
+        ("randomizationFactor", JsValue::from(2)),
+        ("debug", JsValue::from("loud")),
+        ("bufferOverflow", JsValue::from("explode")),
+        ("timeout", JsValue::from("soon")),
+    ] {
+        let e = WasmClient::new(DEAD, options(&[(k, v)])).err().expect(k);
+        assert!(e.is_instance_of::<js_sys::TypeError>(), "{k}");
+        assert_eq!(error_name_and_message(&e).0, "TypeError", "{k}");
+    }
+    let e = WasmClient::new(DEAD, options(&[("auth", JsValue::from(7))]))
+        .err()
+        .unwrap();
+    assert_eq!(
+        error_name_and_message(&e).1,
+        "frappe-realtime: auth must be a plain object"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_connection_reports_a_transport_error_and_retries() {
+    let c = WasmClient::new(
+        DEAD,
+        options(&[
+            ("reconnectionDelay", 20.into()),
+            ("reconnectionDelayMax", 40.into()),
+            ("transports", Array::of1(&"polling".into()).into()),
+        ]),
+    )
+    .unwrap();
+    let errors = Array::new();
+    let push = Function::new_with_args("e", "this.push(e)").bind0(&errors);
+    c.on("connect_error", push);
+    let attempts = Array::new();
+    c.on(
+        "reconnect_attempt",
+        Function::new_with_args("n", "this.push(n)").bind0(&attempts),
+    );
+    sleep(600).await;
+    assert!(errors.length() >= 2, "retried: {} errors", errors.length());
+    let (name, message, is_error) = error_name_and_message(&errors.get(0));
+    assert!(is_error);
+    assert_eq!(name, "TransportError");
+    assert_eq!(message, "xhr poll error");
+    assert_eq!(
+        Reflect::get(&errors.get(0), &"type".into()).unwrap(),
+        "TransportError"
+    );
+    assert_eq!(attempts.get(0), JsValue::from(1));
+    c.close();
+}
+
+#[wasm_bindgen_test]
+fn off_removes_exactly_the_given_function() {
+    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let a = noop();
+    let b = noop();
+    c.on("doc_update", a.clone());
+    c.on("doc_update", b.clone());
+    c.off(Some("doc_update".into()), Some(a.clone()));
+    assert_eq!(c.resources()[0], 1);
+    // A different function with the same source is not the same listener.
+    c.off(Some("doc_update".into()), Some(noop()));
+    assert_eq!(c.resources()[0], 1);
+    c.off(Some("doc_update".into()), Some(b));
+    assert_eq!(c.resources()[0], 0);
+    c.on("x", a.clone());
+    c.on("x", noop());
+    c.on("y", a);
+    c.off(Some("x".into()), None);
+    assert_eq!(c.resources()[0], 1);
+    c.off(None, None);
+    assert_eq!(c.resources()[0], 0);
+    c.close();
+}
+
+#[wasm_bindgen_test]
+async fn emit_with_ack_rejects_with_an_error_on_timeout() {
+    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let p = c
+        .emit_with_ack("slow".into(), Array::new(), Some(50.0))
+        .unwrap();
+    let e = JsFuture::from(p).await.unwrap_err();
+    let (name, message, is_error) = error_name_and_message(&e);
+    assert!(is_error);
+    assert_eq!(name, "AckError");
+    assert_eq!(message, "operation has timed out");
+    c.close();
+}
+
+#[wasm_bindgen_test]
+fn debug_level_switches_at_run_time() {
+    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    assert_eq!(c.debug(), "warn");
+    c.set_debug("debug").unwrap();
+    assert_eq!(c.debug(), "debug");
+    assert!(c.set_debug("verbose").is_err());
+    c.close();
+}

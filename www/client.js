@@ -1,0 +1,244 @@
+// RealtimeClient: the public JS class over the wasm WasmClient.
+//
+// It adds what a wasm export cannot have (rest parameters, Symbol.dispose) and
+// makes the client usable synchronously: calls made before the wasm module is
+// ready are queued and replayed in order, so `new RealtimeClient(url)` followed
+// by `on(...)` / `emit(...)` works from a plain <script> as from an ESM import.
+// Everything else happens in Rust (src/browser, src/protocol).
+
+import init, { WasmClient } from "../pkg/frappe_realtime.js";
+
+// The same list the core refuses (src/protocol/client.rs RESERVED_EVENTS); it
+// is checked here only for emits made before the module is ready, so that they
+// throw synchronously like every other emit.
+const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+
+let wasmSource;
+let ready;
+
+/** Where the wasm module comes from (bytes, a URL or a Response); call before the first client. */
+export function setWasmSource(source) {
+  wasmSource = source;
+}
+
+/** Resolves once the wasm module is instantiated. */
+export function whenReady() {
+  if (!ready) ready = init(wasmSource === undefined ? undefined : { module_or_path: wasmSource });
+  return ready;
+}
+
+/** Hints for the connect_error messages of Frappe's realtime server (contract §3). */
+const HINTS = [
+  ["Invalid origin", "the page's host name differs from the realtime server's Host header: open the site by the same host name as the realtime URL, or check the proxy's Host / Origin headers"],
+  ["Invalid namespace", "the namespace must be the site name (frappe.boot.sitename); behind a proxy, pass X-Frappe-Site-Name or open the site by its own host name"],
+  ["No cookie transmitted.", "no sid cookie reached the realtime server: log in, and for a realtime server on another port or host keep withCredentials: true and make sure the cookie is not blocked as a third-party (SameSite) cookie"],
+  ["Missing cookie and authorization header", "no sid cookie and no Authorization header reached the realtime server: log in, or pass extraHeaders: {Authorization: 'token key:secret'} with transports ['polling']"],
+  ["No authentication method used", "the request carried cookies but no sid cookie: log in on this site"],
+  ["Unauthorized", "the web server rejected the session (get_user_info failed): the session may have expired, or the realtime server cannot reach the web server"],
+];
+
+function withHint(err) {
+  if (err && typeof err.message === "string" && err.hint === undefined) {
+    const h = HINTS.find(([m]) => err.message.startsWith(m));
+    if (h) err.hint = h[1];
+  }
+  return err;
+}
+
+export class RealtimeClient {
+  /**
+   * @param {string} url `https://host[:port]/<site>`; the path is the namespace.
+   * @param {object} [options] socket.io-client's option names, plus bufferMaxCount,
+   *   bufferMaxAge, bufferOverflow, debug, ackTimeout.
+   */
+  constructor(url, options) {
+    if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
+    this._url = url;
+    this._options = options;
+    this._wasm = null;
+    this._queue = [];
+    this._closed = false;
+    this._hints = (err) => withHint(err);
+    this._ready = whenReady().then(() => {
+      if (this._closed) return;
+      this._wasm = new WasmClient(url, options);
+      // Hints are attached before any application listener sees the error.
+      this._wasm.on("connect_error", this._hints);
+      for (const call of this._queue.splice(0)) call(this._wasm);
+    });
+  }
+
+  _call(fn) {
+    if (this._closed) return;
+    if (this._wasm) fn(this._wasm);
+    else this._queue.push(fn);
+  }
+
+  /** Resolves once the wasm module is loaded and the client exists. */
+  get ready() {
+    return this._ready;
+  }
+
+  on(event, fn) {
+    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
+    this._call((w) => w.on(String(event), fn));
+    return this;
+  }
+
+  once(event, fn) {
+    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
+    this._call((w) => w.once(String(event), fn));
+    return this;
+  }
+
+  off(event, fn) {
+    this._call((w) => w.off(event === undefined ? undefined : String(event), fn));
+    return this;
+  }
+
+  /** Emits; a function as the last argument receives the ack. Throws TypeError before sending on bad input. */
+  emit(event, ...args) {
+    if (this._wasm) {
+      this._wasm.emit(event, args, undefined);
+    } else {
+      checkEmit(event, args);
+      this._call((w) => w.emit(event, args, undefined));
+    }
+    return this;
+  }
+
+  /** Promise of the ack's first argument; rejects on timeout / disconnect. */
+  emitWithAck(event, ...args) {
+    return this._emitWithAck(event, args, undefined);
+  }
+
+  _emitWithAck(event, args, timeout) {
+    if (this._wasm) return this._wasm.emitWithAck(event, args, timeout);
+    checkEmit(event, args);
+    return this._ready.then(() => this._wasm.emitWithAck(event, args, timeout));
+  }
+
+  /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`. */
+  timeout(ms) {
+    return {
+      emit: (event, ...args) => {
+        if (this._wasm) this._wasm.emit(event, args, ms);
+        else {
+          checkEmit(event, args);
+          this._call((w) => w.emit(event, args, ms));
+        }
+        return this;
+      },
+      emitWithAck: (event, ...args) => this._emitWithAck(event, args, ms),
+    };
+  }
+
+  /** Frappe room subscription kept across reconnects: doctype | doc | doc_open | task | progress. */
+  subscribe(kind, first, second) {
+    this._call((w) => w.subscribe(kind, first, second));
+    return this;
+  }
+
+  unsubscribe(kind, first, second) {
+    this._call((w) => w.unsubscribe(kind, first, second));
+    return this;
+  }
+
+  connect() {
+    this._call((w) => w.connect());
+    return this;
+  }
+
+  open() {
+    return this.connect();
+  }
+
+  disconnect() {
+    this._call((w) => w.disconnect());
+    return this;
+  }
+
+  /** Disconnects and releases every listener, timer and page hook. */
+  close() {
+    if (this._closed) return;
+    if (this._wasm) {
+      this._wasm.close();
+      this._wasm.free();
+      this._wasm = null;
+    }
+    this._queue.length = 0;
+    this._closed = true;
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+
+  reconnectNow() {
+    this._call((w) => w.reconnectNow());
+  }
+
+  hasListeners(event) {
+    return this._wasm ? this._wasm.hasListeners(event) : false;
+  }
+
+  get connected() {
+    return this._wasm ? this._wasm.connected : false;
+  }
+
+  get disconnected() {
+    return !this.connected;
+  }
+
+  get id() {
+    return this._wasm ? this._wasm.id : undefined;
+  }
+
+  /** "polling" | "websocket" | undefined */
+  get transport() {
+    return this._wasm ? this._wasm.transport : undefined;
+  }
+
+  /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
+  get state() {
+    if (this._closed) return "closed";
+    return this._wasm ? this._wasm.state : "connecting";
+  }
+
+  get buffered() {
+    return this._wasm ? this._wasm.buffered : 0;
+  }
+
+  get debug() {
+    return this._wasm ? this._wasm.debug : (this._options && this._options.debug) || "warn";
+  }
+
+  set debug(level) {
+    this._call((w) => {
+      w.debug = String(level);
+    });
+  }
+
+  /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
+  resources() {
+    return this._wasm ? Array.from(this._wasm.resources()) : [0, 0, 0, 0];
+  }
+}
+
+function checkEmit(event, args) {
+  if (typeof event !== "string" || event === "") {
+    throw new TypeError("frappe-realtime: event name must be a non-empty string");
+  }
+  if (RESERVED.includes(event)) throw new TypeError("frappe-realtime: event name is reserved");
+  const plain = typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
+  try {
+    JSON.stringify(plain);
+  } catch (e) {
+    throw new TypeError("frappe-realtime: arguments cannot be serialised: " + ((e && e.message) || e));
+  }
+}
+
+/** `io(url, options)`-style shorthand. */
+export function connect(url, options) {
+  return new RealtimeClient(url, options);
+}
