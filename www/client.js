@@ -15,6 +15,7 @@ const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "ne
 
 let wasmSource;
 let ready;
+let loaded = false;
 
 /** Where the wasm module comes from (bytes, a URL or a Response); call before the first client. */
 export function setWasmSource(source) {
@@ -23,7 +24,12 @@ export function setWasmSource(source) {
 
 /** Resolves once the wasm module is instantiated. */
 export function whenReady() {
-  if (!ready) ready = init(wasmSource === undefined ? undefined : { module_or_path: wasmSource });
+  if (!ready) {
+    ready = init(wasmSource === undefined ? undefined : { module_or_path: wasmSource }).then((out) => {
+      loaded = true;
+      return out;
+    });
+  }
   return ready;
 }
 
@@ -58,14 +64,37 @@ export class RealtimeClient {
     this._wasm = null;
     this._queue = [];
     this._closed = false;
-    this._hints = (err) => withHint(err);
-    this._ready = whenReady().then(() => {
-      if (this._closed) return;
-      this._wasm = new WasmClient(url, options);
-      // Hints are attached before any application listener sees the error.
-      this._wasm.on("connect_error", this._hints);
-      for (const call of this._queue.splice(0)) call(this._wasm);
-    });
+    if (loaded) {
+      // The module is there: construct now, so bad options throw here.
+      this._create();
+      this._ready = Promise.resolve();
+    } else {
+      this._ready = whenReady().then(() => {
+        if (this._closed) return;
+        try {
+          this._create();
+        } catch (e) {
+          console.error("frappe-realtime: cannot create the client:", e);
+          throw e;
+        }
+        for (const call of this._queue.splice(0)) {
+          try {
+            call(this._wasm);
+          } catch (e) {
+            // A call made before the module loaded failed when replayed; the
+            // others still run.
+            console.error("frappe-realtime:", e);
+          }
+        }
+      });
+    }
+  }
+
+  _create() {
+    this._wasm = new WasmClient(this._url, this._options);
+    // Hints are added before any listener sees the error; a hook, not a
+    // listener, so off() cannot remove it.
+    this._wasm.setErrorHook(withHint);
   }
 
   _call(fn) {
@@ -135,12 +164,14 @@ export class RealtimeClient {
 
   /** Frappe room subscription kept across reconnects: doctype | doc | doc_open | task | progress. */
   subscribe(kind, first, second) {
-    this._call((w) => w.subscribe(kind, first, second));
+    const [a, b] = subscriptionArgs(first, second);
+    this._call((w) => w.subscribe(String(kind), a, b));
     return this;
   }
 
   unsubscribe(kind, first, second) {
-    this._call((w) => w.unsubscribe(kind, first, second));
+    const [a, b] = subscriptionArgs(first, second);
+    this._call((w) => w.unsubscribe(String(kind), a, b));
     return this;
   }
 
@@ -179,7 +210,12 @@ export class RealtimeClient {
   }
 
   hasListeners(event) {
-    return this._wasm ? this._wasm.hasListeners(event) : false;
+    return this._wasm ? this._wasm.hasListeners(String(event)) : false;
+  }
+
+  /** The listeners of `event`, in registration order. */
+  listeners(event) {
+    return this._wasm ? this._wasm.listeners(String(event)) : [];
   }
 
   get connected() {
@@ -202,7 +238,8 @@ export class RealtimeClient {
   /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
   get state() {
     if (this._closed) return "closed";
-    return this._wasm ? this._wasm.state : "connecting";
+    if (this._wasm) return this._wasm.state;
+    return this._options && this._options.autoConnect === false ? "idle" : "connecting";
   }
 
   get buffered() {
@@ -223,6 +260,10 @@ export class RealtimeClient {
   resources() {
     return this._wasm ? Array.from(this._wasm.resources()) : [0, 0, 0, 0];
   }
+}
+
+function subscriptionArgs(first, second) {
+  return [first == null ? "" : String(first), second == null ? undefined : String(second)];
 }
 
 function checkEmit(event, args) {

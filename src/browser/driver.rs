@@ -111,6 +111,9 @@ pub struct Inner {
     pub log: LogLevel,
     /// Default ack timeout.
     pub ack_timeout: Option<Duration>,
+    /// Called with every `connect_error` Error before the listeners (the JS
+    /// wrapper adds hints); not a listener, so `off()` cannot remove it.
+    pub error_hook: Option<Function>,
     me: Weak,
 }
 
@@ -150,6 +153,7 @@ impl Inner {
             ack_sender: None,
             log: LogLevel::Warn,
             ack_timeout: None,
+            error_hook: None,
             me: Weak::new(),
         }));
         let weak = Rc::downgrade(&rc);
@@ -412,6 +416,10 @@ pub fn dispatch_events(rc: &Rc<RefCell<Inner>>, events: Vec<Event>) {
                     &parsed,
                 ));
                 let err = js::make_error("Error", name, &message, &extra);
+                let hook = rc.borrow().error_hook.clone();
+                if let Some(hook) = hook {
+                    js::call_listener(&hook, &array1(err.clone()));
+                }
                 let mut m = String::from("connect_error: ");
                 m.push_str(&message);
                 log(rc, LogLevel::Warn, &m);

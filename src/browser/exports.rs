@@ -145,6 +145,18 @@ impl WasmClient {
             .remove(event.as_deref(), f.as_ref());
     }
 
+    /// The listeners of `event`, in registration order.
+    pub fn listeners(&self, event: &str) -> Array {
+        self.inner.borrow().listeners.of(event)
+    }
+
+    /// Sets the function called with every `connect_error` Error before the
+    /// listeners (used by the JS wrapper to add hints).
+    #[wasm_bindgen(js_name = setErrorHook)]
+    pub fn set_error_hook(&self, f: Option<Function>) {
+        self.inner.borrow_mut().error_hook = f;
+    }
+
     /// Whether `event` has a listener.
     #[wasm_bindgen(js_name = hasListeners)]
     pub fn has_listeners(&self, event: &str) -> bool {

@@ -52,6 +52,15 @@ impl Listeners {
         out
     }
 
+    /// The functions registered for `event`, in order.
+    pub fn of(&self, event: &str) -> js_sys::Array {
+        self.list
+            .iter()
+            .filter(|l| l.event == event)
+            .map(|l| wasm_bindgen::JsValue::from(&l.f))
+            .collect()
+    }
+
     /// Whether `event` has a listener.
     pub fn has(&self, event: &str) -> bool {
         self.list.iter().any(|l| l.event == event)

@@ -1,0 +1,245 @@
+/// <reference lib="es2015.symbol.wellknown" />
+/// <reference lib="esnext.disposable" />
+// Types of www/client.js: RealtimeClient, a Socket.IO v4 client (Engine.IO v4,
+// Socket.IO protocol v5) for Frappe's realtime server, compiled from Rust to wasm.
+
+/** Console log level of the client (`"warn"` by default). */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+
+/** An Engine.IO transport. */
+export type TransportName = "polling" | "websocket";
+
+/**
+ * Where the client is: `idle` (not connecting: before `connect()` with
+ * `autoConnect: false`, or after `disconnect()`), `connecting`, `connected`,
+ * `reconnecting` (waiting for or making a reconnect attempt), `failed` (refused
+ * by the server, or `reconnectionAttempts` exhausted), `closed` (after `close()`).
+ * Before the wasm module is ready the state reads `connecting`.
+ */
+export type ClientState = "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed";
+
+/** socket.io-client's disconnect reasons. */
+export type DisconnectReason =
+  | "io server disconnect"
+  | "io client disconnect"
+  | "ping timeout"
+  | "transport close"
+  | "transport error";
+
+/**
+ * `ConnectError`: the server refused the namespace (CONNECT_ERROR: origin,
+ * namespace, cookie, session); not retried. `TransportError`: the transport or
+ * the handshake failed; retried. `TimeoutError`: no CONNECT within `timeout`; retried.
+ */
+export type ConnectErrorType = "ConnectError" | "TransportError" | "TimeoutError";
+
+/** The argument of `connect_error`. */
+export interface ConnectError extends Error {
+  name: ConnectErrorType;
+  type: ConnectErrorType;
+  /** The server's `data` of a CONNECT_ERROR, parsed, when it sent any. */
+  data?: unknown;
+  /** What to check for the known messages of Frappe's realtime server (`Invalid origin`, …). */
+  hint?: string;
+}
+
+/** The argument of `reconnect_scheduled`. */
+export interface ReconnectScheduledInfo {
+  /** The attempt that will run (1 for the first reconnect). */
+  attempt: number;
+  /** Milliseconds until it runs. */
+  delay: number;
+  /** When it runs, in `Date.now()` milliseconds. */
+  at: number;
+}
+
+/** The argument of `dropped`: an emit the offline buffer gave up. */
+export interface DroppedInfo {
+  event: string;
+  reason: "buffer full" | "expired";
+}
+
+/** A Frappe room subscription kept across reconnects. */
+export type SubscriptionKind = "doctype" | "doc" | "doc_open" | "task" | "progress";
+
+/** The callback of an emit that asks for an ack. */
+export type AckCallback = (...args: any[]) => void;
+
+/** A listener of a server event: the event's arguments, then an ack function when the server asked for one. */
+export type EventListener = (...args: any[]) => void;
+
+/** The client's own events. Any other name is a server event. */
+export interface RealtimeEvents {
+  /** The namespace is connected (also after every reconnect; rooms are already re-joined). */
+  connect: () => void;
+  /** The connection ended. */
+  disconnect: (reason: DisconnectReason) => void;
+  /** An attempt failed; see `ConnectError.type` for whether it is retried. */
+  connect_error: (err: ConnectError) => void;
+  /** A reconnect attempt starts. */
+  reconnect_attempt: (attempt: number) => void;
+  /** Connected again after `attempt` attempts. */
+  reconnect: (attempt: number) => void;
+  /** `reconnectionAttempts` exhausted (never with the default, unlimited). */
+  reconnect_failed: () => void;
+  /** The next reconnect attempt is scheduled. */
+  reconnect_scheduled: (info: ReconnectScheduledInfo) => void;
+  /** The session moved from polling to WebSocket. */
+  upgrade: (transport: "websocket") => void;
+  /** The WebSocket probe failed; the session stays on polling. */
+  upgradeError: () => void;
+  /** A protocol error from the server's side (malformed packet, …). */
+  error: (err: Error) => void;
+  /** The offline buffer dropped an emit. */
+  dropped: (info: DroppedInfo) => void;
+}
+
+/**
+ * Options of `RealtimeClient`: socket.io-client's names and defaults, except
+ * where noted. Unknown names are ignored; a bad value of a known one is a
+ * `TypeError` when the client is created.
+ */
+export interface RealtimeClientOptions {
+  /** Connect when created (default `true`, as `io()`); with `false`, call `connect()`. */
+  autoConnect?: boolean;
+  /** Reconnect after a lost connection or a failed attempt (default `true`). */
+  reconnection?: boolean;
+  /** Give up after this many reconnect attempts (default `Infinity`: never; Frappe's Desk used 3). */
+  reconnectionAttempts?: number;
+  /** First reconnect delay in ms, doubled at every attempt (default 1000). */
+  reconnectionDelay?: number;
+  /** Cap of the reconnect delay in ms (default 5000). */
+  reconnectionDelayMax?: number;
+  /** Spread of each delay, 0 to 1 (default 0.5); at the cap the spread goes down, never past it. */
+  randomizationFactor?: number;
+  /** Time allowed for one attempt, from opening the transport to the namespace's CONNECT, in ms (default 20000). */
+  timeout?: number;
+  /** Transports in the order tried (default `["polling", "websocket"]`: polling, then upgrade). */
+  transports?: TransportName[];
+  /** Upgrade from polling to WebSocket when the server offers it (default `true`). */
+  upgrade?: boolean;
+  /** When the first transport cannot open, try the next one in the same attempt (default `true`; socket.io-client: `false`). */
+  tryAllTransports?: boolean;
+  /** Engine.IO path (default `"/socket.io/"`). */
+  path?: string;
+  /** Extra query parameters of every Engine.IO request. */
+  query?: Record<string, string>;
+  /** Send cookies on cross-origin polling requests (default `true` here: Frappe authenticates with its `sid` cookie). */
+  withCredentials?: boolean;
+  /** Extra headers of polling requests, e.g. `{Authorization: "token key:secret"}`; browsers cannot set headers on a WebSocket. */
+  extraHeaders?: Record<string, string>;
+  /** Payload of the namespace CONNECT (a plain object; Frappe does not use one). */
+  auth?: Record<string, unknown>;
+  /** Most emits kept while disconnected (default 100; 0 disables the buffer). socket.io-client: unbounded. */
+  bufferMaxCount?: number;
+  /** How long an emit may wait in the offline buffer, in ms (default 60000). */
+  bufferMaxAge?: number;
+  /** What a full buffer does with one more emit (default `"drop-oldest"`). Every drop is reported by `dropped`. */
+  bufferOverflow?: "drop-oldest" | "drop-newest";
+  /** Default ack timeout in ms for emits with a callback (none by default). */
+  ackTimeout?: number;
+  /** Console log level (default `"warn"`). */
+  debug?: LogLevel;
+}
+
+/** What `setWasmSource` accepts: a URL, a fetch `Response`, the bytes or a compiled module (or a promise of one). */
+export type WasmSource =
+  | RequestInfo
+  | URL
+  | Response
+  | BufferSource
+  | WebAssembly.Module
+  | Promise<RequestInfo | URL | Response | BufferSource | WebAssembly.Module>;
+
+/** `timeout(ms)`: emits whose ack must arrive within `ms`. */
+export interface TimeoutEmitter {
+  /** The callback, last argument, receives `(err, ...ackArgs)`; `err` is `null` or the timeout / disconnect `Error`. */
+  emit(event: string, ...args: any[]): RealtimeClient;
+  /** A promise of the ack's first argument; rejects on timeout or disconnect. */
+  emitWithAck<T = any>(event: string, ...args: any[]): Promise<T>;
+}
+
+/**
+ * A Socket.IO client for one namespace (`https://host[:port]/<site>`).
+ * Usable at once: calls made before the wasm module is ready are queued.
+ */
+export class RealtimeClient {
+  /**
+   * @param url `http(s)://host[:port]/<namespace>`; a relative URL resolves against the page.
+   * @throws TypeError when `url` is not a string.
+   */
+  constructor(url: string, options?: RealtimeClientOptions);
+
+  /** Resolves once the wasm module is loaded and the client exists; rejects if either failed. */
+  readonly ready: Promise<void>;
+
+  on<E extends keyof RealtimeEvents>(event: E, listener: RealtimeEvents[E]): this;
+  on(event: string, listener: EventListener): this;
+  once<E extends keyof RealtimeEvents>(event: E, listener: RealtimeEvents[E]): this;
+  once(event: string, listener: EventListener): this;
+  /** Removes `listener` (its first registration) from `event`; every listener of `event` without `listener`; every listener without arguments. */
+  off<E extends keyof RealtimeEvents>(event: E, listener?: RealtimeEvents[E]): this;
+  off(event?: string, listener?: EventListener): this;
+
+  /**
+   * Sends `event` (buffered while disconnected). A function as the last argument receives the ack.
+   * @throws TypeError for an empty or reserved name (`connect`, `connect_error`, `disconnect`,
+   *   `disconnecting`, `newListener`, `removeListener`) or arguments JSON cannot carry; nothing is sent then.
+   */
+  emit(event: string, ...args: any[]): this;
+  /** Sends `event` and resolves with the ack's first argument; rejects on timeout (`ackTimeout`) or disconnect. */
+  emitWithAck<T = any>(event: string, ...args: any[]): Promise<T>;
+  /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`. */
+  timeout(ms: number): TimeoutEmitter;
+
+  /**
+   * Registers a Frappe room subscription and joins it now if connected; the
+   * client joins it again after every reconnect. A repeat is ignored.
+   * `doctype`: `doctype_subscribe(first)`; `doc`: `doc_subscribe(first, second)`;
+   * `doc_open`: `doc_open(first, second)`; `task`: `task_subscribe(first)`;
+   * `progress`: `progress_subscribe(first)`.
+   */
+  subscribe(kind: "doc" | "doc_open", doctype: string, name: string): this;
+  subscribe(kind: "doctype" | "task" | "progress", first: string): this;
+  /** Forgets a subscription and leaves its room (`doctype_unsubscribe`, `doc_unsubscribe`, `doc_close`, `task_unsubscribe`). */
+  unsubscribe(kind: "doc" | "doc_open", doctype: string, name: string): this;
+  unsubscribe(kind: "doctype" | "task" | "progress", first: string): this;
+
+  /** Connects; while waiting to reconnect, tries now. */
+  connect(): this;
+  /** Same as `connect()`. */
+  open(): this;
+  /** Disconnects (`io client disconnect`) and stops reconnecting; `connect()` may follow. */
+  disconnect(): this;
+  /** Disconnects and releases every listener, timer and page hook; the client cannot be used afterwards. */
+  close(): void;
+  [Symbol.dispose](): void;
+  /** Tries to reconnect now instead of waiting for the backoff (the client already does on `online` and when the tab becomes visible). */
+  reconnectNow(): void;
+
+  /** Whether `event` has a listener. */
+  hasListeners(event: string): boolean;
+  /** The listeners of `event`, in registration order. */
+  listeners(event: string): Function[];
+  /** Whether the namespace is connected. */
+  readonly connected: boolean;
+  readonly disconnected: boolean;
+  /** The socket id while connected. */
+  readonly id: string | undefined;
+  /** The open transport. */
+  readonly transport: TransportName | undefined;
+  readonly state: ClientState;
+  /** Emits waiting in the offline buffer. */
+  readonly buffered: number;
+  /** Console log level; settable at run time. */
+  debug: LogLevel;
+  /** `[listeners, transports, timer armed (0/1), page listeners]`, for leak checks. */
+  resources(): [number, number, number, number];
+}
+
+/** Where the wasm module comes from; call before the first client. */
+export function setWasmSource(source: WasmSource): void;
+/** Resolves once the wasm module is instantiated. */
+export function whenReady(): Promise<unknown>;
+/** `io(url, options)`-style shorthand for `new RealtimeClient(url, options)`. */
+export function connect(url: string, options?: RealtimeClientOptions): RealtimeClient;

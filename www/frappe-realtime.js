@@ -1,0 +1,344 @@
+// frappe.realtime (alias frappe.socketio) over RealtimeClient: the API of
+// Frappe's socketio_client.js with its semantics, minus its failures
+// (contract §6, §7): unlimited reconnection, rooms kept by the core across
+// reconnects, no throw when async is disabled, connect errors with a hint.
+
+import { RealtimeClient } from "./client.js";
+
+const MARK = Symbol.for("frappe-realtime");
+const LEVELS = ["off", "error", "warn", "info", "debug"];
+// socket.io Manager events → the client's: 0 same name, 1 transport-level
+// connect_error only, a string: that event.
+const MANAGER = {
+  __proto__: null,
+  reconnect_attempt: 0,
+  reconnect: 0,
+  reconnect_failed: 0,
+  error: 1,
+  reconnect_error: 1,
+  open: "connect",
+  close: "disconnect",
+};
+
+/** A `frappe.realtime` object; `env.frappe` / `env.window` default to the globals. */
+export function createRealtime(env = {}) {
+  const win = env.window || globalThis.window || globalThis;
+  const Client = env.RealtimeClient || RealtimeClient;
+  const F = () => env.frappe || win.frappe || globalThis.frappe || {};
+  const boot = () => F().boot || {};
+  let client = null;
+  let sock = null;
+  let url = "";
+  let hooked = false;
+  let failing = null;
+
+  // Every room goes through the core, which re-joins it after each reconnect.
+  const room = (join, kind, a, b) => {
+    if (rt.disabled || !client || a == null || a === "") return false;
+    a = String(a);
+    if (kind === "doc" || kind === "doc_open") {
+      if (b == null || b === "") return false;
+      b = String(b);
+    } else b = undefined;
+    if (join) {
+      wake();
+      client.subscribe(kind, a, b);
+    } else client.unsubscribe(kind, a, b);
+    return true;
+  };
+  const wake = () => rt.lazy_connect && rt.connect();
+  const fn = (f) => typeof f === "function";
+
+  const rt = {
+    [MARK]: true,
+    open_tasks: {},
+    open_docs: new Set(),
+    disabled: false,
+    lazy_connect: false,
+
+    init(port = 9000, lazy_connect = false) {
+      if (boot().disable_async) {
+        rt.disabled = true;
+        return;
+      }
+      if (client) return;
+      const proto = win.location && win.location.protocol;
+      if (proto !== "http:" && proto !== "https:") {
+        console.warn("frappe.realtime: not started, the page is not served over http(s)");
+        return;
+      }
+      url = rt.get_host(port);
+      const ro = boot().realtime_options;
+      const options = Object.assign({ withCredentials: true, autoConnect: !lazy_connect }, ro && typeof ro === "object" ? ro : null);
+      const level = debugLevel(win);
+      if (level) options.debug = level;
+      rt.lazy_connect = !!lazy_connect;
+      client = new Client(url, options);
+      if (client.ready) client.ready.catch((e) => console.error("frappe.realtime: cannot start:", e));
+
+      client.on("connect", () => (failing = null));
+      client.on("connect_error", (err) => {
+        const msg = String((err && err.message) || err);
+        if (msg === failing) return; // once per streak; the client keeps retrying
+        failing = msg;
+        console.error("frappe.realtime: cannot connect to " + url + ": " + msg + (err && err.hint ? "\nhint: " + err.hint : ""));
+      });
+      client.on("msgprint", (m) => fn(F().msgprint) && F().msgprint(m));
+      client.on("progress", (d) => {
+        if (!d) return;
+        if (d.progress) d.percent = (num(win, d.progress[0]) / d.progress[1]) * 100;
+        if (d.percent && fn(F().show_progress)) {
+          F().show_progress(d.title || tr(win, "Progress"), d.percent, 100, d.description, true);
+        }
+      });
+      client.on("task_status_change", (d) => d && rt.process_response(d, String(d.status).toLowerCase()));
+      client.on("task_progress", (d) => rt.process_response(d, "progress"));
+
+      // Desk's form events (jQuery): subscribe on load / rename, presence on
+      // refresh, leave presence on unload. Pages without jQuery have no forms.
+      const $ = win.jQuery || win.$;
+      if (!hooked && fn($) && win.document) {
+        hooked = true;
+        const form = (events, method) =>
+          $(win.document).on(events, (e, frm) => {
+            if (frm && frm.doc && !(fn(frm.is_new) && frm.is_new())) rt[method](frm.doctype, frm.docname);
+          });
+        form("form-load form-rename", "doc_subscribe");
+        form("form-refresh", "doc_open");
+        form("form-unload", "doc_close");
+      }
+    },
+
+    get_host(port = 9000) {
+      const loc = win.location || {};
+      let host = loc.origin;
+      if (win.dev_server) {
+        const p = boot().socketio_port || (port == null ? "" : String(port)) || "9000";
+        host = loc.protocol + "//" + loc.hostname + ":" + p;
+      }
+      return host + "/" + (boot().sitename || win.site_name || loc.hostname);
+    },
+
+    /** Connects a lazily initialised client (and retries one that stopped). */
+    connect() {
+      if (rt.disabled || !client) return;
+      rt.lazy_connect = false;
+      client.connect();
+    },
+
+    on(event, callback) {
+      if (rt.disabled || !client || !fn(callback)) return;
+      wake();
+      client.on(event, callback);
+    },
+
+    off(event, callback) {
+      if (client && event != null) client.off(event, callback);
+    },
+
+    emit(event, ...args) {
+      if (rt.disabled || !client) return;
+      wake();
+      client.emit(event, ...args);
+    },
+
+    publish(event, message) {
+      rt.emit(event, message);
+    },
+
+    subscribe(task_id, opts) {
+      if (room(1, "task", task_id)) {
+        room(1, "progress", task_id);
+        rt.open_tasks[task_id] = opts;
+      }
+    },
+    task_subscribe: (task_id) => void room(1, "task", task_id),
+    task_unsubscribe: (task_id) => void room(0, "task", task_id),
+    doctype_subscribe: (doctype) => void room(1, "doctype", doctype),
+    doctype_unsubscribe: (doctype) => void room(0, "doctype", doctype),
+    doc_subscribe(doctype, docname) {
+      const key = doctype + ":" + docname;
+      if (!rt.open_docs.has(key) && room(1, "doc", doctype, docname)) rt.open_docs.add(key);
+    },
+    doc_unsubscribe(doctype, docname) {
+      room(0, "doc", doctype, docname);
+      return rt.open_docs.delete(doctype + ":" + docname);
+    },
+    doc_open: (doctype, docname) => void room(1, "doc_open", doctype, docname),
+    doc_close: (doctype, docname) => void room(0, "doc_open", doctype, docname),
+
+    /** Calls the callbacks `subscribe(task_id, opts)` registered for a task event. */
+    process_response(data, method) {
+      const o = data && rt.open_tasks[data.task_id];
+      if (!o) return;
+      if (fn(o[method])) o[method](data);
+      if (method === "success" && fn(o.callback)) o.callback(data);
+      const req = F().request;
+      if (req && fn(req.cleanup)) req.cleanup(o, data);
+      if (fn(o.always)) o.always(data);
+      if (data.status_code > 400 && fn(o.error)) o.error(data);
+    },
+
+    /** The RealtimeClient once `init` has run. */
+    get client() {
+      return client;
+    },
+
+    /** What Desk and apps read from socket.io-client's Socket; undefined before `init`. */
+    get socket() {
+      return client ? sock || (sock = adapter(client, url)) : undefined;
+    },
+    /** `frappe.realtime.socket = null` closes the client so that `init` may run again. */
+    set socket(value) {
+      if (value || !client) return;
+      client.close();
+      client = sock = null;
+      rt.lazy_connect = false;
+      rt.open_docs.clear();
+    },
+  };
+  return rt;
+}
+
+/** Creates `frappe.realtime` and its alias `frappe.socketio` unless one is already there. */
+export function install(g = globalThis) {
+  const f = g.frappe || (g.frappe = {});
+  let rt = f.realtime;
+  if (rt && rt.socket && !rt[MARK]) {
+    console.warn("frappe-realtime: frappe.realtime is already connected by another client; keeping it");
+  } else if (!(rt && rt[MARK])) {
+    const old = rt;
+    rt = createRealtime({ window: g.window || g });
+    // frappe.provide("frappe.realtime") may have made a placeholder with extras.
+    if (old && typeof old === "object") for (const k of Object.keys(old)) if (!(k in rt)) rt[k] = old[k];
+    f.realtime = rt;
+  }
+  f.socketio = rt;
+  return rt;
+}
+
+function debugLevel(win) {
+  let v;
+  try {
+    v = win.localStorage && win.localStorage.getItem("frappe-realtime-debug");
+  } catch {
+    return;
+  }
+  if (v == null) return;
+  v = String(v).trim().toLowerCase();
+  if (v === "1" || v === "true") return "debug";
+  return LEVELS.includes(v) ? v : undefined;
+}
+
+function num(win, v) {
+  return typeof win.flt === "function" ? win.flt(v) : parseFloat(v) || 0;
+}
+
+function tr(win, s) {
+  return typeof win.__ === "function" ? win.__(s) : s;
+}
+
+// The Socket look-alike: listeners and emits go straight to the client.
+function adapter(c, uri) {
+  const wraps = {};
+  const wrap = (ev, f, make) => {
+    const m = wraps[ev] || (wraps[ev] = new WeakMap());
+    let w = m.get(f);
+    if (!w) m.set(f, (w = make(f)));
+    return w;
+  };
+  const manager = (ev, f) => {
+    const m = MANAGER[ev];
+    if (m === undefined || typeof f !== "function") return null;
+    if (m === 0) return [ev, f];
+    if (m === 1) return ["connect_error", wrap(ev, f, (g) => (err) => (err && err.type === "ConnectError") || g(err))];
+    return [m, f];
+  };
+  const transport = {
+    get name() {
+      return c.transport;
+    },
+  };
+  const upgrade = (f) => wrap("upgrade", f, (g) => () => g(transport));
+  const engine = {
+    get transport() {
+      return transport;
+    },
+    on(ev, f) {
+      if (ev === "upgrade" && typeof f === "function") c.on("upgrade", upgrade(f));
+      return engine;
+    },
+    off(ev, f) {
+      if (ev === "upgrade" && typeof f === "function") c.off("upgrade", upgrade(f));
+      return engine;
+    },
+  };
+  const io = {
+    uri,
+    engine,
+    on(ev, f) {
+      const m = manager(ev, f);
+      if (m) c.on(m[0], m[1]);
+      return io;
+    },
+    once(ev, f) {
+      const m = manager(ev, f);
+      if (m) c.once(m[0], m[1]);
+      return io;
+    },
+    off(ev, f) {
+      const m = manager(ev, f);
+      if (m) c.off(m[0], m[1]);
+      return io;
+    },
+    /** Reconnection is always on; kept for code that calls `io.reconnection(true)`. */
+    reconnection(v) {
+      return v === undefined ? true : io;
+    },
+  };
+  const s = {
+    io,
+    get connected() {
+      return c.connected;
+    },
+    get disconnected() {
+      return !c.connected;
+    },
+    get id() {
+      return c.id;
+    },
+    get active() {
+      return ["connecting", "connected", "reconnecting"].includes(c.state);
+    },
+    on(ev, f) {
+      c.on(ev, f);
+      return s;
+    },
+    once(ev, f) {
+      c.once(ev, f);
+      return s;
+    },
+    off(ev, f) {
+      c.off(ev, f);
+      return s;
+    },
+    hasListeners: (ev) => c.hasListeners(ev),
+    emit(ev, ...args) {
+      c.emit(ev, ...args);
+      return s;
+    },
+    emitWithAck: (ev, ...args) => c.emitWithAck(ev, ...args),
+    timeout: (ms) => c.timeout(ms),
+    connect() {
+      c.connect();
+      return s;
+    },
+    disconnect() {
+      c.disconnect();
+      return s;
+    },
+  };
+  s.open = s.connect;
+  s.close = s.disconnect;
+  return s;
+}

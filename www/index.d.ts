@@ -1,0 +1,28 @@
+export { RealtimeClient, connect, setWasmSource, whenReady } from "./client.js";
+export type {
+  AckCallback,
+  ClientState,
+  ConnectError,
+  ConnectErrorType,
+  DisconnectReason,
+  DroppedInfo,
+  EventListener,
+  LogLevel,
+  ReconnectScheduledInfo,
+  RealtimeClientOptions,
+  RealtimeEvents,
+  SubscriptionKind,
+  TimeoutEmitter,
+  TransportName,
+  WasmSource,
+} from "./client.js";
+export { createRealtime, install } from "./frappe-realtime.js";
+export type {
+  FrappeLike,
+  FrappeRealtime,
+  ManagerEvent,
+  RealtimeEnv,
+  SocketLike,
+  TaskEventData,
+  TaskOptions,
+} from "./frappe-realtime.js";

@@ -1,0 +1,3 @@
+// ESM entry: the client and the frappe.realtime facade.
+export { RealtimeClient, connect, setWasmSource, whenReady } from "./client.js";
+export { createRealtime, install } from "./frappe-realtime.js";
