@@ -1,0 +1,156 @@
+// Browser side of the end-to-end tests: headless Chromium (/usr/bin/chromium) through
+// playwright-core, plus helpers to log in as a demo user, open a page of the test site and
+// wait for a condition with a bounded timeout. Test infrastructure only.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { DEFAULT_USERS } from "../server/web.js";
+import { waitUntil, within } from "../server/util.js";
+
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/** Demo users' passwords, by user name. */
+export const PASSWORDS = Object.fromEntries(DEFAULT_USERS.map((u) => [u.user, u.pwd]));
+
+/**
+ * Launches headless Chromium.
+ * Default: `chromium.launch`, for which Playwright creates a fresh temporary user-data-dir
+ * (`--user-data-dir=/tmp/playwright_chromiumdev_profile-*`, removed on close); contexts
+ * from `newContext()` are isolated cookie jars, one per user.
+ * `persistent: true`: `launchPersistentContext` on a fresh directory of ours (`userDataDir`),
+ * which has exactly one context (`context`) and no `browser`.
+ * @param {{args?: string[], timeout?: number, executablePath?: string, persistent?: boolean}} [opts]
+ * @returns {Promise<{browser: import("playwright-core").Browser|null,
+ *   context: import("playwright-core").BrowserContext|null, userDataDir: string|null,
+ *   newContext(opts?: object): Promise<import("playwright-core").BrowserContext>,
+ *   close(): Promise<void>}>}
+ */
+export async function launchBrowser({ args = [], timeout = 30000, executablePath = CHROMIUM, persistent = false } = {}) {
+    const launchArgs = [...CHROMIUM_ARGS, ...args];
+    let browser = null;
+    let context = null;
+    let userDataDir = null;
+    if (persistent) {
+        userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "frappe-rt-chromium-"));
+        try {
+            context = await chromium.launchPersistentContext(userDataDir, {
+                executablePath, headless: true, args: launchArgs, timeout,
+            });
+        } catch (err) {
+            fs.rmSync(userDataDir, { recursive: true, force: true });
+            throw err;
+        }
+    } else {
+        browser = await chromium.launch({ executablePath, headless: true, args: launchArgs, timeout });
+    }
+    let closed = null;
+    const bounded = (p) => within(p.catch(() => {}), 10000);
+    return {
+        browser,
+        context,
+        userDataDir,
+        async newContext(opts = {}) {
+            if (!browser) throw new Error("a persistent launch has a single context: use .context");
+            return browser.newContext(opts);
+        },
+        close() {
+            if (!closed) {
+                closed = (async () => {
+                    if (context) await bounded(context.close());
+                    if (browser) await bounded(browser.close());
+                    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+                })();
+            }
+            return closed;
+        },
+    };
+}
+
+/**
+ * A new page that records console messages and page errors in `page.logs`
+ * (array of strings), handy in assertion messages.
+ */
+export async function newPage(context) {
+    const page = await context.newPage();
+    page.logs = [];
+    page.on("console", (m) => page.logs.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => page.logs.push(`pageerror: ${e.message}`));
+    return page;
+}
+
+/**
+ * Logs `user` in from inside the page (POST /api/method/login on the site's origin), so the
+ * browser stores the HttpOnly `sid` cookie like after a real login. Navigates to the site's
+ * blank page first when the page is not on `siteUrl`'s origin.
+ * @returns {Promise<object>} the login response body ({message: "Logged In", …})
+ */
+export async function login(page, siteUrl, user, pwd = PASSWORDS[user]) {
+    const origin = new URL(siteUrl).origin;
+    let here = null;
+    try {
+        here = new URL(page.url()).origin;
+    } catch {
+        here = null;
+    }
+    if (here !== origin) await page.goto(`${origin}/__test/blank`, { timeout: 10000 });
+    const out = await page.evaluate(
+        async ({ usr, pwd }) => {
+            const res = await fetch("/api/method/login", {
+                method: "POST",
+                headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                body: new URLSearchParams({ usr, pwd }).toString(),
+                credentials: "same-origin",
+            });
+            return { status: res.status, body: await res.json() };
+        },
+        { usr: user, pwd },
+    );
+    if (out.status !== 200) throw new Error(`login as ${user} failed: ${out.status} ${JSON.stringify(out.body)}`);
+    return out.body;
+}
+
+/** Logs out from inside the page (GET /api/method/logout). */
+export async function logout(page) {
+    return page.evaluate(async () => (await fetch("/api/method/logout", { credentials: "same-origin" })).status);
+}
+
+/** Opens `url` (absolute, or a path on `siteUrl`) and waits for the load event. */
+export async function openPage(page, url, { siteUrl, timeout = 10000 } = {}) {
+    const target = siteUrl ? new URL(url, siteUrl).toString() : url;
+    const res = await page.goto(target, { timeout, waitUntil: "load" });
+    if (!res || !res.ok()) throw new Error(`GET ${target}: ${res ? res.status() : "no response"}`);
+    return res;
+}
+
+/**
+ * Waits until `fn(arg)` is truthy inside the page; returns its value.
+ * On timeout the error includes the page's console log.
+ */
+export async function waitInPage(page, fn, arg, { timeout = 5000, what = "page condition" } = {}) {
+    try {
+        const handle = await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+        return await handle.jsonValue();
+    } catch (err) {
+        const logs = (page.logs || []).slice(-20).join("\n");
+        throw new Error(`${what}: ${err.message}\n--- page log ---\n${logs}`);
+    }
+}
+
+/** Node-side bounded polling: resolves with the first truthy value of `check()`. */
+export function waitFor(check, { timeout = 5000, interval = 25, what } = {}) {
+    return waitUntil(check, { timeout, interval, what });
+}
