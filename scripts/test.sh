@@ -47,6 +47,9 @@ step "doc tests" cargo test --doc
 step "browser tests (driver)" env CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --target wasm32-unknown-unknown --test browser_driver
 step "build" bash scripts/build.sh
+# The built package in headless Chromium against the Frappe-compatible servers
+# (tests/server: socket.io realtime server, stub web server, a real redis-server).
+step "end-to-end (Chromium)" node --test tests/e2e/
 
 print_summary
 echo "==> all steps passed"

@@ -450,3 +450,166 @@ describe("connect errors carry the server's message, a hint, and are not retried
     await ctx.close();
   });
 });
+
+describe("behind a proxy that blocks WebSocket upgrades (same origin, like nginx)", () => {
+  let env;
+  let browser;
+
+  before(async () => {
+    env = await startEnv({ site: "site1", sameOrigin: true, web: { blockWebSocket: true } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (env) await env.stop();
+  });
+
+  for (const [label, options] of [
+    ["default transports: the upgrade probe fails, the session stays on polling", undefined],
+    ["websocket first: falls back to polling within the same attempt", { transports: ["websocket", "polling"] }],
+  ]) {
+    test(label, async () => {
+      const ctx = await browser.newContext();
+      const page = await openRealtime(ctx, env, { options });
+      await connected(page);
+      await page.evaluate(() => record("after_fallback"));
+      // Give an upgrade every chance to happen (it must not).
+      await sleep(500);
+      assert.equal(await page.evaluate(() => frappe.realtime.socket.io.engine.transport.name), "polling");
+      await env.publish({ event: "after_fallback", message: "ok", user: ALICE });
+      await waitInPage(page, () => seen("after_fallback").length === 1, null, { what: "event over polling" });
+      assert.ok(env.web.counters.blockedUpgrades >= 1, "a WebSocket was attempted and refused");
+      const errors = await page.evaluate(() => seen("connect_error").length);
+      assert.equal(errors, 0, "the fallback is not a connect error");
+      await ctx.close();
+    });
+  }
+});
+
+describe("frappe.realtime members beyond the socket", () => {
+  let env;
+  let browser;
+
+  before(async () => {
+    env = await startEnv({ site: "site1" });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (env) await env.stop();
+  });
+
+  test("disable_async: init does nothing and no member throws", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { init: false });
+    const out = await page.evaluate(() => {
+      frappe.boot.disable_async = true;
+      const rt = frappe.realtime;
+      rt.init(frappe.boot.socketio_port);
+      rt.on("x", () => {});
+      rt.off("x");
+      rt.emit("anything", 1);
+      rt.publish("anything", 1);
+      rt.doc_subscribe("ToDo", "A");
+      rt.doc_unsubscribe("ToDo", "A");
+      rt.doctype_subscribe("ToDo");
+      rt.task_subscribe("t");
+      rt.subscribe("t", {});
+      rt.doc_open("ToDo", "A");
+      rt.doc_close("ToDo", "A");
+      return { disabled: rt.disabled, socket: rt.socket === undefined || rt.socket === null };
+    });
+    assert.deepEqual(out, { disabled: true, socket: true });
+    await sleep(300);
+    assert.equal(socketsOf(env, ALICE).length, 0);
+    await ctx.close();
+  });
+
+  test("get_host in dev mode points at socketio_port and the site", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { init: false });
+    const host = await page.evaluate(() => frappe.realtime.get_host(9000));
+    assert.equal(host, `${env.realtimeUrl}/site1`);
+    await ctx.close();
+  });
+
+  test("subscribe(task_id, opts): progress and success callbacks, through task_progress and task_status_change", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env);
+    await connected(page);
+    await page.evaluate(() => {
+      frappe.realtime.subscribe("job-7", {
+        progress: (d) => __log.push(["opts.progress", d.progress]),
+        success: (d) => __log.push(["opts.success", d.status]),
+        callback: (d) => __log.push(["opts.callback", d.status]),
+      });
+    });
+    await waitFor(() => roomsOf(env, ALICE).includes("task_progress:job-7"), { what: "task room" });
+    const subs = env.state().received.filter((r) => r.user === ALICE).map((r) => r.event);
+    assert.ok(subs.includes("task_subscribe") && subs.includes("progress_subscribe"), subs.join());
+    await env.publish({ event: "task_progress", message: { progress: [1, 2] }, task_id: "job-7" });
+    await env.publish({ event: "task_status_change", message: { status: "Success" }, task_id: "job-7" });
+    const log = await waitInPage(page, () => seen("opts.callback").length && __log, null, { what: "task callbacks" });
+    const names = log.map((e) => e[0]);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith("opts.")),
+      ["opts.progress", "opts.success", "opts.callback"],
+    );
+    await ctx.close();
+  });
+
+  test("publish(event, message) emits to the server", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env);
+    await connected(page);
+    await page.evaluate(() => frappe.realtime.publish("custom_event", { hello: "world" }));
+    await waitFor(
+      () => env.state().received.some((r) => r.event === "custom_event" && r.user === ALICE),
+      { what: "custom_event received" },
+    );
+    const got = env.state().received.find((r) => r.event === "custom_event");
+    assert.deepEqual(got.args, [{ hello: "world" }]);
+    await ctx.close();
+  });
+});
+
+describe("a cookie without sid", () => {
+  let env;
+  let browser;
+
+  before(async () => {
+    env = await startEnv({ site: "site1", web: { guestCookie: false } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (env) await env.stop();
+  });
+
+  test("→ 'No authentication method used…' and no retry", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { user: null, init: false });
+    await page.evaluate(() => {
+      document.cookie = "theme=dark; path=/";
+      frappe.realtime.init(frappe.boot.socketio_port);
+      record("connect_error");
+    });
+    const err = await waitInPage(
+      page,
+      () => {
+        const e = seen("connect_error")[0];
+        return e && { message: e[1].message, hint: e[1].hint };
+      },
+      null,
+      { what: "connect_error", timeout: 10000 },
+    );
+    assert.equal(err.message, "No authentication method used. Use cookie or authorization header.");
+    assert.ok(err.hint);
+    await sleep(2000);
+    assert.equal(await page.evaluate(() => seen("connect_error").length), 1);
+    await ctx.close();
+  });
+});

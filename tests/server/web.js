@@ -156,6 +156,7 @@ function frappeError(excType, message) {
  *   Frappe's nginx template (`Host $host`, `Origin $scheme://$http_host`)
  * @param {Array<{prefix: string, dir: string}>} [opts.staticRoots] extra static mounts
  * @param {object} [opts.config] served as /__test/config and /__test/boot.js
+ * @param {boolean} [opts.blockWebSocket=false] the /socket.io/ proxy refuses WebSocket upgrades
  */
 export async function startWeb(opts = {}) {
     const site = opts.site || "site1";
@@ -164,6 +165,8 @@ export async function startWeb(opts = {}) {
     let permissions = [...(opts.permissions || DEFAULT_PERMISSIONS)];
     const sessions = new Map(); // sid -> {user, created}
     const guestCookie = opts.guestCookie !== false;
+    // The /socket.io/ proxy refuses WebSocket upgrades (polling still passes).
+    let blockWebSocket = Boolean(opts.blockWebSocket);
     let realtimeTarget = opts.realtimeTarget || null;
     const proxyRewriteOrigin = opts.proxyRewriteOrigin !== false;
     let config = { site, ...(opts.config || {}) };
@@ -501,6 +504,12 @@ export async function startWeb(opts = {}) {
     }
 
     function proxyUpgrade(req, socket, head) {
+        if (blockWebSocket) {
+            // Like a proxy that does not pass WebSocket upgrades on.
+            counters.blockedUpgrades = (counters.blockedUpgrades || 0) + 1;
+            socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+            return;
+        }
         const target = realtimeTarget && realtimeTarget();
         if (!req.url.startsWith("/socket.io/") || !target) {
             socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n");
@@ -605,6 +614,10 @@ export async function startWeb(opts = {}) {
         /** Adds a rule in front of the others. */
         addPermission(rule) {
             permissions.unshift(rule);
+        },
+        /** Makes the /socket.io/ proxy refuse (true) or pass (false) WebSocket upgrades. */
+        setBlockWebSocket(on) {
+            blockWebSocket = Boolean(on);
         },
         setRealtimeTarget(fn) {
             realtimeTarget = fn;
