@@ -65,8 +65,8 @@ async fn close_releases_listeners_transports_timer_and_page_hooks() {
     let before = c.resources();
     assert_eq!(before[0], 2, "listeners {before:?}");
     assert_eq!(
-        before[3], 3,
-        "online, pageshow, visibilitychange {before:?}"
+        before[3], 4,
+        "online, pageshow, offline, visibilitychange {before:?}"
     );
     assert!(
         before[1] + before[2] > 0,

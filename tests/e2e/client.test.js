@@ -364,6 +364,53 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
   });
 });
 
+describe("prompt reconnect when the network comes back or the tab becomes visible", () => {
+  let env;
+  let browser;
+
+  before(async () => {
+    env = await startEnv({ site: "site1" });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (env) await env.stop();
+  });
+
+  for (const signal of ["online", "visibilitychange"]) {
+    test(`'${signal}' skips the remaining backoff`, async () => {
+      const ctx = await browser.newContext();
+      // A backoff of at least 10 s (20 s ± 50 %): only the signal can bring it back sooner.
+      const page = await openRealtime(ctx, env, {
+        options: { reconnectionDelay: 20000, reconnectionDelayMax: 20000 },
+      });
+      await connected(page);
+      await page.evaluate(() => {
+        record("disconnect");
+        record("reconnect_scheduled");
+        frappe.realtime.doc_subscribe("ToDo", "P-1");
+      });
+      await env.restartRealtime({ abrupt: true, downMs: 300 });
+      const scheduled = await waitInPage(page, () => seen("reconnect_scheduled")[0] && seen("reconnect_scheduled")[0][1], null, {
+        what: "reconnect scheduled",
+        timeout: 10000,
+      });
+      assert.ok(scheduled.delay >= 10000, `backoff ${scheduled.delay} ms`);
+      await sleep(200);
+      const t0 = Date.now();
+      await page.evaluate((signal) => {
+        const target = signal === "online" ? window : document;
+        target.dispatchEvent(new Event(signal));
+      }, signal);
+      await connected(page, `connected after '${signal}'`);
+      assert.ok(Date.now() - t0 < 5000, `reconnected in ${Date.now() - t0} ms`);
+      await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/P-1"), { what: "room restored" });
+      await ctx.close();
+    });
+  }
+});
+
 describe("connect errors carry the server's message, a hint, and are not retried", () => {
   let env;
   let browser;
