@@ -540,22 +540,9 @@ fn members_errors_end_iteration() {
 // Property-style: random text never panics; the scanners agree with each other.
 // ---------------------------------------------------------------------------
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::XorShift;
 
 const TOKENS: &[&str] = &[
     "[", "]", "{", "}", ",", ":", " ", "\"", "\"k\"", "\\", "\\\"", "\\u", "\\ud83d", "\\ude00",

@@ -17,20 +17,8 @@ use frappe_realtime::protocol::config::TransportKind;
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::Duration;
 use std::collections::BTreeSet;
+use support::rng::XorShift;
 use support::*;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const FRAMES: &[&str] = &[
     HANDSHAKE,
@@ -79,7 +67,7 @@ struct Reached {
 }
 
 fn run(seed: u64, steps: usize, reached: &mut Reached) {
-    let mut rng = Rng(seed | 1);
+    let mut rng = XorShift(seed | 1);
     let mut c = config();
     c.jitter_seed = seed;
     c.transports = match seed % 3 {
@@ -106,7 +94,7 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
                     AckRequest::None
                 } else {
                     AckRequest::Ack {
-                        timeout: Some(Duration(1 + rng.below(30_000))),
+                        timeout: Some(Duration(1 + rng.below(30_000) as u64)),
                     }
                 };
                 if let Ok(Some(id)) = h.client.emit(h.now, "e", "[1]", vec![], ack) {
@@ -114,13 +102,13 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
                 }
             }
             4 => {
-                let s = subs()[rng.below(4) as usize].clone();
+                let s = subs()[rng.below(4)].clone();
                 if h.client.subscribe(h.now, s.clone()).unwrap() {
                     model.push(s);
                 }
             }
             5 => {
-                let s = subs()[rng.below(4) as usize].clone();
+                let s = subs()[rng.below(4)].clone();
                 if h.client.unsubscribe(h.now, &s).unwrap() {
                     model.retain(|m| m.room() != s.room());
                 }
@@ -132,7 +120,7 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
                 if newest.is_empty() {
                     continue;
                 }
-                let id = newest[rng.below(newest.len() as u64) as usize];
+                let id = newest[rng.below(newest.len())];
                 if websockets.contains(&id) && !ws_open.contains(&id) {
                     ws_open.insert(id);
                     h.client.handle_transport_open(h.now, id);
@@ -180,13 +168,10 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
             }
             6..=8 => {
                 // A chaotic one: any frame, valid or not, on any transport ever opened.
-                let Some(&id) = opened
-                    .iter()
-                    .nth(rng.below(opened.len().max(1) as u64) as usize)
-                else {
+                let Some(&id) = opened.iter().nth(rng.below(opened.len().max(1))) else {
                     continue;
                 };
-                let f = FRAMES[rng.below(FRAMES.len() as u64) as usize];
+                let f = FRAMES[rng.below(FRAMES.len())];
                 if rng.below(8) == 0 {
                     h.client.handle_binary(h.now, id, f.as_bytes());
                 } else {
@@ -205,7 +190,7 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
                 }
             }
             _ => {
-                h.now = h.now + Duration(rng.below(30_000));
+                h.now = h.now + Duration(rng.below(30_000) as u64);
                 h.client.handle_timeout(h.now);
             }
         }

@@ -245,24 +245,10 @@ fn polling_posts_are_batched_within_max_payload() {
             .emit(h.now, name, "[1]", vec![], AckRequest::None)
             .unwrap();
     }
-    let posts: Vec<String> = h
-        .take_wire()
-        .into_iter()
-        .filter_map(|t| match t {
-            Transmit::PollPost { body, .. } => Some(body),
-            _ => None,
-        })
-        .collect();
+    let posts = h.take_post_bodies();
     assert_eq!(posts, vec![r#"42/site,["a",1]"#]);
     h.client.handle_sent(h.now, poll);
-    let posts: Vec<String> = h
-        .take_wire()
-        .into_iter()
-        .filter_map(|t| match t {
-            Transmit::PollPost { body, .. } => Some(body),
-            _ => None,
-        })
-        .collect();
+    let posts = h.take_post_bodies();
     // Each packet is 17 bytes; two plus a separator (35) fit in 40, three do not.
     assert_eq!(
         posts,

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod rng;
+
 use frappe_realtime::protocol::client::{Client, Event, Transmit, TransportId};
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::time::{Duration, Instant};
@@ -87,6 +89,17 @@ impl Harness {
     pub fn take_wire(&mut self) -> Vec<Transmit> {
         self.pump();
         std::mem::take(&mut self.wire)
+    }
+
+    /// Takes every transmit so far and returns the POST bodies among them, whole.
+    pub fn take_post_bodies(&mut self) -> Vec<String> {
+        self.take_wire()
+            .into_iter()
+            .filter_map(|t| match t {
+                Transmit::PollPost { body, .. } => Some(body),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Takes the pending `GET` of `transport` (panics if there is none) and returns its URL.
