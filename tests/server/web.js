@@ -157,6 +157,12 @@ function frappeError(excType, message) {
  * @param {Array<{prefix: string, dir: string}>} [opts.staticRoots] extra static mounts
  * @param {object} [opts.config] served as /__test/config and /__test/boot.js
  * @param {boolean} [opts.blockWebSocket=false] the /socket.io/ proxy refuses WebSocket upgrades
+ * @param {(req: http.IncomingMessage, res: http.ServerResponse, url: URL, ctx: object) => boolean | Promise<boolean>}
+ *   [opts.routes] extra endpoints (the demo's, scripts/start.js): called first for every request
+ *   except /socket.io/; returns true when it answered. `ctx`: `user(req)` (the session's user,
+ *   "Guest" without one, null for a bad token), `userInfo(user)`, `sendJson(res, status, body)`,
+ *   `sendText(res, status, text, type)`, `readForm(req, url)`, `serveFile(req, res, file)`,
+ *   `frappeError(excType, message)`.
  */
 export async function startWeb(opts = {}) {
     const site = opts.site || "site1";
@@ -535,6 +541,24 @@ export async function startWeb(opts = {}) {
         });
     }
 
+    // ---- extra endpoints (opts.routes) --------------------------------------------------
+
+    const routeContext = {
+        user(req) {
+            const who = resolveUser(req);
+            return who.error ? null : who.user;
+        },
+        userInfo(user) {
+            const u = users.get(user);
+            return u ? { user: u.user, full_name: u.full_name || u.user, user_type: u.user_type } : null;
+        },
+        sendJson,
+        sendText,
+        readForm,
+        serveFile,
+        frappeError,
+    };
+
     // ---- server -------------------------------------------------------------------------
 
     const server = http.createServer(async (req, res) => {
@@ -547,6 +571,7 @@ export async function startWeb(opts = {}) {
         count(url.pathname.startsWith("/socket.io/") ? "/socket.io/" : url.pathname);
         try {
             if (url.pathname.startsWith("/socket.io/")) return proxyHttp(req, res);
+            if (opts.routes && (await opts.routes(req, res, url, routeContext))) return undefined;
             if (url.pathname.startsWith("/api/method/")) return await handleApi(req, res, url);
             if (url.pathname.startsWith("/__test/")) return handleTest(req, res, url);
             if (url.pathname === "/" || url.pathname === "/pages/") return pageIndex(res);
