@@ -36,3 +36,5 @@ size_line() {
 echo "sizes:"
 size_line "$bg"
 size_line "$out/frappe_realtime.js"
+# The script-tag file dist/frappe-realtime.js: one IIFE with the wasm inlined (esbuild).
+bash scripts/build-dist.sh

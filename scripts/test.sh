@@ -46,10 +46,15 @@ step "doc tests" cargo test --doc
 # chromedriver (flags in webdriver.json; runner set in .cargo/config.toml).
 step "browser tests (driver)" env CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --target wasm32-unknown-unknown --test browser_driver
+# The package's TypeScript declarations (www/*.d.ts) against a usage file, strict.
+step "types (tsc --strict)" node_modules/.bin/tsc -p tests/packaging/tsconfig.json
 step "build" bash scripts/build.sh
 # The built package in headless Chromium against the Frappe-compatible servers
 # (tests/server: socket.io realtime server, stub web server, a real redis-server).
 step "end-to-end (Chromium)" node --test tests/e2e/
+# The npm tarball installed into fixtures (types, Node import, esbuild bundles in Chromium)
+# and the Vue / React examples built with Vite (needs the npm registry).
+step "packaging + examples" node --test tests/packaging/
 
 print_summary
 echo "==> all steps passed"

@@ -1,0 +1,19 @@
+// One RealtimeClient for the whole app, like frappe-ui's socket: import it where needed.
+import { RealtimeClient } from "frappe-realtime";
+
+/**
+ * The realtime server's URL with the site as namespace: `?realtime=<url>` on the page
+ * (local development, the tests), else VITE_REALTIME_URL, else the page's origin plus
+ * `/<site>` — production, where Frappe's nginx proxies /socket.io/ to the realtime
+ * server. `window.site_name` is what Frappe's page template sets for its SPAs.
+ */
+export function realtimeUrl() {
+  const fromQuery = new URLSearchParams(location.search).get("realtime");
+  if (fromQuery) return fromQuery;
+  if (import.meta.env.VITE_REALTIME_URL) return import.meta.env.VITE_REALTIME_URL;
+  return `${location.origin}/${window.site_name || location.hostname}`;
+}
+
+// withCredentials: the `sid` cookie of the Frappe session authenticates the socket,
+// also when the realtime server listens on another port (development).
+export const socket = new RealtimeClient(realtimeUrl(), { withCredentials: true });

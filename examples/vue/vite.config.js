@@ -1,0 +1,12 @@
+import { defineConfig } from "vite";
+import vue from "@vitejs/plugin-vue";
+
+export default defineConfig({
+  plugins: [vue()],
+  // Relative asset URLs: the build works from any path (a Frappe app's /assets/<app>/…).
+  base: "./",
+  // Keep frappe-realtime out of the dev server's pre-bundling: Vite 7 moves its glue
+  // away from the .wasm it loads with new URL(…, import.meta.url) and then serves an
+  // HTML 404 for it. (Vite 8 rewrites that URL and works either way.)
+  optimizeDeps: { exclude: ["frappe-realtime"] },
+});

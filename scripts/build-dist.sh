@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the script-tag file dist/frappe-realtime.js from www/script-tag.js with esbuild:
+# one minified IIFE with the wasm module inlined (--loader:.wasm=binary, base64 in the
+# file, handed to setWasmSource), so it works from any path and needs no fetch of a
+# .wasm. On load it installs window.frappe.realtime / frappe.socketio and exposes
+# window.FrappeRealtime. Needs pkg/ (npm run build runs this script at its end).
+# Prints the raw, gzip and brotli sizes.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ ! -f pkg/frappe_realtime_bg.wasm || ! -f pkg/frappe_realtime.js ]]; then
+    echo "build-dist: pkg/ is missing; run npm run build" >&2
+    exit 1
+fi
+
+version="$(node -p 'require("./package.json").version')"
+out=dist/frappe-realtime.js
+mkdir -p dist
+
+# The wasm-bindgen glue has `new URL("…_bg.wasm", import.meta.url)` for the case where
+# no module source is given; setWasmSource always gives the bytes here, so that branch
+# never runs and esbuild's warning about an empty import.meta in an IIFE is silenced. The
+# glue's import object repeats one snippet key per import (same module): also silenced.
+node_modules/.bin/esbuild www/script-tag.js \
+    --bundle \
+    --format=iife \
+    --global-name=FrappeRealtime \
+    --platform=browser \
+    --target=es2020 \
+    --minify \
+    --loader:.wasm=binary \
+    --define:__FRAPPE_REALTIME_VERSION__="\"$version\"" \
+    --log-override:empty-import-meta=silent \
+    --log-override:duplicate-object-key=silent \
+    --legal-comments=none \
+    --banner:js="/*! frappe-realtime $version | MIT | Socket.IO v4 client for Frappe, Rust/WebAssembly (inlined) */" \
+    --outfile="$out" \
+    --log-level=warning
+
+# Nothing in the file may need 'unsafe-eval' (strict CSP): no eval, no Function constructor.
+if grep -Eq '(^|[^A-Za-z0-9_$.])(eval\(|new Function\(|Function\()' "$out"; then
+    echo "build-dist: $out contains eval or the Function constructor" >&2
+    exit 1
+fi
+
+node -e '
+const fs = require("fs"), zlib = require("zlib");
+const file = process.argv[1], buf = fs.readFileSync(file);
+const gz = zlib.gzipSync(buf, { level: 9 }).length;
+const br = zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const kb = (n) => (n / 1024).toFixed(1) + " KB";
+console.log(`${file.padEnd(32)} ${String(buf.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzip ${String(br).padStart(8)} B brotli  (${kb(buf.length)} / ${kb(gz)} / ${kb(br)})`);
+' "$out"
