@@ -12,7 +12,8 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 wasm="$target_dir/wasm32-unknown-unknown/release/frappe_realtime.wasm"
 out=pkg
 
-cargo build --release --target wasm32-unknown-unknown --lib
+# --features tiny: no std in the shipped module (src/browser/tiny.rs).
+cargo build --release --target wasm32-unknown-unknown --lib --features tiny
 wasm-bindgen --target web --out-dir "$out" "$wasm"
 
 # The features rustc emits for wasm32 (see docs/toolchain.md); without them wasm-opt
@@ -27,8 +28,19 @@ wasm_features=(
 )
 bg="$out/frappe_realtime_bg.wasm"
 # --strip-producers drops the toolchain-version section (~110 B); no debug info survives -Oz.
-node_modules/.bin/wasm-opt -Oz "${wasm_features[@]}" --strip-producers "$bg" -o "$bg.opt"
+# --converge repeats -Oz while it still shrinks; --low-memory-unused lets it fold
+# constant addresses into load/store offsets: the low 1 KB is the bottom of the stack
+# (rustc lays the 1 MB stack out first), reached only by a stack overflow.
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused "${wasm_features[@]}" --strip-producers \
+    "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
+
+# The JS that ships from pkg/ (the wasm-bindgen glue and the glue.js snippet) is
+# minified in place: esbuild, ES module kept as is (no bundling), exports unchanged.
+for js in "$out/frappe_realtime.js" "$out"/snippets/*/src/browser/*.js; do
+    node_modules/.bin/esbuild "$js" --minify --format=esm --legal-comments=none \
+        --log-level=warning --allow-overwrite --outfile="$js"
+done
 
 size_line() {
     printf '%-32s %8d B raw %8d B gzip\n' "$1" "$(wc -c <"$1")" "$(gzip -9 -c "$1" | wc -c)"

@@ -49,6 +49,8 @@ step "browser tests (driver)" env CHROMEDRIVER=/usr/bin/chromedriver \
 # The package's TypeScript declarations (www/*.d.ts) against a usage file, strict.
 step "types (tsc --strict)" node_modules/.bin/tsc -p tests/packaging/tsconfig.json
 step "build" bash scripts/build.sh
+# The gzip total of the shipped files against size-budget.json.
+step "size budget" node scripts/size-budget.js
 # The built package in headless Chromium against the Frappe-compatible servers
 # (tests/server: socket.io realtime server, stub web server, a real redis-server).
 step "end-to-end (Chromium)" node --test tests/e2e/

@@ -38,7 +38,13 @@
 //! `handle_sent`, `handle_transport_closed`, `handle_timeout`) and every command,
 //! repeat steps 1–3.
 
+#![cfg_attr(all(target_arch = "wasm32", feature = "tiny"), no_std)]
+
 extern crate alloc;
+
+#[cfg(all(target_arch = "wasm32", feature = "tiny"))]
+#[global_allocator]
+static ALLOCATOR: browser::tiny::Tiny = browser::tiny::Tiny::new();
 
 pub mod protocol;
 

@@ -1,32 +1,51 @@
-//! The driver: owns the core [`Client`], carries out its transmits, arms its
-//! one timer, and turns its events into calls of JS listeners.
+//! The driver: owns the core [`Client`], carries out its transmits through the
+//! hub in `glue.js`, arms its one timer, and turns its events into calls of JS
+//! listeners.
 //!
-//! Every input (a WebSocket event, a fetch result, the timer, a page signal,
-//! a call from JS) goes through [`input`]: borrow the driver, feed the core
-//! with `performance.now()`, carry out every transmit, re-arm the timer, then
-//! release the borrow and only then call JS listeners, so a listener may call
-//! back into the client (`emit` inside `on("connect")`).
+//! Every input (a WebSocket event, a fetch result, the timer, a page signal, an
+//! ack function called by a listener) arrives through the client's one closure,
+//! `hub.input(kind, id, data)`, and goes through [`run`]: borrow the driver, feed
+//! the core with `performance.now()`, carry out every transmit, re-arm the timer,
+//! then release the borrow and only then call JS listeners, so a listener may
+//! call back into the client (`emit` inside `on("connect")`).
 //!
-//! Closures held by transports, the timer and the page hooks keep only a
-//! [`Weak`] reference: dropping the client drops everything it installed.
+//! The one exception is the hot path: after every input the driver tells the hub
+//! whether plain EVENT frames on the current WebSocket may skip the core
+//! ([`Client::plain_event_transport`]) and until when (the core's next deadline).
+//! Such a frame is then parsed by `JSON.parse` on the frame itself and handed to the
+//! listeners in JS; it never enters wasm memory. The core guarantees that this is
+//! exactly what it would have done with it.
+//!
+//! The closure keeps only a [`Weak`] reference: dropping the client releases
+//! everything it installed.
 
 use crate::browser::js;
-use crate::browser::listeners::Listeners;
-use crate::browser::page::PageHooks;
-use crate::browser::polling::PollingTransport;
-use crate::browser::timer::Timer;
-use crate::browser::websocket::WebSocketTransport;
 use crate::protocol::client::{
     AckFailure, Client, ConnectErrorKind, DropReason, Event, Transmit, TransportId,
 };
 use crate::protocol::time::{Duration, Instant};
 use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-/// The reference closures keep to the driver.
-pub type Weak = alloc::rc::Weak<RefCell<Inner>>;
+/// What a driver holds: the hub (outside the `RefCell`, so listeners can be
+/// called while nothing is borrowed) and the state.
+pub struct Shared {
+    /// The JS hub of this client (see `glue.js`).
+    pub hub: JsValue,
+    /// The driver's state.
+    pub cell: RefCell<Inner>,
+}
+
+/// The client's one closure: `hub.input(kind, id, data)`.
+type InputClosure = Closure<dyn FnMut(u32, f64, JsValue)>;
+
+/// The reference the input closure keeps to the driver.
+pub type Weak = alloc::rc::Weak<Shared>;
 
 /// How much the driver logs to the console.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,8 +62,19 @@ pub enum LogLevel {
     Debug,
 }
 
+const LEVELS: [&str; 5] = ["off", "error", "warn", "info", "debug"];
+
 impl LogLevel {
-    /// Parses `"off"`, `"error"`, `"warn"`, `"info"`, `"debug"` (or `true` → debug).
+    /// Every level, in order (`ALL[i].name() == LEVELS[i]`).
+    pub const ALL: [LogLevel; 5] = [
+        LogLevel::Off,
+        LogLevel::Error,
+        LogLevel::Warn,
+        LogLevel::Info,
+        LogLevel::Debug,
+    ];
+
+    /// Parses `"off"`, `"error"`, `"warn"`, `"info"`, `"debug"` (or `true` / `false`).
     pub fn parse(s: &str) -> Option<LogLevel> {
         Some(match s {
             "off" | "false" => LogLevel::Off,
@@ -58,19 +88,22 @@ impl LogLevel {
 
     /// The name `parse` accepts.
     pub fn name(self) -> &'static str {
-        match self {
-            LogLevel::Off => "off",
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-        }
+        LEVELS[self as usize % 5]
     }
 }
 
-enum Transport {
-    WebSocket(WebSocketTransport),
-    Polling(PollingTransport),
+/// Input kinds, as `glue.js` sends them.
+mod input {
+    pub const OPEN: u32 = 0;
+    pub const TEXT: u32 = 1;
+    pub const BINARY: u32 = 2;
+    pub const CLOSED: u32 = 3;
+    pub const FAILED: u32 = 4;
+    pub const SENT: u32 = 5;
+    pub const TIMEOUT: u32 = 6;
+    pub const TRY_NOW: u32 = 7;
+    pub const CHECK: u32 = 8;
+    pub const ACK: u32 = 9;
 }
 
 /// Where an ack answer goes.
@@ -95,18 +128,13 @@ pub enum AckSink {
 pub struct Inner {
     /// The protocol core.
     pub client: Client,
-    /// `http(s)://host:port` of the server.
-    pub origin: String,
+    origin: String,
     ws_origin: String,
-    with_credentials: bool,
-    headers: JsValue,
-    transports: Vec<(TransportId, Transport)>,
-    timer: Timer,
-    /// Application listeners.
-    pub listeners: Listeners,
-    page: Option<PageHooks>,
+    /// The deadline the timer is armed for.
+    timer: Option<Instant>,
+    /// The fast-path state last given to the hub: (transport or -1, until).
+    fast: (f64, f64),
     acks: Vec<(u64, AckSink)>,
-    ack_sender: Option<Closure<dyn FnMut(f64, Array)>>,
     /// Console logging.
     pub log: LogLevel,
     /// Default ack timeout.
@@ -114,7 +142,7 @@ pub struct Inner {
     /// Called with every `connect_error` Error before the listeners (the JS
     /// wrapper adds hints); not a listener, so `off()` cannot remove it.
     pub error_hook: Option<Function>,
-    me: Weak,
+    _input: Option<InputClosure>,
 }
 
 /// The current time.
@@ -122,76 +150,143 @@ pub fn now() -> Instant {
     Instant(js::now() as u64)
 }
 
-impl Inner {
-    /// A driver for `client`, talking to `origin`.
-    pub fn new(
-        client: Client,
-        origin: String,
-        with_credentials: bool,
-        headers: JsValue,
-    ) -> Rc<RefCell<Inner>> {
-        let ws_origin = if let Some(rest) = origin.strip_prefix("https:") {
-            let mut s = String::from("wss:");
-            s.push_str(rest);
-            s
-        } else {
-            let mut s = String::from("ws:");
-            s.push_str(origin.strip_prefix("http:").unwrap_or(&origin));
-            s
-        };
-        let rc = Rc::new(RefCell::new(Inner {
-            client,
-            origin,
-            ws_origin,
+/// A driver for `client`, talking to `origin` (`http(s)://host:port`).
+pub fn new(
+    client: Client,
+    origin: String,
+    with_credentials: bool,
+    headers: &JsValue,
+) -> Rc<Shared> {
+    let mut ws_origin = String::from(if origin.starts_with("https:") {
+        "wss"
+    } else {
+        "ws"
+    });
+    // "://host:port"
+    let rest = origin
+        .strip_prefix("https")
+        .or_else(|| origin.strip_prefix("http"));
+    ws_origin.push_str(rest.unwrap_or(&origin));
+    // Every plain EVENT frame of the namespace starts with this.
+    let mut prefix = String::from("42");
+    let namespace = &client.config().namespace;
+    if namespace != "/" {
+        prefix.push_str(namespace);
+        prefix.push(',');
+    }
+    Rc::new_cyclic(|weak: &Weak| {
+        let w = weak.clone();
+        let closure = InputClosure::new(move |kind, id, data| {
+            if let Some(rc) = w.upgrade() {
+                on_input(&rc, kind, id, data);
+            }
+        });
+        let hub = js::hub_new(
+            closure.as_ref().unchecked_ref(),
+            &prefix,
             with_credentials,
             headers,
-            transports: Vec::new(),
-            timer: Timer::default(),
-            listeners: Listeners::default(),
-            page: None,
-            acks: Vec::new(),
-            ack_sender: None,
-            log: LogLevel::Warn,
-            ack_timeout: None,
-            error_hook: None,
-            me: Weak::new(),
-        }));
-        let weak = Rc::downgrade(&rc);
-        {
-            let mut inner = rc.borrow_mut();
-            inner.page = Some(PageHooks::install(weak.clone()));
-            let w = weak.clone();
-            inner.ack_sender = Some(Closure::<dyn FnMut(f64, Array)>::new(
-                move |id: f64, args: Array| {
-                    if let Ok(enc) = js::encode_args(&args) {
-                        let json = enc.get(0).as_string().unwrap_or_default();
-                        input(&w, |c, now| {
-                            let _ = c.ack(now, id as u64, &json);
-                        });
-                    }
-                },
-            ));
-            inner.me = weak;
+        );
+        js::hooks(&hub, true);
+        Shared {
+            hub,
+            cell: RefCell::new(Inner {
+                client,
+                origin,
+                ws_origin,
+                timer: None,
+                fast: (-1.0, 0.0),
+                acks: Vec::new(),
+                log: LogLevel::Warn,
+                ack_timeout: None,
+                error_hook: None,
+                _input: Some(closure),
+            }),
         }
-        rc
-    }
+    })
+}
 
-    /// Carries out every transmit, re-arms the timer, returns the events.
-    pub fn pump(&mut self, now: Instant) -> Vec<Event> {
+fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
+    let t = id as TransportId;
+    match kind {
+        input::OPEN => run(rc, |c, now| c.handle_transport_open(now, t)),
+        input::TEXT => {
+            let text = data.as_string().unwrap_or_default();
+            run(rc, |c, now| c.handle_text(now, t, &text));
+        }
+        input::BINARY => {
+            let bytes = bytes(&Uint8Array::new(&data));
+            run(rc, |c, now| c.handle_binary(now, t, &bytes));
+        }
+        input::CLOSED | input::FAILED => run(rc, |c, now| {
+            c.handle_transport_closed(now, t, kind == input::FAILED)
+        }),
+        input::SENT => run(rc, |c, now| c.handle_sent(now, t)),
+        input::TRY_NOW => run(rc, |c, now| c.reconnect_now(now)),
+        input::ACK => {
+            if let Ok(enc) = js::encode_args(data.unchecked_ref()) {
+                let json = enc.get(0).as_string().unwrap_or_default();
+                run(rc, |c, now| {
+                    let _ = c.ack(now, id as u64, &json);
+                });
+            }
+        }
+        input::TIMEOUT | input::CHECK => {
+            // The timer fired (so it is no longer armed), or a page signal asks
+            // for a look at the deadlines.
+            if kind == input::TIMEOUT {
+                if let Ok(mut inner) = rc.cell.try_borrow_mut() {
+                    inner.timer = None;
+                }
+            }
+            run(rc, |c, now| c.handle_timeout(now));
+        }
+        _ => {}
+    }
+}
+
+impl Inner {
+    /// Carries out every transmit, re-arms the timer, updates the fast path,
+    /// returns the events.
+    pub fn pump(&mut self, hub: &JsValue, now: Instant) -> Vec<Event> {
         while let Some(t) = self.client.poll_transmit() {
-            self.execute(t, now);
+            self.execute(hub, t, now);
         }
         let mut events = Vec::new();
         while let Some(e) = self.client.poll_event() {
             events.push(e);
         }
-        let deadline = self.client.poll_timeout();
-        let me = self.me.clone();
-        self.timer.arm(deadline, now, &me);
+        self.sync(hub, now);
         events
     }
 
-    fn execute(&mut self, t: Transmit, now: Instant) {
+    /// Re-arms the timer for the core's deadline and tells the hub whether (and
+    /// until when) plain events may skip the core.
+    pub fn sync(&mut self, hub: &JsValue, now: Instant) {
+        let deadline = self.client.poll_timeout();
+        if self.timer != deadline {
+            self.timer = deadline;
+            let ms = deadline.map_or(-1.0, |d| {
+                d.saturating_since(now)
+                    .as_millis()
+                    .min(u64::from(u32::MAX / 2)) as f64
+            });
+            js::timer(hub, ms);
+        }
+        let fast = match self.client.plain_event_transport() {
+            Some(id) if self.log < LogLevel::Debug => (
+                f64::from(id),
+                deadline.map_or(f64::INFINITY, |d| d.0 as f64),
+            ),
+            _ => (-1.0, 0.0),
+        };
+        if fast != self.fast {
+            self.fast = fast;
+            js::hub_fast(hub, fast.0, fast.1);
+        }
+    }
+
+    fn execute(&mut self, hub: &JsValue, t: Transmit, now: Instant) {
         if self.log >= LogLevel::Debug {
             log_transmit(&t);
         }
@@ -199,37 +294,24 @@ impl Inner {
             Transmit::WebSocketOpen { transport, url } => {
                 let mut full = self.ws_origin.clone();
                 full.push_str(&url);
-                match WebSocketTransport::open(&full, transport, self.me.clone()) {
-                    Ok(ws) => self.transports.push((transport, Transport::WebSocket(ws))),
+                if js::ws_open(hub, transport, &full).is_err() {
                     // An invalid URL or a CSP refusal: the transport failed.
-                    Err(_) => self.client.handle_transport_closed(now, transport, true),
+                    self.client.handle_transport_closed(now, transport, true);
                 }
             }
-            Transmit::WebSocketText { transport, data } => {
-                if let Some(Transport::WebSocket(ws)) = self.find(transport) {
-                    ws.send_text(&data);
-                }
-            }
+            Transmit::WebSocketText { transport, data } => js::ws_send_text(hub, transport, &data),
             Transmit::WebSocketBinary { transport, data } => {
-                if let Some(Transport::WebSocket(ws)) = self.find(transport) {
-                    ws.send_binary(&data);
-                }
+                js::ws_send_binary(hub, transport, &data)
             }
             Transmit::PollGet { transport, url } => {
-                let full = self.http_url(&url);
-                self.polling(transport).get(&full);
+                js::poll(hub, transport, &self.http_url(&url), None)
             }
             Transmit::PollPost {
                 transport,
                 url,
                 body,
-            } => {
-                let full = self.http_url(&url);
-                self.polling(transport).post(&full, &body);
-            }
-            Transmit::Close { transport } => {
-                self.transports.retain(|(id, _)| *id != transport);
-            }
+            } => js::poll(hub, transport, &self.http_url(&url), Some(&body)),
+            Transmit::Close { transport } => js::close(hub, transport),
         }
     }
 
@@ -239,90 +321,87 @@ impl Inner {
         full
     }
 
-    fn find(&self, id: TransportId) -> Option<&Transport> {
-        self.transports
-            .iter()
-            .find(|(t, _)| *t == id)
-            .map(|(_, tr)| tr)
-    }
-
-    fn polling(&mut self, id: TransportId) -> &PollingTransport {
-        if !matches!(self.find(id), Some(Transport::Polling(_))) {
-            let p =
-                PollingTransport::new(id, self.me.clone(), self.with_credentials, &self.headers);
-            self.transports.push((id, Transport::Polling(p)));
-        }
-        match self.find(id) {
-            Some(Transport::Polling(p)) => p,
-            _ => unreachable!("inserted above"),
-        }
-    }
-
     /// Registers where the answer to ack `id` goes.
     pub fn expect_ack(&mut self, id: u64, sink: AckSink) {
         self.acks.push((id, sink));
     }
 
-    /// Drops every transport, the timer and the page hooks; rejects pending acks.
-    pub fn release(&mut self) -> Vec<AckSink> {
-        self.transports.clear();
-        self.timer.arm(None, now(), &Weak::new());
-        self.page = None;
-        self.listeners.remove(None, None);
-        self.acks.drain(..).map(|(_, s)| s).collect()
-    }
-
-    /// Counts of what the driver holds: `[listeners, transports, timer armed, page hooks]`.
-    pub fn resources(&self) -> [usize; 4] {
-        [
-            self.listeners.count(),
-            self.transports.len(),
-            usize::from(self.timer.is_armed()),
-            self.page.as_ref().map_or(0, PageHooks::count),
-        ]
-    }
-
     fn take_ack(&mut self, id: u64) -> Option<AckSink> {
-        let pos = self.acks.iter().position(|(a, _)| *a == id)?;
-        Some(self.acks.remove(pos).1)
+        // Rebuilt rather than `Vec::remove`d: no index assertion (see `bytes`).
+        let mut found = None;
+        for (a, sink) in core::mem::take(&mut self.acks) {
+            if a == id && found.is_none() {
+                found = Some(sink);
+            } else {
+                self.acks.push((a, sink));
+            }
+        }
+        found
     }
 }
 
-/// Feeds one input to the core and runs the drive loop; see the module docs.
-pub fn input(weak: &Weak, f: impl FnOnce(&mut Client, Instant)) {
-    let Some(rc) = weak.upgrade() else {
-        return;
-    };
-    run(&rc, f);
+/// The bytes of a `Uint8Array`. Not `to_vec()`: its length assertion would bring
+/// `core::fmt` into the shipped module (whose panics only trap; see `tiny.rs`).
+pub fn bytes(a: &Uint8Array) -> Vec<u8> {
+    let mut v = alloc::vec![0; a.length() as usize];
+    js::copy_bytes(a, &mut v);
+    v
 }
 
-/// [`input`] for a caller holding the strong reference.
-pub fn run(rc: &Rc<RefCell<Inner>>, f: impl FnOnce(&mut Client, Instant)) {
+/// A borrow that cannot fail on a valid path (inputs never arrive while the
+/// driver is borrowed); if it did, the module traps instead of formatting a
+/// panic message.
+fn trap<T>() -> T {
+    core::arch::wasm32::unreachable()
+}
+
+impl Shared {
+    /// The driver's state.
+    pub fn state(&self) -> core::cell::Ref<'_, Inner> {
+        self.cell.try_borrow().unwrap_or_else(|_| trap())
+    }
+
+    /// The driver's state, mutably.
+    pub fn state_mut(&self) -> core::cell::RefMut<'_, Inner> {
+        self.cell.try_borrow_mut().unwrap_or_else(|_| trap())
+    }
+
+    /// Drops every transport, the timer, the page hooks and the listeners;
+    /// returns the pending ack sinks (to reject).
+    pub fn release(&self) -> Vec<AckSink> {
+        js::release(&self.hub);
+        let mut inner = self.state_mut();
+        inner.timer = None;
+        inner.fast = (-1.0, 0.0);
+        inner.acks.drain(..).map(|(_, s)| s).collect()
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Nothing in the page may call into a dropped closure.
+        js::release(&self.hub);
+    }
+}
+
+/// Feeds one input (or command) to the core and runs the drive loop; see the
+/// module docs.
+pub fn run(rc: &Rc<Shared>, f: impl FnOnce(&mut Client, Instant)) {
     let events = {
         // Inputs arrive from the event loop or from JS calls, never while the
         // driver is borrowed (listeners run after the borrow ends).
-        let Ok(mut inner) = rc.try_borrow_mut() else {
+        let Ok(mut inner) = rc.cell.try_borrow_mut() else {
             return;
         };
         let now = now();
         f(&mut inner.client, now);
-        inner.pump(now)
+        inner.pump(&rc.hub, now)
     };
     dispatch_events(rc, events);
 }
 
-/// Calls the listeners of `event` with `args`.
-pub fn emit_local(rc: &Rc<RefCell<Inner>>, event: &str, args: &Array) {
-    let fs = rc.borrow_mut().listeners.take_for(event);
-    for f in fs {
-        js::call_listener(&f, args);
-    }
-}
-
-fn array1(v: JsValue) -> Array {
-    let a = Array::new();
-    a.push(&v);
-    a
+fn emit_local(rc: &Rc<Shared>, event: &str, args: &Array) {
+    js::emit(&rc.hub, event, args);
 }
 
 fn attachments(bins: Vec<Vec<u8>>) -> Array {
@@ -333,7 +412,7 @@ fn attachments(bins: Vec<Vec<u8>>) -> Array {
 
 /// The Error an ack sink is rejected with.
 pub fn ack_error(message: &str) -> JsValue {
-    js::make_error("Error", "AckError", message, &JsValue::UNDEFINED)
+    js::make_error(false, "AckError", message, "", "")
 }
 
 /// Settles an ack sink with a failure.
@@ -341,48 +420,40 @@ pub fn fail_sink(sink: AckSink, error: &JsValue) {
     match sink {
         AckSink::Callback { f, with_error } => {
             if with_error {
-                js::call_listener(&f, &array1(error.clone()));
+                js::call(&f, &Array::of1(error));
             }
         }
-        AckSink::Promise { reject, .. } => {
-            let _ = reject.call1(&JsValue::UNDEFINED, error);
-        }
+        AckSink::Promise { reject, .. } => js::call(&reject, &Array::of1(error)),
     }
 }
 
-fn log(rc: &Rc<RefCell<Inner>>, level: LogLevel, message: &str) {
-    let current = rc.borrow().log;
-    if current >= level && level != LogLevel::Off {
-        if level <= LogLevel::Warn {
-            js::console_warn("frappe-realtime:", message);
-        } else {
-            js::console_log("frappe-realtime:", message);
-        }
+fn log(rc: &Rc<Shared>, level: LogLevel, message: &str) {
+    if rc.state().log >= level && level != LogLevel::Off {
+        js::log(level <= LogLevel::Warn, message);
     }
 }
 
 fn log_transmit(t: &Transmit) {
     // Bodies are not logged: a CONNECT may carry an auth token.
     let (what, detail, len) = match t {
-        Transmit::WebSocketOpen { url, .. } => ("open websocket", url.as_str(), 0),
-        Transmit::WebSocketText { data, .. } => ("send text frame", "", data.len()),
-        Transmit::WebSocketBinary { data, .. } => ("send binary frame", "", data.len()),
-        Transmit::PollGet { url, .. } => ("poll GET", url.as_str(), 0),
-        Transmit::PollPost { url, body, .. } => ("poll POST", url.as_str(), body.len()),
-        Transmit::Close { .. } => ("close transport", "", 0),
+        Transmit::WebSocketOpen { url, .. } => ("open websocket ", url.as_str(), 0),
+        Transmit::WebSocketText { data, .. } => ("send text frame ", "", data.len()),
+        Transmit::WebSocketBinary { data, .. } => ("send binary frame ", "", data.len()),
+        Transmit::PollGet { url, .. } => ("poll GET ", url.as_str(), 0),
+        Transmit::PollPost { url, body, .. } => ("poll POST ", url.as_str(), body.len()),
+        Transmit::Close { .. } => ("close transport ", "", 0),
     };
     let mut m = String::from(what);
-    m.push(' ');
     m.push_str(detail);
     if len > 0 {
         m.push_str(" bytes=");
         crate::protocol::socket::push_u64(&mut m, len as u64);
     }
-    js::console_log("frappe-realtime:", &m);
+    js::log(false, &m);
 }
 
 /// Delivers core events to listeners and ack sinks; the driver must not be borrowed.
-pub fn dispatch_events(rc: &Rc<RefCell<Inner>>, events: Vec<Event>) {
+pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
     for e in events {
         match e {
             Event::Connect { sid, recovered } => {
@@ -404,58 +475,45 @@ pub fn dispatch_events(rc: &Rc<RefCell<Inner>>, events: Vec<Event>) {
                     ConnectErrorKind::Transport | ConnectErrorKind::Handshake => "TransportError",
                     ConnectErrorKind::Timeout => "TimeoutError",
                 };
-                let parsed = if data.is_empty() {
-                    JsValue::UNDEFINED
-                } else {
-                    js_sys::JSON::parse(&data).unwrap_or(JsValue::UNDEFINED)
-                };
-                let extra = js::record(&Array::of4(
-                    &"type".into(),
-                    &name.into(),
-                    &"data".into(),
-                    &parsed,
-                ));
-                let err = js::make_error("Error", name, &message, &extra);
-                let hook = rc.borrow().error_hook.clone();
+                let err = Array::of1(&js::make_error(false, name, &message, name, &data));
+                let hook = rc.state().error_hook.clone();
                 if let Some(hook) = hook {
-                    js::call_listener(&hook, &array1(err.clone()));
+                    js::call(&hook, &err);
                 }
                 let mut m = String::from("connect_error: ");
                 m.push_str(&message);
                 log(rc, LogLevel::Warn, &m);
-                emit_local(rc, "connect_error", &array1(err));
+                emit_local(rc, "connect_error", &err);
             }
             Event::Disconnect { reason } => {
                 let mut m = String::from("disconnected: ");
                 m.push_str(reason.as_str());
                 log(rc, LogLevel::Info, &m);
-                emit_local(rc, "disconnect", &array1(reason.as_str().into()));
+                emit_local(rc, "disconnect", &Array::of1(&reason.as_str().into()));
             }
             Event::ReconnectScheduled { attempt, delay, .. } => {
-                let at = js_sys::Date::now() + delay.as_millis() as f64;
-                let info = js::record(
-                    &[
-                        JsValue::from("attempt"),
-                        JsValue::from(attempt),
-                        JsValue::from("delay"),
-                        JsValue::from(delay.as_millis() as f64),
-                        JsValue::from("at"),
-                        JsValue::from(at),
-                    ]
-                    .into_iter()
-                    .collect(),
+                let delay = delay.as_millis() as f64;
+                let info = js::obj(
+                    "attempt",
+                    attempt.into(),
+                    "delay",
+                    delay.into(),
+                    "at",
+                    (js_sys::Date::now() + delay).into(),
                 );
-                emit_local(rc, "reconnect_scheduled", &array1(info));
+                emit_local(rc, "reconnect_scheduled", &Array::of1(&info));
             }
             Event::ReconnectAttempt { attempt } => {
-                emit_local(rc, "reconnect_attempt", &array1(attempt.into()))
+                emit_local(rc, "reconnect_attempt", &Array::of1(&attempt.into()))
             }
-            Event::Reconnect { attempt } => emit_local(rc, "reconnect", &array1(attempt.into())),
+            Event::Reconnect { attempt } => {
+                emit_local(rc, "reconnect", &Array::of1(&attempt.into()))
+            }
             Event::ReconnectFailed => {
                 log(rc, LogLevel::Warn, "reconnect_failed: attempts exhausted");
                 emit_local(rc, "reconnect_failed", &Array::new())
             }
-            Event::Upgrade => emit_local(rc, "upgrade", &array1("websocket".into())),
+            Event::Upgrade => emit_local(rc, "upgrade", &Array::of1(&"websocket".into())),
             Event::UpgradeError => {
                 log(
                     rc,
@@ -469,50 +527,44 @@ pub fn dispatch_events(rc: &Rc<RefCell<Inner>>, events: Vec<Event>) {
                 data,
                 ack,
                 attachments: bins,
-            } => match js::decode_args(&data, &attachments(bins)) {
-                Ok(value) => {
-                    let args = Array::from(&value);
-                    args.shift();
-                    if let Some(id) = ack {
-                        let inner = rc.borrow();
-                        if let Some(sender) = &inner.ack_sender {
-                            args.push(&js::make_ack(sender.as_ref().unchecked_ref(), id as f64));
-                        }
-                    }
-                    if rc.borrow().log >= LogLevel::Debug {
-                        js::console_log("frappe-realtime: event", &name);
-                    }
-                    emit_local(rc, &name, &args);
+            } => {
+                if rc.state().log >= LogLevel::Debug {
+                    let mut m = String::from("event ");
+                    m.push_str(&name);
+                    js::log(false, &m);
                 }
-                Err(_) => emit_error(rc, "ProtocolError", "event payload is not valid JSON"),
-            },
+                let ack = ack.map_or(-1.0, |id| id as f64);
+                if !js::deliver(&rc.hub, &data, &attachments(bins), ack) {
+                    emit_error(rc, "event payload is not valid JSON");
+                }
+            }
             Event::Ack {
                 id,
                 data,
                 attachments: bins,
             } => {
-                let Some(sink) = rc.borrow_mut().take_ack(id) else {
+                let Some(sink) = rc.state_mut().take_ack(id) else {
                     continue;
                 };
                 let Ok(value) = js::decode_args(&data, &attachments(bins)) else {
                     fail_sink(sink, &ack_error("ack payload is not valid JSON"));
                     continue;
                 };
-                let args = Array::from(&value);
+                let args: Array = value.unchecked_into();
                 match sink {
                     AckSink::Callback { f, with_error } => {
                         if with_error {
                             args.unshift(&JsValue::NULL);
                         }
-                        js::call_listener(&f, &args);
+                        js::call(&f, &args);
                     }
                     AckSink::Promise { resolve, .. } => {
-                        let _ = resolve.call1(&JsValue::UNDEFINED, &args.get(0));
+                        js::call(&resolve, &Array::of1(&args.get(0)))
                     }
                 }
             }
             Event::AckFailed { id, reason } => {
-                let Some(sink) = rc.borrow_mut().take_ack(id) else {
+                let Some(sink) = rc.state_mut().take_ack(id) else {
                     continue;
                 };
                 let message = match reason {
@@ -532,25 +584,28 @@ pub fn dispatch_events(rc: &Rc<RefCell<Inner>>, events: Vec<Event>) {
                 m.push_str(why);
                 log(rc, LogLevel::Warn, &m);
                 if let Some(id) = ack {
-                    if let Some(sink) = rc.borrow_mut().take_ack(id) {
+                    let sink = rc.state_mut().take_ack(id);
+                    if let Some(sink) = sink {
                         fail_sink(sink, &ack_error(&m));
                     }
                 }
-                let info = js::record(&Array::of4(
-                    &"event".into(),
-                    &name.into(),
-                    &"reason".into(),
-                    &why.into(),
-                ));
-                emit_local(rc, "dropped", &array1(info));
+                let info = js::obj(
+                    "event",
+                    name.into(),
+                    "reason",
+                    why.into(),
+                    "",
+                    JsValue::UNDEFINED,
+                );
+                emit_local(rc, "dropped", &Array::of1(&info));
             }
-            Event::Error { error } => emit_error(rc, "ProtocolError", error.message()),
+            Event::Error { error } => emit_error(rc, error.message()),
         }
     }
 }
 
-fn emit_error(rc: &Rc<RefCell<Inner>>, name: &str, message: &str) {
+fn emit_error(rc: &Rc<Shared>, message: &str) {
     log(rc, LogLevel::Warn, message);
-    let err = js::make_error("Error", name, message, &JsValue::UNDEFINED);
-    emit_local(rc, "error", &array1(err));
+    let err = js::make_error(false, "ProtocolError", message, "", "");
+    emit_local(rc, "error", &Array::of1(&err));
 }

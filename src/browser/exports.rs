@@ -2,23 +2,25 @@
 //! (which adds rest parameters and `Symbol.dispose`). Errors thrown to JS are
 //! real `Error` / `TypeError` objects with a `name`.
 
-use crate::browser::driver::{self, ack_error, fail_sink, AckSink, Inner, LogLevel};
+use crate::browser::driver::{self, ack_error, fail_sink, AckSink, LogLevel, Shared};
 use crate::browser::js;
-use crate::browser::options::Options;
 use crate::protocol::client::{AckRequest, Client, State};
+use crate::protocol::config::{ClientConfig, OverflowPolicy, TransportKind};
 use crate::protocol::error::UsageError;
+use crate::protocol::json;
 use crate::protocol::rooms::Subscription;
 use crate::protocol::time::Duration;
 use alloc::rc::Rc;
-use core::cell::RefCell;
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use alloc::string::String;
+use alloc::vec::Vec;
+use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// A Socket.IO client for one namespace of one server.
 #[wasm_bindgen]
 pub struct WasmClient {
-    inner: Rc<RefCell<Inner>>,
+    inner: Rc<Shared>,
 }
 
 fn usage(e: UsageError) -> JsValue {
@@ -47,53 +49,94 @@ impl WasmClient {
     /// once unless `options.autoConnect === false`.
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue) -> Result<WasmClient, JsValue> {
-        let parts = js::split_url(url).map_err(|_| js::type_error("invalid URL"))?;
-        let origin = parts.get(0).as_string().unwrap_or_default();
-        let path = parts.get(1).as_string().unwrap_or_default();
-        let opts = Options::from_js(&options)?;
-        let auth = if options.is_object() {
-            let a = Reflect::get(&options, &"auth".into()).unwrap_or(JsValue::UNDEFINED);
-            if a.is_undefined() || a.is_null() {
-                None
-            } else if a.is_object() && !a.is_function() {
-                js_sys::JSON::stringify(&a).ok().and_then(|s| s.as_string())
+        // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
+        let mut n = [f64::NAN; 17];
+        let s = js::prepare(url, &options, &mut n)?;
+        let text = |i: u32| s.get(i).as_string();
+        let given = |i: usize| n.get(i).is_some_and(|x| !x.is_nan());
+        let path = text(1).unwrap_or_default();
+        let mut c = ClientConfig::new(if path.is_empty() { "/" } else { &path });
+        if given(0) {
+            c.reconnection = n[0] != 0.0;
+        }
+        if given(1) {
+            c.reconnection_attempts = n[1].is_finite().then_some(n[1] as u32);
+        }
+        if given(2) {
+            c.reconnection_delay = Duration(n[2] as u64);
+        }
+        if given(3) {
+            c.reconnection_delay_max = Duration(n[3] as u64);
+        }
+        if given(4) {
+            c.randomization_factor = n[4];
+        }
+        if given(5) {
+            c.timeout = Duration(n[5] as u64);
+        }
+        if given(6) {
+            // Digits, first transport first: 1 polling, 2 websocket.
+            c.transports.clear();
+            let mut code = n[6] as u64;
+            while code > 0 {
+                c.transports.push(if code % 10 == 1 {
+                    TransportKind::Polling
+                } else {
+                    TransportKind::WebSocket
+                });
+                code /= 10;
+            }
+            c.transports.reverse();
+        }
+        if given(7) {
+            c.upgrade = n[7] != 0.0;
+        }
+        if given(8) {
+            c.try_all_transports = n[8] != 0.0;
+        }
+        if let Some(p) = text(2) {
+            c.path = p;
+        }
+        if let Some(q) = text(3) {
+            // `["key", "value", …]`
+            let mut items = json::elements(&q).filter_map(|e| json::decode_string(e.ok()?).ok());
+            while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                c.query.push((k, v));
+            }
+        }
+        if given(10) {
+            c.buffer_max_count = n[10] as usize;
+        }
+        if given(11) {
+            c.buffer_max_age = Duration(n[11] as u64);
+        }
+        if given(12) {
+            c.buffer_overflow = if n[12] == 0.0 {
+                OverflowPolicy::DropOldest
             } else {
-                return Err(js::type_error("auth must be a plain object"));
-            }
-        } else {
-            None
-        };
-        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64 ^ js::now() as u64;
-        let namespace = if path.is_empty() { "/" } else { path.as_str() };
-        let config = opts.config(namespace, auth, seed)?;
-        let client = Client::new(config).map_err(usage)?;
-        let headers = match &opts.extra_headers {
-            Some(h) => {
-                let o = js_sys::Object::new();
-                for (k, v) in h {
-                    let _ = Reflect::set(&o, &k.into(), &v.into());
-                }
-                o.into()
-            }
-            None => JsValue::UNDEFINED,
-        };
-        let inner = Inner::new(
+                OverflowPolicy::DropNewest
+            };
+        }
+        c.auth = text(4);
+        c.jitter_seed = n[16] as u64 ^ js::now() as u64;
+        let client = Client::new(c).map_err(usage)?;
+        let inner = driver::new(
             client,
-            origin,
-            opts.with_credentials.unwrap_or(true),
-            headers,
+            text(0).unwrap_or_default(),
+            !given(9) || n[9] != 0.0,
+            &s.get(5),
         );
         {
-            let mut i = inner.borrow_mut();
-            if let Some(level) = &opts.debug {
-                i.log = LogLevel::parse(level).ok_or_else(|| {
-                    js::type_error("debug must be off, error, warn, info or debug")
-                })?;
+            let mut i = inner.state_mut();
+            if given(13) {
+                i.log = LogLevel::ALL[n[13] as usize % 5];
             }
-            i.ack_timeout = opts.ack_timeout.map(|t| Duration(t.max(0.0) as u64));
+            if given(15) {
+                i.ack_timeout = Some(Duration(n[15] as u64));
+            }
         }
         let me = WasmClient { inner };
-        if opts.auto_connect.unwrap_or(true) {
+        if !given(14) || n[14] != 0.0 {
             me.connect();
         }
         Ok(me)
@@ -113,7 +156,7 @@ impl WasmClient {
     /// pending acks reject. The client cannot be used afterwards.
     pub fn close(&self) {
         self.disconnect();
-        let sinks = self.inner.borrow_mut().release();
+        let sinks = self.inner.release();
         let err = ack_error("client closed");
         for s in sinks {
             fail_sink(s, &err);
@@ -128,39 +171,37 @@ impl WasmClient {
 
     /// Adds a listener.
     pub fn on(&self, event: &str, f: Function) {
-        self.inner.borrow_mut().listeners.add(event, f, false);
+        js::on(&self.inner.hub, event, &f, false);
     }
 
     /// Adds a listener called at most once.
     pub fn once(&self, event: &str, f: Function) {
-        self.inner.borrow_mut().listeners.add(event, f, true);
+        js::on(&self.inner.hub, event, &f, true);
     }
 
     /// Removes `f` from `event`; every listener of `event` without `f`; every
     /// listener without arguments.
     pub fn off(&self, event: Option<String>, f: Option<Function>) {
-        self.inner
-            .borrow_mut()
-            .listeners
-            .remove(event.as_deref(), f.as_ref());
+        let f: JsValue = f.map_or(JsValue::UNDEFINED, JsValue::from);
+        js::off(&self.inner.hub, event, &f);
     }
 
     /// The listeners of `event`, in registration order.
     pub fn listeners(&self, event: &str) -> Array {
-        self.inner.borrow().listeners.of(event)
+        js::listeners(&self.inner.hub, event)
     }
 
     /// Sets the function called with every `connect_error` Error before the
     /// listeners (used by the JS wrapper to add hints).
     #[wasm_bindgen(js_name = setErrorHook)]
     pub fn set_error_hook(&self, f: Option<Function>) {
-        self.inner.borrow_mut().error_hook = f;
+        self.inner.state_mut().error_hook = f;
     }
 
     /// Whether `event` has a listener.
     #[wasm_bindgen(js_name = hasListeners)]
     pub fn has_listeners(&self, event: &str) -> bool {
-        self.inner.borrow().listeners.has(event)
+        js::listeners(&self.inner.hub, event).length() > 0
     }
 
     /// Emits `event` with `args`; a function as the last argument receives the
@@ -177,7 +218,7 @@ impl WasmClient {
         }
         let timeout = timeout
             .map(|t| Duration(t.max(0.0) as u64))
-            .or(self.inner.borrow().ack_timeout);
+            .or(self.inner.state().ack_timeout);
         let sink = callback.map(|f| AckSink::Callback {
             f,
             with_error: timeout.is_some(),
@@ -199,7 +240,7 @@ impl WasmClient {
         let (resolve, reject) = resolvers.ok_or_else(|| js::type_error("Promise unavailable"))?;
         let timeout = timeout
             .map(|t| Duration(t.max(0.0) as u64))
-            .or(self.inner.borrow().ack_timeout);
+            .or(self.inner.state().ack_timeout);
         self.send(
             event,
             &args,
@@ -223,7 +264,7 @@ impl WasmClient {
         let json = enc.get(0).as_string().unwrap_or_default();
         let bins: Vec<Vec<u8>> = Array::from(&enc.get(1))
             .iter()
-            .map(|b| Uint8Array::from(b).to_vec())
+            .map(|b| driver::bytes(&Uint8Array::from(b)))
             .collect();
         let ack = if sink.is_some() {
             AckRequest::Ack { timeout }
@@ -231,13 +272,13 @@ impl WasmClient {
             AckRequest::None
         };
         let (result, events) = {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = self.inner.state_mut();
             let now = driver::now();
             let result = inner.client.emit(now, &name, &json, bins, ack);
             if let (Ok(Some(id)), Some(sink)) = (&result, sink) {
                 inner.expect_ack(*id, sink);
             }
-            (result, inner.pump(now))
+            (result, inner.pump(&self.inner.hub, now))
         };
         driver::dispatch_events(&self.inner, events);
         result.map(|_| ()).map_err(usage)
@@ -273,20 +314,20 @@ impl WasmClient {
     /// Whether the namespace is connected.
     #[wasm_bindgen(getter)]
     pub fn connected(&self) -> bool {
-        self.inner.borrow().client.connected()
+        self.inner.state().client.connected()
     }
 
     /// The socket id while connected.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> Option<String> {
-        self.inner.borrow().client.id().map(String::from)
+        self.inner.state().client.id().map(String::from)
     }
 
     /// `"polling"` or `"websocket"` while a transport is open.
     #[wasm_bindgen(getter)]
     pub fn transport(&self) -> Option<String> {
         self.inner
-            .borrow()
+            .state()
             .client
             .transport()
             .map(|t| String::from(t.name()))
@@ -295,7 +336,7 @@ impl WasmClient {
     /// `"idle"`, `"connecting"`, `"connected"`, `"reconnecting"` or `"failed"`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        String::from(match self.inner.borrow().client.state() {
+        String::from(match self.inner.state().client.state() {
             State::Idle => "idle",
             State::Connecting => "connecting",
             State::Connected => "connected",
@@ -307,13 +348,13 @@ impl WasmClient {
     /// How many emits wait in the offline buffer.
     #[wasm_bindgen(getter)]
     pub fn buffered(&self) -> usize {
-        self.inner.borrow().client.buffered()
+        self.inner.state().client.buffered()
     }
 
     /// The console log level.
     #[wasm_bindgen(getter)]
     pub fn debug(&self) -> String {
-        String::from(self.inner.borrow().log.name())
+        String::from(self.inner.state().log.name())
     }
 
     /// Sets the console log level at run time.
@@ -321,18 +362,19 @@ impl WasmClient {
     pub fn set_debug(&self, level: &str) -> Result<(), JsValue> {
         let level = LogLevel::parse(level)
             .ok_or_else(|| js::type_error("debug must be off, error, warn, info or debug"))?;
-        self.inner.borrow_mut().log = level;
+        let mut inner = self.inner.state_mut();
+        inner.log = level;
+        // The fast path skips the per-event debug log: re-decide it.
+        inner.sync(&self.inner.hub, driver::now());
         Ok(())
     }
 
     /// What the client holds, for leak checks:
     /// `[listeners, transports, timer armed, page listeners]`.
     pub fn resources(&self) -> Vec<u32> {
-        self.inner
-            .borrow()
-            .resources()
+        js::resources(&self.inner.hub)
             .iter()
-            .map(|&n| n as u32)
+            .map(|n| n.as_f64().unwrap_or(0.0) as u32)
             .collect()
     }
 }

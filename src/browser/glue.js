@@ -1,75 +1,373 @@
-// JS half of the browser driver: only what is awkward or costly from Rust.
-// Imported by the wasm-bindgen glue (src/browser/js.rs); no state of its own.
+// JS half of the browser driver (imported by the wasm-bindgen glue; see js.rs).
+//
+// Everything a client touches in the page hangs off one plain object, the hub: its
+// transports (WebSockets, polling channels), its one timer, its page listeners and its
+// application listeners. Every input goes to the driver through one function,
+// `hub.input(kind, id, data)`, so the wasm side needs a single closure per client.
+//
+// The hot path stays here: a text frame that is a plain EVENT of the client's
+// namespace (`42/site,[…]`: no ack id, no attachments), on the transport the core
+// named (`hub.fast`), before the core's next deadline (`hub.due`), is parsed with
+// JSON.parse on the frame itself and handed to the listeners without entering wasm.
+// The core says when this is exactly what it would do (Client::plain_event_transport);
+// anything else, or anything JSON.parse refuses, goes to the core.
+
+// Input kinds; must match `driver::Input`.
+const OPEN = 0;
+const TEXT = 1;
+const BINARY = 2;
+const CLOSED = 3;
+const FAILED = 4;
+const SENT = 5;
+const TIMEOUT = 6;
+const TRY_NOW = 7;
+const CHECK = 8;
+const ACK = 9;
 
 /** Milliseconds on the monotonic clock (window and workers). */
-export function now() {
-  return performance.now();
-}
-
-/** Resolves `url` against the page and splits it: [origin, pathname, search]. */
-export function splitUrl(url) {
-  const base = typeof location !== "undefined" ? location.href : undefined;
-  const u = new URL(url, base);
-  return [u.origin, u.pathname, u.search];
-}
+export const now = () => performance.now();
 
 /**
- * A long-polling channel: one long-lived callback for every request of one
- * transport, so no closure is created per request. `cb(isPost, ok, text)`.
- * After `pollClose`, no callback fires (the Rust side may be gone).
+ * Reads the URL and the options of a new client (socket.io-client's option names plus
+ * ours), checking types and values; throws a TypeError naming the option. Fills `n`
+ * (NaN: not given) with the numbers and flags, in the order `exports.rs` reads them, and
+ * returns [origin, namespace, path, query (JSON [k, v, …]), auth (JSON), extraHeaders].
  */
-export function pollOpen(cb, withCredentials, headers) {
-  return { cb, dead: false, get: null, credentials: withCredentials ? "include" : "same-origin", headers };
+export function prepare(url, o, n) {
+  const fail = (m) => {
+    throw new TypeError("frappe-realtime: " + m);
+  };
+  let u;
+  try {
+    u = new URL(url, typeof location !== "undefined" ? location.href : undefined);
+  } catch (_) {
+    fail("invalid URL");
+  }
+  if (o == null) o = {};
+  else if (typeof o !== "object") fail("options must be an object");
+  const get = (k, type, what) => {
+    let v = o[k];
+    if (v == null) return;
+    if (type === "string" && typeof v === "boolean") v = String(v);
+    if (type === "array" ? !Array.isArray(v) || v.some((x) => typeof x !== "string") : typeof v !== type)
+      fail(`option ${k} must be ${what}`);
+    if (type === "object") {
+      v = Object.entries(v);
+      if (v.some(([, x]) => typeof x !== "string")) fail(`option ${k} must be ${what}`);
+    }
+    return v;
+  };
+  const bool = (k) => get(k, "boolean", "a boolean");
+  const num = (k) => get(k, "number", "a number");
+  const str = (k) => get(k, "string", "a string");
+  const map = (k) => get(k, "object", "an object of strings");
+  // Types first, in this order; then the values.
+  const reconnection = bool("reconnection");
+  const attempts = num("reconnectionAttempts");
+  const delay = num("reconnectionDelay");
+  const delayMax = num("reconnectionDelayMax");
+  const factor = num("randomizationFactor");
+  const timeout = num("timeout");
+  const transports = get("transports", "array", "an array of strings");
+  const upgrade = bool("upgrade");
+  const tryAll = bool("tryAllTransports");
+  let path = str("path");
+  const query = map("query");
+  const cred = bool("withCredentials");
+  const headers = map("extraHeaders");
+  const maxCount = num("bufferMaxCount");
+  const maxAge = num("bufferMaxAge");
+  const overflow = str("bufferOverflow");
+  const debug = str("debug");
+  const auto = bool("autoConnect");
+  const ackTimeout = num("ackTimeout");
+  let auth = o.auth;
+  if (auth != null) {
+    if (typeof auth !== "object") fail("auth must be a plain object");
+    auth = JSON.stringify(auth);
+  }
+  const ms = (v, k) => {
+    if (v === undefined) return NaN;
+    if (!(Number.isFinite(v) && v >= 0)) fail(k + " must be a finite number >= 0");
+    return Math.trunc(v);
+  };
+  const flag = (v) => (v === undefined ? NaN : +v);
+  let t = NaN;
+  if (transports) {
+    t = 0;
+    for (const x of transports) {
+      if (x !== "polling" && x !== "websocket") fail('transports may only list "polling" and "websocket"');
+      t = t * 10 + (x === "polling" ? 1 : 2);
+    }
+  }
+  if (factor !== undefined && !(factor >= 0 && factor <= 1)) fail("randomizationFactor must be between 0 and 1");
+  if (path !== undefined) path = (path[0] === "/" ? "" : "/") + path + (path.endsWith("/") ? "" : "/");
+  const values = [
+    flag(reconnection),
+    // Infinity (socket.io-client's default) means no limit.
+    attempts === undefined ? NaN : Number.isFinite(attempts) ? Math.min(ms(attempts, "reconnectionAttempts"), 4294967295) : Infinity,
+    ms(delay, "reconnectionDelay"),
+    ms(delayMax, "reconnectionDelayMax"),
+    factor === undefined ? NaN : factor,
+    ms(timeout, "timeout"),
+    t,
+    flag(upgrade),
+    flag(tryAll),
+    flag(cred),
+    ms(maxCount, "bufferMaxCount"),
+    ms(maxAge, "bufferMaxAge"),
+    overflow === undefined ? NaN : ["drop-oldest", "drop-newest"].indexOf(overflow),
+    NaN,
+    flag(auto),
+    ackTimeout === undefined ? NaN : Math.max(0, Math.trunc(ackTimeout)) || 0,
+    Math.floor(Math.random() * 2 ** 53),
+  ];
+  if (values[12] < 0) fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
+  if (debug !== undefined) {
+    values[13] = ["off", "error", "warn", "info", "debug", "false", "true"].indexOf(debug);
+    if (values[13] < 0) fail("debug must be off, error, warn, info or debug");
+    if (values[13] > 4) values[13] = values[13] === 5 ? 0 : 4;
+  }
+  for (let i = 0; i < values.length; i++) n[i] = values[i];
+  return [
+    u.origin,
+    u.pathname,
+    path,
+    query && JSON.stringify(query.flat()),
+    auth,
+    headers && Object.fromEntries(headers),
+  ];
 }
 
-export function pollRequest(ch, isPost, url, body) {
-  const init = { method: isPost ? "POST" : "GET", credentials: ch.credentials, cache: "no-store", headers: ch.headers };
-  if (isPost) {
-    init.body = body;
-  } else {
-    ch.get = new AbortController();
-    init.signal = ch.get.signal;
-  }
+/** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with. */
+export function hubNew(input, prefix, withCredentials, headers) {
+  return {
+    input,
+    prefix,
+    fast: -1, // transport id whose plain EVENT frames may skip the core
+    due: 0, // …until this performance.now() (the core's next deadline)
+    cred: withCredentials ? "include" : "same-origin",
+    headers,
+    t: new Map(), // transport id → WebSocket | polling channel
+    timer: undefined,
+    hooks: [],
+    ls: new Map(), // event → [{f, once}]
+    n: 0, // number of listeners
+  };
+}
+
+/** Sets the fast path (see the top of this file); `id` -1 turns it off. */
+export function hubFast(hub, id, due) {
+  hub.fast = id;
+  hub.due = due;
+}
+
+// ----------------------------------------------------------------- transports
+
+/** Opens a WebSocket as transport `id`; throws (SyntaxError) on an invalid URL. */
+export function wsOpen(hub, id, url) {
+  const ws = new WebSocket(url);
+  const input = hub.input;
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () => input(OPEN, id);
+  ws.onclose = () => input(CLOSED, id);
+  ws.onerror = () => input(FAILED, id);
+  ws.onmessage = (e) => {
+    const d = e.data;
+    if (typeof d !== "string") return input(BINARY, id, new Uint8Array(d));
+    if (hub.fast === id) {
+      const p = hub.prefix;
+      if (d.charCodeAt(p.length) === 91 /* [ */ && d.startsWith(p) && performance.now() < hub.due) {
+        let args;
+        try {
+          args = JSON.parse(d.slice(p.length));
+        } catch (_) {
+          // The core reports malformed frames.
+        }
+        if (args !== undefined && typeof args[0] === "string") return emit(hub, args.shift(), args);
+      }
+    }
+    input(TEXT, id, d);
+  };
+  hub.t.set(id, ws);
+}
+
+/** Sends a text (string) or binary (Uint8Array) frame on WebSocket `id`. */
+export function wsSend(hub, id, data) {
+  const ws = hub.t.get(id);
+  if (ws) ws.send(data);
+}
+
+/** One long-polling request of transport `id`: a GET (`body` null) or a POST. */
+export function poll(hub, id, url, body) {
+  let ch = hub.t.get(id);
+  if (!ch) hub.t.set(id, (ch = { get: null }));
+  const post = body != null;
+  const init = { method: post ? "POST" : "GET", credentials: hub.cred, cache: "no-store", headers: hub.headers };
+  if (post) init.body = body;
+  else init.signal = (ch.get = new AbortController()).signal;
   fetch(url, init)
-    .then((r) => (r.ok ? r.text().then((t) => [true, t]) : [false, "HTTP " + r.status]))
-    .catch((e) => [false, String((e && e.message) || e)])
-    .then(([ok, text]) => {
-      if (!ch.dead) ch.cb(isPost, ok, text);
+    .then((r) => (r.ok ? r.text().then((t) => [post ? SENT : TEXT, t]) : [FAILED]))
+    .catch(() => [FAILED])
+    .then(([kind, text]) => {
+      if (hub.t.get(id) === ch) hub.input(kind, id, text);
     });
 }
 
-/** Stops the channel: aborts the pending GET; POSTs already sent complete silently. */
-export function pollClose(ch) {
-  ch.dead = true;
-  if (ch.get) ch.get.abort();
+/** Closes transport `id`: a WebSocket after the frames already handed to it; a polling
+ *  channel by aborting its GET (a POST in flight completes silently). */
+export function close(hub, id) {
+  const t = hub.t.get(id);
+  hub.t.delete(id);
+  if (!t) return;
+  if (t instanceof WebSocket) {
+    t.onopen = t.onmessage = t.onclose = t.onerror = null;
+    t.close();
+  } else if (t.get) {
+    t.get.abort();
+  }
+}
+
+// ----------------------------------------------------------------- timer, page
+
+/** Arms the client's one timer for `ms` (replacing the previous one); -1 disarms. */
+export function timer(hub, ms) {
+  clearTimeout(hub.timer);
+  hub.timer =
+    ms < 0
+      ? undefined
+      : setTimeout(() => {
+          hub.timer = undefined;
+          hub.input(TIMEOUT, 0);
+        }, ms);
 }
 
 /**
- * Serialises emit arguments: binary values become Socket.IO placeholders and
- * are returned separately as Uint8Arrays. Throws a TypeError for what JSON
- * cannot carry (cycles, BigInt, Blob) before anything is sent.
+ * Installs (`on`) or removes the page listeners: `online`, `pageshow` and
+ * `visibilitychange` to visible make the client try now; `offline` makes it check its
+ * deadlines. Returns how many are installed.
+ */
+export function hooks(hub, on) {
+  for (const [target, event, f] of hub.hooks) target.removeEventListener(event, f);
+  hub.hooks = [];
+  if (on) {
+    const tryNow = () => {
+      if (typeof document === "undefined" || document.visibilityState !== "hidden") hub.input(TRY_NOW, 0);
+    };
+    const check = () => hub.input(CHECK, 0);
+    const g = globalThis;
+    const doc = typeof document !== "undefined" ? document : null;
+    for (const [target, event, f] of [[g, "online", tryNow], [g, "pageshow", tryNow], [g, "offline", check], [doc, "visibilitychange", tryNow]]) {
+      if (target && target.addEventListener) {
+        target.addEventListener(event, f);
+        hub.hooks.push([target, event, f]);
+      }
+    }
+  }
+  return hub.hooks.length;
+}
+
+/** Drops everything the client installed; later inputs (a late ack call) go nowhere. */
+export function release(hub) {
+  for (const id of [...hub.t.keys()]) close(hub, id);
+  timer(hub, -1);
+  hooks(hub, false);
+  off(hub);
+  hub.fast = -1;
+  hub.input = () => {};
+}
+
+/** Counts for leak checks: [listeners, transports, timer armed, page listeners]. */
+export function resources(hub) {
+  return [hub.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length];
+}
+
+// ----------------------------------------------------------------- listeners
+
+/** Adds a listener. */
+export function on(hub, event, f, once) {
+  let list = hub.ls.get(event);
+  if (!list) hub.ls.set(event, (list = []));
+  list.push({ f, once });
+  hub.n++;
+}
+
+/** socket.io-client's `off`: `(event, f)` that function (first registration),
+ *  `(event)` every listener of the event, `()` every listener. */
+export function off(hub, event, f) {
+  if (event == null) {
+    hub.ls.clear();
+    hub.n = 0;
+    return;
+  }
+  const list = hub.ls.get(event);
+  if (!list) return;
+  if (f == null) {
+    hub.n -= list.length;
+    hub.ls.delete(event);
+    return;
+  }
+  const i = list.findIndex((l) => l.f === f);
+  if (i >= 0) {
+    list.splice(i, 1);
+    hub.n--;
+    if (list.length === 0) hub.ls.delete(event);
+  }
+}
+
+/** The listeners of `event`, in registration order. */
+export function listeners(hub, event) {
+  const list = hub.ls.get(event);
+  return list ? list.map((l) => l.f) : [];
+}
+
+/** Calls the listeners of `event` with `args` (once-listeners are removed first; a
+ *  listener added or removed meanwhile does not change this call). */
+export function emit(hub, event, args) {
+  const list = hub.ls.get(event);
+  if (list === undefined) return;
+  if (list.length === 1 && !list[0].once) return call(list[0].f, args);
+  const snapshot = list.slice();
+  const kept = list.filter((l) => !l.once);
+  hub.n -= list.length - kept.length;
+  if (kept.length) hub.ls.set(event, kept);
+  else hub.ls.delete(event);
+  for (const l of snapshot) call(l.f, args);
+}
+
+/** Calls `f` with `args`; a throwing listener is reported, never breaks the client. */
+export function call(f, args) {
+  try {
+    f.apply(undefined, args);
+  } catch (e) {
+    setTimeout(() => {
+      throw e;
+    });
+  }
+}
+
+// ----------------------------------------------------------------- payloads
+
+/**
+ * Serialises emit arguments: binary values become Socket.IO placeholders and are
+ * returned separately as Uint8Arrays. Throws a TypeError for what JSON cannot carry
+ * (cycles, BigInt, Blob) before anything is sent.
  */
 export function encodeArgs(args) {
   const bins = [];
   const seen = new Set();
+  const fail = (m) => {
+    throw new TypeError("frappe-realtime: " + m);
+  };
   const walk = (v) => {
-    if (v instanceof ArrayBuffer) {
-      bins.push(new Uint8Array(v));
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+      bins.push(v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
       return { _placeholder: true, num: bins.length - 1 };
     }
-    if (ArrayBuffer.isView(v)) {
-      bins.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-      return { _placeholder: true, num: bins.length - 1 };
-    }
-    if (typeof Blob !== "undefined" && v instanceof Blob) {
-      throw new TypeError("frappe-realtime: Blob arguments are not supported; pass an ArrayBuffer");
-    }
-    if (typeof v === "bigint") {
-      throw new TypeError("frappe-realtime: BigInt arguments cannot be serialised");
-    }
-    if (v === null || typeof v !== "object") return v;
-    if (typeof v.toJSON === "function") return v;
-    if (seen.has(v)) throw new TypeError("frappe-realtime: arguments contain a cycle");
+    if (typeof Blob !== "undefined" && v instanceof Blob) fail("Blob arguments are not supported; pass an ArrayBuffer");
+    if (typeof v === "bigint") fail("BigInt arguments cannot be serialised");
+    if (v === null || typeof v !== "object" || typeof v.toJSON === "function") return v;
+    if (seen.has(v)) fail("arguments contain a cycle");
     seen.add(v);
     let out;
     if (Array.isArray(v)) {
@@ -82,13 +380,11 @@ export function encodeArgs(args) {
     return out;
   };
   const plain = args.map(walk);
-  let json;
   try {
-    json = JSON.stringify(plain);
+    return [JSON.stringify(plain), bins];
   } catch (e) {
-    throw new TypeError("frappe-realtime: arguments cannot be serialised: " + ((e && e.message) || e));
+    fail("arguments cannot be serialised: " + ((e && e.message) || e));
   }
-  return [json, bins];
 }
 
 /** Parses a payload and puts the attachments (ArrayBuffers) back in place of their placeholders. */
@@ -107,43 +403,60 @@ export function decodeArgs(json, bins) {
   return walk(value);
 }
 
-/** A real Error (or TypeError) with a name and extra own properties. */
-export function makeError(kind, name, message, extra) {
-  const e = kind === "TypeError" ? new TypeError(message) : new Error(message);
-  if (name) e.name = name;
-  if (extra) Object.assign(e, extra);
+/**
+ * An EVENT the core delivered (`["name", …args]`): its arguments, plus the function
+ * that acknowledges it when the server asked (`ack` ≥ 0), go to the listeners.
+ * Returns false when the payload is not valid JSON.
+ */
+export function deliver(hub, data, bins, ack) {
+  let args;
+  try {
+    args = decodeArgs(data, bins);
+  } catch (_) {
+    return false;
+  }
+  const name = args.shift();
+  if (ack >= 0) {
+    let done = false;
+    args.push((...a) => {
+      if (!done) {
+        done = true;
+        hub.input(ACK, ack, a);
+      }
+    });
+  }
+  emit(hub, name, args);
+  return true;
+}
+
+/** `{k1: v1, k2: v2[, k3: v3]}`. */
+export function obj(k1, v1, k2, v2, k3, v3) {
+  const o = { [k1]: v1, [k2]: v2 };
+  if (k3) o[k3] = v3;
+  return o;
+}
+
+/** A real Error (or TypeError) with a name and, optionally, `type` and `data`. */
+export function makeError(typeError, name, message, type, data) {
+  const e = typeError ? new TypeError(message) : new Error(message);
+  e.name = name;
+  if (type) {
+    e.type = type;
+    try {
+      e.data = data ? JSON.parse(data) : undefined;
+    } catch (_) {
+      e.data = undefined;
+    }
+  }
   return e;
 }
 
-/** Calls `fn` with `args`; a throwing listener is reported, never breaks the client. */
-export function callListener(fn, args) {
-  try {
-    fn.apply(undefined, args);
-  } catch (e) {
-    setTimeout(() => {
-      throw e;
-    });
-  }
+/** Copies a Uint8Array into a view of the same length (in wasm memory). */
+export function copyBytes(src, dst) {
+  dst.set(src);
 }
 
-/** Whether the page is visible (always true where there is no document). */
-export function pageVisible() {
-  return typeof document === "undefined" || document.visibilityState !== "hidden";
-}
-
-/** The function handed to a listener for an event the server wants acknowledged. */
-export function makeAck(sender, id) {
-  let done = false;
-  return (...args) => {
-    if (done) return;
-    done = true;
-    sender(id, args);
-  };
-}
-
-/** A plain object from [key, value, key, value, …]. */
-export function record(pairs) {
-  const o = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) o[pairs[i]] = pairs[i + 1];
-  return o;
+/** `console.warn` / `console.log` with the package's prefix. */
+export function log(warn, message) {
+  (warn ? console.warn : console.log)("frappe-realtime:", message);
 }

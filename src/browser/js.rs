@@ -1,5 +1,8 @@
-//! Bindings to `glue.js`, the small JS half of the driver, and to console.
+//! Bindings to `glue.js`, the JS half of the driver: the hub (transports, timer,
+//! page listeners, application listeners, the fast path for plain events) and a
+//! few helpers that are smaller in JS than in Rust.
 
+use alloc::string::String;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
@@ -7,54 +10,87 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// `performance.now()`.
     pub fn now() -> f64;
-    /// `[origin, pathname, search]` of `url` resolved against the page.
-    #[wasm_bindgen(js_name = splitUrl, catch)]
-    pub fn split_url(url: &str) -> Result<Array, JsValue>;
-    /// A long-polling channel calling `cb(isPost, ok, text)`.
-    #[wasm_bindgen(js_name = pollOpen)]
-    pub fn poll_open(cb: &Function, with_credentials: bool, headers: &JsValue) -> JsValue;
-    /// Issues a GET (`is_post == false`) or a POST of `body` on a channel.
-    #[wasm_bindgen(js_name = pollRequest)]
-    pub fn poll_request(ch: &JsValue, is_post: bool, url: &str, body: &str);
-    /// Silences a channel and aborts its GET.
-    #[wasm_bindgen(js_name = pollClose)]
-    pub fn poll_close(ch: &JsValue);
+    /// Checks the URL and options of a new client; fills `n` with its numbers and
+    /// flags (NaN: not given) and returns `[origin, namespace, path, query (JSON),
+    /// auth (JSON), extraHeaders]`. Throws a TypeError naming a bad option.
+    #[wasm_bindgen(catch)]
+    pub fn prepare(url: &str, options: &JsValue, n: &mut [f64]) -> Result<Array, JsValue>;
+
+    /// A client's hub; every input comes back through `input(kind, id, data)`.
+    #[wasm_bindgen(js_name = hubNew)]
+    pub fn hub_new(
+        input: &Function,
+        prefix: &str,
+        with_credentials: bool,
+        headers: &JsValue,
+    ) -> JsValue;
+    /// Lets plain EVENT frames on transport `id` (-1: none) skip the core until `due`.
+    #[wasm_bindgen(js_name = hubFast)]
+    pub fn hub_fast(hub: &JsValue, id: f64, due: f64);
+    /// Closes every transport, the timer, the page listeners; removes every listener.
+    pub fn release(hub: &JsValue);
+    /// `[listeners, transports, timer armed, page listeners]`.
+    pub fn resources(hub: &JsValue) -> Array;
+
+    /// Opens WebSocket transport `id`; throws on an invalid URL (or a CSP refusal).
+    #[wasm_bindgen(js_name = wsOpen, catch)]
+    pub fn ws_open(hub: &JsValue, id: u32, url: &str) -> Result<(), JsValue>;
+    /// Sends a text frame.
+    #[wasm_bindgen(js_name = wsSend)]
+    pub fn ws_send_text(hub: &JsValue, id: u32, data: &str);
+    /// Sends a binary frame.
+    #[wasm_bindgen(js_name = wsSend)]
+    pub fn ws_send_binary(hub: &JsValue, id: u32, data: &[u8]);
+    /// A polling request of transport `id`: a GET without body, a POST with one.
+    pub fn poll(hub: &JsValue, id: u32, url: &str, body: Option<&str>);
+    /// Closes transport `id`.
+    pub fn close(hub: &JsValue, id: u32);
+    /// Arms the client's one timer for `ms` (-1: disarm).
+    pub fn timer(hub: &JsValue, ms: f64);
+    /// Installs (or removes) the page listeners; returns how many are installed.
+    pub fn hooks(hub: &JsValue, on: bool) -> u32;
+
+    /// Adds a listener.
+    pub fn on(hub: &JsValue, event: &str, f: &Function, once: bool);
+    /// Removes listeners (socket.io-client's `off`).
+    pub fn off(hub: &JsValue, event: Option<String>, f: &JsValue);
+    /// The listeners of `event`.
+    pub fn listeners(hub: &JsValue, event: &str) -> Array;
+    /// Calls the listeners of `event` with `args`.
+    pub fn emit(hub: &JsValue, event: &str, args: &Array);
+    /// Calls `f` with `args`; a throw is rethrown asynchronously, not into the driver.
+    pub fn call(f: &Function, args: &Array);
+
     /// `[json, attachments]` of emit arguments; throws a TypeError when they cannot be serialised.
     #[wasm_bindgen(js_name = encodeArgs, catch)]
     pub fn encode_args(args: &Array) -> Result<Array, JsValue>;
     /// `JSON.parse(json)` with attachments put back in place of their placeholders.
     #[wasm_bindgen(js_name = decodeArgs, catch)]
     pub fn decode_args(json: &str, bins: &Array) -> Result<JsValue, JsValue>;
-    /// A real `Error` / `TypeError` with a name and extra properties.
+    /// Hands an EVENT payload (`["name", …]`) to the listeners, with an ack function
+    /// when `ack >= 0`; false when it is not valid JSON.
+    pub fn deliver(hub: &JsValue, data: &str, bins: &Array, ack: f64) -> bool;
+    /// `{k1: v1, k2: v2[, k3: v3]}`.
+    pub fn obj(k1: &str, v1: JsValue, k2: &str, v2: JsValue, k3: &str, v3: JsValue) -> JsValue;
+    /// A real `Error` / `TypeError` named `name`; with `type` and `data` (JSON) when `kind` is not empty.
     #[wasm_bindgen(js_name = makeError)]
-    pub fn make_error(kind: &str, name: &str, message: &str, extra: &JsValue) -> JsValue;
-    /// Calls a listener; a throw is rethrown asynchronously, not into the driver.
-    #[wasm_bindgen(js_name = callListener)]
-    pub fn call_listener(f: &Function, args: &Array);
-    /// `document.visibilityState !== "hidden"`.
-    #[wasm_bindgen(js_name = pageVisible)]
-    pub fn page_visible() -> bool;
-
-    /// A one-shot function calling `sender(id, args)`.
-    #[wasm_bindgen(js_name = makeAck)]
-    pub fn make_ack(sender: &Function, id: f64) -> JsValue;
-    /// An object from alternating keys and values.
-    pub fn record(pairs: &Array) -> JsValue;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `console.log(prefix, message)`.
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    pub fn console_log(prefix: &str, message: &str);
-    /// `console.warn(prefix, message)`.
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    pub fn console_warn(prefix: &str, message: &str);
+    pub fn make_error(
+        type_error: bool,
+        name: &str,
+        message: &str,
+        kind: &str,
+        data: &str,
+    ) -> JsValue;
+    /// `dst.set(src)`: `dst` has `src`'s length.
+    #[wasm_bindgen(js_name = copyBytes)]
+    pub fn copy_bytes(src: &js_sys::Uint8Array, dst: &mut [u8]);
+    /// `console.warn` (or `console.log`) with the package prefix.
+    pub fn log(warn: bool, message: &str);
 }
 
 /// A `TypeError` named `TypeError` with `message` (prefixed with the package name).
 pub fn type_error(message: &str) -> JsValue {
     let mut m = String::from("frappe-realtime: ");
     m.push_str(message);
-    make_error("TypeError", "TypeError", &m, &JsValue::UNDEFINED)
+    make_error(true, "TypeError", &m, "", "")
 }

@@ -1,18 +1,14 @@
 //! The browser driver (wasm32 only). It owns a [`crate::protocol::client::Client`]
-//! and only carries out what the core asks: WebSocket ([`websocket`]),
-//! long-polling through `fetch` ([`polling`]), one timer ([`timer`]) and page
-//! signals ([`page`]); [`driver`] runs the drive loop and [`exports`] is the
-//! JS surface.
+//! and only carries out what the core asks, through the hub in `glue.js`
+//! (WebSocket, long-polling through `fetch`, one timer, page signals, the
+//! application's listeners); [`driver`] runs the drive loop, [`exports`] is the JS
+//! surface.
 
 pub mod driver;
 pub mod exports;
 pub mod js;
-pub mod listeners;
-pub mod options;
-pub mod page;
-pub mod polling;
-pub mod timer;
-pub mod websocket;
+#[cfg(feature = "tiny")]
+pub mod tiny;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

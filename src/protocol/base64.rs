@@ -12,7 +12,7 @@ pub fn encode_into(out: &mut String, data: &[u8]) {
     out.reserve(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let n = chunk.len();
-        let v = (u32::from(chunk[0]) << 16)
+        let v = (u32::from(*chunk.first().unwrap_or(&0)) << 16)
             | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
             | u32::from(*chunk.get(2).unwrap_or(&0));
         for k in 0..4 {
@@ -54,7 +54,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
             v |= value(c).ok_or(DecodeError::InvalidBase64)? << (18 - 6 * k);
         }
         let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
-        out.extend_from_slice(&bytes[..chunk.len() - 1]);
+        out.extend_from_slice(bytes.get(..chunk.len() - 1).unwrap_or_default());
     }
     Ok(out)
 }

@@ -522,6 +522,29 @@ impl Client {
         self.buffer.len()
     }
 
+    /// The transport on which a plain EVENT frame would only be delivered, if any.
+    ///
+    /// A plain EVENT frame is `42<namespace>,[…]` (`42[…]` for `/`): no ack id, no
+    /// binary attachments. While this returns `Some(id)` and `now < poll_timeout()`,
+    /// `handle_text(now, id, frame)` with such a frame does nothing but push one
+    /// [`Event::Message`] whose `data` is the frame after that prefix (or one
+    /// [`Event::Error`] if the payload is malformed): no deadline is due, nothing
+    /// is sent, no state changes. A driver may then decode such frames itself and
+    /// skip the core; the browser driver parses them with `JSON.parse` in place.
+    ///
+    /// `None` unless the namespace is connected over a WebSocket with no upgrade
+    /// probe, no binary packet waiting for attachments and no connection state
+    /// recovery (which tracks the offset every event carries).
+    pub fn plain_event_transport(&self) -> Option<TransportId> {
+        let s = self.session.as_ref()?;
+        let plain = self.phase == Phase::Connected
+            && s.kind == TransportKind::WebSocket
+            && s.probe.is_none()
+            && self.partial.is_none()
+            && self.pid.is_none();
+        plain.then_some(s.id)
+    }
+
     // ----- outputs ---------------------------------------------------------
 
     /// The next network action, if any.
@@ -897,7 +920,12 @@ impl Client {
 
     fn open_transport(&mut self, index: usize) {
         // `Client::new` refuses an empty list and callers pass a valid index.
-        let kind = self.config.transports[index.min(self.config.transports.len() - 1)];
+        let kind = self
+            .config
+            .transports
+            .get(index.min(self.config.transports.len() - 1))
+            .copied()
+            .unwrap_or(TransportKind::Polling);
         let id = self.new_transport_id();
         self.phase = Phase::Opening;
         self.session = Some(Session {
@@ -1447,10 +1475,10 @@ impl Client {
             }
             _ => {
                 let Some(id) = p.id else { return };
-                let Some(pos) = self.acks.iter().position(|a| a.id == id) else {
+                if !self.acks.iter().any(|a| a.id == id) {
                     return;
-                };
-                self.acks.remove(pos);
+                }
+                self.acks.retain(|a| a.id != id);
                 self.events.push_back(Event::Ack {
                     id,
                     data: p.data,
@@ -1532,7 +1560,14 @@ fn take_batch(queue: &mut Vec<String>, max: Option<u64>) -> String {
         size += add;
         n += 1;
     }
-    let batch: Vec<String> = queue.drain(..n).collect();
+    let mut batch = core::mem::take(queue);
+    for (k, p) in core::mem::take(&mut batch).into_iter().enumerate() {
+        if k < n {
+            batch.push(p);
+        } else {
+            queue.push(p);
+        }
+    }
     engine::encode_payload(&batch)
 }
 
@@ -1550,19 +1585,6 @@ fn push_query_value(out: &mut String, v: &str) {
     }
 }
 
-fn push_base36(out: &mut String, mut v: u64) {
-    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut buf = [0u8; 13];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = DIGITS[(v % 36) as usize];
-        v /= 36;
-        if v == 0 {
-            break;
-        }
-    }
-    for &c in &buf[i..] {
-        out.push(char::from(c));
-    }
+fn push_base36(out: &mut String, v: u64) {
+    socket::push_digits::<36>(out, v);
 }

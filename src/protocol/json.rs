@@ -107,7 +107,7 @@ fn skip_key(b: &[u8], i: usize) -> Result<usize, DecodeError> {
 }
 
 fn skip_literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, DecodeError> {
-    if b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit {
+    if b.get(i..i + lit.len()) == Some(lit) {
         Ok(i + lit.len())
     } else {
         Err(BAD)
@@ -195,7 +195,9 @@ pub fn decode_string(s: &str) -> Result<String, DecodeError> {
     if skip_ws(b, end) != b.len() {
         return Err(BAD);
     }
-    let body = &s[start + 1..end - 1];
+    // (Checked accessors here and below: the shipped wasm carries no panic
+    // formatting; the quotes make these ranges valid.)
+    let body = s.get(start + 1..end - 1).unwrap_or_default();
     if !body.contains('\\') {
         return Ok(String::from(body));
     }
@@ -204,13 +206,20 @@ pub fn decode_string(s: &str) -> Result<String, DecodeError> {
     let mut i = 0;
     while i < bb.len() {
         // Copy the run of plain characters up to the next escape in one go.
-        let run = body[i..].find('\\').map_or(bb.len(), |k| i + k);
-        out.push_str(&body[i..run]);
+        let run = bb
+            .iter()
+            .skip(i)
+            .position(|&c| c == b'\\')
+            .map_or(bb.len(), |k| i + k);
+        out.push_str(body.get(i..run).unwrap_or_default());
         i = run;
         if i >= bb.len() {
             break;
         }
-        let c = match bb[i + 1] {
+        let Some(&escaped) = bb.get(i + 1) else {
+            break;
+        };
+        let c = match escaped {
             b'b' => '\u{8}',
             b'f' => '\u{c}',
             b'n' => '\n',
@@ -382,7 +391,7 @@ impl<'a> Iterator for Elements<'a> {
     type Item = Result<&'a str, DecodeError>;
     fn next(&mut self) -> Option<Self::Item> {
         let r = next_item(self.s, &mut self.i, &mut self.state, b'[', b']', false)?;
-        Some(r.map(|(_, v, e)| &self.s[v..e]))
+        Some(r.map(|(_, v, e)| self.s.get(v..e).unwrap_or_default()))
     }
 }
 
@@ -394,7 +403,10 @@ impl<'a> Iterator for Members<'a> {
             // The key spans from `k` to its closing quote; skip_key validated it.
             let b = self.s.as_bytes();
             let key_end = skip_string(b, k)?;
-            Ok((decode_string(&self.s[k..key_end])?, &self.s[v..e]))
+            Ok((
+                decode_string(self.s.get(k..key_end).unwrap_or_default())?,
+                self.s.get(v..e).unwrap_or_default(),
+            ))
         }))
     }
 }

@@ -120,15 +120,19 @@ impl<'a> Packet<'a> {
         }
         let mut namespace = "/";
         if b.get(i) == Some(&b'/') {
-            let end = s[i..].find(',').map_or(s.len(), |k| i + k);
-            namespace = &s[i..end];
+            let end = b
+                .iter()
+                .skip(i)
+                .position(|&c| c == b',')
+                .map_or(s.len(), |k| i + k);
+            namespace = s.get(i..end).unwrap_or("/");
             i = (end + 1).min(s.len());
         }
         let (id, end, overflow) = digits(b, i);
         if overflow || id.is_some_and(|v| v > MAX_SAFE_INTEGER) {
             return Err(DecodeError::InvalidAckId);
         }
-        let data = &s[end..];
+        let data = s.get(end..).unwrap_or_default();
         let packet = Packet {
             kind,
             namespace,
@@ -225,18 +229,28 @@ impl<'a> Packet<'a> {
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Appends `v` in decimal without `core::fmt`.
-pub fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
+pub fn push_u64(out: &mut String, v: u64) {
+    push_digits::<10>(out, v);
+}
+
+/// Appends `v` in base `RADIX` (2 to 36, lowercase), without `core::fmt` or a
+/// panicking index.
+pub fn push_digits<const RADIX: u64>(out: &mut String, mut v: u64) {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = [0u8; 64];
+    let mut n = 0;
     loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
+        if let Some(d) = buf.get_mut(n) {
+            *d = DIGITS[(v % RADIX % 36) as usize];
+        }
+        n += 1;
+        v /= RADIX;
         if v == 0 {
             break;
         }
     }
-    for &c in &buf[i..] {
+    // Least significant digit first in `buf`.
+    for &c in buf.iter().take(n).rev() {
         out.push(char::from(c));
     }
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// The size budget (`npm test`, after the build): fails when the gzip total of the shipped
+// files exceeds size-budget.json's `gzipBytes`. gzip is zlib level 9 per file, summed
+// (each file is fetched on its own). Lower the budget as the package shrinks; never raise
+// it without saying why in CHANGELOG.md.
+//
+//   node scripts/size-budget.js            check (exit 1 when over budget or a file is missing)
+//   node scripts/size-budget.js --json     the figures as JSON
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What a page loads from the package: the wasm module, its glue, the glue's snippets, the facade. */
+export const SHIPPED = [
+    "pkg/frappe_realtime_bg.wasm",
+    "pkg/frappe_realtime.js",
+    "pkg/snippets/**/*.js", // glue.js, copied by wasm-bindgen under a hashed directory
+    "www/client.js",
+    "www/frappe-realtime.js",
+    "www/index.js",
+];
+
+function walk(dir) {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? walk(p) : [p];
+    });
+}
+
+/** The shipped files, relative to the repository root (the snippets pattern expanded).
+ *  `pkgDir` (absolute) reads the wasm package from another build, e.g. for A/B benchmarks;
+ *  its files keep their `pkg/…` names. */
+export function SHIPPED_FILES(pkgDir = path.join(ROOT, "pkg")) {
+    return SHIPPED.flatMap((entry) => {
+        const inPkg = entry.startsWith("pkg/");
+        const abs = (rel) => (inPkg ? path.join(pkgDir, rel.slice(4)) : path.join(ROOT, rel));
+        if (!entry.includes("*")) return [{ file: entry, abs: abs(entry) }];
+        const dir = entry.slice(0, entry.indexOf("*")).replace(/\/$/, "");
+        return walk(abs(dir))
+            .filter((f) => f.endsWith(".js"))
+            .sort()
+            .map((f) => ({ file: path.join(dir, path.relative(abs(dir), f)), abs: f }));
+    });
+}
+
+export function measure() {
+    const files = SHIPPED_FILES().map(({ file, abs }) => {
+        if (!fs.existsSync(abs)) return { file, missing: true, raw: 0, gzip: 0 };
+        const buf = fs.readFileSync(abs);
+        return { file, raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+    });
+    return {
+        files,
+        raw: files.reduce((a, f) => a + f.raw, 0),
+        gzip: files.reduce((a, f) => a + f.gzip, 0),
+    };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+    const budgetFile = path.join(ROOT, "size-budget.json");
+    const budget = JSON.parse(fs.readFileSync(budgetFile, "utf8")).gzipBytes;
+    const m = measure();
+    if (process.argv.includes("--json")) {
+        console.log(JSON.stringify({ budget, ...m }, null, 2));
+        process.exit(0);
+    }
+    for (const f of m.files) {
+        console.log(`${f.file.padEnd(64)} ${f.missing ? "MISSING" : `${String(f.raw).padStart(8)} B raw ${String(f.gzip).padStart(7)} B gzip`}`);
+    }
+    const missing = m.files.filter((f) => f.missing);
+    const snippets = m.files.filter((f) => f.file.startsWith("pkg/snippets/"));
+    console.log(`${"total".padEnd(64)} ${String(m.raw).padStart(8)} B raw ${String(m.gzip).padStart(7)} B gzip (budget ${budget} B)`);
+    if (missing.length || snippets.length === 0) {
+        console.error("size budget: shipped files missing (run npm run build):", missing.map((f) => f.file).join(", ") || "pkg/snippets/**/*.js");
+        process.exit(1);
+    }
+    if (m.gzip > budget) {
+        console.error(`size budget: FAILED: ${m.gzip} B gzip > ${budget} B (size-budget.json). Shrink it, or raise the budget and say why in CHANGELOG.md.`);
+        process.exit(1);
+    }
+    console.log(`size budget: ok, ${budget - m.gzip} B under`);
+}
