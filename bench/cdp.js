@@ -10,20 +10,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS } from "../tests/server/chromium.js";
 
-// The flags of ../shared/docs/toolchain.md (as in tests/e2e/harness.js), plus three that
-// keep a page that is not in the foreground from being throttled.
+export { CHROMIUM };
+
+// The flags the tests use, plus three that keep a page that is not in the
+// foreground from being throttled.
 export const CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    ...BASE_ARGS,
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",

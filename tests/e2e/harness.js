@@ -9,19 +9,9 @@ import { chromium } from "playwright-core";
 import { DEFAULT_USERS } from "../server/web.js";
 import { waitUntil, within } from "../server/util.js";
 
-export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+import { CHROMIUM, CHROMIUM_ARGS } from "../server/chromium.js";
 
-export const CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** Demo users' passwords, by user name. */
 export const PASSWORDS = Object.fromEntries(DEFAULT_USERS.map((u) => [u.user, u.pwd]));
