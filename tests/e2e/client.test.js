@@ -4,10 +4,9 @@
 //
 //   node --test tests/e2e/client.test.js
 
-import { describe, test, before, after } from "node:test";
+import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { startEnv } from "../server/env.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor } from "./harness.js";
+import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -28,12 +27,6 @@ async function openRealtime(ctx, env, { user = ALICE, options, lazy = false, ini
 
 const connected = (page, what = "connected") =>
   waitInPage(page, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout: 10000 });
-
-/** The realtime server's view of `user`'s sockets in the site namespace. */
-function socketsOf(env, user) {
-  const ns = env.state().namespaces[`/${env.site}`];
-  return ns ? ns.sockets.filter((s) => s.user === user) : [];
-}
 
 function roomsOf(env, user) {
   return socketsOf(env, user).flatMap((s) => s.rooms);
@@ -69,16 +62,14 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
   let ctxA;
   let ctxB;
 
-  before(async () => {
-    env = await startEnv({ site: "site1" });
-    browser = await launchBrowser();
-    ctxA = await browser.newContext();
-    ctxB = await browser.newContext();
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  before(async () => {
+    ctxA = await browser.newContext();
+    ctxB = await browser.newContext();
   });
 
   test("cookie auth connects and joins user:, website and all", async () => {
@@ -368,14 +359,9 @@ describe("prompt reconnect when the network comes back or the tab becomes visibl
   let env;
   let browser;
 
-  before(async () => {
-    env = await startEnv({ site: "site1" });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   for (const signal of ["online", "visibilitychange"]) {
@@ -415,14 +401,9 @@ describe("connect errors carry the server's message, a hint, and are not retried
   let env;
   let browser;
 
-  before(async () => {
-    env = await startEnv({ site: "site1", web: { guestCookie: false } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  useEnvAndBrowser({ site: "site1", web: { guestCookie: false } }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   async function firstError(page) {
@@ -502,14 +483,9 @@ describe("behind a proxy that blocks WebSocket upgrades (same origin, like nginx
   let env;
   let browser;
 
-  before(async () => {
-    env = await startEnv({ site: "site1", sameOrigin: true, web: { blockWebSocket: true } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  useEnvAndBrowser({ site: "site1", sameOrigin: true, web: { blockWebSocket: true } }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   for (const [label, options] of [
@@ -538,14 +514,9 @@ describe("frappe.realtime members beyond the socket", () => {
   let env;
   let browser;
 
-  before(async () => {
-    env = await startEnv({ site: "site1" });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   test("disable_async: init does nothing and no member throws", async () => {
@@ -626,14 +597,9 @@ describe("a cookie without sid", () => {
   let env;
   let browser;
 
-  before(async () => {
-    env = await startEnv({ site: "site1", web: { guestCookie: false } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  useEnvAndBrowser({ site: "site1", web: { guestCookie: false } }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   test("→ 'No authentication method used…' and no retry", async () => {

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
 import { REPO_ROOT } from "../server/web.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor } from "./harness.js";
+import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -44,10 +44,6 @@ async function openDesk(ctx, env, { user = ALICE, query = "", page = "desk.html"
 const connected = (p, what = "connected") =>
   waitInPage(p, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout: 10000 });
 
-function socketsOf(env, user) {
-  const ns = env.state().namespaces[`/${env.site}`];
-  return ns ? ns.sockets.filter((s) => s.user === user) : [];
-}
 
 const roomsOf = (env, user) => socketsOf(env, user).flatMap((s) => s.rooms);
 const hasRooms = (env, user, rooms) => () => rooms.every((r) => roomsOf(env, user).includes(r));
@@ -74,16 +70,14 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
   let ctxA;
   let ctxB;
 
-  before(async () => {
-    env = await startEnv({ site: "site1", web: { staticRoots: [ASSETS] } });
-    browser = await launchBrowser();
-    ctxA = await browser.newContext();
-    ctxB = await browser.newContext();
+  useEnvAndBrowser({ site: "site1", web: { staticRoots: [ASSETS] } }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  before(async () => {
+    ctxA = await browser.newContext();
+    ctxB = await browser.newContext();
   });
 
   test("installs frappe.realtime synchronously on load, in place of Frappe's own unconnected client; frappe.socketio === frappe.realtime", async () => {

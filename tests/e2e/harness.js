@@ -9,7 +9,9 @@ import { chromium } from "playwright-core";
 import { DEFAULT_USERS } from "../server/web.js";
 import { waitUntil, within } from "../server/util.js";
 
+import { before, after } from "node:test";
 import { CHROMIUM, CHROMIUM_ARGS } from "../server/chromium.js";
+import { startEnv } from "../server/env.js";
 
 export { CHROMIUM, CHROMIUM_ARGS };
 
@@ -143,4 +145,28 @@ export async function waitInPage(page, fn, arg, { timeout = 5000, what = "page c
 /** Node-side bounded polling: resolves with the first truthy value of `check()`. */
 export function waitFor(check, { timeout = 5000, interval = 25, what } = {}) {
     return waitUntil(check, { timeout, interval, what });
+}
+
+/**
+ * For a node:test suite: starts the test environment (`startEnv(envOptions)`) and a
+ * browser before its tests, hands both to `set(env, browser)`, and stops both after.
+ */
+export function useEnvAndBrowser(envOptions, set) {
+    let env = null;
+    let browser = null;
+    before(async () => {
+        env = await startEnv(envOptions);
+        browser = await launchBrowser();
+        set(env, browser);
+    });
+    after(async () => {
+        if (browser) await browser.close();
+        if (env) await env.stop();
+    });
+}
+
+/** The realtime server's view of `user`'s sockets in the env's site namespace. */
+export function socketsOf(env, user) {
+    const ns = env.state().namespaces[`/${env.site}`];
+    return ns ? ns.sockets.filter((s) => s.user === user) : [];
 }
