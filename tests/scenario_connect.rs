@@ -317,3 +317,96 @@ fn a_ping_before_the_handshake_is_ignored() {
     h.reply_get(id, HANDSHAKE);
     assert_eq!(h.sent(), vec!["40/site,"], "no pong for the early ping");
 }
+
+/// Answers the pending attempt's CONNECT with a CONNECT_ERROR carrying `message`.
+fn reject(h: &mut Harness, message: &str) {
+    let id = h.open_polling(HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    h.reply_get(id, &format!(r#"44/site,{{"message":"{message}"}}"#));
+}
+
+#[test]
+fn unauthorized_is_retried_with_backoff_a_bounded_number_of_times() {
+    // Frappe's server says `Unauthorized: <error>` when its get_user_info call
+    // to the web server failed (web server down): the credentials were not
+    // judged, so the client tries again, three times by default, then stops.
+    let mut c = config();
+    c.randomization_factor = 0.0;
+    let mut h = Harness::new(c);
+    let message = "Unauthorized: TypeError: fetch failed";
+    let mut errors = 0;
+    let mut delays = Vec::new();
+    for attempt in 1..=4u32 {
+        reject(&mut h, message);
+        delays.extend(h.scheduled_delays());
+        let events = h.take_events();
+        errors += events
+            .iter()
+            .filter(|e| matches!(e, Event::ConnectError { kind: ConnectErrorKind::Server, message: m, .. } if m == message))
+            .count();
+        if attempt <= 3 {
+            assert!(
+                matches!(events.last(), Some(Event::ReconnectScheduled { attempt: a, .. }) if *a == attempt),
+                "attempt {attempt}: {events:?}"
+            );
+            assert!(matches!(h.client.state(), State::Reconnecting { .. }));
+            h.wire.clear();
+            h.advance_to_deadline();
+        } else {
+            assert_eq!(h.client.state(), State::Failed, "{events:?}");
+            assert_eq!(h.client.poll_timeout(), None);
+        }
+    }
+    assert_eq!(errors, 4);
+    // The usual reconnect backoff: 1 s, 2 s, 4 s.
+    assert_eq!(delays, vec![1000, 2000, 4000]);
+    h.wire.clear();
+    h.advance(3_600_000);
+    assert!(h.take_wire().is_empty());
+}
+
+#[test]
+fn unauthorized_retries_follow_the_backoff_and_reset_after_a_connect() {
+    let mut c = config();
+    c.randomization_factor = 0.0;
+    c.rejection_retries = 1;
+    let mut h = Harness::new(c);
+    reject(&mut h, "Unauthorized: SyntaxError: Unexpected token <");
+    assert_eq!(h.scheduled_delays(), vec![1000]);
+    h.events.clear();
+    h.wire.clear();
+    h.advance(999);
+    assert!(h.pending_get().is_none(), "not before the backoff delay");
+    h.advance(1);
+    // The retry connects: the count starts again.
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    h.reply_get(id, r#"40/site,{"sid":"s1"}"#);
+    assert!(h.client.connected());
+    h.fail_transport(id);
+    h.wire.clear();
+    h.events.clear();
+    h.advance_to_deadline();
+    reject(&mut h, "Unauthorized: TypeError: fetch failed");
+    assert!(
+        matches!(h.client.state(), State::Reconnecting { .. }),
+        "one more retry after the successful connect"
+    );
+    h.wire.clear();
+    h.advance_to_deadline();
+    reject(&mut h, "Unauthorized: TypeError: fetch failed");
+    assert_eq!(h.client.state(), State::Failed);
+}
+
+#[test]
+fn other_rejections_and_disabled_reconnection_are_not_retried() {
+    let mut h = Harness::new(config());
+    reject(&mut h, "No cookie transmitted.");
+    assert_eq!(h.client.state(), State::Failed);
+    let mut c = config();
+    c.reconnection = false;
+    let mut h = Harness::new(c);
+    reject(&mut h, "Unauthorized: TypeError: fetch failed");
+    assert_eq!(h.client.state(), State::Failed);
+    assert_eq!(h.client.poll_timeout(), None);
+}

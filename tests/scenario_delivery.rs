@@ -517,3 +517,69 @@ fn without_recovery_no_pid_is_sent() {
     h.reply_get(id, r#"42/site,["doc_update",{"x":1},"not-an-offset"]"#);
     reconnect(&mut h, id, "", r#"{"sid":"s2"}"#);
 }
+
+#[test]
+fn an_emit_larger_than_max_payload_is_dropped_and_the_connection_kept() {
+    // The server closes a connection carrying a message above its maxPayload;
+    // the client refuses the emit instead, and says so.
+    let mut h = Harness::new(config());
+    let id = h.open_polling(
+        r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":40}"#,
+    );
+    h.sent();
+    h.reply_get(id, r#"40/site,{"sid":"s"}"#);
+    h.take_events();
+    // `42/site,["big","x…"]`: 40 bytes, 41 with the Engine.IO "4": one too many.
+    let big = format!(r#"["{}"]"#, "x".repeat(22));
+    let ack = h
+        .client
+        .emit(
+            h.now,
+            "big",
+            &big,
+            vec![],
+            AckRequest::Ack { timeout: None },
+        )
+        .unwrap();
+    emit(&mut h, "small", r#"["y"]"#);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Dropped {
+            name: "big".into(),
+            ack,
+            reason: DropReason::TooLarge
+        }]
+    );
+    assert_eq!(h.sent(), vec![r#"42/site,["small","y"]"#]);
+    assert!(h.client.connected());
+    // Exactly at the limit is allowed: "4" + 39 bytes.
+    let fits = format!(r#"["{}"]"#, "x".repeat(20));
+    emit(&mut h, "fits", &fits);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].len() + 1, 40, "{sent:?}");
+    assert!(h.take_events().is_empty());
+}
+
+#[test]
+fn a_buffered_emit_larger_than_max_payload_is_dropped_at_flush() {
+    let mut h = Harness::new(config());
+    let big = format!(r#"["{}"]"#, "x".repeat(100));
+    emit(&mut h, "big", &big);
+    emit(&mut h, "small", "[]");
+    let id = h.open_polling(
+        r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":60}"#,
+    );
+    h.sent();
+    h.reply_get(id, r#"40/site,{"sid":"s"}"#);
+    let events = h.take_events();
+    assert!(
+        events.contains(&Event::Dropped {
+            name: "big".into(),
+            ack: None,
+            reason: DropReason::TooLarge
+        }),
+        "{events:?}"
+    );
+    assert_eq!(h.sent(), vec![r#"42/site,["small"]"#]);
+}

@@ -53,10 +53,11 @@ export interface ReconnectScheduledInfo {
   at: number;
 }
 
-/** The argument of `dropped`: an emit the offline buffer gave up. */
+/** The argument of `dropped`: an emit that was never sent. */
 export interface DroppedInfo {
   event: string;
-  reason: "buffer full" | "expired";
+  /** Offline buffer full or expired, or larger than the server's `maxPayload` (which would close the connection). */
+  reason: "buffer full" | "expired" | "larger than the server's maxPayload";
 }
 
 /** A Frappe room subscription kept across reconnects. */
@@ -90,7 +91,7 @@ export interface RealtimeEvents {
   upgradeError: () => void;
   /** A protocol error from the server's side (malformed packet, …). */
   error: (err: Error) => void;
-  /** The offline buffer dropped an emit. */
+  /** An emit was dropped without being sent (offline buffer full or expired, or too large); its ack callback gets the error. */
   dropped: (info: DroppedInfo) => void;
 }
 
@@ -112,6 +113,12 @@ export interface RealtimeClientOptions {
   reconnectionDelayMax?: number;
   /** Spread of each delay, 0 to 1 (default 0.5); at the cap the spread goes down, never past it. */
   randomizationFactor?: number;
+  /**
+   * How many times in a row a transient rejection is retried with the reconnect backoff (default 3):
+   * Frappe's `Unauthorized: …`, sent when the realtime server cannot reach the web server. Other
+   * rejections (no cookie, invalid origin or namespace) are never retried.
+   */
+  rejectionRetries?: number;
   /** Time allowed for one attempt, from opening the transport to the namespace's CONNECT, in ms (default 20000). */
   timeout?: number;
   /** Transports in the order tried (default `["polling", "websocket"]`: polling, then upgrade). */

@@ -577,8 +577,9 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                 let why = match reason {
                     DropReason::BufferFull => "buffer full",
                     DropReason::Expired => "expired",
+                    DropReason::TooLarge => "larger than the server's maxPayload",
                 };
-                let mut m = String::from("offline buffer dropped emit ");
+                let mut m = String::from("dropped emit ");
                 m.push_str(&name);
                 m.push_str(": ");
                 m.push_str(why);

@@ -50,7 +50,7 @@ impl WasmClient {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue) -> Result<WasmClient, JsValue> {
         // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
-        let mut n = [f64::NAN; 17];
+        let mut n = [f64::NAN; 18];
         let s = js::prepare(url, &options, &mut n)?;
         let text = |i: u32| s.get(i).as_string();
         let given = |i: usize| n.get(i).is_some_and(|x| !x.is_nan());
@@ -116,6 +116,9 @@ impl WasmClient {
             } else {
                 OverflowPolicy::DropNewest
             };
+        }
+        if given(17) {
+            c.rejection_retries = n[17] as u32;
         }
         c.auth = text(4);
         c.jitter_seed = n[16] as u64 ^ js::now() as u64;

@@ -81,6 +81,7 @@ export function prepare(url, o, n) {
   const debug = str("debug");
   const auto = bool("autoConnect");
   const ackTimeout = num("ackTimeout");
+  const rejectionRetries = num("rejectionRetries");
   let auth = o.auth;
   if (auth != null) {
     if (typeof auth !== "object") fail("auth must be a plain object");
@@ -121,6 +122,7 @@ export function prepare(url, o, n) {
     flag(auto),
     ackTimeout === undefined ? NaN : Math.max(0, Math.trunc(ackTimeout)) || 0,
     Math.floor(Math.random() * 2 ** 53),
+    rejectionRetries === undefined ? NaN : Math.min(ms(rejectionRetries, "rejectionRetries"), 4294967295),
   ];
   if (values[12] < 0) fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
   if (debug !== undefined) {

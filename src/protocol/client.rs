@@ -178,6 +178,9 @@ pub enum DropReason {
     BufferFull,
     /// The emit waited longer than `buffer_max_age`.
     Expired,
+    /// The packet is larger than the server's `maxPayload`, which would close
+    /// the connection; it was not sent.
+    TooLarge,
 }
 
 /// What the application should hear about.
@@ -258,7 +261,8 @@ pub enum Event {
         /// Why.
         reason: AckFailure,
     },
-    /// The offline buffer dropped an emit; it was never sent.
+    /// An emit was dropped (offline buffer full or expired, or too large);
+    /// it was never sent.
     Dropped {
         /// The event name.
         name: String,
@@ -407,6 +411,8 @@ pub struct Client {
     backoff: Backoff,
     /// The current attempt is a reconnect (report `Reconnect` when it succeeds).
     reconnecting: bool,
+    /// Transient server rejections retried since the last CONNECT (or `connect`).
+    rejection_retries: u32,
     next_transport: TransportId,
     request_counter: u64,
     sid: Option<String>,
@@ -454,6 +460,7 @@ impl Client {
             session: None,
             backoff,
             reconnecting: false,
+            rejection_retries: 0,
             next_transport: 0,
             request_counter: 0,
             sid: None,
@@ -593,6 +600,7 @@ impl Client {
             Phase::Reconnecting { .. } => self.reconnect_now(now),
             Phase::Idle | Phase::Failed => {
                 self.backoff.reset();
+                self.rejection_retries = 0;
                 self.reconnecting = false;
                 self.open(now, 0);
             }
@@ -1341,11 +1349,19 @@ impl Client {
                 // accept the namespace) arrives on a dead transport id.
                 self.say_goodbye();
                 self.phase = Phase::Failed;
+                let retry = is_transient_rejection(&message)
+                    && self.config.reconnection
+                    && self.rejection_retries < self.config.rejection_retries;
                 self.events.push_back(Event::ConnectError {
                     kind: ConnectErrorKind::Server,
                     message,
                     data: String::from(p.data),
                 });
+                if retry {
+                    self.rejection_retries += 1;
+                    self.phase = Phase::Idle;
+                    self.schedule_reconnect(now);
+                }
             }
             PacketType::Disconnect => {
                 if self.phase == Phase::Connected {
@@ -1425,6 +1441,7 @@ impl Client {
             self.reconnecting = false;
         }
         self.backoff.reset();
+        self.rejection_retries = 0;
         self.events.push_back(Event::Connect {
             sid: sid.unwrap_or_default(),
             recovered,
@@ -1496,6 +1513,24 @@ impl Client {
     }
 
     fn send_buffered(&mut self, item: Buffered) {
+        // The server closes a connection that carries a message larger than
+        // its maxPayload (socket.io's maxHttpBufferSize) and the emit would be
+        // lost with it: refuse the emit and keep the connection.
+        let max = self
+            .session
+            .as_ref()
+            .and_then(|s| s.max_payload)
+            .map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
+        // "4" + packet on WebSocket; on polling binary goes as "b" + base64.
+        if item.packet.len() + 1 > max
+            || item
+                .attachments
+                .iter()
+                .any(|a| a.len().div_ceil(3) * 4 + 1 > max)
+        {
+            self.drop_buffered(item, DropReason::TooLarge);
+            return;
+        }
         if let Some(id) = item.ack {
             if let Some(a) = self.acks.iter_mut().find(|a| a.id == id) {
                 a.sent = true;
@@ -1535,6 +1570,17 @@ impl Client {
             reason,
         });
     }
+}
+
+/// Whether a CONNECT_ERROR says the server could not check the credentials
+/// rather than that they were wrong. Frappe's realtime server answers
+/// `Unauthorized: <error>` when its `get_user_info` call to the web server
+/// fails (web server down or restarting, an HTTP 500, a body that is not JSON);
+/// a stale session is not one of these, it connects as Guest. Every other
+/// rejection (no cookie, invalid origin or namespace) is a configuration error
+/// that no retry can mend.
+fn is_transient_rejection(message: &str) -> bool {
+    message.starts_with("Unauthorized")
 }
 
 /// Refuses argument text that is not one well-formed JSON array.

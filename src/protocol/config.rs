@@ -68,6 +68,11 @@ pub struct ClientConfig {
     pub reconnection_delay_max: Duration,
     /// The spread of each delay, 0 to 1 (default 0.5).
     pub randomization_factor: f64,
+    /// How many times in a row a transient server rejection (Frappe's
+    /// `Unauthorized: …`: the realtime server could not reach the web server)
+    /// is retried with the reconnect backoff before the client stops (default 3).
+    /// Other rejections are never retried.
+    pub rejection_retries: u32,
     /// How long one attempt may take, from opening the transport to the
     /// namespace's CONNECT (default 20 000 ms).
     pub timeout: Duration,
@@ -106,6 +111,7 @@ impl ClientConfig {
             reconnection_delay: Duration(1000),
             reconnection_delay_max: Duration(5000),
             randomization_factor: 0.5,
+            rejection_retries: 3,
             timeout: Duration(20_000),
             auth: None,
             buffer_max_count: 100,

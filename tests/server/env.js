@@ -10,6 +10,7 @@ import { startRedis } from "./redis.js";
 import { startRealtime } from "./realtime.js";
 import { startWeb } from "./web.js";
 import { createLocalPublisher, createRedisPublisher } from "./publish.js";
+import { startProxy } from "./proxy.js";
 import { sleep, within } from "./util.js";
 
 /**
@@ -21,6 +22,9 @@ import { sleep, within } from "./util.js";
  * @param {boolean} [opts.redis=true] real redis-server + Redis publisher; false: in-process publisher
  * @param {object} [opts.realtime] extra options for startRealtime (cookieMessage, namespaceQuirk, …)
  * @param {object} [opts.web] extra options for startWeb (users, permissions, …)
+ * @param {boolean} [opts.proxy=false] put the fault-injection TCP proxy (proxy.js) between
+ *   clients and the realtime server: `socketBase` (dev mode) and the web server's
+ *   /socket.io/ proxy (same origin) both go through it; `env.proxy` controls it
  * @param {(msg: string) => void} [opts.log]
  */
 export async function startEnv(opts = {}) {
@@ -32,10 +36,12 @@ export async function startEnv(opts = {}) {
     let web = null;
     let realtime = null;
     let publisher = null;
+    let proxy = null;
     let stopping = null;
 
     async function stopAll() {
         if (publisher) await publisher.close().catch(() => {});
+        if (proxy) await proxy.close().catch(() => {});
         if (realtime) await realtime.close({ abrupt: true }).catch(() => {});
         if (web) await web.stop().catch(() => {});
         if (redis) await redis.dispose().catch(() => {});
@@ -56,7 +62,12 @@ export async function startEnv(opts = {}) {
         });
         started.push("realtime");
         const realtimePort = realtime.port;
-        web.setRealtimeTarget(() => ({ host: "127.0.0.1", port: realtimePort }));
+        if (opts.proxy) {
+            proxy = await startProxy({ target: () => ({ host: "127.0.0.1", port: realtimePort }), log: opts.log });
+            started.push("proxy");
+        }
+        const entryPort = proxy ? proxy.port : realtimePort;
+        web.setRealtimeTarget(() => ({ host: "127.0.0.1", port: entryPort }));
         if (redis) {
             const ok = await within(realtime.redisReady, 5000, false);
             if (!ok) throw new Error(`realtime server could not subscribe to Redis at ${redis.url}`);
@@ -72,7 +83,8 @@ export async function startEnv(opts = {}) {
     const realtimePort = realtime.port;
     const webUrl = web.url;
     const realtimeUrl = `http://127.0.0.1:${realtimePort}`;
-    const socketBase = sameOrigin ? webUrl : realtimeUrl;
+    const entryUrl = proxy ? proxy.url : realtimeUrl;
+    const socketBase = sameOrigin ? webUrl : entryUrl;
     web.setConfig({
         site,
         sameOrigin,
@@ -80,7 +92,7 @@ export async function startEnv(opts = {}) {
         realtimeUrl,
         socketBase,
         socketUrl: `${socketBase}/${site}`,
-        socketioPort: sameOrigin ? null : realtimePort,
+        socketioPort: sameOrigin ? null : proxy ? proxy.port : realtimePort,
     });
 
     const env = {
@@ -90,7 +102,7 @@ export async function startEnv(opts = {}) {
         webUrl,
         /** http://127.0.0.1:<realtime port>: the realtime server's own port (dev mode). */
         realtimeUrl,
-        /** Where clients connect: webUrl when sameOrigin, else realtimeUrl. */
+        /** Where clients connect: webUrl when sameOrigin, else the proxy's URL or realtimeUrl. */
         socketBase,
         /** socketBase + "/" + site: the namespace URL to hand to a Socket.IO client. */
         socketUrl: `${socketBase}/${site}`,
@@ -107,6 +119,8 @@ export async function startEnv(opts = {}) {
         get publisher() {
             return publisher;
         },
+        /** The fault-injection proxy (`opts.proxy`), else null. */
+        proxy,
         /** publish_realtime(...) for this site (Redis, or in-process without Redis). */
         publish(args) {
             return publisher.publishRealtime({ site, ...args });
