@@ -191,10 +191,15 @@ export class RealtimeClient {
   /**
    * Sends `event` (buffered while disconnected). A function as the last argument receives the ack.
    * @throws TypeError for an empty or reserved name (`connect`, `connect_error`, `disconnect`,
-   *   `disconnecting`, `newListener`, `removeListener`) or arguments JSON cannot carry; nothing is sent then.
+   *   `disconnecting`, `newListener`, `removeListener`) or arguments that cannot be serialised (a cycle,
+   *   a BigInt, a Blob); nothing is sent then. Other values follow JSON.stringify (`undefined`
+   *   and functions inside the arguments become `null` or are left out).
    */
   emit(event: string, ...args: any[]): this;
-  /** Sends `event` and resolves with the ack's first argument; rejects on timeout (`ackTimeout`) or disconnect. */
+  /**
+   * Sends `event` and resolves with the ack's first argument; rejects on timeout (`ackTimeout`) or disconnect.
+   * @throws TypeError (synchronously, not a rejected Promise) like `emit`.
+   */
   emitWithAck<T = any>(event: string, ...args: any[]): Promise<T>;
   /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`. */
   timeout(ms: number): TimeoutEmitter;

@@ -273,7 +273,10 @@ function checkEmit(event, args) {
   if (RESERVED.includes(event)) throw new TypeError("frappe-realtime: event name is reserved");
   const plain = typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
   try {
-    JSON.stringify(plain);
+    JSON.stringify(plain, (k, v) => {
+      if (typeof v === "symbol" || v instanceof Blob) throw Error(String(v));
+      return v;
+    });
   } catch (e) {
     throw new TypeError("frappe-realtime: arguments cannot be serialised: " + ((e && e.message) || e));
   }

@@ -94,8 +94,9 @@ export interface SocketLike {
   once(event: string, listener: EventListener): this;
   off(event?: string, listener?: EventListener): this;
   hasListeners(event: string): boolean;
-  /** @throws TypeError for a reserved name or arguments JSON cannot carry. */
+  /** @throws TypeError for a reserved name or arguments that cannot be serialised (a cycle, a BigInt, a Blob). */
   emit(event: string, ...args: any[]): this;
+  /** @throws TypeError (synchronously, no rejected Promise) like `emit`. */
   emitWithAck<T = any>(event: string, ...args: any[]): Promise<T>;
   timeout(ms: number): TimeoutEmitter;
   connect(): this;
@@ -156,11 +157,13 @@ export interface FrappeRealtime {
   /** Removes `callback`, or every listener of `event` without one; `off()` does nothing. */
   off(event: string, callback?: EventListener): void;
   /**
-   * Sends (buffered while offline) and makes a lazy client connect; ignored before `init`.
-   * @throws TypeError for a reserved name or arguments JSON cannot carry.
+   * Sends (buffered while offline) and makes a lazy client connect; ignored (nothing checked,
+   * nothing sent) before `init` and when async is disabled.
+   * @throws TypeError for a reserved name or arguments that cannot be serialised (a cycle, a
+   *   BigInt, a Blob); nothing is sent then.
    */
   emit(event: string, ...args: any[]): void;
-  /** `emit(event, message)`. */
+  /** `emit(event, message)`; throws like `emit`. */
   publish(event: string, message?: unknown): void;
 
   /** Joins the task's room (`task_subscribe` and `progress_subscribe`) and keeps `opts` for its events. */

@@ -169,7 +169,7 @@ export function createRealtime(env = {}) {
 
     /** Calls the callbacks `subscribe(task_id, opts)` registered for a task event. */
     process_response(data, method) {
-      const o = data && rt.open_tasks[data.task_id];
+      const o = data && {}.hasOwnProperty.call(rt.open_tasks, data.task_id) && rt.open_tasks[data.task_id]; // not "constructor"
       if (!o) return;
       if (fn(o[method])) o[method](data);
       if (method === "success" && fn(o.callback)) o.callback(data);
