@@ -87,7 +87,13 @@ export class RealtimeClient {
           }
         }
       });
+      // No module or no client: queued acks fail with the reason instead of waiting forever.
+      this._ready.catch((e) => this._cancelQueue(e));
     }
+  }
+
+  _cancelQueue(err) {
+    for (const call of this._queue.splice(0)) if (call.cancel) call.cancel(err);
   }
 
   _create() {
@@ -144,7 +150,14 @@ export class RealtimeClient {
   _emitWithAck(event, args, timeout) {
     if (this._wasm) return this._wasm.emitWithAck(event, args, timeout);
     checkEmit(event, args);
-    return this._ready.then(() => this._wasm.emitWithAck(event, args, timeout));
+    // Queued with the other calls, so that it keeps its place among them; a close()
+    // before the module is ready rejects it.
+    return new Promise((resolve, reject) => {
+      if (this._closed) return reject(new Error("frappe-realtime: the client is closed"));
+      const call = (w) => w.emitWithAck(event, args, timeout).then(resolve, reject);
+      call.cancel = (err) => reject(err || new Error("frappe-realtime: the client was closed before it was ready"));
+      this._queue.push(call);
+    });
   }
 
   /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`. */
@@ -197,7 +210,7 @@ export class RealtimeClient {
       this._wasm.free();
       this._wasm = null;
     }
-    this._queue.length = 0;
+    this._cancelQueue();
     this._closed = true;
   }
 

@@ -746,6 +746,33 @@ describe("security", () => {
       await closeSec(p);
     });
 
+    test("queued calls keep their order, emitWithAck included; a close() before the module is ready rejects a queued emitWithAck", async (t) => {
+      const ctx = await newCtx(t);
+      const p = await openSec(ctx);
+      const out = await p.evaluate(async (url) => {
+        const C = lib().RealtimeClient;
+        const c = (window.__c = new C(url));
+        c.on("probe", () => {});
+        const queued = !c.hasListeners("probe");
+        c.emit("order_1");
+        const acked = c.emitWithAck("echo_ack", "order_2");
+        c.emit("order_3");
+        // A second client closed before the module is ready: its queued ack must settle.
+        const d = new C(url);
+        const lost = d.emitWithAck("echo_ack", "never").then(() => "resolved", (e) => "rejected: " + e.message);
+        d.close();
+        return { queued, acked: await acked, lost: await lost };
+      }, env.socketUrl);
+      assert.equal(out.queued, true, "the calls were made before the module was ready");
+      assert.equal(out.acked, "order_2");
+      assert.match(out.lost, /^rejected: frappe-realtime: the client was closed before it was ready/);
+      const id = await p.evaluate(() => __c.id);
+      await waitFor(() => env.state().received.filter((r) => r.id === id).length >= 3, { what: "three emits" });
+      const order = env.state().received.filter((r) => r.id === id).map((r) => r.event === "echo_ack" ? r.args[0] : r.event);
+      assert.deepEqual(order, ["order_1", "order_2", "order_3"]);
+      await closeSec(p);
+    });
+
     test("once the wasm module is ready: the same calls throw synchronously for every reserved name, BigInt, cycle and Blob", async (t) => {
       const ctx = await newCtx(t);
       const sent = [];
