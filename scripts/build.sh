@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/: the wasm module (release profile), its JS glue and
-# TypeScript declarations (wasm-bindgen --target web), then shrinks the module with
-# wasm-opt -Oz. Prints the raw and gzip sizes of what ships.
+# TypeScript declarations (wasm-bindgen --target web); shortens the names the two share
+# (scripts/short-names.js), shrinks the module with wasm-opt -Oz, and bundles the glue
+# with the driver's glue.js into one minified pkg/frappe_realtime.js (no snippets left).
+# Prints the raw and gzip sizes of what ships.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,7 +16,10 @@ out=pkg
 
 # --features tiny: no std in the shipped module (src/browser/tiny.rs).
 cargo build --release --target wasm32-unknown-unknown --lib --features tiny
+rm -rf "$out/snippets"
 wasm-bindgen --target web --out-dir "$out" "$wasm"
+# Import and export names `a`, `b`, … in the module and the glue alike (~2 KB gzip).
+node scripts/short-names.js "$out"
 
 # The features rustc emits for wasm32 (see docs/toolchain.md); without them wasm-opt
 # rejects the module.
@@ -27,20 +32,24 @@ wasm_features=(
     --enable-multivalue
 )
 bg="$out/frappe_realtime_bg.wasm"
-# --strip-producers drops the toolchain-version section (~110 B); no debug info survives -Oz.
+# --strip-producers and --strip-target-features drop the toolchain-version and feature
+# sections (~230 B; wasm-bindgen, which reads the features, has run); no debug info
+# survives -Oz.
 # --converge repeats -Oz while it still shrinks; --low-memory-unused lets it fold
 # constant addresses into load/store offsets: the low 1 KB is the bottom of the stack
 # (rustc lays the 1 MB stack out first), reached only by a stack overflow.
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused "${wasm_features[@]}" --strip-producers \
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused "${wasm_features[@]}" --strip-producers --strip-target-features \
     "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
 
-# The JS that ships from pkg/ (the wasm-bindgen glue and the glue.js snippet) is
-# minified in place: esbuild, ES module kept as is (no bundling), exports unchanged.
-for js in "$out/frappe_realtime.js" "$out"/snippets/*/src/browser/*.js; do
-    node_modules/.bin/esbuild "$js" --minify --format=esm --legal-comments=none \
-        --log-level=warning --allow-overwrite --outfile="$js"
-done
+# The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
+# glue.js snippet it imports (one module fetch less before the wasm can load) and
+# minifies it; ES module, exports unchanged. The glue's import object repeats the
+# snippet's key once per import (same module): silenced.
+node_modules/.bin/esbuild "$out/frappe_realtime.js" --bundle --minify --format=esm \
+    --legal-comments=none --log-level=warning --log-override:duplicate-object-key=silent \
+    --allow-overwrite --outfile="$out/frappe_realtime.js"
+rm -rf "$out/snippets"
 
 size_line() {
     printf '%-32s %8d B raw %8d B gzip\n' "$1" "$(wc -c <"$1")" "$(gzip -9 -c "$1" | wc -c)"
