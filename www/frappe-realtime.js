@@ -43,8 +43,28 @@ export function createRealtime(env = {}) {
     if (join) {
       wake();
       client.subscribe(kind, a, b);
+      if (diagnose && kind.startsWith("doc")) permission(kind, a, b);
     } else client.unsubscribe(kind, a, b);
     return true;
+  };
+  // With debug: "debug", ask the web server the question the realtime server asks before
+  // it joins a doctype / doc room (has_permission): a refusal is silent on the socket.
+  let diagnose = false;
+  const permission = (kind, doctype, name) => {
+    const q = "?doctype=" + encodeURIComponent(doctype) + "&name=" + encodeURIComponent(name || "");
+    const what = "frappe.realtime: " + kind + " " + doctype + (name ? " " + name : "") + ": ";
+    win
+      .fetch("/api/method/frappe.realtime.has_permission" + q, { credentials: "same-origin" })
+      .then(async (r) => {
+        const body = await r.json().catch(() => ({}));
+        if (body.message) console.debug(what + "has_permission allowed");
+        else
+          console.warn(
+            what + "has_permission refused (HTTP " + r.status + (body._error_message ? ": " + body._error_message : "") +
+              "): the realtime server does not join the room and sends no error",
+          );
+      })
+      .catch((e) => console.warn(what + "has_permission could not be checked: " + e));
   };
   const wake = () => rt.lazy_connect && rt.connect();
   const fn = (f) => typeof f === "function";
@@ -72,6 +92,7 @@ export function createRealtime(env = {}) {
       const options = Object.assign({ withCredentials: true, autoConnect: !lazy_connect }, ro && typeof ro === "object" ? ro : null);
       const level = debugLevel(win);
       if (level) options.debug = level;
+      diagnose = options.debug === "debug" && typeof win.fetch === "function";
       rt.lazy_connect = !!lazy_connect;
       client = new Client(url, options);
       if (client.ready) client.ready.catch((e) => console.error("frappe.realtime: cannot start:", e));

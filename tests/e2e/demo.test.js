@@ -291,7 +291,7 @@ describe("npm start: the demo in headless Chromium", () => {
       demo.env.web.setUserInfoFailure(null);
     }
     assert.match(shown.text, /^Failed: Unauthorized: /);
-    assert.match(shown.error, /^ConnectError: Unauthorized: .* — hint: the web server rejected the session/);
+    assert.match(shown.error, /^ConnectError: Unauthorized: .* — hint: the realtime server could not check the session with the web server/);
     assert.ok(shown.reconnectEnabled);
     await alice.click("#reconnect");
     await waitInPage(alice, () => document.getElementById("conn").dataset.state === "connected", null, {

@@ -241,6 +241,25 @@ describe("fault injection between the browser and the realtime server", () => {
     await closeClient(env, page);
   });
 
+  test("has_permission denied: no room, no error on the socket, a diagnostic in the debug log; the other rooms stay", async () => {
+    const page = await openClient(ctx, env, { debug: "debug" });
+    const denied = env.state().permission.denied;
+    await page.evaluate(() => frappe.realtime.doc_subscribe("Secret", "S-1"));
+    await waitFor(() => env.state().permission.denied > denied, { what: "the server asked and was refused" });
+    const line = await waitFor(
+      () => page.logs.find((l) => l.includes("doc Secret S-1: has_permission refused")),
+      { what: "the diagnostic" },
+    );
+    assert.match(line, /^warning: frappe\.realtime: doc Secret S-1: has_permission refused \(HTTP 403: No permission for Secret S-1\): the realtime server does not join the room/);
+    assert.ok(!socketsOf(env, ALICE)[0].rooms.includes("doc:Secret/S-1"));
+    assert.deepEqual(await seen(page, "error"), []);
+    assert.deepEqual(await seen(page, "disconnect"), []);
+    // An allowed room says so at debug level only.
+    assert.ok(page.logs.some((l) => l === "debug: frappe.realtime: doc Note N-1: has_permission allowed"), page.logs.join("\n"));
+    await assertSubscriptionsWork(env, page, "after-denial");
+    await closeClient(env, page);
+  });
+
   test("malformed frames injected: an 'error' event each, no exception, the connection goes on", async () => {
     const page = await openClient(ctx, env);
     const site = env.site;
