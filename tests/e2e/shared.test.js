@@ -1,0 +1,265 @@
+// End-to-end: shared mode (www/shared.js, www/shared-worker.js; docs/shared.md). Tabs
+// of one browser context (one origin, one cookie jar) open tests/e2e/pages/shared-tab.html,
+// which runs frappe.realtime over SharedRealtimeClient; the realtime server's own view
+// (socketsOf, rooms) says how many connections there are and which rooms they hold.
+// Both modes: "worker" (a module SharedWorker runs the client) and "locks" (SharedWorker
+// hidden in the page: Web Locks leader election + BroadcastChannel).
+//
+//   node --test tests/e2e/shared.test.js
+
+import { describe, test, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { sleep } from "../server/util.js";
+
+const ALICE = "alice@example.com";
+const BOB = "bob@example.com";
+const MODES = { worker: "mode=worker", locks: "mode=locks&nosw=1" };
+
+describe("shared mode: one connection for the tabs of a site", () => {
+  let env;
+  let browser;
+  let ctx = null;
+
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
+  });
+
+  // Every test has its own context (its own SharedWorker, locks and channels); closing
+  // it closes its connection, which the next test waits for.
+  afterEach(async () => {
+    if (ctx) await ctx.close();
+    ctx = null;
+    await waitFor(() => socketsOf(env, ALICE).length === 0 && socketsOf(env, BOB).length === 0, {
+      what: "previous test's sockets gone",
+      timeout: 5000,
+    }).catch((e) => assert.fail(`${e.message}: ${JSON.stringify([...socketsOf(env, ALICE), ...socketsOf(env, BOB)])}`));
+  });
+
+  const roomsOf = (user = ALICE) => socketsOf(env, user).flatMap((s) => s.rooms);
+
+  /** `n` tabs of a fresh context logged in as `user`, frappe.realtime initialised and connected. */
+  async function openTabs(n, mode, { user = ALICE } = {}) {
+    ctx = await browser.newContext();
+    const pages = [];
+    for (let i = 0; i < n; i++) {
+      const p = await newPage(ctx);
+      if (i === 0) await login(p, env.webUrl, user);
+      await openPage(p, `/pages/shared-tab.html?${MODES[mode]}`, { siteUrl: env.webUrl });
+      await waitInPage(p, () => window.__ready === true, null, { what: "module ready" });
+      await p.evaluate(() => frappe.realtime.init(frappe.boot.socketio_port));
+      pages.push(p);
+    }
+    for (const p of pages) await connected(p);
+    await upgraded(user);
+    return pages;
+  }
+
+  // A socket still on long-polling when its context closes is seen gone by the server
+  // only at the ping timeout (no TCP close); so every test waits for the upgrade.
+  const upgraded = (user = ALICE) =>
+    waitFor(() => socketsOf(env, user).length > 0 && socketsOf(env, user).every((s) => s.transport === "websocket"), {
+      what: "upgraded to WebSocket",
+    });
+
+  const connected = (p) =>
+    waitInPage(p, () => frappe.realtime.socket.connected && frappe.realtime.socket.id, null, { what: "connected", timeout: 8000 });
+  const roleOf = (p) => p.evaluate(() => frappe.realtime.client.shared.role);
+
+  for (const mode of Object.keys(MODES)) {
+    test(`${mode}: 5 tabs, 1 server socket; events reach all 5; acks return to the emitting tab`, async () => {
+      const tabs = await openTabs(5, mode);
+      const roles = await Promise.all(tabs.map(roleOf));
+      if (mode === "worker") assert.deepEqual(roles, Array(5).fill("worker"));
+      else assert.deepEqual(roles.sort(), ["follower", "follower", "follower", "follower", "leader"]);
+      await waitFor(() => socketsOf(env, ALICE).length === 1, { what: "one socket" });
+      await sleep(200);
+      assert.equal(socketsOf(env, ALICE).length, 1, "still one socket");
+      // Every tab shows the same socket id.
+      const ids = new Set(await Promise.all(tabs.map((p) => p.evaluate(() => frappe.realtime.socket.id))));
+      assert.deepEqual([...ids], [socketsOf(env, ALICE)[0].id]);
+
+      // Events: to every tab listening, and only to those.
+      await Promise.all(tabs.map((p, i) => p.evaluate((i) => i < 4 && record("notification"), i)));
+      await Promise.all(tabs.map((p) => p.evaluate(() => record("refetch_resource"))));
+      await env.publish({ event: "notification", message: { n: 1 }, user: ALICE });
+      await env.publish({ event: "refetch_resource", message: { doctype: "ToDo" }, user: ALICE });
+      for (const p of tabs) await waitInPage(p, () => seen("refetch_resource").length === 1, null, { what: "refetch_resource in every tab" });
+      const notes = await Promise.all(tabs.map((p) => p.evaluate(() => seen("notification").map((e) => e[1]))));
+      assert.deepEqual(notes, [[{ n: 1 }], [{ n: 1 }], [{ n: 1 }], [{ n: 1 }], []]);
+
+      // Acks: each tab's own answer, by promise, by callback, by timeout callback.
+      const echoes = env.state().eventsReceived.echo_ack || 0;
+      const acks = await Promise.all(
+        tabs.map((p, i) =>
+          p.evaluate(async (i) => {
+            const s = frappe.realtime.socket;
+            const viaPromise = await s.emitWithAck("echo_ack", "tab" + i, { i });
+            const viaCallback = await new Promise((r) => s.emit("echo_ack", "cb" + i, (...a) => r(a)));
+            const viaTimeout = await new Promise((r) => s.timeout(5000).emit("echo_ack", "t" + i, (err, ...a) => r([err, ...a])));
+            const late = await s
+              .timeout(150)
+              .emitWithAck("echo_never_ack")
+              .then(() => "resolved", (e) => e.message);
+            return { viaPromise, viaCallback, viaTimeout, late };
+          }, i),
+        ),
+      );
+      acks.forEach((a, i) => {
+        assert.equal(a.viaPromise, "tab" + i);
+        assert.deepEqual(a.viaCallback, ["cb" + i]);
+        assert.deepEqual(a.viaTimeout, [null, "t" + i]);
+        assert.equal(a.late, "operation has timed out");
+      });
+      // The server saw each emit once: 5 tabs × 3 echo_ack.
+      assert.equal(env.state().eventsReceived.echo_ack - echoes, 15);
+    });
+
+    test(`${mode}: a tab that closes leaves its rooms only when it was their last user`, async () => {
+      const tabs = await openTabs(3, mode);
+      await tabs[0].evaluate(() => {
+        frappe.realtime.doc_subscribe("ToDo", "TD-1");
+        frappe.realtime.doc_open("ToDo", "TD-1");
+        frappe.realtime.doctype_subscribe("Note");
+      });
+      await tabs[1].evaluate(() => {
+        frappe.realtime.doc_subscribe("ToDo", "TD-1");
+        frappe.realtime.doc_open("ToDo", "TD-1");
+      });
+      await tabs[2].evaluate(() => frappe.realtime.doc_subscribe("ToDo", "TD-2"));
+      const all = ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1", "doctype:Note", "doc:ToDo/TD-2"];
+      await waitFor(() => all.every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+      const counts = () => env.state().eventsReceived;
+      const before = { ...counts() };
+
+      // A non-leader tab first (in locks mode, closing the leader is the takeover test).
+      const order = mode === "locks" ? await leaderLast(tabs) : tabs;
+      // The one that was the only user of doctype:Note / TD-2 goes: those rooms go.
+      const only = order.find((p) => p === tabs[0] || p === tabs[2]);
+      await only.close();
+      const gone = only === tabs[0] ? ["doctype:Note"] : ["doc:ToDo/TD-2"];
+      await waitFor(() => gone.every((r) => !roomsOf().includes(r)), { what: `${gone} left`, timeout: 3000 });
+      // Shared rooms stay while another tab still holds them.
+      for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf().includes(r), `${r} kept: ${roomsOf()}`);
+      assert.equal(socketsOf(env, ALICE).length, 1);
+      if (only === tabs[0]) {
+        // Presence: TD-1 is still open in tabs[1], so no doc_close was sent.
+        assert.equal(counts().doc_close || 0, before.doc_close || 0);
+      }
+      // doc_unsubscribe / doc_close in one tab of two keep the rooms; in the last one they leave them.
+      const rest = [tabs[0], tabs[1]].filter((p) => p !== only);
+      if (rest.length === 2) {
+        await rest[0].evaluate(() => {
+          frappe.realtime.doc_unsubscribe("ToDo", "TD-1");
+          frappe.realtime.doc_close("ToDo", "TD-1");
+        });
+        await sleep(200);
+        for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf().includes(r), `${r} kept: ${roomsOf()}`);
+      }
+      await rest[rest.length - 1].evaluate(() => {
+        frappe.realtime.doc_unsubscribe("ToDo", "TD-1");
+        frappe.realtime.doc_close("ToDo", "TD-1");
+      });
+      await waitFor(() => !roomsOf().includes("doc:ToDo/TD-1") && !roomsOf().includes("open_doc:ToDo/TD-1"), {
+        what: "TD-1 rooms left by the last tab",
+        timeout: 3000,
+      }).catch((e) => assert.fail(`${e.message}; rooms: ${roomsOf()}; closed tab ${tabs.indexOf(only)}`));
+    });
+  }
+
+  /** The tabs with the leader last (locks mode). */
+  async function leaderLast(tabs) {
+    const roles = await Promise.all(tabs.map(roleOf));
+    return [...tabs.filter((_, i) => roles[i] !== "leader"), ...tabs.filter((_, i) => roles[i] === "leader")];
+  }
+
+  test("locks: closing the leader tab: another takes over within 1 s, subscriptions intact", async (t) => {
+    const tabs = await openTabs(5, "locks");
+    const leader = tabs[(await Promise.all(tabs.map(roleOf))).indexOf("leader")];
+    const others = tabs.filter((p) => p !== leader);
+    // Rooms held only by the leader tab, and by others.
+    await leader.evaluate(() => frappe.realtime.doc_subscribe("ToDo", "LEADER-ONLY"));
+    for (const [i, p] of others.entries()) {
+      await p.evaluate((i) => {
+        frappe.realtime.doc_subscribe("ToDo", "TD-" + i);
+        frappe.realtime.doctype_subscribe("ToDo");
+        frappe.realtime.task_subscribe("task-" + i);
+        record("doc_update");
+        record("disconnect");
+      }, i);
+    }
+    const rooms = ["doctype:ToDo", ...others.flatMap((_, i) => [`doc:ToDo/TD-${i}`, `task_progress:task-${i}`])];
+    await waitFor(() => [...rooms, "doc:ToDo/LEADER-ONLY"].every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+    const oldId = socketsOf(env, ALICE)[0].id;
+
+    const t0 = Date.now();
+    await leader.close();
+    await waitFor(
+      () => {
+        const s = socketsOf(env, ALICE);
+        return s.length === 1 && s[0].id !== oldId && rooms.every((r) => s[0].rooms.includes(r));
+      },
+      { what: "new socket with every room", timeout: 3000, interval: 10 },
+    );
+    const took = Date.now() - t0;
+    t.diagnostic(`takeover: ${took} ms from closing to a new socket with every room`);
+    assert.ok(took < 1000, `takeover took ${took} ms`);
+    assert.ok(!roomsOf().includes("doc:ToDo/LEADER-ONLY"), "the closed leader's own room is not re-joined");
+    const roles = await Promise.all(others.map(roleOf));
+    assert.deepEqual(roles.sort(), ["follower", "follower", "follower", "leader"]);
+    for (const p of others) await connected(p);
+    // Events still reach every remaining tab through the new leader.
+    await env.publish({ event: "doc_update", message: { name: "TD-0" }, doctype: "ToDo", docname: "TD-0" });
+    for (const p of others) await waitInPage(p, () => seen("doc_update").length === 1 || null, null, { what: "doc_update after takeover" });
+    // Every tab saw the connection go and come back.
+    for (const p of others) assert.equal((await p.evaluate(() => seen("disconnect").map((e) => e[1])))[0], "transport close");
+    await upgraded();
+  });
+
+  test("worker: the SharedWorker dies: a new one takes over within 1 s, subscriptions intact", async (t) => {
+    const tabs = await openTabs(3, "worker");
+    for (const [i, p] of tabs.entries()) await p.evaluate((i) => frappe.realtime.doc_subscribe("ToDo", "W-" + i), i);
+    const rooms = tabs.map((_, i) => `doc:ToDo/W-${i}`);
+    await waitFor(() => rooms.every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+    const oldId = socketsOf(env, ALICE)[0].id;
+    const oldHub = await tabs[0].evaluate(() => frappe.realtime.client.shared.hub);
+
+    const cdp = await browser.browser.newBrowserCDPSession();
+    const { targetInfos } = await cdp.send("Target.getTargets");
+    const workers = targetInfos.filter((t) => t.type === "shared_worker" && t.url.endsWith("/www/shared-worker.js"));
+    assert.equal(workers.length, 1, JSON.stringify(targetInfos.map((t) => [t.type, t.url])));
+    const t0 = Date.now();
+    await cdp.send("Target.closeTarget", { targetId: workers[0].targetId });
+    await waitFor(
+      () => {
+        const s = socketsOf(env, ALICE);
+        return s.length === 1 && s[0].id !== oldId && rooms.every((r) => s[0].rooms.includes(r));
+      },
+      { what: "new socket with every room", timeout: 3000, interval: 10 },
+    );
+    const took = Date.now() - t0;
+    t.diagnostic(`takeover: ${took} ms from closing to a new socket with every room`);
+    await cdp.detach();
+    assert.ok(took < 1000, `takeover took ${took} ms`);
+    const hubs = new Set(await Promise.all(tabs.map((p) => p.evaluate(() => frappe.realtime.client.shared.hub))));
+    assert.equal(hubs.size, 1);
+    assert.notEqual([...hubs][0], oldHub);
+    await upgraded();
+  });
+
+  test("tabs of two users in one browser context never share: the key includes the user_id cookie", async () => {
+    const tabs = await openTabs(1, "worker");
+    // Log in as bob in a second tab of the same context (the cookie jar now says bob).
+    const p = await newPage(ctx);
+    await login(p, env.webUrl, BOB);
+    await openPage(p, "/pages/shared-tab.html?mode=worker", { siteUrl: env.webUrl });
+    await waitInPage(p, () => window.__ready === true, null, { what: "module ready" });
+    await p.evaluate(() => frappe.realtime.init(frappe.boot.socketio_port));
+    await connected(p);
+    await waitFor(() => socketsOf(env, BOB).length === 1, { what: "bob's own socket" });
+    await upgraded(BOB);
+    assert.equal(socketsOf(env, ALICE).length, 1, "alice's tab keeps its own");
+    assert.notEqual(await tabs[0].evaluate(() => frappe.realtime.socket.id), await p.evaluate(() => frappe.realtime.socket.id));
+  });
+});

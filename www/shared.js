@@ -1,0 +1,617 @@
+// Shared mode (`shared: true`): every tab of a site uses one connection. See
+// docs/shared.md for when to use it and its limits; the hub and the message protocol
+// are described at the top of www/shared-worker.js.
+//
+// SharedRealtimeClient has RealtimeClient's public surface (www/client.d.ts) but holds
+// no connection and no wasm: it is a "member" of a hub that does.
+//
+//   mode "worker" (default where SharedWorker exists): the hub runs in a module
+//     SharedWorker (www/shared-worker.js), one per origin and script URL; it ends when
+//     the last tab of the origin goes away.
+//   mode "locks" (`shared: "locks"`, or no SharedWorker: Chrome for Android before
+//     SharedWorker shipped there, …): leader election with Web Locks. Every member asks
+//     for the lock "frappe-realtime:leader:<key hash>"; the one holding it runs the hub
+//     in its page (same Hub class) and the others talk to it over a BroadcastChannel
+//     named after the key. When the leader's page goes away its lock is released, the
+//     next member in the lock's queue gets it, loads the client and announces itself
+//     (`hub-up`); every member says hello again with its whole state.
+//   mode "solo" (neither SharedWorker nor Web Locks + BroadcastChannel): the member
+//     runs a hub of its own — no sharing, same behaviour.
+//
+// What a member keeps (and replays in every hello): the event names it listens to,
+// its subscriptions, whether it wants the connection. Emits made while no hub is
+// known (start-up, takeover) wait in a bounded queue (bufferMaxCount, default 100,
+// oldest dropped and reported by `dropped`). Acks still pending when the hub goes
+// away fail like on a disconnect ("socket has been disconnected").
+//
+// What a member shows: `connected`, `id`, `transport`, `state`, `buffered` are the
+// shared connection's (so `id` is the same in every tab and changes at a takeover).
+// A member that called disconnect() shows "idle", gets no events and no longer keeps
+// the connection up; the connection closes when no member wants it. `connect` and
+// `disconnect` events are per member: one on joining a hub that is connected, a
+// `disconnect` ("transport close") when the hub goes away.
+
+import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
+
+const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";
+
+/** FNV-1a of a string, as 8 hex digits (lock and channel names stay short). */
+function hash(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** JSON with sorted object keys: equal options give equal keys. */
+function canonical(v) {
+  if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
+  if (v && typeof v === "object") {
+    return "{" + Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
+  }
+  return JSON.stringify(v === undefined ? null : v);
+}
+
+/** Frappe's readable `user_id` cookie: a different user never shares a connection. */
+function cookieUser() {
+  try {
+    const m = /(?:^|;\s*)user_id=([^;]*)/.exec(document.cookie);
+    return m ? decodeURIComponent(m[1]) : "";
+  } catch {
+    return "";
+  }
+}
+
+function checkEmit(event, args) {
+  if (typeof event !== "string" || event === "") throw new TypeError("frappe-realtime: event name must be a non-empty string");
+  if (RESERVED.includes(event)) throw new TypeError("frappe-realtime: event name is reserved");
+  const seen = new Set();
+  const walk = (v) => {
+    if (typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" || (typeof Blob !== "undefined" && v instanceof Blob)) {
+      throw new TypeError("frappe-realtime: arguments cannot be serialised: " + typeof v);
+    }
+    if (v === null || typeof v !== "object" || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return;
+    if (seen.has(v)) throw new TypeError("frappe-realtime: arguments contain a cycle");
+    seen.add(v);
+    for (const k of Object.keys(v)) if (v[k] !== undefined) walk(v[k]);
+    seen.delete(v);
+  };
+  args.forEach(walk);
+}
+
+const KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
+
+/** [kind, first] or [kind, doctype, name], checked here so that the hub never refuses one. */
+function subscription(kind, first, second) {
+  kind = String(kind);
+  if (!KINDS.includes(kind)) throw new TypeError("frappe-realtime: unknown subscription kind " + kind);
+  const s = [kind, first == null ? "" : String(first)];
+  if (s[1] === "") throw new TypeError("frappe-realtime: a subscription needs a name");
+  if (kind === "doc" || kind === "doc_open") {
+    if (second == null || second === "") throw new TypeError("frappe-realtime: " + kind + " needs a doctype and a name");
+    s.push(String(second));
+  }
+  return s;
+}
+
+const ackError = (message) => Object.assign(new Error(message), { name: "AckError" });
+
+export class SharedRealtimeClient {
+  /**
+   * @param {string} url `https://host[:port]/<site>`, as for RealtimeClient.
+   * @param {object} [options] RealtimeClient's options, plus `shared`: `true` / `"worker"`
+   *   (SharedWorker, else Web Locks, else unshared), `"locks"` (Web Locks leader election
+   *   even where SharedWorker exists); `workerUrl`: where www/shared-worker.js is served
+   *   (default: next to this file); `sharedKey`: extra text in the key (tabs share only
+   *   with the same URL, options, `user_id` cookie and sharedKey).
+   */
+  constructor(url, options) {
+    if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
+    if (options != null && typeof options !== "object") throw new TypeError("frappe-realtime: options must be an object");
+    const o = Object.assign({}, options);
+    const mode = o.shared;
+    const workerUrl = o.workerUrl;
+    delete o.shared;
+    delete o.workerUrl;
+    this._url = new URL(url, typeof location !== "undefined" ? location.href : undefined).href;
+    this._want = o.autoConnect !== false;
+    delete o.autoConnect; // per member (want), not per connection: not part of the key
+    this._options = o;
+    this._key = canonical([this._url, o, cookieUser()]);
+    this._id = newId("m");
+    this._ls = new Map(); // event → [{f, once}]
+    this._n = 0;
+    this._subs = new Map(); // key → [kind, a, b]
+    this._acks = new Map(); // id → {f, p?, resolve?, reject?, timed}
+    this._nextAck = 0;
+    this._queue = []; // emits waiting for a hub
+    this._max = typeof o.bufferMaxCount === "number" && o.bufferMaxCount >= 0 ? o.bufferMaxCount : 100;
+    this._status = { state: this._want ? "connecting" : "idle", connected: false, buffered: 0, debug: o.debug || "warn" };
+    this._on = false; // connected as this member shows it
+    this._hub = null; // id of the hub that welcomed us
+    this._post = null; // sends to the hub (set once a channel exists)
+    this._closed = false;
+    this._abort = new AbortController();
+    this._release = []; // functions run by close()
+    /** "worker" | "leader" | "follower" | "solo" (null until decided). */
+    this.role = null;
+    this._ready = new Promise((resolve) => (this._welcomed = resolve));
+    this._start(mode, workerUrl).catch((e) => console.error("frappe-realtime: shared mode failed to start:", e));
+  }
+
+  // ------------------------------------------------------------ start, hub, takeover
+
+  async _start(mode, workerUrl) {
+    if (hasLocks()) {
+      // Our liveness lock, held before anyone is told our id.
+      const release = await holdLock(lockName(this._id), this._abort.signal);
+      this._release.push(release);
+    } else if (typeof addEventListener === "function") {
+      const bye = () => this._post && this._post({ t: "bye", m: this._id });
+      addEventListener("pagehide", bye);
+      this._release.push(() => removeEventListener("pagehide", bye));
+    }
+    if (this._closed) return;
+    if (typeof document !== "undefined" && document.addEventListener) {
+      const wake = () => document.visibilityState !== "hidden" && this._send({ t: "now", m: this._id });
+      document.addEventListener("visibilitychange", wake);
+      this._release.push(() => document.removeEventListener("visibilitychange", wake));
+    }
+    if (mode !== "locks" && typeof SharedWorker === "function") {
+      let url = workerUrl;
+      try {
+        this._worker(url || new URL("./shared-worker.js", import.meta.url));
+        return;
+      } catch (e) {
+        console.warn("frappe-realtime: no SharedWorker (" + ((e && e.message) || e) + "); using Web Locks");
+      }
+    }
+    if (hasLocks() && typeof BroadcastChannel === "function") this._locks();
+    else this._lead("solo");
+  }
+
+  /** Worker mode: one port to the SharedWorker; a new worker if that one dies. */
+  _worker(url) {
+    const w = new SharedWorker(url, { type: "module", name: "frappe-realtime" });
+    this.role = "worker";
+    this._workerAt = url;
+    const port = w.port;
+    let welcomed = false;
+    w.onerror = (e) => {
+      if (welcomed || this._closed) return;
+      console.warn("frappe-realtime: the SharedWorker failed (" + ((e && e.message) || "load error") + "); using Web Locks");
+      port.close();
+      if (this._post === post) this._post = null;
+      if (hasLocks() && typeof BroadcastChannel === "function") this._locks();
+      else this._lead("solo");
+    };
+    port.onmessage = (e) => {
+      if (e.data && e.data.t === "welcome") welcomed = true;
+      this._receive(e.data);
+    };
+    port.start();
+    const post = (msg) => port.postMessage(msg);
+    this._post = post;
+    this._portClose = () => port.close();
+    this._hello();
+  }
+
+  /** Web Locks mode: queue for the leader lock; meanwhile talk to the leader. */
+  _locks() {
+    const name = "frappe-realtime:" + hash(this._key);
+    const bc = new BroadcastChannel(name);
+    this._bc = bc;
+    this.role = "follower";
+    bc.onmessage = (e) => {
+      const msg = e.data;
+      if (!msg || this._closed) return;
+      if (msg.t === "hub-up") {
+        if (msg.hub !== this._hub && msg.hub !== this._id) this._hello();
+      } else if (msg.to === "hub") {
+        if (this._hubObj) this._hubObj.receive(msg);
+      } else if (msg.to === "*" || msg.to === this._id || (Array.isArray(msg.to) && msg.to.includes(this._id))) {
+        this._receive(msg);
+      }
+    };
+    this._release.push(() => bc.close());
+    this._post = (msg) => {
+      msg.to = "hub";
+      bc.postMessage(msg);
+    };
+    navigator.locks
+      .request(name + ":leader", { signal: this._abort.signal }, () => this._lead("leader"))
+      .catch(() => {});
+    this._hello();
+  }
+
+  /** Runs the hub here: as the elected leader (held until close) or alone. */
+  async _lead(role) {
+    const { RealtimeClient } = await import("./client.js");
+    if (this._closed) return;
+    this.role = role;
+    const bc = role === "leader" ? this._bc : null;
+    const self = this._id;
+    const send = (to, msg) => {
+      const mine = to === "*" || to === self || (Array.isArray(to) && to.includes(self));
+      // Others first: postMessage copies now, before our listeners may change the args.
+      if (bc && !(to === self)) bc.postMessage(msg);
+      if (mine) {
+        const copy = structuredClone(msg);
+        queueMicrotask(() => this._receive(copy));
+      }
+    };
+    this._lost(); // a previous leader's acks fail, as on a disconnect
+    const options = Object.assign({}, this._options, { autoConnect: false });
+    const hub = new Hub(() => new RealtimeClient(this._url, options), send, { id: self, watch: role === "leader" });
+    this._hubObj = hub;
+    // Our own messages go straight to our hub.
+    this._post = (msg) => queueMicrotask(() => hub.receive(msg));
+    this._hello();
+    if (bc) bc.postMessage({ t: "hub-up", hub: self });
+    // Held while we live; close() resolves it and the next member takes over.
+    return new Promise((resign) => this._release.push(resign));
+  }
+
+  /** Says hello with our whole state (first contact, and to every new hub). */
+  _hello() {
+    if (!this._post || this._closed) return;
+    this._post({
+      t: "hello",
+      m: this._id,
+      key: this._key,
+      url: this._url,
+      options: this._options,
+      want: this._want,
+      events: [...this._ls.keys()].filter((e) => !LIFECYCLE.includes(e)),
+      subs: [...this._subs.values()],
+    });
+  }
+
+  /** Sends a state change when a channel exists (a lost one is replayed by the next hello). */
+  _send(msg) {
+    if (this._post && !this._closed) this._post(msg);
+  }
+
+  /** The hub is gone: fail pending acks, show the disconnect; a worker member starts a new worker. */
+  _lost() {
+    if (!this._hub) return;
+    this._hub = null;
+    for (const a of this._acks.values()) this._fail(a, ackError("socket has been disconnected"));
+    this._acks.clear();
+    this._status = Object.assign({}, this._status, { state: this._want ? "reconnecting" : "idle", connected: false, id: undefined, transport: undefined });
+    this._show(false, "transport close");
+    if (this.role === "worker" && !this._closed) {
+      if (this._portClose) this._portClose();
+      this._worker(this._workerAt);
+    }
+  }
+
+  _receive(msg) {
+    if (!msg || this._closed) return;
+    switch (msg.t) {
+      case "welcome": {
+        if (msg.hub !== this._hub) {
+          this._lost(); // welcomed by a new hub before the old one was seen to go
+          this._hub = msg.hub;
+          // Watch the hub's lock: granted when the worker or the leader's page is gone.
+          if (msg.hub !== this._id && hasLocks()) {
+            whenGone(lockName(msg.hub), this._abort.signal, () => {
+              if (this._hub === msg.hub) this._lost();
+            });
+          }
+        }
+        this._status = msg.status;
+        for (const m of this._queue.splice(0)) this._send(m);
+        if (this._want && msg.status.connected) this._show(true);
+        this._welcomed();
+        break;
+      }
+      case "ev": {
+        if (msg.status) this._status = msg.status;
+        const args = msg.args.map(unwire);
+        if (msg.event === "connect") return this._show(this._want && this._status.connected);
+        if (msg.event === "disconnect") return this._show(false, args[0]);
+        if (!this._want) return;
+        if (msg.sack !== undefined) {
+          let done = false;
+          args.push((...a) => {
+            if (!done) {
+              done = true;
+              this._send({ t: "sack", m: this._id, id: msg.sack, args: a });
+            }
+          });
+        }
+        this._dispatch(msg.event, args);
+        break;
+      }
+      case "ack": {
+        const a = this._acks.get(msg.id);
+        if (!a) return;
+        this._acks.delete(msg.id);
+        if (msg.err) this._fail(a, unwire(msg.err));
+        else if (a.p) a.resolve(msg.args[0]);
+        else call(a.f, msg.args.map(unwire));
+        break;
+      }
+      case "status":
+        this._status = msg.status;
+        break;
+    }
+  }
+
+  /** This member's connect / disconnect, from its own point of view. */
+  _show(on, reason) {
+    if (on === this._on) return;
+    this._on = on;
+    if (on) this._dispatch("connect", []);
+    else this._dispatch("disconnect", [reason]);
+  }
+
+  _fail(a, err) {
+    if (a.p) a.reject(err);
+    else if (a.timed) call(a.f, [err]);
+  }
+
+  // ------------------------------------------------------------ listeners
+
+  _dispatch(event, args) {
+    const list = this._ls.get(event);
+    if (!list) return;
+    const snapshot = list.slice();
+    const kept = list.filter((l) => !l.once);
+    if (kept.length !== list.length) {
+      this._n -= list.length - kept.length;
+      if (kept.length) this._ls.set(event, kept);
+      else this._removed(event);
+    }
+    for (const l of snapshot) call(l.f, args);
+  }
+
+  _add(event, f, once) {
+    if (typeof f !== "function") throw new TypeError("frappe-realtime: listener must be a function");
+    event = String(event);
+    let list = this._ls.get(event);
+    if (!list) {
+      this._ls.set(event, (list = []));
+      if (!LIFECYCLE.includes(event)) this._send({ t: "listen", m: this._id, event });
+    }
+    list.push({ f, once });
+    this._n++;
+    return this;
+  }
+
+  _removed(event) {
+    this._ls.delete(event);
+    if (!LIFECYCLE.includes(event)) this._send({ t: "unlisten", m: this._id, event });
+  }
+
+  on(event, fn) {
+    return this._add(event, fn, false);
+  }
+
+  once(event, fn) {
+    return this._add(event, fn, true);
+  }
+
+  off(event, fn) {
+    if (event == null) {
+      for (const e of [...this._ls.keys()]) this._removed(e);
+      this._n = 0;
+      return this;
+    }
+    event = String(event);
+    const list = this._ls.get(event);
+    if (!list) return this;
+    if (fn == null) {
+      this._n -= list.length;
+      this._removed(event);
+      return this;
+    }
+    const i = list.findIndex((l) => l.f === fn);
+    if (i >= 0) {
+      list.splice(i, 1);
+      this._n--;
+      if (list.length === 0) this._removed(event);
+    }
+    return this;
+  }
+
+  hasListeners(event) {
+    return this._ls.has(String(event));
+  }
+
+  listeners(event) {
+    const list = this._ls.get(String(event));
+    return list ? list.map((l) => l.f) : [];
+  }
+
+  // ------------------------------------------------------------ emits
+
+  _emit(event, args, timeout, promise) {
+    checkEmit(event, promise || typeof args[args.length - 1] !== "function" ? args : args.slice(0, -1));
+    if (this._closed) return promise ? Promise.reject(ackError("socket has been disconnected")) : undefined;
+    const msg = { t: "emit", m: this._id, event, args };
+    if (timeout !== undefined) msg.timeout = timeout;
+    let out;
+    if (promise) {
+      const a = { p: true };
+      out = new Promise((resolve, reject) => Object.assign(a, { resolve, reject }));
+      msg.ack = ++this._nextAck;
+      msg.p = true;
+      this._acks.set(msg.ack, a);
+    } else if (typeof args[args.length - 1] === "function") {
+      msg.ack = ++this._nextAck;
+      this._acks.set(msg.ack, { f: args[args.length - 1], timed: timeout !== undefined || this._options.ackTimeout !== undefined });
+      msg.args = args.slice(0, -1);
+    }
+    if (this._hub) this._send(msg);
+    else {
+      this._queue.push(msg);
+      if (this._queue.length > this._max) {
+        const old = this._queue.shift();
+        const a = this._acks.get(old.ack);
+        this._acks.delete(old.ack);
+        if (a) this._fail(a, ackError("buffer full"));
+        this._dispatch("dropped", [{ event: old.event, reason: "buffer full" }]);
+      }
+    }
+    return out;
+  }
+
+  emit(event, ...args) {
+    this._emit(event, args, undefined, false);
+    return this;
+  }
+
+  emitWithAck(event, ...args) {
+    try {
+      return this._emit(event, args, undefined, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  timeout(ms) {
+    return {
+      emit: (event, ...args) => {
+        this._emit(event, args, ms, false);
+        return this;
+      },
+      emitWithAck: (event, ...args) => {
+        try {
+          return this._emit(event, args, ms, true);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      },
+    };
+  }
+
+  // ------------------------------------------------------------ subscriptions, connection
+
+  subscribe(kind, first, second) {
+    const s = subscription(kind, first, second);
+    const k = s.join("\u0000");
+    if (!this._subs.has(k)) {
+      this._subs.set(k, s);
+      this._send({ t: "sub", m: this._id, s });
+    }
+    return this;
+  }
+
+  unsubscribe(kind, first, second) {
+    const s = subscription(kind, first, second);
+    const k = s.join("\u0000");
+    if (this._subs.delete(k)) this._send({ t: "unsub", m: this._id, s });
+    return this;
+  }
+
+  connect() {
+    if (this._closed) return this;
+    if (!this._want) {
+      this._want = true;
+      this._send({ t: "want", m: this._id, on: true });
+      if (this._hub && this._status.connected) queueMicrotask(() => this._show(this._want && this._status.connected));
+    } else this._send({ t: "now", m: this._id });
+    return this;
+  }
+
+  open() {
+    return this.connect();
+  }
+
+  disconnect() {
+    if (this._closed || !this._want) return this;
+    this._want = false;
+    this._send({ t: "want", m: this._id, on: false });
+    this._show(false, "io client disconnect");
+    return this;
+  }
+
+  reconnectNow() {
+    this._send({ t: "now", m: this._id });
+  }
+
+  /** Leaves the hub (its rooms are left if no other member holds them); a leader hands over. */
+  close() {
+    if (this._closed) return;
+    this._send({ t: "bye", m: this._id });
+    this._show(false, "io client disconnect");
+    this._closed = true;
+    for (const a of this._acks.values()) this._fail(a, ackError("socket has been disconnected"));
+    this._acks.clear();
+    this._queue.length = 0;
+    this._ls.clear();
+    this._n = 0;
+    if (this._hubObj) this._hubObj.close();
+    if (this._portClose) this._portClose();
+    this._abort.abort();
+    for (const f of this._release.splice(0)) f();
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** Resolves once a hub has welcomed this member. */
+  get ready() {
+    return this._ready;
+  }
+
+  get connected() {
+    return this._on;
+  }
+
+  get disconnected() {
+    return !this._on;
+  }
+
+  get id() {
+    return this._on ? this._status.id : undefined;
+  }
+
+  get transport() {
+    return this._on ? this._status.transport : undefined;
+  }
+
+  get state() {
+    if (this._closed) return "closed";
+    if (!this._want) return "idle";
+    return this._status.state === "idle" ? "connecting" : this._status.state;
+  }
+
+  get buffered() {
+    return this._queue.length + (this._status.buffered || 0);
+  }
+
+  get debug() {
+    return this._status.debug || "warn";
+  }
+
+  set debug(level) {
+    this._status = Object.assign({}, this._status, { debug: String(level) });
+    this._send({ t: "debug", m: this._id, level: String(level) });
+  }
+
+  /** [listeners, transports, timer armed, page listeners] of this member (the connection is the hub's). */
+  resources() {
+    return [this._n, 0, 0, 0];
+  }
+
+  /** Shared-mode details, for diagnostics: this member's id, its role, the hub's id. */
+  get shared() {
+    return { member: this._id, role: this.role, hub: this._hub };
+  }
+}
+
+function call(f, args) {
+  try {
+    f.apply(undefined, args);
+  } catch (e) {
+    setTimeout(() => {
+      throw e;
+    });
+  }
+}
