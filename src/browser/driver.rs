@@ -207,42 +207,45 @@ pub fn new(
 }
 
 fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
-    let t = id as TransportId;
-    match kind {
-        input::OPEN => run(rc, |c, now| c.handle_transport_open(now, t)),
-        input::TEXT => {
-            let text = data.as_string().unwrap_or_default();
-            run(rc, |c, now| c.handle_text(now, t, &text));
-        }
-        input::BINARY => {
-            let bytes = bytes(&Uint8Array::new(&data));
-            run(rc, |c, now| c.handle_binary(now, t, &bytes));
-        }
-        input::CLOSED | input::FAILED => run(rc, |c, now| {
-            c.handle_transport_closed(now, t, kind == input::FAILED)
-        }),
-        input::SENT => run(rc, |c, now| c.handle_sent(now, t)),
-        input::TRY_NOW => run(rc, |c, now| c.reconnect_now(now)),
-        input::ACK => {
-            if let Ok(enc) = js::encode_args(data.unchecked_ref()) {
-                let json = enc.get(0).as_string().unwrap_or_default();
-                run(rc, |c, now| {
-                    let _ = c.ack(now, id as u64, &json);
-                });
-            }
-        }
-        input::TIMEOUT | input::CHECK => {
-            // The timer fired (so it is no longer armed), or a page signal asks
-            // for a look at the deadlines.
-            if kind == input::TIMEOUT {
-                if let Ok(mut inner) = rc.cell.try_borrow_mut() {
-                    inner.timer = None;
-                }
-            }
-            run(rc, |c, now| c.handle_timeout(now));
-        }
-        _ => {}
+    if kind > input::ACK {
+        return;
     }
+    let t = id as TransportId;
+    // What the input carries is read before the driver is borrowed; then one call of
+    // `run` for every kind (one instance of the drive loop in the module, not one per kind).
+    let text = match kind {
+        input::TEXT => data.as_string().unwrap_or_default(),
+        input::ACK => match js::encode_args(data.unchecked_ref()) {
+            Ok(enc) => enc.get(0).as_string().unwrap_or_default(),
+            Err(_) => return,
+        },
+        _ => String::new(),
+    };
+    let bytes = if kind == input::BINARY {
+        bytes(&Uint8Array::new(&data))
+    } else {
+        Vec::new()
+    };
+    if kind == input::TIMEOUT {
+        // The timer fired, so it is no longer armed.
+        if let Ok(mut inner) = rc.cell.try_borrow_mut() {
+            inner.timer = None;
+        }
+    }
+    run(rc, |c, now| match kind {
+        input::OPEN => c.handle_transport_open(now, t),
+        input::TEXT => c.handle_text(now, t, &text),
+        input::BINARY => c.handle_binary(now, t, &bytes),
+        input::CLOSED | input::FAILED => c.handle_transport_closed(now, t, kind == input::FAILED),
+        input::SENT => c.handle_sent(now, t),
+        input::TRY_NOW => c.reconnect_now(now),
+        input::ACK => {
+            let _ = c.ack(now, id as u64, &text);
+        }
+        // The timer, or a page signal asking for a look at the deadlines.
+        input::TIMEOUT | input::CHECK => c.handle_timeout(now),
+        _ => {}
+    });
 }
 
 impl Inner {
@@ -400,9 +403,28 @@ pub fn run(rc: &Rc<Shared>, f: impl FnOnce(&mut Client, Instant)) {
     dispatch_events(rc, events);
 }
 
-fn emit_local(rc: &Rc<Shared>, event: &str, args: &Array) {
-    js::emit(&rc.hub, event, args);
+/// The driver's own events, by their index in `EVENTS` of `glue.js`, which names them
+/// and builds their argument (the names and the objects live in JS only).
+mod ev {
+    pub const CONNECT: u32 = 0;
+    pub const CONNECT_ERROR: u32 = 1;
+    pub const DISCONNECT: u32 = 2;
+    pub const RECONNECT_SCHEDULED: u32 = 3;
+    pub const RECONNECT_ATTEMPT: u32 = 4;
+    pub const RECONNECT: u32 = 5;
+    pub const RECONNECT_FAILED: u32 = 6;
+    pub const UPGRADE: u32 = 7;
+    pub const UPGRADE_ERROR: u32 = 8;
+    pub const DROPPED: u32 = 9;
+    pub const ERROR: u32 = 10;
 }
+
+/// Calls the listeners of the driver's event `kind` (see [`ev`]).
+fn fire(rc: &Rc<Shared>, kind: u32, a: &JsValue, b: &JsValue) {
+    js::fire(&rc.hub, kind, a, b);
+}
+
+const NONE: JsValue = JsValue::UNDEFINED;
 
 fn attachments(bins: Vec<Vec<u8>>) -> Array {
     bins.iter()
@@ -463,7 +485,7 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                     m.push_str(" (session recovered)");
                 }
                 log(rc, LogLevel::Info, &m);
-                emit_local(rc, "connect", &Array::new());
+                fire(rc, ev::CONNECT, &NONE, &NONE);
             }
             Event::ConnectError {
                 kind,
@@ -475,52 +497,44 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                     ConnectErrorKind::Transport | ConnectErrorKind::Handshake => "TransportError",
                     ConnectErrorKind::Timeout => "TimeoutError",
                 };
-                let err = Array::of1(&js::make_error(false, name, &message, name, &data));
+                let err = js::make_error(false, name, &message, name, &data);
                 let hook = rc.state().error_hook.clone();
                 if let Some(hook) = hook {
-                    js::call(&hook, &err);
+                    js::call(&hook, &Array::of1(&err));
                 }
                 let mut m = String::from("connect_error: ");
                 m.push_str(&message);
                 log(rc, LogLevel::Warn, &m);
-                emit_local(rc, "connect_error", &err);
+                fire(rc, ev::CONNECT_ERROR, &err, &NONE);
             }
             Event::Disconnect { reason } => {
                 let mut m = String::from("disconnected: ");
                 m.push_str(reason.as_str());
                 log(rc, LogLevel::Info, &m);
-                emit_local(rc, "disconnect", &Array::of1(&reason.as_str().into()));
+                fire(rc, ev::DISCONNECT, &reason.as_str().into(), &NONE);
             }
             Event::ReconnectScheduled { attempt, delay, .. } => {
+                // {attempt, delay, at: Date.now() + delay}, built in JS.
                 let delay = delay.as_millis() as f64;
-                let info = js::obj(
-                    "attempt",
-                    attempt.into(),
-                    "delay",
-                    delay.into(),
-                    "at",
-                    (js_sys::Date::now() + delay).into(),
-                );
-                emit_local(rc, "reconnect_scheduled", &Array::of1(&info));
+                fire(rc, ev::RECONNECT_SCHEDULED, &attempt.into(), &delay.into());
             }
             Event::ReconnectAttempt { attempt } => {
-                emit_local(rc, "reconnect_attempt", &Array::of1(&attempt.into()))
+                fire(rc, ev::RECONNECT_ATTEMPT, &attempt.into(), &NONE)
             }
-            Event::Reconnect { attempt } => {
-                emit_local(rc, "reconnect", &Array::of1(&attempt.into()))
-            }
+            Event::Reconnect { attempt } => fire(rc, ev::RECONNECT, &attempt.into(), &NONE),
             Event::ReconnectFailed => {
                 log(rc, LogLevel::Warn, "reconnect_failed: attempts exhausted");
-                emit_local(rc, "reconnect_failed", &Array::new())
+                fire(rc, ev::RECONNECT_FAILED, &NONE, &NONE)
             }
-            Event::Upgrade => emit_local(rc, "upgrade", &Array::of1(&"websocket".into())),
+            // Its argument, "websocket", is added in JS.
+            Event::Upgrade => fire(rc, ev::UPGRADE, &NONE, &NONE),
             Event::UpgradeError => {
                 log(
                     rc,
                     LogLevel::Info,
                     "websocket upgrade failed; staying on polling",
                 );
-                emit_local(rc, "upgradeError", &Array::new())
+                fire(rc, ev::UPGRADE_ERROR, &NONE, &NONE)
             }
             Event::Message {
                 name,
@@ -590,15 +604,8 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                         fail_sink(sink, &ack_error(&m));
                     }
                 }
-                let info = js::obj(
-                    "event",
-                    name.into(),
-                    "reason",
-                    why.into(),
-                    "",
-                    JsValue::UNDEFINED,
-                );
-                emit_local(rc, "dropped", &Array::of1(&info));
+                // {event, reason}, built in JS.
+                fire(rc, ev::DROPPED, &name.into(), &why.into());
             }
             Event::Error { error } => emit_error(rc, error.message()),
         }
@@ -608,5 +615,5 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
 fn emit_error(rc: &Rc<Shared>, message: &str) {
     log(rc, LogLevel::Warn, message);
     let err = js::make_error(false, "ProtocolError", message, "", "");
-    emit_local(rc, "error", &Array::of1(&err));
+    fire(rc, ev::ERROR, &err, &NONE);
 }

@@ -27,14 +27,19 @@ fn usage(e: UsageError) -> JsValue {
     js::type_error(e.message())
 }
 
-fn subscription(kind: &str, first: &str, second: Option<String>) -> Result<Subscription, JsValue> {
-    let second = second.unwrap_or_default();
-    Ok(match kind {
-        "doctype" => Subscription::doctype(first),
-        "doc" => Subscription::doc(first, &second),
-        "doc_open" => Subscription::doc_open(first, &second),
-        "task" => Subscription::task(first),
-        "progress" => Subscription::progress(first),
+fn subscription(
+    kind: &JsValue,
+    first: &JsValue,
+    second: &JsValue,
+) -> Result<Subscription, JsValue> {
+    let first = first.as_string().unwrap_or_default();
+    let second = second.as_string().unwrap_or_default();
+    Ok(match kind.as_string().as_deref() {
+        Some("doctype") => Subscription::doctype(&first),
+        Some("doc") => Subscription::doc(&first, &second),
+        Some("doc_open") => Subscription::doc_open(&first, &second),
+        Some("task") => Subscription::task(&first),
+        Some("progress") => Subscription::progress(&first),
         _ => {
             return Err(js::type_error(
                 "subscription kind must be doctype, doc, doc_open, task or progress",
@@ -47,11 +52,15 @@ fn subscription(kind: &str, first: &str, second: Option<String>) -> Result<Subsc
 impl WasmClient {
     /// A client for `url` (`https://host[:port]/<namespace>`), connecting at
     /// once unless `options.autoConnect === false`.
+    /// The URL goes straight back to JS (`prepare`), never into wasm memory.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: &str, options: JsValue) -> Result<WasmClient, JsValue> {
+    pub fn new_js(
+        #[wasm_bindgen(unchecked_param_type = "string")] url: &JsValue,
+        options: &JsValue,
+    ) -> Result<WasmClient, JsValue> {
         // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
         let mut n = [f64::NAN; 18];
-        let s = js::prepare(url, &options, &mut n)?;
+        let s = js::prepare(url, options, &mut n)?;
         let text = |i: u32| s.get(i).as_string();
         let given = |i: usize| n.get(i).is_some_and(|x| !x.is_nan());
         let path = text(1).unwrap_or_default();
@@ -173,24 +182,42 @@ impl WasmClient {
     }
 
     /// Adds a listener.
-    pub fn on(&self, event: &str, f: Function) {
-        js::on(&self.inner.hub, event, &f, false);
+    #[wasm_bindgen(js_name = on)]
+    pub fn on_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
+        f: &Function,
+    ) {
+        js::on(&self.inner.hub, event, f, false);
     }
 
     /// Adds a listener called at most once.
-    pub fn once(&self, event: &str, f: Function) {
-        js::on(&self.inner.hub, event, &f, true);
+    #[wasm_bindgen(js_name = once)]
+    pub fn once_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
+        f: &Function,
+    ) {
+        js::on(&self.inner.hub, event, f, true);
     }
 
     /// Removes `f` from `event`; every listener of `event` without `f`; every
     /// listener without arguments.
-    pub fn off(&self, event: Option<String>, f: Option<Function>) {
-        let f: JsValue = f.map_or(JsValue::UNDEFINED, JsValue::from);
-        js::off(&self.inner.hub, event, &f);
+    #[wasm_bindgen(js_name = off)]
+    pub fn off_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] event: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Function | undefined")] f: &JsValue,
+    ) {
+        js::off(&self.inner.hub, event, f);
     }
 
     /// The listeners of `event`, in registration order.
-    pub fn listeners(&self, event: &str) -> Array {
+    #[wasm_bindgen(js_name = listeners)]
+    pub fn listeners_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
+    ) -> Array {
         js::listeners(&self.inner.hub, event)
     }
 
@@ -203,7 +230,10 @@ impl WasmClient {
 
     /// Whether `event` has a listener.
     #[wasm_bindgen(js_name = hasListeners)]
-    pub fn has_listeners(&self, event: &str) -> bool {
+    pub fn has_listeners_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
+    ) -> bool {
         js::listeners(&self.inner.hub, event).length() > 0
     }
 
@@ -289,29 +319,25 @@ impl WasmClient {
 
     /// Registers a Frappe subscription (`doctype`, `doc`, `doc_open`, `task`,
     /// `progress`), restored after every reconnect; `false` if already there.
-    pub fn subscribe(
+    #[wasm_bindgen(js_name = subscribe)]
+    pub fn subscribe_js(
         &self,
-        kind: &str,
-        first: &str,
-        second: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string")] kind: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] first: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] second: &JsValue,
     ) -> Result<bool, JsValue> {
-        let sub = subscription(kind, first, second)?;
-        let mut out = Ok(false);
-        driver::run(&self.inner, |c, now| out = c.subscribe(now, sub));
-        out.map_err(usage)
+        self.change_subscription(true, kind, first, second)
     }
 
     /// Leaves the room of a subscription; `false` if it was not registered.
-    pub fn unsubscribe(
+    #[wasm_bindgen(js_name = unsubscribe)]
+    pub fn unsubscribe_js(
         &self,
-        kind: &str,
-        first: &str,
-        second: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string")] kind: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] first: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] second: &JsValue,
     ) -> Result<bool, JsValue> {
-        let sub = subscription(kind, first, second)?;
-        let mut out = Ok(false);
-        driver::run(&self.inner, |c, now| out = c.unsubscribe(now, &sub));
-        out.map_err(usage)
+        self.change_subscription(false, kind, first, second)
     }
 
     /// Whether the namespace is connected.
@@ -321,31 +347,29 @@ impl WasmClient {
     }
 
     /// The socket id while connected.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> Option<String> {
-        self.inner.state().client.id().map(String::from)
-    }
-
-    /// `"polling"` or `"websocket"` while a transport is open.
-    #[wasm_bindgen(getter)]
-    pub fn transport(&self) -> Option<String> {
+    #[wasm_bindgen(getter = id)]
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
+    pub fn id_js(&self) -> JsValue {
         self.inner
             .state()
             .client
-            .transport()
-            .map(|t| String::from(t.name()))
+            .id()
+            .map_or(JsValue::UNDEFINED, JsValue::from)
+    }
+
+    /// `"polling"` or `"websocket"` while a transport is open.
+    #[wasm_bindgen(getter = transport)]
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
+    pub fn transport_js(&self) -> JsValue {
+        let transport = self.inner.state().client.transport();
+        transport.map_or(JsValue::UNDEFINED, |t| t.name().into())
     }
 
     /// `"idle"`, `"connecting"`, `"connected"`, `"reconnecting"` or `"failed"`.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        String::from(match self.inner.state().client.state() {
-            State::Idle => "idle",
-            State::Connecting => "connecting",
-            State::Connected => "connected",
-            State::Reconnecting { .. } => "reconnecting",
-            State::Failed => "failed",
-        })
+    #[wasm_bindgen(getter = state)]
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn state_js(&self) -> JsValue {
+        self.state_name().into()
     }
 
     /// How many emits wait in the offline buffer.
@@ -355,15 +379,22 @@ impl WasmClient {
     }
 
     /// The console log level.
-    #[wasm_bindgen(getter)]
-    pub fn debug(&self) -> String {
-        String::from(self.inner.state().log.name())
+    #[wasm_bindgen(getter = debug)]
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn debug_js(&self) -> JsValue {
+        self.inner.state().log.name().into()
     }
 
     /// Sets the console log level at run time.
-    #[wasm_bindgen(setter)]
-    pub fn set_debug(&self, level: &str) -> Result<(), JsValue> {
-        let level = LogLevel::parse(level)
+    #[wasm_bindgen(setter = debug)]
+    pub fn set_debug_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] level: &JsValue,
+    ) -> Result<(), JsValue> {
+        let level = level
+            .as_string()
+            .as_deref()
+            .and_then(LogLevel::parse)
             .ok_or_else(|| js::type_error("debug must be off, error, warn, info or debug"))?;
         let mut inner = self.inner.state_mut();
         inner.log = level;
@@ -374,10 +405,132 @@ impl WasmClient {
 
     /// What the client holds, for leak checks:
     /// `[listeners, transports, timer armed, page listeners]`.
-    pub fn resources(&self) -> Vec<u32> {
+    #[wasm_bindgen(js_name = resources)]
+    #[wasm_bindgen(unchecked_return_type = "number[]")]
+    pub fn resources_js(&self) -> Array {
         js::resources(&self.inner.hub)
+    }
+}
+
+/// The same methods for Rust callers (the driver's browser tests), with Rust types.
+/// The exported ones above take and return JS values as they are: an event name or a
+/// state string then crosses the boundary as a reference, with no copy into or out of
+/// wasm memory and no conversion code in the module or the glue.
+impl WasmClient {
+    /// A client for `url` (see the constructor in JS).
+    pub fn new(url: &str, options: JsValue) -> Result<WasmClient, JsValue> {
+        WasmClient::new_js(&url.into(), &options)
+    }
+
+    /// Adds a listener.
+    pub fn on(&self, event: &str, f: Function) {
+        self.on_js(&event.into(), &f);
+    }
+
+    /// Adds a listener called at most once.
+    pub fn once(&self, event: &str, f: Function) {
+        self.once_js(&event.into(), &f);
+    }
+
+    /// Removes listeners (see `off` in JS).
+    pub fn off(&self, event: Option<String>, f: Option<Function>) {
+        let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
+        self.off_js(&event, &f.map_or(JsValue::UNDEFINED, JsValue::from));
+    }
+
+    /// The listeners of `event`, in registration order.
+    pub fn listeners(&self, event: &str) -> Array {
+        self.listeners_js(&event.into())
+    }
+
+    /// Whether `event` has a listener.
+    pub fn has_listeners(&self, event: &str) -> bool {
+        self.has_listeners_js(&event.into())
+    }
+
+    /// Registers a Frappe subscription (see `subscribe` in JS).
+    pub fn subscribe(
+        &self,
+        kind: &str,
+        first: &str,
+        second: Option<String>,
+    ) -> Result<bool, JsValue> {
+        let second = second.map_or(JsValue::UNDEFINED, JsValue::from);
+        self.subscribe_js(&kind.into(), &first.into(), &second)
+    }
+
+    /// Leaves the room of a subscription (see `unsubscribe` in JS).
+    pub fn unsubscribe(
+        &self,
+        kind: &str,
+        first: &str,
+        second: Option<String>,
+    ) -> Result<bool, JsValue> {
+        let second = second.map_or(JsValue::UNDEFINED, JsValue::from);
+        self.unsubscribe_js(&kind.into(), &first.into(), &second)
+    }
+
+    /// The socket id while connected.
+    pub fn id(&self) -> Option<String> {
+        self.inner.state().client.id().map(String::from)
+    }
+
+    /// `"polling"` or `"websocket"` while a transport is open.
+    pub fn transport(&self) -> Option<String> {
+        let transport = self.inner.state().client.transport();
+        transport.map(|t| String::from(t.name()))
+    }
+
+    /// `"idle"`, `"connecting"`, `"connected"`, `"reconnecting"` or `"failed"`.
+    pub fn state(&self) -> String {
+        String::from(self.state_name())
+    }
+
+    /// The console log level.
+    pub fn debug(&self) -> String {
+        String::from(self.inner.state().log.name())
+    }
+
+    /// Sets the console log level at run time.
+    pub fn set_debug(&self, level: &str) -> Result<(), JsValue> {
+        self.set_debug_js(&level.into())
+    }
+
+    /// `[listeners, transports, timer armed, page listeners]`.
+    pub fn resources(&self) -> Vec<u32> {
+        self.resources_js()
             .iter()
             .map(|n| n.as_f64().unwrap_or(0.0) as u32)
             .collect()
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.inner.state().client.state() {
+            State::Idle => "idle",
+            State::Connecting => "connecting",
+            State::Connected => "connected",
+            State::Reconnecting { .. } => "reconnecting",
+            State::Failed => "failed",
+        }
+    }
+
+    /// `subscribe` (`on`) or `unsubscribe`: one body for both.
+    fn change_subscription(
+        &self,
+        on: bool,
+        kind: &JsValue,
+        first: &JsValue,
+        second: &JsValue,
+    ) -> Result<bool, JsValue> {
+        let sub = subscription(kind, first, second)?;
+        let mut out = Ok(false);
+        driver::run(&self.inner, |c, now| {
+            out = if on {
+                c.subscribe(now, sub)
+            } else {
+                c.unsubscribe(now, &sub)
+            }
+        });
+        out.map_err(usage)
     }
 }

@@ -431,11 +431,29 @@ export function deliver(hub, data, bins, ack) {
   return true;
 }
 
-/** `{k1: v1, k2: v2[, k3: v3]}`. */
-export function obj(k1, v1, k2, v2, k3, v3) {
-  const o = { [k1]: v1, [k2]: v2 };
-  if (k3) o[k3] = v3;
-  return o;
+// The driver's own events, indexed by `driver::ev`.
+const EVENTS = [
+  "connect",
+  "connect_error",
+  "disconnect",
+  "reconnect_scheduled",
+  "reconnect_attempt",
+  "reconnect",
+  "reconnect_failed",
+  "upgrade",
+  "upgradeError",
+  "dropped",
+  "error",
+];
+
+/** Calls the listeners of the driver's event `kind` with its argument, from `a` and `b`:
+ *  none when `a` is undefined; `{attempt, delay, at}` for reconnect_scheduled (`at`: the
+ *  wall-clock time of the attempt), `{event, reason}` for dropped, "websocket" for upgrade. */
+export function fire(hub, kind, a, b) {
+  if (kind === 3) a = { attempt: a, delay: b, at: Date.now() + b };
+  else if (kind === 9) a = { event: a, reason: b };
+  else if (kind === 7) a = "websocket";
+  emit(hub, EVENTS[kind], a === undefined ? [] : [a]);
 }
 
 /** A real Error (or TypeError) with a name and, optionally, `type` and `data`. */

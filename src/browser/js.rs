@@ -14,7 +14,7 @@ extern "C" {
     /// flags (NaN: not given) and returns `[origin, namespace, path, query (JSON),
     /// auth (JSON), extraHeaders]`. Throws a TypeError naming a bad option.
     #[wasm_bindgen(catch)]
-    pub fn prepare(url: &str, options: &JsValue, n: &mut [f64]) -> Result<Array, JsValue>;
+    pub fn prepare(url: &JsValue, options: &JsValue, n: &mut [f64]) -> Result<Array, JsValue>;
 
     /// A client's hub; every input comes back through `input(kind, id, data)`.
     #[wasm_bindgen(js_name = hubNew)]
@@ -51,13 +51,14 @@ extern "C" {
     pub fn hooks(hub: &JsValue, on: bool) -> u32;
 
     /// Adds a listener.
-    pub fn on(hub: &JsValue, event: &str, f: &Function, once: bool);
+    pub fn on(hub: &JsValue, event: &JsValue, f: &Function, once: bool);
     /// Removes listeners (socket.io-client's `off`).
-    pub fn off(hub: &JsValue, event: Option<String>, f: &JsValue);
+    pub fn off(hub: &JsValue, event: &JsValue, f: &JsValue);
     /// The listeners of `event`.
-    pub fn listeners(hub: &JsValue, event: &str) -> Array;
-    /// Calls the listeners of `event` with `args`.
-    pub fn emit(hub: &JsValue, event: &str, args: &Array);
+    pub fn listeners(hub: &JsValue, event: &JsValue) -> Array;
+    /// Calls the listeners of the driver's event `kind` (`driver::ev`, `EVENTS` in
+    /// glue.js) with its argument, made of `a` and `b`.
+    pub fn fire(hub: &JsValue, kind: u32, a: &JsValue, b: &JsValue);
     /// Calls `f` with `args`; a throw is rethrown asynchronously, not into the driver.
     pub fn call(f: &Function, args: &Array);
 
@@ -70,8 +71,6 @@ extern "C" {
     /// Hands an EVENT payload (`["name", …]`) to the listeners, with an ack function
     /// when `ack >= 0`; false when it is not valid JSON.
     pub fn deliver(hub: &JsValue, data: &str, bins: &Array, ack: f64) -> bool;
-    /// `{k1: v1, k2: v2[, k3: v3]}`.
-    pub fn obj(k1: &str, v1: JsValue, k2: &str, v2: JsValue, k3: &str, v3: JsValue) -> JsValue;
     /// A real `Error` / `TypeError` named `name`; with `type` and `data` (JSON) when `kind` is not empty.
     #[wasm_bindgen(js_name = makeError)]
     pub fn make_error(
