@@ -19,8 +19,7 @@ mkdir -p dist
 
 # The wasm-bindgen glue has `new URL("…_bg.wasm", import.meta.url)` for the case where
 # no module source is given; setWasmSource always gives the bytes here, so that branch
-# never runs and esbuild's warning about an empty import.meta in an IIFE is silenced. The
-# glue's import object repeats one snippet key per import (same module): also silenced.
+# never runs and esbuild's warning about an empty import.meta in an IIFE is silenced.
 node_modules/.bin/esbuild www/script-tag.js \
     --bundle \
     --format=iife \
@@ -31,7 +30,6 @@ node_modules/.bin/esbuild www/script-tag.js \
     --loader:.wasm=binary \
     --define:__FRAPPE_REALTIME_VERSION__="\"$version\"" \
     --log-override:empty-import-meta=silent \
-    --log-override:duplicate-object-key=silent \
     --legal-comments=none \
     --banner:js="/*! frappe-realtime $version | MIT | Socket.IO v4 client for Frappe, Rust/WebAssembly (inlined) */" \
     --outfile="$out" \

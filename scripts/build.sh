@@ -18,7 +18,7 @@ out=pkg
 cargo build --release --target wasm32-unknown-unknown --lib --features tiny
 rm -rf "$out/snippets"
 wasm-bindgen --target web --out-dir "$out" "$wasm"
-# Import and export names `a`, `b`, … in the module and the glue alike (~2 KB gzip).
+# Import and export names `a`, `b`, … in the module and the glue alike (~2.5 KB gzip).
 node scripts/short-names.js "$out"
 
 # The features rustc emits for wasm32 (see docs/toolchain.md); without them wasm-opt
@@ -44,11 +44,9 @@ mv "$bg.opt" "$bg"
 
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and
-# minifies it; ES module, exports unchanged. The glue's import object repeats the
-# snippet's key once per import (same module): silenced.
+# minifies it; ES module, exports unchanged.
 node_modules/.bin/esbuild "$out/frappe_realtime.js" --bundle --minify --format=esm \
-    --legal-comments=none --log-level=warning --log-override:duplicate-object-key=silent \
-    --allow-overwrite --outfile="$out/frappe_realtime.js"
+    --legal-comments=none --log-level=warning --allow-overwrite --outfile="$out/frappe_realtime.js"
 rm -rf "$out/snippets"
 
 size_line() {

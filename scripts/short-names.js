@@ -101,8 +101,7 @@ while (pos < bytes.length) {
     pos += size;
 }
 
-// Short names: a … z, A … Z, then two characters; never one of the glue.js export names
-// the module imports directly (they keep their names).
+// Short names: a … z, A … Z, then two characters.
 const SYMBOLS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 function* shortNames(avoid) {
     for (let n = 0; ; n++) {
@@ -150,9 +149,8 @@ for (const { module } of imports) {
     }
 }
 if (modules.size > 26) fail("too many import modules");
-const kept = new Set(imports.filter((i) => i.module !== GLUE_MODULE).map((i) => i.field));
 const importNames = new Map();
-const nextImport = shortNames(kept);
+const nextImport = shortNames(new Set());
 for (const { module, field } of imports) {
     if (module !== GLUE_MODULE || importNames.has(field)) continue;
     // A key of the glue's import object: `    <field>: function(`.
@@ -178,6 +176,32 @@ for (const [from, to] of modules) {
     if (!quoted.test(js)) fail(`import module ${from} not found as a key of the glue's import object`);
     js = js.replace(quoted, `"${to}"`);
 }
+// The module imports some glue.js functions directly (those that need no conversion):
+// wasm-bindgen hands it the whole module, `import * as importN`, once per such import. A
+// namespace keeps every export of glue.js alive in the bundle; the functions imported by
+// name, in an object with short keys, do not.
+const directNames = new Map(); // module → (function → short key)
+for (const [module, letter] of modules) {
+    if (module === GLUE_MODULE) continue;
+    const fields = [...new Set(imports.filter((i) => i.module === module).map((i) => i.field))];
+    const next = shortNames(new Set());
+    const keys = new Map(fields.map((f) => [f, next.next().value]));
+    directNames.set(module, keys);
+    const nsRe = new RegExp(`^import \\* as (import\\d+) from (["'])${esc(module)}\\2;?\\n`, "gm");
+    const ns = [...js.matchAll(nsRe)].map((m) => m[1]);
+    const keyRe = new RegExp(`^(\\s*)"${letter}": (?:${ns.join("|")}),?\\n`, "gm");
+    if (!ns.length || count(keyRe) !== ns.length) fail(`the namespace imports of ${module} are not as expected`);
+    const alias = (f) => `__wbg_direct_${letter}_${f}`;
+    js = js.replace(nsRe, "");
+    const first = js.search(/^import /m);
+    js = js.slice(0, first) + `import { ${fields.map((f) => `${f} as ${alias(f)}`).join(", ")} } from "${module}";\n` + js.slice(first);
+    let done = false;
+    js = js.replace(keyRe, (_, indent) => {
+        if (done) return "";
+        done = true;
+        return `${indent}"${letter}": { ${fields.map((f) => `${keys.get(f)}: ${alias(f)}`).join(", ")} },\n`;
+    });
+}
 for (const long of [/__wbg_\w*_[0-9a-f]{16}\b/, /(?<![\w$])wasm\.[\w$]{3,}/]) {
     const left = js.match(long);
     if (left) fail(`left in the glue: ${left[0]}`);
@@ -190,7 +214,7 @@ const newImports = Buffer.concat([
     leb(imports.length),
     ...imports.flatMap(({ module, field, desc }) => [
         encName(modules.get(module)),
-        encName(module === GLUE_MODULE ? importNames.get(field) : field),
+        encName(module === GLUE_MODULE ? importNames.get(field) : directNames.get(module).get(field)),
         desc,
     ]),
 ]);
