@@ -17,6 +17,9 @@ version="$(node -p 'require("./package.json").version')"
 out=dist/frappe-realtime.js
 mkdir -p dist
 
+# Shared mode (www/shared.js, a SharedWorker script and the ESM files it imports) is not
+# part of this single file: `shared: true` here falls back to a connection per tab
+# (www/client.js), and the import stays out of the bundle.
 # The wasm-bindgen glue has `new URL("…_bg.wasm", import.meta.url)` for the case where
 # no module source is given; setWasmSource always gives the bytes here, so that branch
 # never runs and esbuild's warning about an empty import.meta in an IIFE is silenced.
@@ -28,6 +31,7 @@ node_modules/.bin/esbuild www/script-tag.js \
     --target=es2020 \
     --minify \
     --loader:.wasm=binary \
+    --external:./shared.js \
     --define:__FRAPPE_REALTIME_VERSION__="\"$version\"" \
     --log-override:empty-import-meta=silent \
     --legal-comments=none \

@@ -147,6 +147,16 @@ export interface RealtimeClientOptions {
   ackTimeout?: number;
   /** Console log level (default `"warn"`). */
   debug?: LogLevel;
+  /**
+   * Share one connection between the tabs of this origin (docs/shared.md): `true` / `"worker"`
+   * (a SharedWorker; Web Locks leader election where there is none), `"locks"` (leader
+   * election always). Off by default.
+   */
+  shared?: boolean | "worker" | "locks";
+  /** Shared mode: where www/shared-worker.js is served (default: next to www/shared.js). */
+  workerUrl?: string | URL;
+  /** Shared mode: extra text in the sharing key, e.g. the user in an SPA without Frappe's boot data. */
+  sharedKey?: string;
 }
 
 /** What `setWasmSource` accepts: a URL, a fetch `Response`, the bytes or a compiled module (or a promise of one). */

@@ -64,31 +64,47 @@ export class RealtimeClient {
     this._wasm = null;
     this._queue = [];
     this._closed = false;
-    if (loaded) {
+    const own = () => whenReady().then(() => this._boot(() => this._create()));
+    if (options && options.shared) {
+      // Shared mode (docs/shared.md) is its own module, loaded only when asked for: the
+      // connection lives in a SharedWorker or a leader tab, not in this page's wasm.
+      // Where the module cannot load (the script-tag build has no shared mode), the tab
+      // connects by itself.
+      this._ready = import("./shared.js").then(
+        (m) => this._boot(() => (this._wasm = new m.SharedWasmClient(url, options))),
+        (e) => {
+          console.warn("frappe-realtime: shared mode is not available here, this tab connects by itself:", e);
+          return own();
+        },
+      );
+    } else if (loaded) {
       // The module is there: construct now, so bad options throw here.
       this._create();
       this._ready = Promise.resolve();
     } else {
-      this._ready = whenReady().then(() => {
-        if (this._closed) return;
-        try {
-          this._create();
-        } catch (e) {
-          console.error("frappe-realtime: cannot create the client:", e);
-          throw e;
-        }
-        for (const call of this._queue.splice(0)) {
-          try {
-            call(this._wasm);
-          } catch (e) {
-            // A call made before the module loaded failed when replayed; the
-            // others still run.
-            console.error("frappe-realtime:", e);
-          }
-        }
-      });
-      // No module or no client: queued acks fail with the reason instead of waiting forever.
-      this._ready.catch((e) => this._cancelQueue(e));
+      this._ready = own();
+    }
+    // No module or no client: queued acks fail with the reason instead of waiting forever.
+    this._ready.catch((e) => this._cancelQueue(e));
+  }
+
+  /** Creates the client with `make` once its module is there, then replays the queued calls. */
+  _boot(make) {
+    if (this._closed) return;
+    try {
+      make();
+    } catch (e) {
+      console.error("frappe-realtime: cannot create the client:", e);
+      throw e;
+    }
+    for (const call of this._queue.splice(0)) {
+      try {
+        call(this._wasm);
+      } catch (e) {
+        // A call made before the module loaded failed when replayed; the
+        // others still run.
+        console.error("frappe-realtime:", e);
+      }
     }
   }
 
@@ -253,6 +269,11 @@ export class RealtimeClient {
     if (this._closed) return "closed";
     if (this._wasm) return this._wasm.state;
     return this._options && this._options.autoConnect === false ? "idle" : "connecting";
+  }
+
+  /** Shared mode's view of this tab (`{role, hub}`, docs/shared.md); undefined otherwise. */
+  get shared() {
+    return this._wasm ? this._wasm.shared : undefined;
   }
 
   get buffered() {

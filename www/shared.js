@@ -52,14 +52,15 @@ function canonical(v) {
   return JSON.stringify(v === undefined ? null : v);
 }
 
-/** Frappe's readable `user_id` cookie: a different user never shares a connection. */
-function cookieUser() {
-  try {
-    const m = /(?:^|;\s*)user_id=([^;]*)/.exec(document.cookie);
-    return m ? decodeURIComponent(m[1]) : "";
-  } catch {
-    return "";
-  }
+/**
+ * The page's session user, as Frappe's boot data gives it (`frappe.session.user`), so that
+ * a tab opened after signing in as someone else never joins the old user's connection.
+ * The client never reads cookies from script (docs/security.md); pages without Frappe's boot
+ * data (SPAs) pass the user as `sharedKey`.
+ */
+function sessionUser() {
+  const f = globalThis.frappe;
+  return (f && f.session && typeof f.session.user === "string" && f.session.user) || "";
 }
 
 function checkEmit(event, args) {
@@ -103,7 +104,7 @@ export class SharedRealtimeClient {
    *   (SharedWorker, else Web Locks, else unshared), `"locks"` (Web Locks leader election
    *   even where SharedWorker exists); `workerUrl`: where www/shared-worker.js is served
    *   (default: next to this file); `sharedKey`: extra text in the key (tabs share only
-   *   with the same URL, options, `user_id` cookie and sharedKey).
+   *   with the same URL, options, `frappe.session.user` and sharedKey).
    */
   constructor(url, options) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
@@ -117,7 +118,7 @@ export class SharedRealtimeClient {
     this._want = o.autoConnect !== false;
     delete o.autoConnect; // per member (want), not per connection: not part of the key
     this._options = o;
-    this._key = canonical([this._url, o, cookieUser()]);
+    this._key = canonical([this._url, o, sessionUser()]);
     this._id = newId("m");
     this._ls = new Map(); // event → [{f, once}]
     this._n = 0;
@@ -614,4 +615,23 @@ function call(f, args) {
       throw e;
     });
   }
+}
+
+/**
+ * SharedRealtimeClient with WasmClient's call shapes (arguments as one array), which is what
+ * RealtimeClient drives: `new RealtimeClient(url, {shared: true})` delegates to it.
+ */
+export class SharedWasmClient extends SharedRealtimeClient {
+  emit(event, args, timeout) {
+    this._emit(event, args, timeout, false);
+  }
+
+  emitWithAck(event, args, timeout) {
+    return this._emit(event, args, timeout, true);
+  }
+
+  /** Hints are added where the connection lives (the hub's own RealtimeClient). */
+  setErrorHook() {}
+
+  free() {}
 }

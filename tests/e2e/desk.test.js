@@ -131,6 +131,14 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     await closeDesk(env, p);
   });
 
+  test("realtime_options.shared with the script-tag build (no shared mode in it): a warning, and the tab connects by itself", async () => {
+    const p = await openDesk(ctxA, env, { query: "?shared=1" });
+    await connected(p);
+    assert.ok(p.logs.some((l) => l.startsWith("warning: frappe-realtime: shared mode is not available here")), p.logs.join("\n"));
+    await waitFor(hasRooms(env, ALICE, ["user:" + ALICE]), { what: "the tab's own socket in its rooms" });
+    await closeDesk(env, p);
+  });
+
   test("get_host: origin with socketio_port in dev mode, plus /<sitename>", async () => {
     const p = await openDesk(ctxA, env, { query: "?manual=1" });
     const out = await p.evaluate(() => {

@@ -248,7 +248,7 @@ describe("shared mode: one connection for the tabs of a site", () => {
     await upgraded();
   });
 
-  test("tabs of two users in one browser context never share: the key includes the user_id cookie", async () => {
+  test("tabs of two users in one browser context never share: the key includes frappe.session.user", async () => {
     const tabs = await openTabs(1, "worker");
     // Log in as bob in a second tab of the same context (the cookie jar now says bob).
     const p = await newPage(ctx);

@@ -394,8 +394,10 @@ export async function startWeb(opts = {}) {
         return null;
     }
 
-    function bootScript() {
+    function bootScript(req) {
         const cfg = JSON.stringify(config);
+        // Frappe renders the boot data per request: the session's user is in it.
+        const who = JSON.stringify(resolveUser(req).user || "Guest");
         return (
             "// Test environment boot data, like the values a Frappe page gets from the server.\n" +
             `window.__frappe_test_env = ${cfg};\n` +
@@ -404,6 +406,7 @@ export async function startWeb(opts = {}) {
             "  sitename: window.__frappe_test_env.site,\n" +
             "  socketio_port: window.__frappe_test_env.socketioPort,\n" +
             "});\n" +
+            `window.frappe.session = Object.assign(window.frappe.session || {}, { user: ${who} });\n` +
             "window.socketio_port = window.__frappe_test_env.socketioPort;\n" +
             "window.dev_server = !window.__frappe_test_env.sameOrigin;\n"
         );
@@ -416,7 +419,7 @@ export async function startWeb(opts = {}) {
             case "/__test/config":
                 return sendJson(res, 200, config);
             case "/__test/boot.js":
-                return sendText(res, 200, bootScript(), "text/javascript; charset=utf-8");
+                return sendText(res, 200, bootScript(req), "text/javascript; charset=utf-8");
             case "/__test/blank":
                 return serveBlank(req, res);
             default:

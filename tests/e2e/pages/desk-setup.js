@@ -25,6 +25,7 @@
   var frappe = (window.frappe = window.frappe || {});
   frappe.boot = frappe.boot || {};
   if (params.get("disable_async")) frappe.boot.disable_async = 1;
+  if (params.get("shared")) frappe.boot.realtime_options = { shared: true };
   frappe.msgprint = function (message) {
     log.push(["msgprint", message]);
   };
