@@ -84,8 +84,8 @@ export function renderChart(o) {
     const sx = (kb) => LEFT + (kb / maxKB) * plotW;
     const groups = [
         ["wasm", (f) => f.endsWith(".wasm"), "#2f6fde"],
-        ["wasm-bindgen glue", (f) => f === "pkg/frappe_realtime.js", "#6d9bea"],
-        ["glue.js", (f) => f.startsWith("pkg/snippets/"), "#9dbcf2"],
+        // The wasm-bindgen glue with the driver's glue.js bundled in (scripts/build.sh).
+        ["JS glue", (f) => f === "pkg/frappe_realtime.js" || f.startsWith("pkg/snippets/"), "#6d9bea"],
         ["facade (www/)", (f) => f.startsWith("www/"), "#c9dafa"],
     ];
     text(LEFT - 10, y + 16, "frappe-realtime (wasm + glue + facade)", 'text-anchor="end"');
