@@ -222,7 +222,7 @@ fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
         _ => String::new(),
     };
     let bytes = if kind == input::BINARY {
-        bytes(&Uint8Array::new(&data))
+        bytes(data.unchecked_ref())
     } else {
         Vec::new()
     };
@@ -442,10 +442,10 @@ pub fn fail_sink(sink: AckSink, error: &JsValue) {
     match sink {
         AckSink::Callback { f, with_error } => {
             if with_error {
-                js::call(&f, &Array::of1(error));
+                js::call1(&f, error);
             }
         }
-        AckSink::Promise { reject, .. } => js::call(&reject, &Array::of1(error)),
+        AckSink::Promise { reject, .. } => js::call1(&reject, error),
     }
 }
 
@@ -500,7 +500,7 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                 let err = js::make_error(false, name, &message, name, &data);
                 let hook = rc.state().error_hook.clone();
                 if let Some(hook) = hook {
-                    js::call(&hook, &Array::of1(&err));
+                    js::call1(&hook, &err);
                 }
                 let mut m = String::from("connect_error: ");
                 m.push_str(&message);
@@ -572,9 +572,7 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                         }
                         js::call(&f, &args);
                     }
-                    AckSink::Promise { resolve, .. } => {
-                        js::call(&resolve, &Array::of1(&args.get(0)))
-                    }
+                    AckSink::Promise { resolve, .. } => js::call1(&resolve, &args.get(0)),
                 }
             }
             Event::AckFailed { id, reason } => {

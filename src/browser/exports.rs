@@ -13,7 +13,7 @@ use crate::protocol::time::Duration;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::{Array, Function, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -242,13 +242,7 @@ impl WasmClient {
     /// Throws a `TypeError` before sending anything for a reserved or empty
     /// name or arguments JSON cannot carry.
     pub fn emit(&self, event: JsValue, args: Array, timeout: Option<f64>) -> Result<(), JsValue> {
-        let callback = args
-            .get(args.length().wrapping_sub(1))
-            .dyn_into::<Function>()
-            .ok();
-        if callback.is_some() {
-            args.pop();
-        }
+        let callback = js::pop_callback(&args);
         let timeout = timeout
             .map(|t| Duration(t.max(0.0) as u64))
             .or(self.inner.state().ack_timeout);
@@ -268,9 +262,9 @@ impl WasmClient {
         args: Array,
         timeout: Option<f64>,
     ) -> Result<Promise, JsValue> {
-        let mut resolvers = None;
-        let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
-        let (resolve, reject) = resolvers.ok_or_else(|| js::type_error("Promise unavailable"))?;
+        // `[promise, resolve, reject]`, made in JS: no Rust closure for the executor.
+        let d = js::deferred();
+        let (resolve, reject) = (d.get(1).unchecked_into(), d.get(2).unchecked_into());
         let timeout = timeout
             .map(|t| Duration(t.max(0.0) as u64))
             .or(self.inner.state().ack_timeout);
@@ -280,7 +274,7 @@ impl WasmClient {
             Some(AckSink::Promise { resolve, reject }),
             timeout,
         )?;
-        Ok(promise)
+        Ok(d.get(0).unchecked_into())
     }
 
     fn send(
@@ -295,9 +289,9 @@ impl WasmClient {
             .ok_or_else(|| js::type_error("event name must be a string"))?;
         let enc = js::encode_args(args)?;
         let json = enc.get(0).as_string().unwrap_or_default();
-        let bins: Vec<Vec<u8>> = Array::from(&enc.get(1))
-            .iter()
-            .map(|b| driver::bytes(&Uint8Array::from(b)))
+        let bins: Array = enc.get(1).unchecked_into();
+        let bins: Vec<Vec<u8>> = (0..bins.length())
+            .map(|i| driver::bytes(bins.get(i).unchecked_ref()))
             .collect();
         let ack = if sink.is_some() {
             AckRequest::Ack { timeout }
@@ -382,7 +376,7 @@ impl WasmClient {
     #[wasm_bindgen(getter = debug)]
     #[wasm_bindgen(unchecked_return_type = "string")]
     pub fn debug_js(&self) -> JsValue {
-        self.inner.state().log.name().into()
+        js::level_name(self.inner.state().log as u32)
     }
 
     /// Sets the console log level at run time.
@@ -391,10 +385,9 @@ impl WasmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] level: &JsValue,
     ) -> Result<(), JsValue> {
-        let level = level
-            .as_string()
-            .as_deref()
-            .and_then(LogLevel::parse)
+        // The names are matched in JS (`levelIndex`, as for the `debug` option).
+        let level = *LogLevel::ALL
+            .get(js::level_index(level) as usize)
             .ok_or_else(|| js::type_error("debug must be off, error, warn, info or debug"))?;
         let mut inner = self.inner.state_mut();
         inner.log = level;

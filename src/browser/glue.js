@@ -126,9 +126,8 @@ export function prepare(url, o, n) {
   ];
   if (values[12] < 0) fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
   if (debug !== undefined) {
-    values[13] = ["off", "error", "warn", "info", "debug", "false", "true"].indexOf(debug);
+    values[13] = levelIndex(debug);
     if (values[13] < 0) fail("debug must be off, error, warn, info or debug");
-    if (values[13] > 4) values[13] = values[13] === 5 ? 0 : 4;
   }
   for (let i = 0; i < values.length; i++) n[i] = values[i];
   return [
@@ -140,6 +139,18 @@ export function prepare(url, o, n) {
     headers && Object.fromEntries(headers),
   ];
 }
+
+// Console log levels, indexed like `driver::LogLevel`.
+const LEVELS = ["off", "error", "warn", "info", "debug"];
+
+/** The index in LEVELS of a `debug` value ("false": off, "true": debug); -1 if none. */
+export function levelIndex(v) {
+  const i = [...LEVELS, "false", "true"].indexOf(v);
+  return i > 4 ? (i === 5 ? 0 : 4) : i;
+}
+
+/** The name of level `i`. */
+export const levelName = (i) => LEVELS[i];
 
 /** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with. */
 export function hubNew(input, prefix, withCredentials, headers) {
@@ -346,6 +357,26 @@ export function call(f, args) {
       throw e;
     });
   }
+}
+
+/** `call(f, [a])`. */
+export function call1(f, a) {
+  call(f, [a]);
+}
+
+/** Removes and returns the last argument when it is a function (an emit's ack callback). */
+export function popCallback(args) {
+  return typeof args[args.length - 1] === "function" ? args.pop() : undefined;
+}
+
+/** `[promise, resolve, reject]` of a new Promise (emitWithAck). */
+export function deferred() {
+  let resolve, reject;
+  const promise = new Promise((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return [promise, resolve, reject];
 }
 
 // ----------------------------------------------------------------- payloads

@@ -61,6 +61,13 @@ extern "C" {
     pub fn fire(hub: &JsValue, kind: u32, a: &JsValue, b: &JsValue);
     /// Calls `f` with `args`; a throw is rethrown asynchronously, not into the driver.
     pub fn call(f: &Function, args: &Array);
+    /// `call(f, [a])`.
+    pub fn call1(f: &Function, a: &JsValue);
+    /// Removes and returns the last of `args` when it is a function (an ack callback).
+    #[wasm_bindgen(js_name = popCallback)]
+    pub fn pop_callback(args: &Array) -> Option<Function>;
+    /// `[promise, resolve, reject]` of a new Promise.
+    pub fn deferred() -> Array;
 
     /// `[json, attachments]` of emit arguments; throws a TypeError when they cannot be serialised.
     #[wasm_bindgen(js_name = encodeArgs, catch)]
@@ -83,6 +90,12 @@ extern "C" {
     /// `dst.set(src)`: `dst` has `src`'s length.
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(src: &js_sys::Uint8Array, dst: &mut [u8]);
+    /// The `LogLevel` index of a `debug` value (`"false"`: off, `"true"`: debug); -1 if none.
+    #[wasm_bindgen(js_name = levelIndex)]
+    pub fn level_index(level: &JsValue) -> i32;
+    /// The name of `LogLevel` index `i`.
+    #[wasm_bindgen(js_name = levelName)]
+    pub fn level_name(i: u32) -> JsValue;
     /// `console.warn` (or `console.log`) with the package prefix.
     pub fn log(warn: bool, message: &str);
 }
