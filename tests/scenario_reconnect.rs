@@ -347,7 +347,8 @@ fn reconnect_now_does_nothing_after_an_auth_rejection() {
     let mut h = Harness::new(config());
     let id = h.open_polling(HANDSHAKE);
     h.sent();
-    h.reply_get(id, r#"44/site,{"message":"Unauthorized: bad sid"}"#);
+    // A refusal that is not retried (an `Unauthorized: …` one is, rejectionRetries times).
+    h.reply_get(id, r#"44/site,{"message":"No cookie transmitted."}"#);
     h.take_wire();
     h.client.reconnect_now(h.now);
     assert!(h.take_wire().is_empty());
