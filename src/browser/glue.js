@@ -398,7 +398,8 @@ export function encodeArgs(args) {
       return { _placeholder: true, num: bins.length - 1 };
     }
     if (typeof Blob !== "undefined" && v instanceof Blob) fail("Blob arguments are not supported; pass an ArrayBuffer");
-    if (typeof v === "bigint") fail("BigInt arguments cannot be serialised");
+    // JSON throws on a BigInt and turns a Symbol into null (or drops it): refuse both.
+    if (typeof v === "bigint" || typeof v === "symbol") fail(typeof v + " arguments cannot be serialised");
     if (v === null || typeof v !== "object" || typeof v.toJSON === "function") return v;
     if (seen.has(v)) fail("arguments contain a cycle");
     seen.add(v);
@@ -406,8 +407,8 @@ export function encodeArgs(args) {
     if (Array.isArray(v)) {
       out = v.map(walk);
     } else {
-      out = {};
-      for (const k of Object.keys(v)) out[k] = walk(v[k]);
+      // fromEntries defines own properties: a "__proto__" key stays a key.
+      out = Object.fromEntries(Object.keys(v).map((k) => [k, walk(v[k])]));
     }
     seen.delete(v);
     return out;
