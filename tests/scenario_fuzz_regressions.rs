@@ -1,11 +1,10 @@
 //! Minimal reproducers of core bugs found by the `client_machine` fuzz target
 //! (`fuzz/bodies/client_machine/`), reduced by hand to a few scripted steps.
 //!
-//! Each test is `#[ignore]`d while the bug is open, so `cargo test` stays green;
-//! run them with `cargo test --test scenario_fuzz_regressions -- --ignored`.
-//! When one passes, remove its `#[ignore]` and set the matching `CHECK_*`
-//! constant in `fuzz/bodies/client_machine/mod.rs` to `true`, so the fuzzer
-//! checks that path again.
+//! Each was fixed in the core; the test stays as a regression test, and the
+//! fuzz target checks these paths again (`CHECK_*` constants in
+//! `fuzz/bodies/client_machine/mod.rs`). A newly found bug goes here as an
+//! `#[ignore]`d test until it is fixed.
 
 mod support;
 
@@ -74,7 +73,6 @@ fn reconnect_recovered(h: &mut Harness, old: u32, sid: &str, finish_connect_post
 /// CONNECT_ERROR only in answer to a CONNECT; either ignoring it once connected,
 /// or ending the connection properly, fixes this test.
 #[test]
-#[ignore = "open core bug found by fuzz/client_machine; see the doc comment"]
 fn connect_error_while_connected_is_ignored_or_reported_as_a_disconnect() {
     let mut h = Harness::new(config());
     let id = h.connected("s1");
@@ -115,7 +113,6 @@ fn connect_error_while_connected_is_ignored_or_reported_as_a_disconnect() {
 /// records leaves made while disconnected). The server recovers the session with
 /// the room, and the client keeps receiving `doc_update` for a document it left.
 #[test]
-#[ignore = "open core bug found by fuzz/client_machine; see the doc comment"]
 fn a_leave_queued_when_the_connection_dies_is_sent_after_recovery() {
     let mut h = Harness::new(config());
     let id = connected_with_pid(&mut h, "s1", "p1");
@@ -146,7 +143,6 @@ fn a_leave_queued_when_the_connection_dies_is_sent_after_recovery() {
 /// behind the CONNECT's unfinished POST; the connection dies, and the next
 /// recovered session still holds the room.
 #[test]
-#[ignore = "open core bug found by fuzz/client_machine; see the doc comment"]
 fn a_pending_leave_lost_in_the_queue_is_sent_at_the_next_recovery() {
     let mut h = Harness::new(config());
     let id = connected_with_pid(&mut h, "s1", "p1");

@@ -428,8 +428,14 @@ pub struct Client {
     server_acks: Vec<u64>,
     buffer: VecDeque<Buffered>,
     registry: Registry,
-    /// Rooms left while disconnected: told to the server only if the session
-    /// is recovered (otherwise the server forgot them anyway).
+    /// Rooms left that a recovered session may still hold: those left while
+    /// disconnected, and, while the server offers connection state recovery,
+    /// those left while connected (the leave may still sit in a queue, or in a
+    /// frame, when the connection dies). All are told again at each recovered
+    /// CONNECT — leaving a room twice is harmless — and forgotten at a fresh
+    /// one, whose server holds no room of ours. One entry per room; joining the
+    /// room again removes it. Without recovery (Frappe's default) only the
+    /// leaves made while disconnected are kept, until the next CONNECT.
     pending_leaves: Vec<Subscription>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -736,9 +742,12 @@ impl Client {
         let Some(removed) = self.registry.remove_room(sub) else {
             return Ok(false);
         };
-        if self.phase == Phase::Connected {
+        let connected = self.phase == Phase::Connected;
+        if connected {
             self.send_event(removed.unsubscribe_event(), &removed.args_json());
-        } else {
+        }
+        if !connected || self.pid.is_some() {
+            self.pending_leaves.retain(|s| s.room() != removed.room());
             self.pending_leaves.push(removed);
         }
         Ok(true)
@@ -1340,7 +1349,9 @@ impl Client {
         }
         match p.kind {
             PacketType::Connect => self.handle_connect(p.data),
-            PacketType::ConnectError => {
+            // A CONNECT_ERROR answers a CONNECT; one arriving at any other time
+            // (connected, or for an attempt already given up) is ignored.
+            PacketType::ConnectError if self.phase == Phase::Connecting => {
                 let message = p
                     .error_message()
                     .unwrap_or_else(|| String::from("connect error"));
@@ -1363,6 +1374,7 @@ impl Client {
                     self.schedule_reconnect(now);
                 }
             }
+            PacketType::ConnectError => {}
             PacketType::Disconnect => {
                 if self.phase == Phase::Connected {
                     self.end_connection(now, DisconnectReason::IoServerDisconnect);
@@ -1456,6 +1468,8 @@ impl Client {
             for sub in &leaves {
                 self.send_event(sub.unsubscribe_event(), &sub.args_json());
             }
+            // Sent, but maybe not received: kept for the next recovery.
+            self.pending_leaves = leaves;
         }
         while let Some(item) = self.buffer.pop_front() {
             self.send_buffered(item);

@@ -97,18 +97,19 @@ use wire::{Item, Sent};
 // once its test passes.
 
 /// `connect_error_while_connected_is_ignored_or_reported_as_a_disconnect`: a
-/// CONNECT_ERROR reaching a connected namespace takes the client out of
-/// `Connected` without a `Disconnect` event (and the acks of sent emits then
-/// never settle). While `false`, the fake server never sends one to a connected
-/// client.
-pub const CHECK_CONNECT_ERROR_WHILE_CONNECTED: bool = false;
+/// CONNECT_ERROR reaching a connected namespace took the client out of
+/// `Connected` without a `Disconnect` event (fixed: the core ignores a
+/// CONNECT_ERROR that answers no CONNECT). While `false`, the fake server never
+/// sends one to a connected client.
+pub const CHECK_CONNECT_ERROR_WHILE_CONNECTED: bool = true;
 
 /// `a_leave_queued_when_the_connection_dies_is_sent_after_recovery` and
 /// `a_pending_leave_lost_in_the_queue_is_sent_at_the_next_recovery`: a leave
-/// (`unsubscribe`) still queued when its connection ends is forgotten, so a
-/// server that recovers the session keeps the room. While `false`, the server
-/// model treats such leaves as delivered when a session is recovered.
-pub const CHECK_UNSENT_LEAVES_ON_RECOVERY: bool = false;
+/// (`unsubscribe`) still queued when its connection ended was forgotten, so a
+/// server that recovered the session kept the room (fixed: with recovery on,
+/// every leave is told again at each recovered CONNECT). While `false`, the
+/// server model treats such leaves as delivered when a session is recovered.
+pub const CHECK_UNSENT_LEAVES_ON_RECOVERY: bool = true;
 
 /// Steps per input: enough for several reconnects, small enough for speed.
 pub const MAX_STEPS: usize = 400;
