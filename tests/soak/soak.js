@@ -341,7 +341,8 @@ export async function runSoak(o = {}) {
   } finally {
     result.console = { counts: consoleCounts, last: consoleLast };
     result.pageErrors = pageErrors;
-    const bounded = (p, ms) => Promise.race([Promise.resolve(p).catch(() => {}), sleep(ms)]);
+    // Bounded, with timers that do not outlive the step (they would keep Node alive).
+    const bounded = (p, ms) => bound(Promise.resolve(p), ms, "shutdown").catch(() => {});
     if (s) await bounded(s.close(), 5000);
     if (browser) await bounded(browser.close(), 10000);
     if (env) await bounded(env.stop(), 10000);
