@@ -97,10 +97,17 @@ export async function launch({ executable = CHROMIUM, args = [] } = {}) {
         };
     }
 
-    const version = await Promise.race([
-        send("Browser.getVersion"),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`chromium did not answer\n${stderr}`)), 20000)),
-    ]);
+    // Bounded waits whose timers are cleared, so that they do not keep Node alive.
+    const within = (p, ms, onTimeout) => {
+        let timer;
+        const t = new Promise((resolve, reject) => {
+            timer = setTimeout(() => onTimeout(resolve, reject), ms);
+        });
+        return Promise.race([p, t]).finally(() => clearTimeout(timer));
+    };
+    const version = await within(send("Browser.getVersion"), 20000, (_, reject) =>
+        reject(new Error(`chromium did not answer\n${stderr}`)),
+    );
     return {
         version,
         send,
@@ -109,7 +116,7 @@ export async function launch({ executable = CHROMIUM, args = [] } = {}) {
         async close() {
             if (!exited) {
                 send("Browser.close").catch(() => {});
-                await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);
+                await within(exit, 5000, (resolve) => resolve());
                 if (!exited) proc.kill("SIGKILL");
                 await exit;
             }
