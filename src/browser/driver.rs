@@ -54,7 +54,7 @@ pub enum LogLevel {
     Off,
     /// Failures only.
     Error,
-    /// Failures and connection losses (default).
+    /// Failures: connect errors, attempts exhausted, dropped emits, malformed frames (default).
     Warn,
     /// Connection state changes.
     Info,
