@@ -13,15 +13,19 @@ import { computeRealtime, progressArgs, frappeJson, publishRealtime } from "../s
 import { waitUntil, sleep } from "../server/util.js";
 import { launchBrowser, login, newPage, openPage, waitInPage } from "./harness.js";
 
+/** The redis-server processes this test process started (its children), so that other runs on the machine do not count. */
 function redisPids() {
     try {
-        return execFileSync("pgrep", ["-x", "redis-server"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).sort();
+        return execFileSync("pgrep", ["-P", String(process.pid), "-x", "redis-server"], { encoding: "utf8" })
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .sort();
     } catch {
         return []; // pgrep exits 1 when nothing matches
     }
 }
 
-const preexistingRedis = redisPids();
 let env;
 const sockets = new Set();
 const extraServers = new Set();
@@ -557,7 +561,7 @@ test("everything stops cleanly: no leftover redis-server, stop() is idempotent",
     assert.ok(redisPids().includes(String(redisPid)));
     await Promise.all([env.stop(), env.stop()]);
     await env.stop();
-    assert.deepEqual(redisPids(), preexistingRedis);
+    assert.deepEqual(redisPids(), []);
     await assert.rejects(fetch(`${env.webUrl}/__test/state`));
     await assert.rejects(fetch(`${env.realtimeUrl}/__test/state`));
 });
