@@ -60,8 +60,8 @@ export function createRealtime(env = {}) {
         if (body.message) console.debug(what + "has_permission allowed");
         else
           console.warn(
-            what + "has_permission refused (HTTP " + r.status + (body._error_message ? ": " + body._error_message : "") +
-              "): the realtime server does not join the room and sends no error",
+            what + "has_permission did not allow it (HTTP " + r.status + (body._error_message ? ": " + body._error_message : "") +
+              "): the realtime server then joins no room and sends no error",
           );
       })
       .catch((e) => console.warn(what + "has_permission could not be checked: " + e));
