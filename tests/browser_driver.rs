@@ -135,6 +135,8 @@ fn invalid_options_throw_a_type_error() {
         ("debug", JsValue::from("loud")),
         ("bufferOverflow", JsValue::from("explode")),
         ("timeout", JsValue::from("soon")),
+        ("firstRetryDelay", JsValue::from(-1)),
+        ("firstRetryDelay", JsValue::from(f64::INFINITY)),
     ] {
         let e = WasmClient::new(DEAD, options(&[(k, v)])).err().expect(k);
         assert!(e.is_instance_of::<js_sys::TypeError>(), "{k}");

@@ -24,6 +24,11 @@ fn defaults_equal_socket_io_client() {
     let c = frappe_realtime::protocol::config::ClientConfig::new("site");
     assert_eq!(c.namespace, "/site");
     assert_eq!(c.reconnection_delay, Duration(1000));
+    assert_eq!(
+        c.first_retry_delay,
+        Duration(250),
+        "sooner than socket.io-client after a lost connection"
+    );
     assert_eq!(c.reconnection_delay_max, Duration(5000));
     assert_eq!(c.randomization_factor, 0.5);
     assert_eq!(c.timeout, Duration(20_000));
@@ -176,10 +181,11 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
             Event::Disconnect {
                 reason: DisconnectReason::TransportError
             },
+            // The quick first retry after a lost connection (`first_retry_delay`).
             Event::ReconnectScheduled {
                 attempt: 1,
-                delay: Duration(1000),
-                at: Instant(1000)
+                delay: Duration(250),
+                at: Instant(250)
             }
         ]
     );
@@ -187,10 +193,10 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
         h.client.state(),
         State::Reconnecting {
             attempt: 1,
-            at: Instant(1000)
+            at: Instant(250)
         }
     );
-    h.advance(1000);
+    h.advance(250);
     let id2 = h.pending_get().unwrap();
     assert_ne!(id, id2, "a fresh transport");
     h.reply_get(id2, HANDSHAKE);
@@ -213,6 +219,7 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
 fn backoff_starts_over_after_a_successful_reconnect() {
     let mut c = config();
     c.randomization_factor = 0.0;
+    c.first_retry_delay = c.reconnection_delay; // socket.io-client's sequence
     let mut h = Harness::new(c);
     let id = h.connected("s");
     h.fail_transport(id);
@@ -305,6 +312,7 @@ fn disconnect_while_waiting_to_reconnect_cancels_the_retry() {
 fn reconnect_now_skips_the_remaining_backoff() {
     let mut c = config();
     c.randomization_factor = 0.0;
+    c.first_retry_delay = c.reconnection_delay; // socket.io-client's sequence
     let mut h = Harness::new(c);
     let id = h.connected("s");
     h.fail_transport(id);

@@ -107,8 +107,20 @@ export interface RealtimeClientOptions {
   reconnection?: boolean;
   /** Give up after this many reconnect attempts (default `Infinity`: never; Frappe's Desk used 3). */
   reconnectionAttempts?: number;
-  /** First reconnect delay in ms, doubled at every attempt (default 1000). */
+  /**
+   * First reconnect delay in ms, doubled at every attempt (default 1000). After a lost connection a
+   * quicker retry may come first: see `firstRetryDelay`.
+   */
   reconnectionDelay?: number;
+  /**
+   * First reconnect delay in ms after a connection that was up is lost, when shorter than
+   * `reconnectionDelay` (default 250); spread by `randomizationFactor`. The retries after it wait
+   * `reconnectionDelay`, doubling: 250, 1000, 2000, … A blip is usually over in well under a second,
+   * and the spread keeps clients from all retrying at once after a server restart. A failed first
+   * connection starts from `reconnectionDelay`. Set it to `reconnectionDelay` (or more) for
+   * socket.io-client's timing.
+   */
+  firstRetryDelay?: number;
   /** Cap of the reconnect delay in ms (default 5000). */
   reconnectionDelayMax?: number;
   /** Spread of each delay, 0 to 1 (default 0.5); at the cap the spread goes down, never past it. */

@@ -59,7 +59,7 @@ impl WasmClient {
         options: &JsValue,
     ) -> Result<WasmClient, JsValue> {
         // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
-        let mut n = [f64::NAN; 18];
+        let mut n = [f64::NAN; 19];
         let s = js::prepare(url, options, &mut n)?;
         let text = |i: u32| s.get(i).as_string();
         let given = |i: usize| n.get(i).is_some_and(|x| !x.is_nan());
@@ -128,6 +128,9 @@ impl WasmClient {
         }
         if given(17) {
             c.rejection_retries = n[17] as u32;
+        }
+        if given(18) {
+            c.first_retry_delay = Duration(n[18] as u64);
         }
         c.auth = text(4);
         c.jitter_seed = n[16] as u64 ^ js::now() as u64;

@@ -82,6 +82,7 @@ export function prepare(url, o, n) {
   const auto = bool("autoConnect");
   const ackTimeout = num("ackTimeout");
   const rejectionRetries = num("rejectionRetries");
+  const firstRetry = num("firstRetryDelay");
   let auth = o.auth;
   if (auth != null) {
     if (typeof auth !== "object") fail("auth must be a plain object");
@@ -123,6 +124,7 @@ export function prepare(url, o, n) {
     ackTimeout === undefined ? NaN : Math.max(0, Math.trunc(ackTimeout)) || 0,
     Math.floor(Math.random() * 2 ** 53),
     rejectionRetries === undefined ? NaN : Math.min(ms(rejectionRetries, "rejectionRetries"), 4294967295),
+    ms(firstRetry, "firstRetryDelay"),
   ];
   if (values[12] < 0) fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
   if (debug !== undefined) {

@@ -10,6 +10,18 @@
 //! instead, so delays at the cap spread uniformly over
 //! `[max × (1 − factor), max]` and clients stay spread out.
 //!
+//! After a connection that was up is lost ([`Backoff::after_connection_lost`]),
+//! the first retry comes sooner when `first_retry_delay` is shorter than
+//! `reconnection_delay`: its base is `first_retry_delay`, jittered by the same
+//! rule, and the retries after it go on from `reconnection_delay`, doubling
+//! (250, 1000, 2000, … with the defaults). A network blip is usually over in
+//! well under a second, so waiting a full second for the first retry only
+//! delays recovery, while the jitter, spreading that retry over
+//! `[first × (1 − factor), first × (1 + factor)]`, keeps a fleet of clients
+//! from reconnecting in one instant after a server restart. A failed first
+//! connection keeps socket.io-client's delays, and
+//! `first_retry_delay ≥ reconnection_delay` gives its timing throughout.
+//!
 //! The generator is SplitMix64, seeded from the config: the core draws no
 //! randomness of its own, and a test with a given seed sees exact delays.
 
@@ -47,6 +59,9 @@ pub struct Backoff {
     max: u64,
     factor: f64,
     attempts: u32,
+    /// The base of the first delay when this run of delays follows a lost
+    /// connection and it is shorter than `min`; the later ones then start from `min`.
+    quick: Option<u64>,
     rng: SplitMix64,
 }
 
@@ -62,6 +77,7 @@ impl Backoff {
                 factor.clamp(0.0, 1.0)
             },
             attempts: 0,
+            quick: None,
             rng: SplitMix64::new(seed),
         }
     }
@@ -74,19 +90,33 @@ impl Backoff {
     /// Starts over from the first delay (after a successful connection).
     pub fn reset(&mut self) {
         self.attempts = 0;
+        self.quick = None;
+    }
+
+    /// Starts over after a lost connection. When `first` is shorter than
+    /// `min`, the next delay's base is `first` and the delays after it go on
+    /// from `min`, doubling; otherwise the delays are those after `reset`.
+    pub fn after_connection_lost(&mut self, first: Duration) {
+        self.attempts = 0;
+        self.quick = (first.0 < self.min).then_some(first.0);
     }
 
     /// The delay before the next attempt; counts one attempt.
     pub fn next_delay(&mut self) -> Duration {
-        let mut base = self.min;
-        for _ in 0..self.attempts {
+        let n = self.attempts;
+        self.attempts = n.saturating_add(1);
+        let mut base = match self.quick {
+            Some(first) if n == 0 => first,
+            _ => self.min,
+        };
+        // After a quick first delay, the second one is `min`: one doubling less.
+        for _ in u32::from(self.quick.is_some())..n {
             if base >= self.max {
                 break;
             }
             base = base.saturating_mul(2);
         }
         let base = base.min(self.max);
-        self.attempts = self.attempts.saturating_add(1);
         if self.factor == 0.0 {
             return Duration(base);
         }

@@ -36,6 +36,15 @@
 //! and a CONNECT_ERROR (an auth rejection) do not reconnect; everything else
 //! does, without limit unless `reconnection_attempts` says otherwise.
 //!
+//! Retries wait the [`Backoff`] delays: `reconnection_delay`, doubling up to
+//! `reconnection_delay_max`, each spread by `randomization_factor`. After a
+//! lost connection (Connected, then transport lost or ping timeout) one quick
+//! retry comes first, after `first_retry_delay` when that is shorter (250 ms,
+//! then 1000, 2000, … by default): a blip is usually over in well under a
+//! second, and the spread keeps a fleet of clients from reconnecting in one
+//! instant after a server restart. A failed first connection and the retries of
+//! a transient rejection start from `reconnection_delay`.
+//!
 //! Every transport gets a fresh [`TransportId`]. Input from a transport that is
 //! no longer current (a late frame after a CONNECT_ERROR, a WebSocket that closes
 //! after an upgrade failed) is ignored: one mechanism that makes a late CONNECT
@@ -1076,6 +1085,8 @@ impl Client {
         self.events.push_back(Event::Disconnect { reason });
         self.fail_acks(AckFailure::Disconnected, |a| a.sent);
         if reason.reconnects() {
+            self.backoff
+                .after_connection_lost(self.config.first_retry_delay);
             self.schedule_reconnect(now);
         }
     }

@@ -2,7 +2,8 @@
 //! (`reconnectionDelay` → `reconnection_delay`, …) and `Default` equals its
 //! defaults, except where a default is one of the failures Frappe users suffer
 //! today (see `docs/architecture.md`): attempts are unlimited, the offline buffer is
-//! bounded, and a failing WebSocket falls back to polling.
+//! bounded, a failing WebSocket falls back to polling, and the first retry after
+//! a lost connection comes sooner (`first_retry_delay`).
 
 use crate::protocol::time::Duration;
 use alloc::string::String;
@@ -63,7 +64,18 @@ pub struct ClientConfig {
     /// Give up after this many reconnect attempts; `None` (default) never gives up.
     pub reconnection_attempts: Option<u32>,
     /// The first reconnect delay (default 1000 ms); doubled at every attempt.
+    /// After a lost connection it may come second: see `first_retry_delay`.
     pub reconnection_delay: Duration,
+    /// The first reconnect delay after a connection that was up is lost (JS
+    /// `firstRetryDelay`, default 250 ms), when shorter than
+    /// `reconnection_delay`; spread by `randomization_factor` like every delay.
+    /// The retries after it wait `reconnection_delay`, doubling: 250, 1000,
+    /// 2000, … A blip is usually over in well under a second, and the spread
+    /// keeps clients from all retrying in one instant after a server restart.
+    /// A failed first connection and rejection retries start from
+    /// `reconnection_delay`. At least `reconnection_delay`, it gives
+    /// socket.io-client's timing.
+    pub first_retry_delay: Duration,
     /// The cap on the reconnect delay (default 5000 ms).
     pub reconnection_delay_max: Duration,
     /// The spread of each delay, 0 to 1 (default 0.5).
@@ -109,6 +121,7 @@ impl ClientConfig {
             reconnection: true,
             reconnection_attempts: None,
             reconnection_delay: Duration(1000),
+            first_retry_delay: Duration(250),
             reconnection_delay_max: Duration(5000),
             randomization_factor: 0.5,
             rejection_retries: 3,
