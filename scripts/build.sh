@@ -2,7 +2,8 @@
 # Builds the npm package in pkg/: the wasm module (release profile), its JS glue and
 # TypeScript declarations (wasm-bindgen --target web); shortens the names the two share
 # (scripts/short-names.js), shrinks the module with wasm-opt -Oz, and bundles the glue
-# with the driver's glue.js into one minified pkg/frappe_realtime.js (no snippets left).
+# with the driver's glue.js into one minified pkg/frappe_realtime.js (no snippets left), and
+# bundles the package's ESM entry pkg/index.js (scripts/bundle-esm.js).
 # Prints the raw and gzip sizes of what ships.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -48,6 +49,9 @@ mv "$bg.opt" "$bg"
 node_modules/.bin/esbuild "$out/frappe_realtime.js" --bundle --minify --format=esm \
     --legal-comments=none --log-level=warning --allow-overwrite --outfile="$out/frappe_realtime.js"
 rm -rf "$out/snippets"
+# The package's ESM entry pkg/index.js: the facade, RealtimeClient and that glue in one
+# minified module (scripts/bundle-esm.js).
+node scripts/bundle-esm.js
 
 size_line() {
     printf '%-32s %8d B raw %8d B gzip\n' "$1" "$(wc -c <"$1")" "$(gzip -9 -c "$1" | wc -c)"
@@ -55,5 +59,6 @@ size_line() {
 echo "sizes:"
 size_line "$bg"
 size_line "$out/frappe_realtime.js"
+size_line "$out/index.js"
 # The script-tag file dist/frappe-realtime.js: one IIFE with the wasm inlined (esbuild).
 bash scripts/build-dist.sh

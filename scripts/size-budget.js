@@ -14,15 +14,14 @@ import zlib from "node:zlib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** What a page loads from the package: the wasm module, its glue (glue.js bundled in by
- *  scripts/build.sh), any wasm-bindgen snippet a build leaves beside it, the facade. */
+/** What a page loads when it imports the package ("frappe-realtime", package.json's "."):
+ *  the ESM entry pkg/index.js (the facade, RealtimeClient and the wasm-bindgen glue in one
+ *  module, scripts/bundle-esm.js), the wasm module, and any wasm-bindgen snippet a build
+ *  leaves beside them (none today: build.sh bundles them into the glue). */
 export const SHIPPED = [
     "pkg/frappe_realtime_bg.wasm",
-    "pkg/frappe_realtime.js",
-    "pkg/snippets/**/*.js", // none today: build.sh bundles them into the glue
-    "www/client.js",
-    "www/frappe-realtime.js",
-    "www/index.js",
+    "pkg/index.js",
+    "pkg/snippets/**/*.js",
 ];
 
 function walk(dir) {

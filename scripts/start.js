@@ -42,8 +42,9 @@ function newestFile(p) {
 }
 
 /**
- * Why `pkg/` must be (re)built, or null when it is up to date: the wasm module or its glue
- * is missing, or a file under `src/` (or Cargo.toml / Cargo.lock) is newer than the module.
+ * Why `pkg/` must be (re)built, or null when it is up to date: the wasm module, its glue or
+ * the ESM entry is missing, a file under `src/` (or Cargo.toml / Cargo.lock) is newer than
+ * the module, or a www/ source of the ESM entry is newer than it.
  */
 export function needsBuild(root = ROOT) {
     const wasm = path.join(root, "pkg", "frappe_realtime_bg.wasm");
@@ -53,12 +54,20 @@ export function needsBuild(root = ROOT) {
     } catch {
         return "pkg/frappe_realtime_bg.wasm is missing";
     }
-    if (!fs.existsSync(path.join(root, "pkg", "frappe_realtime.js"))) return "pkg/frappe_realtime.js is missing";
+    for (const f of ["frappe_realtime.js", "index.js"]) {
+        if (!fs.existsSync(path.join(root, "pkg", f))) return `pkg/${f} is missing`;
+    }
     for (const source of ["src", "Cargo.toml", "Cargo.lock"]) {
         const newest = newestFile(path.join(root, source));
         if (newest && newest.mtimeMs > built) {
             return `${path.relative(root, newest.file)} is newer than pkg/frappe_realtime_bg.wasm`;
         }
+    }
+    // pkg/index.js bundles these (scripts/bundle-esm.js).
+    const bundled = fs.statSync(path.join(root, "pkg", "index.js")).mtimeMs;
+    for (const source of ["www/index.js", "www/client.js", "www/frappe-realtime.js"]) {
+        const newest = newestFile(path.join(root, source));
+        if (newest && newest.mtimeMs > bundled) return `${source} is newer than pkg/index.js`;
     }
     return null;
 }

@@ -102,7 +102,7 @@ describe("npm start: the demo in headless Chromium", () => {
     const html = await res.text();
     assert.match(html, /src="\/assets\/frappe-realtime\/www\/demo\/demo\.js"/);
     const js = await (await fetch(`${demo.webUrl}/assets/frappe-realtime/www/demo/demo.js`)).text();
-    assert.match(js, /from "\/assets\/frappe-realtime\/www\/index\.js"/);
+    assert.match(js, /from "\/assets\/frappe-realtime\/pkg\/index\.js"/);
     assert.match(js, /install\(window\)/);
     assert.match(js, /rt\.init\(frappe\.boot\.socketio_port\)/);
     // Nothing from elsewhere: every URL in the page and its script is the site's.
@@ -400,7 +400,7 @@ describe("node scripts/start.js", () => {
     }
   });
 
-  test("needsBuild: pkg/ missing or older than src/ means a build", () => {
+  test("needsBuild: pkg/ missing, older than src/ or its entry older than www/ means a build", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "frappe-rt-start-"));
     try {
       fs.mkdirSync(path.join(dir, "src", "browser"), { recursive: true });
@@ -410,10 +410,17 @@ describe("node scripts/start.js", () => {
       fs.mkdirSync(path.join(dir, "pkg"));
       fs.writeFileSync(path.join(dir, "pkg", "frappe_realtime_bg.wasm"), "");
       fs.writeFileSync(path.join(dir, "pkg", "frappe_realtime.js"), "");
+      assert.match(needsBuild(dir), /pkg\/index\.js is missing/);
+      fs.writeFileSync(path.join(dir, "pkg", "index.js"), "");
+      fs.mkdirSync(path.join(dir, "www"));
+      fs.writeFileSync(path.join(dir, "www", "client.js"), "");
       const old = new Date(Date.now() - 60000);
-      for (const f of ["src/browser/mod.rs", "Cargo.toml"]) fs.utimesSync(path.join(dir, f), old, old);
+      for (const f of ["src/browser/mod.rs", "Cargo.toml", "www/client.js"]) fs.utimesSync(path.join(dir, f), old, old);
       assert.equal(needsBuild(dir), null);
       const later = new Date(Date.now() + 60000);
+      fs.utimesSync(path.join(dir, "www", "client.js"), later, later);
+      assert.match(needsBuild(dir), /www\/client\.js is newer than pkg\/index\.js/);
+      fs.utimesSync(path.join(dir, "www", "client.js"), old, old);
       fs.utimesSync(path.join(dir, "src", "browser", "mod.rs"), later, later);
       assert.match(needsBuild(dir), /src\/browser\/mod\.rs is newer/);
     } finally {

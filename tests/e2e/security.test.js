@@ -433,7 +433,7 @@ describe("security", () => {
         ...listJs(path.join(REPO_ROOT, "www"), false), // www/demo/ is not shipped
         ...listJs(DIST, false),
       ].map((f) => path.relative(REPO_ROOT, f));
-      for (const f of ["pkg/frappe_realtime.js", "www/client.js", "www/frappe-realtime.js", "dist/frappe-realtime.js"]) {
+      for (const f of ["pkg/index.js", "pkg/frappe_realtime.js", "www/client.js", "www/frappe-realtime.js", "dist/frappe-realtime.js"]) {
         assert.ok(shipped.includes(f), `${f} scanned`);
       }
       // The driver's glue.js ships as a wasm-bindgen snippet or inlined into pkg/frappe_realtime.js.

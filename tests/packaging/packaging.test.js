@@ -23,6 +23,7 @@ const REQUIRED = [
     "package.json",
     "README.md",
     "dist/frappe-realtime.js",
+    "pkg/index.js",
     "pkg/frappe_realtime.js",
     "pkg/frappe_realtime_bg.wasm",
     "pkg/frappe_realtime.d.ts",
@@ -170,7 +171,7 @@ describe("the npm tarball", () => {
                 window: { location: { origin: "https://erp.example.com", hostname: "erp.example.com", protocol: "https:" } },
             });
             const resolved = {};
-            for (const spec of ["frappe-realtime/dist/frappe-realtime.js", "frappe-realtime/pkg/frappe_realtime_bg.wasm", "frappe-realtime/package.json"]) {
+            for (const spec of ["frappe-realtime", "frappe-realtime/dist/frappe-realtime.js", "frappe-realtime/pkg/frappe_realtime_bg.wasm", "frappe-realtime/package.json"]) {
                 resolved[spec] = import.meta.resolve(spec).replace(/^.*node_modules\\//, "");
             }
             let privatePath = null;
@@ -191,6 +192,8 @@ describe("the npm tarball", () => {
         assert.equal(out.host, "https://erp.example.com/site1");
         assert.ok(out.socket);
         assert.deepEqual(out.resolved, {
+            // The ESM entry is the one-module bundle (scripts/bundle-esm.js).
+            "frappe-realtime": "frappe-realtime/pkg/index.js",
             "frappe-realtime/dist/frappe-realtime.js": "frappe-realtime/dist/frappe-realtime.js",
             "frappe-realtime/pkg/frappe_realtime_bg.wasm": "frappe-realtime/pkg/frappe_realtime_bg.wasm",
             "frappe-realtime/package.json": "frappe-realtime/package.json",

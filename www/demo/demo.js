@@ -9,7 +9,7 @@
 // and the connection indicator reads the client's state and its reconnect_scheduled
 // events. No framework, nothing loaded from elsewhere.
 
-import { install } from "/assets/frappe-realtime/www/index.js";
+import { install } from "/assets/frappe-realtime/pkg/index.js";
 
 const DOCTYPE = "ToDo";
 const el = (id) => document.getElementById(id);

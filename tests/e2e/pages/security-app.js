@@ -4,7 +4,7 @@
 // ready. With ?start=facade or ?start=client (&doc=, &url=) the page itself starts and uses
 // the client, as an app would: code run from the test's page.evaluate is exempt from the
 // page's CSP eval checks, code run by the page is not.
-import * as FR from "/assets/frappe-realtime/www/index.js";
+import * as FR from "/assets/frappe-realtime/pkg/index.js";
 
 window.FR = FR;
 FR.install(window);
