@@ -43,6 +43,13 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused "${wasm_features[@
     "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
 
+# RealtimeClient opens a client's first WebSocket while the wasm module still loads
+# (glue.js `preopen`): the glue re-exports it, so that www/client.js reaches it through
+# pkg/frappe_realtime.js like the rest.
+snippet="$(grep -o "\./snippets/[^\"']*/src/browser/glue\.js" "$out/frappe_realtime.js" | head -n 1)"
+[[ -n "$snippet" ]] || { echo "build: the glue does not import src/browser/glue.js" >&2; exit 1; }
+printf '\nexport { preopen } from "%s";\n' "$snippet" >>"$out/frappe_realtime.js"
+
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and
 # minifies it; ES module, exports unchanged.

@@ -6,7 +6,7 @@
 // by `on(...)` / `emit(...)` works from a plain <script> as from an ESM import.
 // Everything else happens in Rust (src/browser, src/protocol).
 
-import init, { WasmClient } from "../pkg/frappe_realtime.js";
+import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
 
 // The same list the core refuses (src/protocol/client.rs RESERVED_EVENTS); it
 // is checked here only for emits made before the module is ready, so that they
@@ -82,6 +82,8 @@ export class RealtimeClient {
       this._create();
       this._ready = Promise.resolve();
     } else {
+      // Its first WebSocket opens now, while the module loads (glue.js preopen).
+      this._early = preopen(url, options);
       this._ready = own();
     }
     // No module or no client: queued acks fail with the reason instead of waiting forever.
@@ -96,6 +98,8 @@ export class RealtimeClient {
     } catch (e) {
       console.error("frappe-realtime: cannot create the client:", e);
       throw e;
+    } finally {
+      this._dropEarly();
     }
     for (const call of this._queue.splice(0)) {
       try {
@@ -109,7 +113,13 @@ export class RealtimeClient {
   }
 
   _cancelQueue(err) {
+    this._dropEarly();
     for (const call of this._queue.splice(0)) if (call.cancel) call.cancel(err);
+  }
+
+  /** Closes the early WebSocket unless the client adopted it (or there was none). */
+  _dropEarly() {
+    if (this._early) this._early = this._early();
   }
 
   _create() {

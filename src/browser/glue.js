@@ -179,9 +179,56 @@ export function hubFast(hub, id, due) {
 
 // ----------------------------------------------------------------- transports
 
-/** Opens a WebSocket as transport `id`; throws (SyntaxError) on an invalid URL. */
+// Early WebSockets: a client constructed before the wasm module is instantiated (the
+// usual case: a page imports the package and creates its client at once) would open its
+// first WebSocket only once the module is fetched, compiled and started. `preopen`
+// opens it at construction instead, in parallel with all that, and keeps its events.
+// The core still decides: when it asks for a WebSocket to exactly that URL, `wsOpen`
+// adopts the socket and replays the kept events in order; otherwise the client's
+// RealtimeClient closes it unused once its own client exists.
+const early = new Map(); // URL → { ws, ev: events so far }
+
+/**
+ * Opens the WebSocket the core will ask for first, if its options make that certain
+ * (WebSocket first in `transports`, autoConnect, no `query`: then the URL is the
+ * origin, the path and `?EIO=4&transport=websocket`, exactly what the driver builds).
+ * Returns a function that closes it unless it was adopted, or undefined.
+ */
+export function preopen(url, o) {
+  let origin, path, query;
+  const n = [];
+  try {
+    [origin, , path, query] = prepare(url, o, n);
+  } catch (_) {
+    return; // the client's constructor reports bad options
+  }
+  if (query || String(n[6])[0] !== "2" || n[14] === 0) return;
+  const full = origin.replace(/^http/, "ws") + (path || "/socket.io/") + "?EIO=4&transport=websocket";
+  if (early.has(full)) return;
+  let ws;
+  try {
+    ws = new WebSocket(full);
+  } catch (_) {
+    return; // the driver will meet the same refusal and report it
+  }
+  const pre = { ws, ev: [] };
+  ws.binaryType = "arraybuffer";
+  ws.onopen = ws.onmessage = ws.onclose = ws.onerror = (e) => pre.ev.push(e);
+  early.set(full, pre);
+  return () => {
+    if (early.get(full) !== pre) return;
+    early.delete(full);
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    ws.close();
+  };
+}
+
+/** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
+ *  (SyntaxError) on an invalid URL. */
 export function wsOpen(hub, id, url) {
-  const ws = new WebSocket(url);
+  const pre = early.get(url);
+  early.delete(url);
+  const ws = pre ? pre.ws : new WebSocket(url);
   const input = hub.input;
   ws.binaryType = "arraybuffer";
   ws.onopen = () => input(OPEN, id);
@@ -205,6 +252,8 @@ export function wsOpen(hub, id, url) {
     input(TEXT, id, d);
   };
   hub.t.set(id, ws);
+  // What the early socket saw, in order, before anything newer (events are tasks).
+  if (pre) queueMicrotask(() => pre.ev.forEach((e) => ws["on" + e.type] && ws["on" + e.type](e)));
 }
 
 /** Sends a text (string) or binary (Uint8Array) frame on WebSocket `id`. */

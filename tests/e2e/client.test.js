@@ -367,9 +367,10 @@ describe("prompt reconnect when the network comes back or the tab becomes visibl
   for (const signal of ["online", "visibilitychange"]) {
     test(`'${signal}' skips the remaining backoff`, async () => {
       const ctx = await browser.newContext();
-      // A backoff of at least 10 s (20 s ± 50 %): only the signal can bring it back sooner.
+      // A backoff of at least 10 s (20 s ± 50 %, no quick first retry): only the signal
+      // can bring it back sooner.
       const page = await openRealtime(ctx, env, {
-        options: { reconnectionDelay: 20000, reconnectionDelayMax: 20000 },
+        options: { reconnectionDelay: 20000, reconnectionDelayMax: 20000, firstRetryDelay: 20000 },
       });
       await connected(page);
       await page.evaluate(() => {
@@ -392,6 +393,41 @@ describe("prompt reconnect when the network comes back or the tab becomes visibl
       await connected(page, `connected after '${signal}'`);
       assert.ok(Date.now() - t0 < 5000, `reconnected in ${Date.now() - t0} ms`);
       await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/P-1"), { what: "room restored" });
+      await ctx.close();
+    });
+  }
+});
+
+describe("the first retry after a lost connection", () => {
+  let env;
+  let browser;
+
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
+  });
+
+  for (const [what, options, check] of [
+    ["firstRetryDelay from the options", { firstRetryDelay: 700, randomizationFactor: 0 }, (d) => d === 700],
+    ["the default: 250 ms ± 50 %", {}, (d) => d >= 125 && d <= 375],
+  ]) {
+    test(`waits ${what}, then reconnects with the rooms`, async () => {
+      const ctx = await browser.newContext();
+      const page = await openRealtime(ctx, env, { options });
+      await connected(page);
+      await page.evaluate(() => {
+        record("reconnect_scheduled");
+        frappe.realtime.doc_subscribe("ToDo", "F-1");
+      });
+      await env.restartRealtime({ abrupt: true, downMs: 100 });
+      const scheduled = await waitInPage(page, () => seen("reconnect_scheduled")[0] && seen("reconnect_scheduled")[0][1], null, {
+        what: "reconnect scheduled",
+        timeout: 10000,
+      });
+      assert.equal(scheduled.attempt, 1);
+      assert.ok(check(scheduled.delay), `first retry after ${scheduled.delay} ms`);
+      await connected(page, "connected again");
+      await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/F-1"), { what: "room restored" });
       await ctx.close();
     });
   }

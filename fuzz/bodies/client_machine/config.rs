@@ -2,8 +2,8 @@
 //!
 //! Each option takes the default or one of a few values that make its edge
 //! reachable within a few hundred steps (a buffer of 0, 1 or 3 emits, a 1 ms
-//! buffer age, one reconnect attempt, …). `timeout` and `reconnection_delay`
-//! stay at least 1 ms: with both at zero a failed attempt would legitimately
+//! buffer age, one reconnect attempt, …). `timeout`, `reconnection_delay` and
+//! `first_retry_delay` stay at least 1 ms: with both at zero a failed attempt would legitimately
 //! re-arm a deadline at the very instant it fired, which the strict deadline
 //! check (see `mod.rs`) excludes by contract.
 
@@ -48,5 +48,7 @@ pub fn decode(input: &mut Input) -> ClientConfig {
     c.buffer_max_count = *input.pick(&[100, 0, 1, 3]);
     c.buffer_max_age = Duration(*input.pick(&[60_000, 0, 1, 500]));
     c.jitter_seed = u64::from(input.u16()) | 1;
+    // Last, so that the inputs saved before it existed decode as they did.
+    c.first_retry_delay = Duration(*input.pick(&[250, 1, 30, 2000]));
     c
 }
