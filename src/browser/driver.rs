@@ -62,10 +62,8 @@ pub enum LogLevel {
     Debug,
 }
 
-const LEVELS: [&str; 5] = ["off", "error", "warn", "info", "debug"];
-
 impl LogLevel {
-    /// Every level, in order (`ALL[i].name() == LEVELS[i]`).
+    /// Every level, in the order of `LEVELS` in `glue.js`, which names them.
     pub const ALL: [LogLevel; 5] = [
         LogLevel::Off,
         LogLevel::Error,
@@ -73,23 +71,6 @@ impl LogLevel {
         LogLevel::Info,
         LogLevel::Debug,
     ];
-
-    /// Parses `"off"`, `"error"`, `"warn"`, `"info"`, `"debug"` (or `true` / `false`).
-    pub fn parse(s: &str) -> Option<LogLevel> {
-        Some(match s {
-            "off" | "false" => LogLevel::Off,
-            "error" => LogLevel::Error,
-            "warn" => LogLevel::Warn,
-            "info" => LogLevel::Info,
-            "debug" | "true" => LogLevel::Debug,
-            _ => return None,
-        })
-    }
-
-    /// The name `parse` accepts.
-    pub fn name(self) -> &'static str {
-        LEVELS[self as usize % 5]
-    }
 }
 
 /// Input kinds, as `glue.js` sends them.

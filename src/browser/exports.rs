@@ -246,9 +246,7 @@ impl WasmClient {
     /// name or arguments JSON cannot carry.
     pub fn emit(&self, event: JsValue, args: Array, timeout: Option<f64>) -> Result<(), JsValue> {
         let callback = js::pop_callback(&args);
-        let timeout = timeout
-            .map(|t| Duration(t.max(0.0) as u64))
-            .or(self.inner.state().ack_timeout);
+        let timeout = self.ack_timeout(timeout);
         let sink = callback.map(|f| AckSink::Callback {
             f,
             with_error: timeout.is_some(),
@@ -268,16 +266,20 @@ impl WasmClient {
         // `[promise, resolve, reject]`, made in JS: no Rust closure for the executor.
         let d = js::deferred();
         let (resolve, reject) = (d.get(1).unchecked_into(), d.get(2).unchecked_into());
-        let timeout = timeout
-            .map(|t| Duration(t.max(0.0) as u64))
-            .or(self.inner.state().ack_timeout);
         self.send(
             event,
             &args,
             Some(AckSink::Promise { resolve, reject }),
-            timeout,
+            self.ack_timeout(timeout),
         )?;
         Ok(d.get(0).unchecked_into())
+    }
+
+    /// The ack timeout of an emit: its own (`timeout(ms)`), else the `ackTimeout` option.
+    fn ack_timeout(&self, timeout: Option<f64>) -> Option<Duration> {
+        timeout
+            .map(|t| Duration(t.max(0.0) as u64))
+            .or(self.inner.state().ack_timeout)
     }
 
     fn send(
@@ -484,7 +486,7 @@ impl WasmClient {
 
     /// The console log level.
     pub fn debug(&self) -> String {
-        String::from(self.inner.state().log.name())
+        self.debug_js().as_string().unwrap_or_default()
     }
 
     /// Sets the console log level at run time.

@@ -218,9 +218,14 @@ export function preopen(url, o) {
   return () => {
     if (early.get(full) !== pre) return;
     early.delete(full);
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-    ws.close();
+    shut(ws);
   };
+}
+
+/** Closes a WebSocket after the frames already handed to it; no event reaches us. */
+function shut(ws) {
+  ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+  ws.close();
 }
 
 /** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
@@ -284,10 +289,8 @@ export function close(hub, id) {
   const t = hub.t.get(id);
   hub.t.delete(id);
   if (!t) return;
-  if (t instanceof WebSocket) {
-    t.onopen = t.onmessage = t.onclose = t.onerror = null;
-    t.close();
-  } else if (t.get) {
+  if (t instanceof WebSocket) shut(t);
+  else if (t.get) {
     t.get.abort();
   }
 }
