@@ -6,7 +6,7 @@
 
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -34,27 +34,6 @@ function roomsOf(env, user) {
 
 /** Ids of `user`'s sockets the server knows now. */
 const idsOf = (env, user) => new Set(socketsOf(env, user).map((s) => s.id));
-
-/**
- * Disconnects the page's client and waits until the server has dropped its
- * socket, so later tests see only their own sockets; then closes the page.
- */
-async function closeRealtime(env, page) {
-  const id = await page.evaluate(() => {
-    const s = frappe.realtime.socket;
-    const id = s && s.id;
-    if (s) s.disconnect();
-    return id;
-  });
-  if (id) {
-    // An emptied site namespace is removed (cleanupEmptyChildNamespaces, as in Frappe).
-    const sockets = () => (env.state().namespaces[`/${env.site}`] || { sockets: [] }).sockets;
-    await waitFor(() => !sockets().some((s) => s.id === id), {
-      what: `server dropped ${id}`,
-    });
-  }
-  await page.close();
-}
 
 describe("frappe.realtime against a Frappe-compatible server", () => {
   let env;

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
 import { REPO_ROOT } from "../server/web.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -48,21 +48,6 @@ const connected = (p, what = "connected") =>
 const roomsOf = (env, user) => socketsOf(env, user).flatMap((s) => s.rooms);
 const hasRooms = (env, user, rooms) => () => rooms.every((r) => roomsOf(env, user).includes(r));
 const lacksRooms = (env, user, rooms) => () => rooms.every((r) => !roomsOf(env, user).includes(r));
-
-/** Disconnects the page's client, waits until the server dropped it, closes the page. */
-async function closeDesk(env, p) {
-  const id = await p.evaluate(() => {
-    const s = frappe.realtime.socket;
-    const id = s && s.id;
-    if (s) s.disconnect();
-    return id;
-  });
-  if (id) {
-    const sockets = () => (env.state().namespaces[`/${env.site}`] || { sockets: [] }).sockets;
-    await waitFor(() => !sockets().some((s) => s.id === id), { what: `server dropped ${id}` });
-  }
-  await p.close();
-}
 
 describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
   let env;
@@ -99,7 +84,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     }));
     assert.deepEqual(out, { same: true, ownInit: 0, connectSeen: 1 });
     assert.deepEqual(p.logs.filter((l) => /^(error|pageerror)/.test(l)), []);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("keeps Frappe's own client when something already connected it before the script ran (and says so)", async () => {
@@ -128,7 +113,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     assert.equal(connects(), before + 1, "one connection");
     assert.equal(socketsOf(env, ALICE).length, 1);
     assert.equal(await p.evaluate(() => frappe.realtime.lazy_connect), false);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("realtime_options.shared with the script-tag build (no shared mode in it): a warning, and the tab connects by itself", async () => {
@@ -136,7 +121,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     await connected(p);
     assert.ok(p.logs.some((l) => l.startsWith("warning: frappe-realtime: shared mode is not available here")), p.logs.join("\n"));
     await waitFor(hasRooms(env, ALICE, ["user:" + ALICE]), { what: "the tab's own socket in its rooms" });
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("get_host: origin with socketio_port in dev mode, plus /<sitename>", async () => {
@@ -168,7 +153,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     await env.publish({ event: "lazy_event", message: 7, user: ALICE });
     await waitInPage(p, () => seen("lazy_event").length === 1, null, { what: "lazy_event" });
     assert.equal(await p.evaluate(() => frappe.realtime.lazy_connect), false);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("on / off / emit / publish", async () => {
@@ -202,7 +187,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     const received = (e) => env.state().received.find((r) => r.event === e && r.user === ALICE).args;
     assert.deepEqual(received("desk_emit"), [{ a: 1 }, "two"]);
     assert.deepEqual(received("desk_publish"), [{ hello: "world" }]);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("every subscribe / unsubscribe member joins and leaves its room", async () => {
@@ -241,7 +226,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     });
     assert.deepEqual(out, { was: true, again: false, open_docs: [] });
     await waitFor(lacksRooms(env, ALICE, rooms), { what: "all rooms left" });
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("after a realtime server restart, the rooms come back — and an unsubscribed task's room does not", async () => {
@@ -261,7 +246,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     await waitFor(hasRooms(env, ALICE, ["doc:Note/N-1", "task_progress:T-kept"]), { what: "rooms back", timeout: 15000 });
     await sleep(300);
     assert.ok(!roomsOf(env, ALICE).includes("task_progress:T-gone"), `rooms: ${roomsOf(env, ALICE)}`);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("doc_open / doc_close → doc_viewers between two users", async () => {
@@ -296,8 +281,8 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
       ALICE,
       { what: "bob left" },
     );
-    await closeDesk(env, a);
-    await closeDesk(env, b);
+    await closeRealtime(env, a);
+    await closeRealtime(env, b);
   });
 
   test("subscribe(task_id, opts): progress, success + callback, failed + error, always, frappe.request.cleanup", async () => {
@@ -336,7 +321,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
       ["opts.always", "job-bad"],
       ["opts.error", "job-bad", 500],
     ]);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("msgprint → frappe.msgprint; progress → frappe.show_progress (percent, progress: [done, total], title from __)", async () => {
@@ -352,7 +337,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     const progress = log.filter((e) => e[0] === "show_progress");
     assert.deepEqual(progress[0], ["show_progress", "Import", 40, 100, "rows", true]);
     assert.deepEqual(progress[1], ["show_progress", "«Progress»", 25, 100, undefined, true]);
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("Desk's form events: form-load → doc_subscribe, form-refresh → doc_open, form-unload → doc_close; new forms ignored", async () => {
@@ -377,7 +362,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     await p.evaluate(() => frappe.realtime.on("doc_update", (d) => __log.push(["doc_update", d])));
     await env.publish({ event: "doc_update", message: { doctype: "ToDo", name: "F-1", n: 2 }, doctype: "ToDo", docname: "F-1" });
     await waitInPage(p, () => seen("doc_update").some((e) => e[1].n === 2), null, { what: "doc_update for the form" });
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("socket.io.engine.transport.name: polling first, websocket after the upgrade", async () => {
@@ -406,7 +391,7 @@ describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
     assert.ok(seenNames.includes("upgrade:websocket"));
     await connected(p);
     await waitFor(() => socketsOf(env, ALICE).some((s) => s.transport === "websocket"), { what: "server sees websocket" });
-    await closeDesk(env, p);
+    await closeRealtime(env, p);
   });
 
   test("disable_async: Desk's init does nothing and no member throws", async () => {

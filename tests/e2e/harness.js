@@ -165,8 +165,33 @@ export function useEnvAndBrowser(envOptions, set) {
     });
 }
 
-/** The realtime server's view of `user`'s sockets in the env's site namespace. */
+/** The realtime server's view of `user`'s sockets (every socket without `user`) in the
+ *  env's site namespace. */
 export function socketsOf(env, user) {
     const ns = env.state().namespaces[`/${env.site}`];
-    return ns ? ns.sockets.filter((s) => s.user === user) : [];
+    return ns ? ns.sockets.filter((s) => user === undefined || s.user === user) : [];
+}
+
+/**
+ * Disconnects the page's clients (frappe.realtime's socket and a RealtimeClient at
+ * `window.__c`, where there are), waits until the server has dropped their sockets, so
+ * later tests see only their own, then closes the page.
+ */
+export async function closeRealtime(env, page) {
+    const ids = await page.evaluate(() => {
+        const ids = [];
+        const s = window.frappe && frappe.realtime && frappe.realtime.socket;
+        if (s) {
+            if (s.id) ids.push(s.id);
+            s.disconnect();
+        }
+        if (window.__c) {
+            if (window.__c.id) ids.push(window.__c.id);
+            window.__c.close();
+        }
+        return ids;
+    });
+    // An emptied site namespace is removed (cleanupEmptyChildNamespaces, as in Frappe).
+    if (ids.length) await waitFor(() => !socketsOf(env).some((s) => ids.includes(s.id)), { what: `server dropped ${ids}` });
+    await page.close();
 }

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createClient } from "redis";
 import { REPO_ROOT } from "../server/web.js";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -125,26 +125,6 @@ const clientConnected = (p, what = "RealtimeClient connected") =>
 const roomsOf = (user) => socketsOf(env, user).flatMap((s) => s.rooms);
 const hasRooms = (user, rooms) => () => rooms.every((r) => roomsOf(user).includes(r));
 
-/** Closes the page's clients (facade and window.__c), waits until the server dropped them, closes the page. */
-async function closeSec(p) {
-  const ids = await p.evaluate(() => {
-    const ids = [];
-    const s = window.frappe && frappe.realtime && frappe.realtime.socket;
-    if (s) {
-      if (s.id) ids.push(s.id);
-      s.disconnect();
-    }
-    if (window.__c) {
-      if (window.__c.id) ids.push(window.__c.id);
-      window.__c.close();
-    }
-    return ids;
-  });
-  const sockets = () => (env.state().namespaces[`/${env.site}`] || { sockets: [] }).sockets;
-  if (ids.length) await waitFor(() => !sockets().some((s) => ids.includes(s.id)), { what: `server dropped ${ids}` });
-  await p.close();
-}
-
 /** A browser context closed after the test, whatever its outcome. */
 async function newCtx(t) {
   const ctx = await browser.newContext();
@@ -196,7 +176,7 @@ describe("security", () => {
         return new Promise((r) => setTimeout(() => r({ ran: window.__inline_ran === true, csp: __csp.map((v) => v.directive) }), 100));
       });
       assert.deepEqual(probe, { ran: false, csp: ["script-src-elem"] });
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("ESM package, RealtimeClient: connects, subscribes, receives events, upgrades to WebSocket, emits; no CSP violation", async (t) => {
@@ -211,7 +191,7 @@ describe("security", () => {
       await waitFor(() => env.state().received.some((r) => r.event === "page_emit" && r.args[0].doc === "CSP-2"), { what: "the page's emit" });
       assert.deepEqual(await p.evaluate(() => __csp), [], "no violation");
       assert.deepEqual(errorsOf(p), []);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test(`without 'wasm-unsafe-eval' (${NO_WASM_CSP}): the ESM module cannot compile, whenReady rejects, the page goes on`, async (t) => {
@@ -258,7 +238,7 @@ describe("security", () => {
       await env.publish({ event: "doc_update", message: { name: "CSP-3" }, doctype: "ToDo", docname: "CSP-3" });
       await waitInPage(q, () => seen("doc_update").length === 1, null, { what: "doc_update" });
       assert.deepEqual(await q.evaluate(() => __csp), [], "no violation");
-      await closeSec(q);
+      await closeRealtime(env, q);
     });
   });
 
@@ -339,7 +319,7 @@ describe("security", () => {
         await p.evaluate((html) => document.body.insertAdjacentHTML("beforeend", html), HTML);
         await waitInPage(p, () => window.__pwned === 1 && __dom.length === 1, null, { what: "markup detected" });
         await waitFor(() => requests.some((u) => u === `${env.webUrl}/pages/x`), { what: "x fetched" });
-        await closeSec(p);
+        await closeRealtime(env, p);
       });
     }
 
@@ -371,7 +351,7 @@ describe("security", () => {
       assert.equal(canon(JSON.parse(out.json)), canon(JSON.parse(HOSTILE)));
       assert.deepEqual(out.bin, [1, 2, 3]);
       assert.deepEqual([out.proto, out.pwned, out.polluted], [true, "no", [undefined, undefined]]);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("frappe.realtime: a task event naming an inherited property (constructor, __proto__, toString, …) as task_id calls nothing", async (t) => {
@@ -409,7 +389,7 @@ describe("security", () => {
       ]);
       assert.equal(await p.evaluate(() => seen("task_status_change").length), names.length * 5 + 1, "every event reached the listeners");
       assert.deepEqual(errorsOf(p), []);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("an emitted object with an own __proto__ key reaches the server unchanged", async (t) => {
@@ -423,7 +403,7 @@ describe("security", () => {
       try {
         assert.equal(canon(JSON.parse(echoed)), canon(JSON.parse(HOSTILE)));
       } finally {
-        await closeSec(p);
+        await closeRealtime(env, p);
       }
     });
 
@@ -496,7 +476,7 @@ describe("security", () => {
         // The counter is live: the test's own read is counted.
         assert.equal(await p.evaluate(() => (document.cookie, __cookie.length)), 1);
         assert.deepEqual(p.logs.filter((l) => l.startsWith("pageerror")), []);
-        await closeSec(p);
+        await closeRealtime(env, p);
       });
     }
   });
@@ -550,7 +530,7 @@ describe("security", () => {
       assert.ok(out.logs.some((l) => l.includes("frappe-realtime: open websocket /socket.io/")));
       assert.ok(out.errors.some((e) => e.includes("TransportError")) && out.errors.some((e) => e.includes("Invalid namespace")), out.errors.join("\n"));
       for (const [where, lines] of Object.entries(out)) assert.deepEqual(leaks(lines, [sid]), [], `sid in ${where}`);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("API token (extraHeaders Authorization, polling): connects as its user; neither a good nor a rejected secret appears", async (t) => {
@@ -586,7 +566,7 @@ describe("security", () => {
         assert.deepEqual(leaks(lines, [TOKEN_SECRET, "rejected-secret-7f3a"]), [], `secret in ${where}`);
       }
       await p.evaluate(() => __bad.close());
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("auth option with a secret: sent in the CONNECT packet only, again after a reconnect; never in a URL or log", async (t) => {
@@ -627,7 +607,7 @@ describe("security", () => {
       // On the wire: in the CONNECT packets (one per connection) and nowhere else.
       const carrying = sent.filter((f) => f.includes(SECRET));
       assert.deepEqual(carrying, [`40/site1,{"token":"${SECRET}"}`, `40/site1,{"token":"${SECRET}"}`]);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
   });
 
@@ -743,7 +723,7 @@ describe("security", () => {
       await facadeConnected(p);
       await assertNothingSent(p, sent, ["marker_queued_client", "marker_queued_facade", "marker_queued_json"]);
       assert.deepEqual(env.state().received.find((r) => r.event === "marker_queued_json").args, JSON_SEMANTICS);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("queued calls keep their order, emitWithAck included; a close() before the module is ready rejects a queued emitWithAck", async (t) => {
@@ -770,7 +750,7 @@ describe("security", () => {
       await waitFor(() => env.state().received.filter((r) => r.id === id).length >= 3, { what: "three emits" });
       const order = env.state().received.filter((r) => r.id === id).map((r) => r.event === "echo_ack" ? r.args[0] : r.event);
       assert.deepEqual(order, ["order_1", "order_2", "order_3"]);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
 
     test("once the wasm module is ready: the same calls throw synchronously for every reserved name, BigInt, cycle, Blob and Symbol", async (t) => {
@@ -794,7 +774,7 @@ describe("security", () => {
       assert.equal(assertAllThrew(rows, "ready"), 9 * 13);
       await assertNothingSent(p, sent, ["marker_ready_client", "marker_ready_facade", "marker_ready_json"]);
       assert.deepEqual(env.state().received.find((r) => r.event === "marker_ready_json").args, JSON_SEMANTICS);
-      await closeSec(p);
+      await closeRealtime(env, p);
     });
   });
 });

@@ -170,6 +170,16 @@ export async function startProxy({ target, port = 0, log = () => {} }) {
     const boundPort = await listen(server, port);
     log(`fault proxy on 127.0.0.1:${boundPort}`);
 
+    /** Destroys every connection pair, both sides. */
+    function destroyAll() {
+        for (const p of pairs) {
+            p.dead = true;
+            p.client.destroy();
+            if (p.server) p.server.destroy();
+        }
+        pairs.clear();
+    }
+
     return {
         port: boundPort,
         url: `http://127.0.0.1:${boundPort}`,
@@ -182,12 +192,7 @@ export async function startProxy({ target, port = 0, log = () => {} }) {
         /** Closes every connection now (FIN to both sides), like a NAT or a proxy dropping them. */
         drop() {
             counters.drops++;
-            for (const p of pairs) {
-                p.dead = true;
-                p.client.destroy();
-                if (p.server) p.server.destroy();
-            }
-            pairs.clear();
+            destroyAll();
         },
         /** From now on new connections are reset at once (a link that is down); `false` ends it. */
         refuse(on = true) {
@@ -236,12 +241,7 @@ export async function startProxy({ target, port = 0, log = () => {} }) {
         },
         close() {
             paused = false;
-            for (const p of pairs) {
-                p.dead = true;
-                p.client.destroy();
-                if (p.server) p.server.destroy();
-            }
-            pairs.clear();
+            destroyAll();
             return new Promise((resolve) => server.close(() => resolve()));
         },
     };
