@@ -18,11 +18,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import zlib from "node:zlib";
 import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
 import { renderChart } from "./chart.js";
-import { SHIPPED_FILES } from "../scripts/size-budget.js";
+import { SHIPPED_FILES, fileSizes } from "../scripts/size-budget.js";
 
 // ---------------------------------------------------------------------------- options
 const argv = process.argv.slice(2);
@@ -65,16 +64,12 @@ function sizeOf(files) {
     let gzip = 0;
     let brotli = 0;
     const each = [];
-    for (const { file: f, abs } of files) {
-        const buf = fs.readFileSync(abs);
-        const g = zlib.gzipSync(buf, { level: 9 }).length;
-        const b = zlib.brotliCompressSync(buf, {
-            params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
-        }).length;
-        raw += buf.length;
-        gzip += g;
-        brotli += b;
-        each.push({ file: f, raw: buf.length, gzip: g, brotli: b });
+    for (const { file, abs } of files) {
+        const z = fileSizes(abs);
+        raw += z.raw;
+        gzip += z.gzip;
+        brotli += z.brotli;
+        each.push({ file, ...z });
     }
     return { raw, gzip, brotli, files: each };
 }

@@ -45,11 +45,4 @@ if grep -Eq '(^|[^A-Za-z0-9_$.])(eval\(|new Function\(|Function\()' "$out"; then
     exit 1
 fi
 
-node -e '
-const fs = require("fs"), zlib = require("zlib");
-const file = process.argv[1], buf = fs.readFileSync(file);
-const gz = zlib.gzipSync(buf, { level: 9 }).length;
-const br = zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-const kb = (n) => (n / 1024).toFixed(1) + " KB";
-console.log(`${file.padEnd(32)} ${String(buf.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzip ${String(br).padStart(8)} B brotli  (${kb(buf.length)} / ${kb(gz)} / ${kb(br)})`);
-' "$out"
+node scripts/size-budget.js --files "$out"

@@ -60,12 +60,7 @@ rm -rf "$out/snippets"
 # minified module (scripts/bundle-esm.js).
 node scripts/bundle-esm.js
 
-size_line() {
-    printf '%-32s %8d B raw %8d B gzip\n' "$1" "$(wc -c <"$1")" "$(gzip -9 -c "$1" | wc -c)"
-}
 echo "sizes:"
-size_line "$bg"
-size_line "$out/frappe_realtime.js"
-size_line "$out/index.js"
+node scripts/size-budget.js --files "$bg" "$out/frappe_realtime.js" "$out/index.js"
 # The script-tag file dist/frappe-realtime.js: one IIFE with the wasm inlined (esbuild).
 bash scripts/build-dist.sh

@@ -6,6 +6,7 @@
 //
 //   node scripts/size-budget.js            check (exit 1 when over budget or a file is missing)
 //   node scripts/size-budget.js --json     the figures as JSON
+//   node scripts/size-budget.js --files F…  raw / gzip / brotli of the files F (the build's printout)
 
 import fs from "node:fs";
 import path from "node:path";
@@ -48,11 +49,24 @@ export function SHIPPED_FILES(pkgDir = path.join(ROOT, "pkg")) {
     });
 }
 
+/** Raw, gzip (zlib level 9) and brotli (quality 11) bytes of one file: the one measure
+ *  behind every size figure (this budget, the build's printout, the benchmark). */
+export function fileSizes(abs) {
+    const buf = fs.readFileSync(abs);
+    return {
+        raw: buf.length,
+        gzip: zlib.gzipSync(buf, { level: 9 }).length,
+        brotli: zlib.brotliCompressSync(buf, {
+            params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+        }).length,
+    };
+}
+
 export function measure() {
     const files = SHIPPED_FILES().map(({ file, abs }) => {
         if (!fs.existsSync(abs)) return { file, missing: true, raw: 0, gzip: 0 };
-        const buf = fs.readFileSync(abs);
-        return { file, raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+        const { raw, gzip } = fileSizes(abs);
+        return { file, raw, gzip };
     });
     return {
         files,
@@ -64,6 +78,17 @@ export function measure() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
     const budgetFile = path.join(ROOT, "size-budget.json");
     const budget = JSON.parse(fs.readFileSync(budgetFile, "utf8")).gzipBytes;
+    const listed = process.argv.indexOf("--files");
+    if (listed >= 0) {
+        // The build's printout: these files, each on its own line.
+        const kb = (n) => (n / 1024).toFixed(1) + " KB";
+        for (const file of process.argv.slice(listed + 1)) {
+            const z = fileSizes(file);
+            const b = (n) => String(n).padStart(8) + " B";
+            console.log(`${file.padEnd(32)} ${b(z.raw)} raw ${b(z.gzip)} gzip ${b(z.brotli)} brotli  (${kb(z.raw)} / ${kb(z.gzip)} / ${kb(z.brotli)})`);
+        }
+        process.exit(0);
+    }
     const m = measure();
     if (process.argv.includes("--json")) {
         console.log(JSON.stringify({ budget, ...m }, null, 2));
