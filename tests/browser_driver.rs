@@ -43,6 +43,24 @@ extern "C" {
     fn web_sys_set_timeout(f: &Function, ms: i32) -> JsValue;
 }
 
+// The application listeners a client calls: RealtimeClient's registry, the real module.
+#[wasm_bindgen(module = "/www/listeners.js")]
+extern "C" {
+    type Listeners;
+    #[wasm_bindgen(constructor)]
+    fn new() -> Listeners;
+    #[wasm_bindgen(method)]
+    fn add(this: &Listeners, event: &str, f: &Function, once: bool);
+    #[wasm_bindgen(method)]
+    fn off(this: &Listeners, event: &JsValue, f: &JsValue);
+}
+
+/// A client and the listeners it calls.
+fn client(url: &str, options: JsValue) -> Result<(WasmClient, Listeners), JsValue> {
+    let ls = Listeners::new();
+    WasmClient::new(url, options, &ls).map(|c| (c, ls))
+}
+
 fn error_name_and_message(e: &JsValue) -> (String, String, bool) {
     let name = Reflect::get(e, &"name".into())
         .unwrap()
@@ -57,9 +75,9 @@ fn error_name_and_message(e: &JsValue) -> (String, String, bool) {
 
 #[wasm_bindgen_test]
 async fn close_releases_listeners_transports_timer_and_page_hooks() {
-    let c = WasmClient::new(DEAD, options(&[("reconnectionDelay", 50.into())])).unwrap();
-    c.on("connect", noop());
-    c.on("connect_error", noop());
+    let (c, ls) = client(DEAD, options(&[("reconnectionDelay", 50.into())])).unwrap();
+    ls.add("connect", &noop(), false);
+    ls.add("connect_error", &noop(), false);
     // Let the first attempt fail so a reconnect timer is armed.
     sleep(300).await;
     let before = c.resources();
@@ -82,7 +100,7 @@ async fn close_releases_listeners_transports_timer_and_page_hooks() {
 
 #[wasm_bindgen_test]
 fn reserved_event_names_throw_a_type_error_before_sending() {
-    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     for name in [
         "connect",
         "connect_error",
@@ -106,7 +124,7 @@ fn reserved_event_names_throw_a_type_error_before_sending() {
 
 #[wasm_bindgen_test]
 fn unserialisable_arguments_throw_a_type_error() {
-    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let cyclic = Object::new();
     Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
     let e = c.emit("x".into(), Array::of1(&cyclic), None).unwrap_err();
@@ -138,11 +156,11 @@ fn invalid_options_throw_a_type_error() {
         ("firstRetryDelay", JsValue::from(-1)),
         ("firstRetryDelay", JsValue::from(f64::INFINITY)),
     ] {
-        let e = WasmClient::new(DEAD, options(&[(k, v)])).err().expect(k);
+        let e = client(DEAD, options(&[(k, v)])).err().expect(k);
         assert!(e.is_instance_of::<js_sys::TypeError>(), "{k}");
         assert_eq!(error_name_and_message(&e).0, "TypeError", "{k}");
     }
-    let e = WasmClient::new(DEAD, options(&[("auth", JsValue::from(7))]))
+    let e = client(DEAD, options(&[("auth", JsValue::from(7))]))
         .err()
         .unwrap();
     assert_eq!(
@@ -153,7 +171,7 @@ fn invalid_options_throw_a_type_error() {
 
 #[wasm_bindgen_test]
 async fn a_refused_connection_reports_a_transport_error_and_retries() {
-    let c = WasmClient::new(
+    let (c, ls) = client(
         DEAD,
         options(&[
             ("reconnectionDelay", 20.into()),
@@ -164,11 +182,12 @@ async fn a_refused_connection_reports_a_transport_error_and_retries() {
     .unwrap();
     let errors = Array::new();
     let push = Function::new_with_args("e", "this.push(e)").bind0(&errors);
-    c.on("connect_error", push);
+    ls.add("connect_error", &push, false);
     let attempts = Array::new();
-    c.on(
+    ls.add(
         "reconnect_attempt",
-        Function::new_with_args("n", "this.push(n)").bind0(&attempts),
+        &Function::new_with_args("n", "this.push(n)").bind0(&attempts),
+        false,
     );
     sleep(600).await;
     assert!(errors.length() >= 2, "retried: {} errors", errors.length());
@@ -186,31 +205,37 @@ async fn a_refused_connection_reports_a_transport_error_and_retries() {
 
 #[wasm_bindgen_test]
 fn off_removes_exactly_the_given_function() {
-    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let (c, ls) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let a = noop();
     let b = noop();
-    c.on("doc_update", a.clone());
-    c.on("doc_update", b.clone());
-    c.off(Some("doc_update".into()), Some(a.clone()));
+    let off = |event: Option<&str>, f: Option<&Function>| {
+        ls.off(
+            &event.map_or(JsValue::UNDEFINED, JsValue::from),
+            f.map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
+        )
+    };
+    ls.add("doc_update", &a, false);
+    ls.add("doc_update", &b, false);
+    off(Some("doc_update"), Some(&a));
     assert_eq!(c.resources()[0], 1);
     // A different function with the same source is not the same listener.
-    c.off(Some("doc_update".into()), Some(noop()));
+    off(Some("doc_update"), Some(&noop()));
     assert_eq!(c.resources()[0], 1);
-    c.off(Some("doc_update".into()), Some(b));
+    off(Some("doc_update"), Some(&b));
     assert_eq!(c.resources()[0], 0);
-    c.on("x", a.clone());
-    c.on("x", noop());
-    c.on("y", a);
-    c.off(Some("x".into()), None);
+    ls.add("x", &a, false);
+    ls.add("x", &noop(), false);
+    ls.add("y", &a, false);
+    off(Some("x"), None);
     assert_eq!(c.resources()[0], 1);
-    c.off(None, None);
+    off(None, None);
     assert_eq!(c.resources()[0], 0);
     c.close();
 }
 
 #[wasm_bindgen_test]
 async fn emit_with_ack_rejects_with_an_error_on_timeout() {
-    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let p = c
         .emit_with_ack("slow".into(), Array::new(), Some(50.0))
         .unwrap();
@@ -224,7 +249,7 @@ async fn emit_with_ack_rejects_with_an_error_on_timeout() {
 
 #[wasm_bindgen_test]
 fn debug_level_switches_at_run_time() {
-    let c = WasmClient::new(DEAD, options(&[("autoConnect", false.into())])).unwrap();
+    let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     assert_eq!(c.debug(), "warn");
     c.set_debug("debug").unwrap();
     assert_eq!(c.debug(), "debug");

@@ -1,12 +1,14 @@
 // RealtimeClient: the public JS class over the wasm WasmClient.
 //
 // It adds what a wasm export cannot have (rest parameters, Symbol.dispose) and
-// makes the client usable synchronously: calls made before the wasm module is
-// ready are queued and replayed in order, so `new RealtimeClient(url)` followed
-// by `on(...)` / `emit(...)` works from a plain <script> as from an ESM import.
+// makes the client usable synchronously: its listeners (www/listeners.js) live here
+// from the start, and the other calls made before the wasm module is ready are
+// queued and replayed in order, so `new RealtimeClient(url)` followed by `on(...)` /
+// `emit(...)` works from a plain <script> as from an ESM import.
 // Everything else happens in Rust (src/browser, src/protocol).
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
+import { Listeners } from "./listeners.js";
 
 // The same list the core refuses (src/protocol/client.rs RESERVED_EVENTS); it
 // is checked here only for emits made before the module is ready, so that they
@@ -61,6 +63,9 @@ export class RealtimeClient {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
     this._url = url;
     this._options = options;
+    // The application listeners live here from the start (listed and removable before
+    // the module is ready); the client, in wasm or shared, calls them.
+    this._ls = new Listeners();
     this._wasm = null;
     this._queue = [];
     this._closed = false;
@@ -70,8 +75,10 @@ export class RealtimeClient {
       // connection lives in a SharedWorker or a leader tab, not in this page's wasm.
       // Where the module cannot load (the script-tag build has no shared mode), the tab
       // connects by itself.
+      // A tab that ends up running the connection (a leader) uses this module's
+      // RealtimeClient rather than loading its own copy.
       this._ready = import("./shared.js").then(
-        (m) => this._boot(() => (this._wasm = new m.SharedWasmClient(url, options))),
+        (m) => this._boot(() => (this._wasm = new m.SharedWasmClient(url, options, { listeners: this._ls, RealtimeClient }))),
         (e) => {
           console.warn("frappe-realtime: shared mode is not available here, this tab connects by itself:", e);
           return own();
@@ -123,7 +130,7 @@ export class RealtimeClient {
   }
 
   _create() {
-    this._wasm = new WasmClient(this._url, this._options);
+    this._wasm = new WasmClient(this._url, this._options, this._ls);
     // Hints are added before any listener sees the error; a hook, not a
     // listener, so off() cannot remove it.
     this._wasm.setErrorHook(withHint);
@@ -141,19 +148,21 @@ export class RealtimeClient {
   }
 
   on(event, fn) {
-    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
-    this._call((w) => w.on(String(event), fn));
-    return this;
+    return this._add(event, fn, false);
   }
 
   once(event, fn) {
+    return this._add(event, fn, true);
+  }
+
+  _add(event, fn, once) {
     if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
-    this._call((w) => w.once(String(event), fn));
+    if (!this._closed) this._ls.add(String(event), fn, once);
     return this;
   }
 
   off(event, fn) {
-    this._call((w) => w.off(event === undefined ? undefined : String(event), fn));
+    this._ls.off(event === undefined ? undefined : String(event), fn);
     return this;
   }
 
@@ -237,6 +246,7 @@ export class RealtimeClient {
       this._wasm = null;
     }
     this._cancelQueue();
+    this._ls.off();
     this._closed = true;
   }
 
@@ -249,12 +259,12 @@ export class RealtimeClient {
   }
 
   hasListeners(event) {
-    return this._wasm ? this._wasm.hasListeners(String(event)) : false;
+    return this._ls.get(String(event)).length > 0;
   }
 
   /** The listeners of `event`, in registration order. */
   listeners(event) {
-    return this._wasm ? this._wasm.listeners(String(event)) : [];
+    return this._ls.get(String(event));
   }
 
   get connected() {
@@ -302,7 +312,7 @@ export class RealtimeClient {
 
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
-    return this._wasm ? Array.from(this._wasm.resources()) : [0, 0, 0, 0];
+    return this._wasm ? Array.from(this._wasm.resources()) : [this._ls.n, 0, 0, 0];
   }
 }
 

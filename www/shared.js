@@ -31,6 +31,7 @@
 // `disconnect` events are per member: one on joining a hub that is connected, a
 // `disconnect` ("transport close") when the hub goes away.
 
+import { Listeners, call } from "./listeners.js";
 import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
 
 const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
@@ -105,8 +106,11 @@ export class SharedRealtimeClient {
    *   even where SharedWorker exists); `workerUrl`: where www/shared-worker.js is served
    *   (default: next to this file); `sharedKey`: extra text in the key (tabs share only
    *   with the same URL, options, `frappe.session.user` and sharedKey).
+   * @param {object} [own] From RealtimeClient in shared mode: `listeners`, its Listeners
+   *   (www/listeners.js), and `RealtimeClient`, its class (a leader then runs the hub's
+   *   connection with the module already loaded instead of importing www/client.js).
    */
-  constructor(url, options) {
+  constructor(url, options, own = {}) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
     if (options != null && typeof options !== "object") throw new TypeError("frappe-realtime: options must be an object");
     const o = Object.assign({}, options);
@@ -120,8 +124,12 @@ export class SharedRealtimeClient {
     this._options = o;
     this._key = canonical([this._url, o, sessionUser()]);
     this._id = newId("m");
-    this._ls = new Map(); // event → [{f, once}]
-    this._n = 0;
+    this._ls = own.listeners || new Listeners();
+    // The hub forwards only the events some member listens to.
+    this._ls.watch = (event, on) => {
+      if (!LIFECYCLE.includes(event)) this._send({ t: on ? "listen" : "unlisten", m: this._id, event });
+    };
+    this._RealtimeClient = own.RealtimeClient;
     this._subs = new Map(); // key → [kind, a, b]
     this._acks = new Map(); // id → {f, p?, resolve?, reject?, timed}
     this._nextAck = 0;
@@ -227,7 +235,7 @@ export class SharedRealtimeClient {
 
   /** Runs the hub here: as the elected leader (held until close) or alone. */
   async _lead(role) {
-    const { RealtimeClient } = await import("./client.js");
+    const RealtimeClient = this._RealtimeClient || (await import("./client.js")).RealtimeClient;
     if (this._closed) return;
     this.role = role;
     const bc = role === "leader" ? this._bc : null;
@@ -263,7 +271,7 @@ export class SharedRealtimeClient {
       url: this._url,
       options: this._options,
       want: this._want,
-      events: [...this._ls.keys()].filter((e) => !LIFECYCLE.includes(e)),
+      events: this._ls.events().filter((e) => !LIFECYCLE.includes(e)),
       subs: [...this._subs.values()],
     });
   }
@@ -356,34 +364,7 @@ export class SharedRealtimeClient {
   // ------------------------------------------------------------ listeners
 
   _dispatch(event, args) {
-    const list = this._ls.get(event);
-    if (!list) return;
-    const snapshot = list.slice();
-    const kept = list.filter((l) => !l.once);
-    if (kept.length !== list.length) {
-      this._n -= list.length - kept.length;
-      if (kept.length) this._ls.set(event, kept);
-      else this._removed(event);
-    }
-    for (const l of snapshot) call(l.f, args);
-  }
-
-  _add(event, f, once) {
-    if (typeof f !== "function") throw new TypeError("frappe-realtime: listener must be a function");
-    event = String(event);
-    let list = this._ls.get(event);
-    if (!list) {
-      this._ls.set(event, (list = []));
-      if (!LIFECYCLE.includes(event)) this._send({ t: "listen", m: this._id, event });
-    }
-    list.push({ f, once });
-    this._n++;
-    return this;
-  }
-
-  _removed(event) {
-    this._ls.delete(event);
-    if (!LIFECYCLE.includes(event)) this._send({ t: "unlisten", m: this._id, event });
+    this._ls.emit(event, args);
   }
 
   on(event, fn) {
@@ -394,36 +375,23 @@ export class SharedRealtimeClient {
     return this._add(event, fn, true);
   }
 
+  _add(event, fn, once) {
+    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
+    this._ls.add(String(event), fn, once);
+    return this;
+  }
+
   off(event, fn) {
-    if (event == null) {
-      for (const e of [...this._ls.keys()]) this._removed(e);
-      this._n = 0;
-      return this;
-    }
-    event = String(event);
-    const list = this._ls.get(event);
-    if (!list) return this;
-    if (fn == null) {
-      this._n -= list.length;
-      this._removed(event);
-      return this;
-    }
-    const i = list.findIndex((l) => l.f === fn);
-    if (i >= 0) {
-      list.splice(i, 1);
-      this._n--;
-      if (list.length === 0) this._removed(event);
-    }
+    this._ls.off(event == null ? undefined : String(event), fn);
     return this;
   }
 
   hasListeners(event) {
-    return this._ls.has(String(event));
+    return this._ls.get(String(event)).length > 0;
   }
 
   listeners(event) {
-    const list = this._ls.get(String(event));
-    return list ? list.map((l) => l.f) : [];
+    return this._ls.get(String(event));
   }
 
   // ------------------------------------------------------------ emits
@@ -542,8 +510,9 @@ export class SharedRealtimeClient {
     for (const a of this._acks.values()) this._fail(a, ackError("socket has been disconnected"));
     this._acks.clear();
     this._queue.length = 0;
-    this._ls.clear();
-    this._n = 0;
+    // "bye" has left every event: no unlisten messages.
+    this._ls.watch = null;
+    this._ls.off();
     if (this._hubObj) this._hubObj.close();
     if (this._portClose) this._portClose();
     this._abort.abort();
@@ -598,22 +567,12 @@ export class SharedRealtimeClient {
 
   /** [listeners, transports, timer armed, page listeners] of this member (the connection is the hub's). */
   resources() {
-    return [this._n, 0, 0, 0];
+    return [this._ls.n, 0, 0, 0];
   }
 
   /** Shared-mode details, for diagnostics: this member's id, its role, the hub's id. */
   get shared() {
     return { member: this._id, role: this.role, hub: this._hub };
-  }
-}
-
-function call(f, args) {
-  try {
-    f.apply(undefined, args);
-  } catch (e) {
-    setTimeout(() => {
-      throw e;
-    });
   }
 }
 

@@ -131,12 +131,14 @@ pub fn now() -> Instant {
     Instant(js::now() as u64)
 }
 
-/// A driver for `client`, talking to `origin` (`http(s)://host:port`).
+/// A driver for `client`, talking to `origin` (`http(s)://host:port`), calling
+/// `listeners` (a `Listeners` of `www/listeners.js`).
 pub fn new(
     client: Client,
     origin: String,
     with_credentials: bool,
     headers: &JsValue,
+    listeners: &JsValue,
 ) -> Rc<Shared> {
     let mut ws_origin = String::from(if origin.starts_with("https:") {
         "wss"
@@ -167,6 +169,7 @@ pub fn new(
             &prefix,
             with_credentials,
             headers,
+            listeners,
         );
         js::hooks(&hub, true);
         Shared {

@@ -51,12 +51,14 @@ fn subscription(
 #[wasm_bindgen]
 impl WasmClient {
     /// A client for `url` (`https://host[:port]/<namespace>`), connecting at
-    /// once unless `options.autoConnect === false`.
+    /// once unless `options.autoConnect === false`, calling `listeners` (a
+    /// `Listeners` of `www/listeners.js`: the caller keeps it and adds to it).
     /// The URL goes straight back to JS (`prepare`), never into wasm memory.
     #[wasm_bindgen(constructor)]
     pub fn new_js(
         #[wasm_bindgen(unchecked_param_type = "string")] url: &JsValue,
         options: &JsValue,
+        listeners: &JsValue,
     ) -> Result<WasmClient, JsValue> {
         // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
         let mut n = [f64::NAN; 19];
@@ -140,6 +142,7 @@ impl WasmClient {
             text(0).unwrap_or_default(),
             !given(9) || n[9] != 0.0,
             &s.get(5),
+            listeners,
         );
         {
             let mut i = inner.state_mut();
@@ -184,60 +187,11 @@ impl WasmClient {
         driver::run(&self.inner, |c, now| c.reconnect_now(now));
     }
 
-    /// Adds a listener.
-    #[wasm_bindgen(js_name = on)]
-    pub fn on_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
-        f: &Function,
-    ) {
-        js::on(&self.inner.hub, event, f, false);
-    }
-
-    /// Adds a listener called at most once.
-    #[wasm_bindgen(js_name = once)]
-    pub fn once_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
-        f: &Function,
-    ) {
-        js::on(&self.inner.hub, event, f, true);
-    }
-
-    /// Removes `f` from `event`; every listener of `event` without `f`; every
-    /// listener without arguments.
-    #[wasm_bindgen(js_name = off)]
-    pub fn off_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] event: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Function | undefined")] f: &JsValue,
-    ) {
-        js::off(&self.inner.hub, event, f);
-    }
-
-    /// The listeners of `event`, in registration order.
-    #[wasm_bindgen(js_name = listeners)]
-    pub fn listeners_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
-    ) -> Array {
-        js::listeners(&self.inner.hub, event)
-    }
-
     /// Sets the function called with every `connect_error` Error before the
     /// listeners (used by the JS wrapper to add hints).
     #[wasm_bindgen(js_name = setErrorHook)]
     pub fn set_error_hook(&self, f: Option<Function>) {
         self.inner.state_mut().error_hook = f;
-    }
-
-    /// Whether `event` has a listener.
-    #[wasm_bindgen(js_name = hasListeners)]
-    pub fn has_listeners_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] event: &JsValue,
-    ) -> bool {
-        js::listeners(&self.inner.hub, event).length() > 0
     }
 
     /// Emits `event` with `args`; a function as the last argument receives the
@@ -415,35 +369,9 @@ impl WasmClient {
 /// state string then crosses the boundary as a reference, with no copy into or out of
 /// wasm memory and no conversion code in the module or the glue.
 impl WasmClient {
-    /// A client for `url` (see the constructor in JS).
-    pub fn new(url: &str, options: JsValue) -> Result<WasmClient, JsValue> {
-        WasmClient::new_js(&url.into(), &options)
-    }
-
-    /// Adds a listener.
-    pub fn on(&self, event: &str, f: Function) {
-        self.on_js(&event.into(), &f);
-    }
-
-    /// Adds a listener called at most once.
-    pub fn once(&self, event: &str, f: Function) {
-        self.once_js(&event.into(), &f);
-    }
-
-    /// Removes listeners (see `off` in JS).
-    pub fn off(&self, event: Option<String>, f: Option<Function>) {
-        let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
-        self.off_js(&event, &f.map_or(JsValue::UNDEFINED, JsValue::from));
-    }
-
-    /// The listeners of `event`, in registration order.
-    pub fn listeners(&self, event: &str) -> Array {
-        self.listeners_js(&event.into())
-    }
-
-    /// Whether `event` has a listener.
-    pub fn has_listeners(&self, event: &str) -> bool {
-        self.has_listeners_js(&event.into())
+    /// A client for `url` calling `listeners` (see the constructor in JS).
+    pub fn new(url: &str, options: JsValue, listeners: &JsValue) -> Result<WasmClient, JsValue> {
+        WasmClient::new_js(&url.into(), &options, listeners)
     }
 
     /// Registers a Frappe subscription (see `subscribe` in JS).

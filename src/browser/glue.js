@@ -1,8 +1,9 @@
 // JS half of the browser driver (imported by the wasm-bindgen glue; see js.rs).
 //
 // Everything a client touches in the page hangs off one plain object, the hub: its
-// transports (WebSockets, polling channels), its one timer, its page listeners and its
-// application listeners. Every input goes to the driver through one function,
+// transports (WebSockets, polling channels), its one timer, its page listeners and the
+// client's application listeners (a Listeners of www/listeners.js, which the client's
+// RealtimeClient owns and hands to the WasmClient constructor). Every input goes to the driver through one function,
 // `hub.input(kind, id, data)`, so the wasm side needs a single closure per client.
 //
 // The hot path stays here: a text frame that is a plain EVENT of the client's
@@ -154,8 +155,9 @@ export function levelIndex(v) {
 /** The name of level `i`. */
 export const levelName = (i) => LEVELS[i];
 
-/** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with. */
-export function hubNew(input, prefix, withCredentials, headers) {
+/** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with;
+ *  `ls`: the client's application listeners (a Listeners of www/listeners.js). */
+export function hubNew(input, prefix, withCredentials, headers, ls) {
   return {
     input,
     prefix,
@@ -166,8 +168,7 @@ export function hubNew(input, prefix, withCredentials, headers) {
     t: new Map(), // transport id → WebSocket | polling channel
     timer: undefined,
     hooks: [],
-    ls: new Map(), // event → [{f, once}]
-    n: 0, // number of listeners
+    ls,
   };
 }
 
@@ -251,7 +252,7 @@ export function wsOpen(hub, id, url) {
         } catch (_) {
           // The core reports malformed frames.
         }
-        if (args !== undefined && typeof args[0] === "string") return emit(hub, args.shift(), args);
+        if (args !== undefined && typeof args[0] === "string") return hub.ls.emit(args.shift(), args);
       }
     }
     input(TEXT, id, d);
@@ -339,68 +340,17 @@ export function release(hub) {
   for (const id of [...hub.t.keys()]) close(hub, id);
   timer(hub, -1);
   hooks(hub, false);
-  off(hub);
+  hub.ls.off();
   hub.fast = -1;
   hub.input = () => {};
 }
 
 /** Counts for leak checks: [listeners, transports, timer armed, page listeners]. */
 export function resources(hub) {
-  return [hub.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length];
+  return [hub.ls.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length];
 }
 
-// ----------------------------------------------------------------- listeners
-
-/** Adds a listener. */
-export function on(hub, event, f, once) {
-  let list = hub.ls.get(event);
-  if (!list) hub.ls.set(event, (list = []));
-  list.push({ f, once });
-  hub.n++;
-}
-
-/** socket.io-client's `off`: `(event, f)` that function (first registration),
- *  `(event)` every listener of the event, `()` every listener. */
-export function off(hub, event, f) {
-  if (event == null) {
-    hub.ls.clear();
-    hub.n = 0;
-    return;
-  }
-  const list = hub.ls.get(event);
-  if (!list) return;
-  if (f == null) {
-    hub.n -= list.length;
-    hub.ls.delete(event);
-    return;
-  }
-  const i = list.findIndex((l) => l.f === f);
-  if (i >= 0) {
-    list.splice(i, 1);
-    hub.n--;
-    if (list.length === 0) hub.ls.delete(event);
-  }
-}
-
-/** The listeners of `event`, in registration order. */
-export function listeners(hub, event) {
-  const list = hub.ls.get(event);
-  return list ? list.map((l) => l.f) : [];
-}
-
-/** Calls the listeners of `event` with `args` (once-listeners are removed first; a
- *  listener added or removed meanwhile does not change this call). */
-export function emit(hub, event, args) {
-  const list = hub.ls.get(event);
-  if (list === undefined) return;
-  if (list.length === 1 && !list[0].once) return call(list[0].f, args);
-  const snapshot = list.slice();
-  const kept = list.filter((l) => !l.once);
-  hub.n -= list.length - kept.length;
-  if (kept.length) hub.ls.set(event, kept);
-  else hub.ls.delete(event);
-  for (const l of snapshot) call(l.f, args);
-}
+// ----------------------------------------------------------------- listener calls
 
 /** Calls `f` with `args`; a throwing listener is reported, never breaks the client. */
 export function call(f, args) {
@@ -513,7 +463,7 @@ export function deliver(hub, data, bins, ack) {
       }
     });
   }
-  emit(hub, name, args);
+  hub.ls.emit(name, args);
   return true;
 }
 
@@ -539,7 +489,7 @@ export function fire(hub, kind, a, b) {
   if (kind === 3) a = { attempt: a, delay: b, at: Date.now() + b };
   else if (kind === 9) a = { event: a, reason: b };
   else if (kind === 7) a = "websocket";
-  emit(hub, EVENTS[kind], a === undefined ? [] : [a]);
+  hub.ls.emit(EVENTS[kind], a === undefined ? [] : [a]);
 }
 
 /** A real Error (or TypeError) with a name and, optionally, `type` and `data`. */

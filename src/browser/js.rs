@@ -1,5 +1,5 @@
 //! Bindings to `glue.js`, the JS half of the driver: the hub (transports, timer,
-//! page listeners, application listeners, the fast path for plain events) and a
+//! page listeners, the client's application listeners, the fast path for plain events) and a
 //! few helpers that are smaller in JS than in Rust.
 
 use alloc::string::String;
@@ -16,13 +16,15 @@ extern "C" {
     #[wasm_bindgen(catch)]
     pub fn prepare(url: &JsValue, options: &JsValue, n: &mut [f64]) -> Result<Array, JsValue>;
 
-    /// A client's hub; every input comes back through `input(kind, id, data)`.
+    /// A client's hub; every input comes back through `input(kind, id, data)`; its
+    /// events go to `listeners` (a `Listeners` of `www/listeners.js`).
     #[wasm_bindgen(js_name = hubNew)]
     pub fn hub_new(
         input: &Function,
         prefix: &str,
         with_credentials: bool,
         headers: &JsValue,
+        listeners: &JsValue,
     ) -> JsValue;
     /// Lets plain EVENT frames on transport `id` (-1: none) skip the core until `due`.
     #[wasm_bindgen(js_name = hubFast)]
@@ -50,12 +52,6 @@ extern "C" {
     /// Installs (or removes) the page listeners; returns how many are installed.
     pub fn hooks(hub: &JsValue, on: bool) -> u32;
 
-    /// Adds a listener.
-    pub fn on(hub: &JsValue, event: &JsValue, f: &Function, once: bool);
-    /// Removes listeners (socket.io-client's `off`).
-    pub fn off(hub: &JsValue, event: &JsValue, f: &JsValue);
-    /// The listeners of `event`.
-    pub fn listeners(hub: &JsValue, event: &JsValue) -> Array;
     /// Calls the listeners of the driver's event `kind` (`driver::ev`, `EVENTS` in
     /// glue.js) with its argument, made of `a` and `b`.
     pub fn fire(hub: &JsValue, kind: u32, a: &JsValue, b: &JsValue);

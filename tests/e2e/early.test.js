@@ -88,6 +88,18 @@ describe("the early WebSocket", () => {
     });
   }
 
+  test("listeners added before the module is ready are listed, counted and removable at once, and called once it is", async () => {
+    const p = await open({ options: JSON.stringify({ transports: ["websocket"] }), wasmDelay: 300 });
+    const before = await p.evaluate(() => window.__beforeReady);
+    assert.deepEqual(before, { ready: false, listeners: 1, has: true, none: false, count: 3 });
+    await connectedIn(p);
+    assert.equal(await p.evaluate(() => client.resources()[0]), 3, "the same listeners in the client");
+    await waitFor(() => socketsOf(env, ALICE).some((s) => s.rooms.includes("doc:ToDo/TD-EARLY")), { what: "room joined" });
+    await env.publish({ event: "doc_update", message: { name: "TD-EARLY", n: 1 }, doctype: "ToDo", docname: "TD-EARLY" });
+    await waitInPage(p, () => __log.some((e) => e[0] === "doc_update"), null, { what: "doc_update" });
+    assert.ok(!(await p.evaluate(() => __log.some((e) => e[0] === "gone"))), "the removed listener was not called");
+  });
+
   test("a client closed before it is ready closes its early WebSocket; the server keeps nothing", async () => {
     const p = await open({ options: JSON.stringify({ transports: ["websocket"] }), wasmDelay: 300, closeAt: "now" });
     await waitInPage(p, () => window.__readyAt && __sockets.length === 1 && __sockets[0].events.some((e) => e[0] === "close"), null, {

@@ -89,7 +89,14 @@ describe("shared mode: one connection for the tabs of a site", () => {
       const tabs = await openTabs(5, mode);
       const roles = await Promise.all(tabs.map(roleOf));
       if (mode === "worker") assert.deepEqual(roles, Array(5).fill("worker"));
-      else assert.deepEqual(roles.sort(), ["follower", "follower", "follower", "follower", "leader"]);
+      else {
+        assert.deepEqual([...roles].sort(), ["follower", "follower", "follower", "follower", "leader"]);
+        // The leader runs the connection with the client its page already loaded (pkg/index.js):
+        // no second copy of the client, the glue or the wasm module.
+        const leader = tabs[roles.indexOf("leader")];
+        const loaded = await leader.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+        assert.deepEqual(loaded.filter((u) => /\/(client|frappe_realtime)\.js$|\.wasm$/.test(u)), ["/assets/frappe-realtime/pkg/frappe_realtime_bg.wasm"]);
+      }
       await waitFor(() => socketsOf(env, ALICE).length === 1, { what: "one socket" });
       await sleep(200);
       assert.equal(socketsOf(env, ALICE).length, 1, "still one socket");

@@ -1,0 +1,92 @@
+// The application listeners of one client, socket.io-client's emitter semantics: `on`,
+// `once`, `off` in its three forms, `listeners`, `hasListeners`.
+//
+// RealtimeClient owns one from its construction, so listeners can be added, listed and
+// removed before the wasm module is ready. The driver's hub (src/browser/glue.js) calls
+// `emit` on it for every event; shared mode (www/shared.js) calls it for what its hub
+// forwards and sets `watch` to tell the hub which events the tab listens to.
+
+export class Listeners {
+  constructor() {
+    /** event → [{f, once}], in registration order */
+    this.m = new Map();
+    /** How many listeners there are (leak checks). */
+    this.n = 0;
+    /** Called as `watch(event, true)` when `event` gets its first listener and
+     *  `watch(event, false)` when it loses its last. */
+    this.watch = null;
+  }
+
+  /** Adds `f` to `event`; `once`: removed before its first call. */
+  add(event, f, once) {
+    let list = this.m.get(event);
+    if (!list) {
+      this.m.set(event, (list = []));
+      if (this.watch) this.watch(event, true);
+    }
+    list.push({ f, once });
+    this.n++;
+  }
+
+  /** socket.io-client's `off`: `(event, f)` that function (its first registration),
+   *  `(event)` every listener of the event, `()` every listener. */
+  off(event, f) {
+    if (event == null) {
+      for (const e of [...this.m.keys()]) this._drop(e);
+      return;
+    }
+    const list = this.m.get(event);
+    if (!list) return;
+    if (f == null) return this._drop(event);
+    const i = list.findIndex((l) => l.f === f);
+    if (i >= 0) {
+      list.splice(i, 1);
+      this.n--;
+      if (list.length === 0) this._drop(event);
+    }
+  }
+
+  _drop(event) {
+    this.n -= this.m.get(event).length;
+    this.m.delete(event);
+    if (this.watch) this.watch(event, false);
+  }
+
+  /** The listeners of `event`, in registration order. */
+  get(event) {
+    const list = this.m.get(event);
+    return list ? list.map((l) => l.f) : [];
+  }
+
+  /** The events that have listeners. */
+  events() {
+    return [...this.m.keys()];
+  }
+
+  /** Calls the listeners of `event` with `args` (once-listeners are removed first; a
+   *  listener added or removed meanwhile does not change this call). */
+  emit(event, args) {
+    const list = this.m.get(event);
+    if (list === undefined) return;
+    if (list.length === 1 && !list[0].once) return call(list[0].f, args);
+    const snapshot = list.slice();
+    const kept = list.filter((l) => !l.once);
+    if (kept.length === 0) this._drop(event);
+    else if (kept.length < list.length) {
+      this.n -= list.length - kept.length;
+      this.m.set(event, kept);
+    }
+    for (const l of snapshot) call(l.f, args);
+  }
+}
+
+/** Calls `f` with `args`; a throwing listener is reported, never breaks the client. */
+export function call(f, args) {
+  try {
+    f.apply(undefined, args);
+  } catch (e) {
+    setTimeout(() => {
+      throw e;
+    });
+  }
+}
