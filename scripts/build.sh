@@ -42,6 +42,9 @@ bg="$out/frappe_realtime_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused "${wasm_features[@]}" --strip-producers --strip-target-features \
     "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
+# Exported functions last, at consecutive indices: keeps V8's number-to-string cache at
+# its initial size when the module is instantiated (64 KB of JS heap; see the script).
+node scripts/exports-last.js "$bg"
 
 # RealtimeClient opens a client's first WebSocket while the wasm module still loads
 # (glue.js `preopen`): the glue re-exports it, so that www/client.js reaches it through
