@@ -8,12 +8,7 @@
 // Everything else happens in Rust (src/browser, src/protocol).
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
-import { Listeners } from "./listeners.js";
-
-// The same list the core refuses (src/protocol/client.rs RESERVED_EVENTS); it
-// is checked here only for emits made before the module is ready, so that they
-// throw synchronously like every other emit.
-const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+import { Listeners, RESERVED } from "./listeners.js";
 
 let wasmSource;
 let ready;

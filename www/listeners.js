@@ -4,7 +4,13 @@
 // RealtimeClient owns one from its construction, so listeners can be added, listed and
 // removed before the wasm module is ready. The driver's hub (src/browser/glue.js) calls
 // `emit` on it for every event; shared mode (www/shared.js) calls it for what its hub
-// forwards and sets `watch` to tell the hub which events the tab listens to.
+// forwards and sets `watch` to tell the hub which events the tab listens to. Also here,
+// as both use it: the reserved event names.
+
+/** Names of the client's own events: they may be listened to, never emitted (the core
+ *  refuses the same list, src/protocol/client.rs RESERVED_EVENTS; RealtimeClient and shared
+ *  mode check it before the module is ready, so that such an emit throws at once). */
+export const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
 export class Listeners {
   constructor() {

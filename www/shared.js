@@ -31,10 +31,9 @@
 // `disconnect` events are per member: one on joining a hub that is connected, a
 // `disconnect` ("transport close") when the hub goes away.
 
-import { Listeners, call } from "./listeners.js";
+import { Listeners, RESERVED, call } from "./listeners.js";
 import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
 
-const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";
 
 /** FNV-1a of a string, as 8 hex digits (lock and channel names stay short). */
