@@ -14,6 +14,7 @@
 import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
+import { median } from "../tests/soak/stats.js";
 
 const argv = process.argv.slice(2);
 const value = (name, def) => {
@@ -24,12 +25,6 @@ const LOADS = Number(value("--loads", 21));
 const TRANSPORTS = value("--transports", "websocket");
 const pkgs = argv.flatMap((a, i) => (argv[i - 1] === "--pkg" ? [path.resolve(a)] : []));
 if (pkgs.length === 0) pkgs.push(path.join(ROOT, "pkg"));
-
-const median = (xs) => {
-    const v = [...xs].sort((a, b) => a - b);
-    const m = v.length >> 1;
-    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 
 // One server per build (each serves its own pkg/); the floor page on the first one.
 const servers = [];

@@ -21,6 +21,7 @@ import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
 import { renderChart } from "./chart.js";
+import { median } from "../tests/soak/stats.js";
 import { SHIPPED_FILES, fileSizes } from "../scripts/size-budget.js";
 
 // ---------------------------------------------------------------------------- options
@@ -95,12 +96,6 @@ if (!flag("--no-codec")) {
 }
 
 // ---------------------------------------------------------------------------- browser
-const median = (xs) => {
-    const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
-    if (v.length === 0) return null;
-    const m = v.length >> 1;
-    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 const within = (p, ms, what) =>
     Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
 

@@ -27,8 +27,10 @@
 // sockets themselves.
 
 import fs from "node:fs";
-import { launch } from "./cdp.js";
+import { launch, waitFor } from "./cdp.js";
 import { startEnv } from "../tests/server/env.js";
+import { sleep } from "../tests/server/util.js";
+import { median } from "../tests/soak/stats.js";
 
 const argv = process.argv.slice(2);
 const value = (name, def) => {
@@ -41,7 +43,6 @@ const SETTLE = value("--settle", 1500);
 const USER = "alice@example.com";
 const MODES = { independent: "mode=off", "shared (SharedWorker)": "mode=worker", "shared (Web Locks)": "mode=locks&nosw=1" };
 const log = (...a) => console.error(...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function pssKb(pid) {
     try {
@@ -58,16 +59,6 @@ async function renderers(browser) {
     return { count: pids.length, pssKb: pids.reduce((s, pid) => s + pssKb(pid), 0) };
 }
 
-async function until(s, expression, what, timeout = 15000) {
-    const end = Date.now() + timeout;
-    for (;;) {
-        const v = await s.evaluate(expression).catch(() => undefined);
-        if (v) return v;
-        if (Date.now() > end) throw new Error(`timed out: ${what}`);
-        await sleep(20);
-    }
-}
-
 async function measure(browser, env, mode) {
     const before = await renderers(browser);
     const { browserContextId } = await browser.send("Target.createBrowserContext", { disposeOnDetach: true });
@@ -82,7 +73,7 @@ async function measure(browser, env, mode) {
     try {
         // Log in from the first tab (the browser keeps the HttpOnly sid cookie).
         const first = await open(`${env.webUrl}/__test/blank`);
-        await until(first, "document.readyState === 'complete'", "blank page");
+        await waitFor(first, "document.readyState === 'complete'", { what: "blank page", interval: 20 });
         await first.evaluate(`fetch("/api/method/login", {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"},
             body: "usr=${encodeURIComponent(USER)}&pwd=alice", credentials: "same-origin"}).then((r) => r.status)`);
         const page = `${env.webUrl}/pages/shared-tab.html?${MODES[mode]}`;
@@ -90,10 +81,10 @@ async function measure(browser, env, mode) {
         sessions.push(first);
         for (let i = 1; i < TABS; i++) sessions.push(await open(page));
         for (const s of sessions) {
-            await until(s, "window.__ready === true", "module ready");
+            await waitFor(s, "window.__ready === true", { what: "module ready", interval: 20 });
             await s.evaluate("frappe.realtime.init(frappe.boot.socketio_port), true");
         }
-        for (const s of sessions) await until(s, "frappe.realtime.socket.connected", "connected");
+        for (const s of sessions) await waitFor(s, "frappe.realtime.socket.connected", { what: "connected", interval: 20 });
         await sleep(SETTLE);
         const sockets = env.state().namespaces[`/${env.site}`].sockets.filter((x) => x.user === USER).length;
 
@@ -128,11 +119,6 @@ async function measure(browser, env, mode) {
         await sleep(500);
     }
 }
-
-const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const env = await startEnv({ site: "site1" });
 // No spare renderer kept warm for the next tab: it would be counted in one mode and not another.

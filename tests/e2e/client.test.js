@@ -6,31 +6,13 @@
 
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
+import {
+  newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, roomsOf, closeRealtime, openRealtime, connected,
+} from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
 const BOB = "bob@example.com";
-
-/** Opens the test page logged in as `user` (or not logged in) and runs frappe.realtime.init. */
-async function openRealtime(ctx, env, { user = ALICE, options, lazy = false, init = true } = {}) {
-  const page = await newPage(ctx);
-  if (user) await login(page, env.webUrl, user);
-  const q = options ? "?options=" + encodeURIComponent(JSON.stringify(options)) : "";
-  await openPage(page, `/pages/realtime.html${q}`, { siteUrl: env.webUrl });
-  await waitInPage(page, () => window.__ready === true, null, { what: "module ready" });
-  if (init) {
-    await page.evaluate((lazy) => frappe.realtime.init(frappe.boot.socketio_port, lazy), lazy);
-  }
-  return page;
-}
-
-const connected = (page, what = "connected") =>
-  waitInPage(page, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout: 10000 });
-
-function roomsOf(env, user) {
-  return socketsOf(env, user).flatMap((s) => s.rooms);
-}
 
 /** Ids of `user`'s sockets the server knows now. */
 const idsOf = (env, user) => new Set(socketsOf(env, user).map((s) => s.id));

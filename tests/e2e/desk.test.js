@@ -8,23 +8,19 @@
 //
 //   npm run build && node --test tests/e2e/desk.test.js
 
-import { describe, test, before, after } from "node:test";
+import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { startEnv } from "../server/env.js";
 import { REPO_ROOT } from "../server/web.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
+import {
+  newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, roomsOf, hasRooms, lacksRooms, closeRealtime, connected,
+  ASSETS, DIST, PAGES, STRICT_CSP, NO_WASM_CSP,
+} from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
 const BOB = "bob@example.com";
-const DIST = path.join(REPO_ROOT, "dist");
-const PAGES = path.join(REPO_ROOT, "tests", "e2e", "pages");
-/** Where a Frappe app named frappe_realtime serves its public/js/ files. */
-const ASSETS = { prefix: "/assets/frappe_realtime/js/", dir: DIST };
-const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-const NO_WASM_CSP = "default-src 'self'; script-src 'self'";
 
 if (!fs.existsSync(path.join(DIST, "frappe-realtime.js"))) {
   throw new Error("dist/frappe-realtime.js is missing: run npm run build first");
@@ -40,14 +36,6 @@ async function openDesk(ctx, env, { user = ALICE, query = "", page = "desk.html"
   p.response = res;
   return p;
 }
-
-const connected = (p, what = "connected") =>
-  waitInPage(p, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout: 10000 });
-
-
-const roomsOf = (env, user) => socketsOf(env, user).flatMap((s) => s.rooms);
-const hasRooms = (env, user, rooms) => () => rooms.every((r) => roomsOf(env, user).includes(r));
-const lacksRooms = (env, user, rooms) => () => rooms.every((r) => !roomsOf(env, user).includes(r));
 
 describe("Desk drop-in: dist/frappe-realtime.js as app_include_js", () => {
   let env;
@@ -431,21 +419,16 @@ describe("Desk drop-in under a strict Content-Security-Policy (same origin, like
   let env;
   let browser;
 
-  before(async () => {
-    // Header-only variants of desk-csp.html, served through the web server's extra routes.
-    const routes = (req, res, url, ctx) => {
-      if (url.pathname !== "/pages/desk-csp.html") return false;
-      res.setHeader("Content-Security-Policy", url.searchParams.get("policy") === "no-wasm" ? NO_WASM_CSP : STRICT_CSP);
-      ctx.serveFile(req, res, path.join(PAGES, "desk-csp.html"));
-      return true;
-    };
-    env = await startEnv({ site: "site1", sameOrigin: true, web: { staticRoots: [ASSETS], routes } });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (env) await env.stop();
+  // Header-only variants of desk-csp.html, served through the web server's extra routes.
+  const routes = (req, res, url, ctx) => {
+    if (url.pathname !== "/pages/desk-csp.html") return false;
+    res.setHeader("Content-Security-Policy", url.searchParams.get("policy") === "no-wasm" ? NO_WASM_CSP : STRICT_CSP);
+    ctx.serveFile(req, res, path.join(PAGES, "desk-csp.html"));
+    return true;
+  };
+  useEnvAndBrowser({ site: "site1", sameOrigin: true, web: { staticRoots: [ASSETS], routes } }, (e, b) => {
+    env = e;
+    browser = b;
   });
 
   test(`${STRICT_CSP}: installs, connects through the site's origin, upgrades to WebSocket, receives events`, async () => {

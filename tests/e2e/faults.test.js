@@ -7,7 +7,7 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { waitInPage, waitFor, useEnvAndBrowser, socketsOf, openRealtime, connected } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -24,11 +24,7 @@ const ROOMS = ["doc:Note/N-1", "doctype:Note", "task_progress:job-1", "open_doc:
  * subscribes to the four kinds of rooms. Resolves once the server has them all.
  */
 async function openClient(ctx, env, options = {}, { upgraded = true } = {}) {
-  const page = await newPage(ctx);
-  await login(page, env.webUrl, ALICE);
-  const q = "?options=" + encodeURIComponent(JSON.stringify({ ...FAST, ...options }));
-  await openPage(page, `/pages/realtime.html${q}`, { siteUrl: env.webUrl });
-  await waitInPage(page, () => window.__ready === true, null, { what: "module ready" });
+  const page = await openRealtime(ctx, env, { user: ALICE, options: { ...FAST, ...options }, init: false });
   await page.evaluate(() => {
     const plain = (x) =>
       x instanceof Error ? { error: x.name, message: x.message, hint: x.hint } : x;
@@ -52,9 +48,6 @@ async function openClient(ctx, env, options = {}, { upgraded = true } = {}) {
   await roomsBack(env);
   return page;
 }
-
-const connected = (page, timeout = 10000) =>
-  waitInPage(page, () => frappe.realtime.socket.connected, null, { what: "connected", timeout });
 
 const seen = (page, event) => page.evaluate((e) => faults.seen(e), event);
 
@@ -153,7 +146,7 @@ describe("fault injection between the browser and the realtime server", () => {
     } finally {
       env.proxy.resume();
     }
-    await connected(page, 15000);
+    await connected(page, "connected", 15000);
     await assertSubscriptionsWork(env, page, "after-half-open");
     await closeClient(env, page);
   });

@@ -6,17 +6,29 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { DEFAULT_USERS } from "../server/web.js";
+import { DEFAULT_USERS, REPO_ROOT } from "../server/web.js";
 import { waitUntil, within } from "../server/util.js";
 
 import { before, after } from "node:test";
 import { CHROMIUM, CHROMIUM_ARGS } from "../server/chromium.js";
-import { startEnv } from "../server/env.js";
+import { startEnv, socketsOf } from "../server/env.js";
 
-export { CHROMIUM, CHROMIUM_ARGS };
+export { CHROMIUM, CHROMIUM_ARGS, socketsOf };
 
 /** Demo users' passwords, by user name. */
 export const PASSWORDS = Object.fromEntries(DEFAULT_USERS.map((u) => [u.user, u.pwd]));
+
+/** The script-tag build (npm run build). */
+export const DIST = path.join(REPO_ROOT, "dist");
+/** The test pages (tests/e2e/pages/). */
+export const PAGES = path.join(REPO_ROOT, "tests", "e2e", "pages");
+/** Where a Frappe app named frappe_realtime serves its public/js/ files: a `staticRoots`
+ *  entry of the web server (desk.test.js, security.test.js). */
+export const ASSETS = { prefix: "/assets/frappe_realtime/js/", dir: DIST };
+/** The strict Content-Security-Policy the package must run under, and the same without
+ *  'wasm-unsafe-eval' (the wasm module cannot compile). */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+export const NO_WASM_CSP = "default-src 'self'; script-src 'self'";
 
 /**
  * Launches headless Chromium.
@@ -165,12 +177,37 @@ export function useEnvAndBrowser(envOptions, set) {
     });
 }
 
-/** The realtime server's view of `user`'s sockets (every socket without `user`) in the
- *  env's site namespace. */
-export function socketsOf(env, user) {
-    const ns = env.state().namespaces[`/${env.site}`];
-    return ns ? ns.sockets.filter((s) => user === undefined || s.user === user) : [];
+/** The rooms of `user`'s sockets (of every socket without `user`), as the server has them. */
+export function roomsOf(env, user) {
+    return socketsOf(env, user).flatMap((s) => s.rooms);
 }
+
+/** For `waitFor`: true once `user`'s sockets are in every one of `rooms`. */
+export const hasRooms = (env, user, rooms) => () => rooms.every((r) => roomsOf(env, user).includes(r));
+/** For `waitFor`: true once `user`'s sockets are in none of `rooms`. */
+export const lacksRooms = (env, user, rooms) => () => rooms.every((r) => !roomsOf(env, user).includes(r));
+
+/**
+ * Opens pages/<page> (default realtime.html; `page` may carry a query) in a new page of
+ * `ctx`, logged in as `user` (not logged in when null), waits until the module is ready
+ * and runs frappe.realtime.init(frappe.boot.socketio_port, lazy) unless `init` is false.
+ * `options` reach the page as ?options=<JSON> (the pages' realtime_options).
+ */
+export async function openRealtime(ctx, env, { user = "alice@example.com", page = "realtime.html", options, lazy = false, init = true } = {}) {
+    const p = await newPage(ctx);
+    if (user) await login(p, env.webUrl, user);
+    const q = options ? (page.includes("?") ? "&" : "?") + "options=" + encodeURIComponent(JSON.stringify(options)) : "";
+    await openPage(p, `/pages/${page}${q}`, { siteUrl: env.webUrl });
+    await waitInPage(p, () => window.__ready === true, null, { what: "module ready" });
+    if (init) {
+        await p.evaluate((lazy) => frappe.realtime.init(frappe.boot.socketio_port, lazy), lazy);
+    }
+    return p;
+}
+
+/** Waits until the page's frappe.realtime.socket is connected. */
+export const connected = (page, what = "connected", timeout = 10000) =>
+    waitInPage(page, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout });
 
 /**
  * Disconnects the page's clients (frappe.realtime's socket and a RealtimeClient at

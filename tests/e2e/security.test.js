@@ -20,16 +20,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { createClient } from "redis";
 import { REPO_ROOT } from "../server/web.js";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, closeRealtime } from "./harness.js";
+import {
+  newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf, hasRooms, closeRealtime, connected,
+  ASSETS, DIST, PAGES, STRICT_CSP, NO_WASM_CSP,
+} from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
-const PAGES = path.join(REPO_ROOT, "tests", "e2e", "pages");
-const DIST = path.join(REPO_ROOT, "dist");
-/** Where a Frappe app named frappe_realtime serves its public/js/ files (as in desk.test.js). */
-const ASSETS = { prefix: "/assets/frappe_realtime/js/", dir: DIST };
-const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-const NO_WASM_CSP = "default-src 'self'; script-src 'self'";
 const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 const TOKEN = "token alice-key:alice-secret";
 const TOKEN_SECRET = "alice-secret";
@@ -117,13 +114,8 @@ async function openSec(ctx, { user = ALICE, page = "security-page.html", csp, op
   return p;
 }
 
-const facadeConnected = (p, what = "frappe.realtime connected") =>
-  waitInPage(p, () => frappe.realtime.socket && frappe.realtime.socket.connected, null, { what, timeout: 10000 });
 const clientConnected = (p, what = "RealtimeClient connected") =>
   waitInPage(p, () => window.__c && window.__c.connected, null, { what, timeout: 10000 });
-
-const roomsOf = (user) => socketsOf(env, user).flatMap((s) => s.rooms);
-const hasRooms = (user, rooms) => () => rooms.every((r) => roomsOf(user).includes(r));
 
 /** A browser context closed after the test, whatever its outcome. */
 async function newCtx(t) {
@@ -155,9 +147,9 @@ describe("security", () => {
         setup: (page) => page.on("request", (r) => requests.push(r.url())),
       });
       assert.equal(p.response.headers()["content-security-policy"], STRICT_CSP);
-      await facadeConnected(p);
+      await connected(p);
       assert.equal(await p.evaluate(() => frappe.realtime.get_host()), `${env.webUrl}/site1`, "'self' covers the realtime URL");
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/CSP-1", "doctype:ToDo"]), { what: "rooms joined" });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/CSP-1", "doctype:ToDo"]), { what: "rooms joined" });
       await env.publish({ event: "doc_update", message: { name: "CSP-1" }, doctype: "ToDo", docname: "CSP-1" });
       await waitInPage(p, () => seen("doc_update").length === 1, null, { what: "doc_update" });
       await waitInPage(p, () => frappe.realtime.socket.io.engine.transport.name === "websocket", null, { what: "upgrade to WebSocket" });
@@ -184,7 +176,7 @@ describe("security", () => {
       const p = await openSec(ctx, { csp: "strict", query: { start: "client", doc: "CSP-2" } });
       assert.equal(p.response.headers()["content-security-policy"], STRICT_CSP);
       await clientConnected(p);
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/CSP-2"]), { what: "room joined" });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/CSP-2"]), { what: "room joined" });
       await waitInPage(p, () => __c.transport === "websocket", null, { what: "upgrade to WebSocket" });
       await env.publish({ event: "doc_update", message: { name: "CSP-2" }, doctype: "ToDo", docname: "CSP-2" });
       await waitInPage(p, () => seen("doc_update").length === 1, null, { what: "doc_update" });
@@ -234,7 +226,7 @@ describe("security", () => {
       assert.equal(q.response.headers()["content-security-policy"], POLICIES["cross-port"]());
       await clientConnected(q);
       await waitInPage(q, () => __c.transport === "websocket", null, { what: "upgrade to WebSocket" });
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/CSP-3"]), { what: "room joined" });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/CSP-3"]), { what: "room joined" });
       await env.publish({ event: "doc_update", message: { name: "CSP-3" }, doctype: "ToDo", docname: "CSP-3" });
       await waitInPage(q, () => seen("doc_update").length === 1, null, { what: "doc_update" });
       assert.deepEqual(await q.evaluate(() => __csp), [], "no violation");
@@ -271,7 +263,7 @@ describe("security", () => {
           frappe.realtime.init(frappe.boot.socketio_port);
           for (const e of ["hostile", "__proto__", "constructor", "toString", "hasOwnProperty", "<img src=x onerror=window.__pwned=1>"]) record(e);
         });
-        await facadeConnected(p);
+        await connected(p);
         await waitInPage(p, (name) => frappe.realtime.socket.io.engine.transport.name === name, transport, { what: transport });
         await p.evaluate(() => watchDom());
         const before = requests.length;
@@ -330,7 +322,7 @@ describe("security", () => {
         frappe.realtime.init(frappe.boot.socketio_port);
         record("hostile_bin");
       });
-      await facadeConnected(p);
+      await connected(p);
       // Written as raw Engine.IO messages: socket.io's own encoder drops `__proto__` keys
       // from packets with attachments (server side), a server in another language need not.
       const sock = env.realtime.io.of("/site1").sockets.get(await p.evaluate(() => frappe.realtime.socket.id));
@@ -369,7 +361,7 @@ describe("security", () => {
         record("task_status_change");
         record("task_progress");
       });
-      await facadeConnected(p);
+      await connected(p);
       const names = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "__defineGetter__", "isPrototypeOf"];
       for (const id of names) {
         for (const status of ["Success", "Failed", "Assign", "Freeze", "Constructor"]) {
@@ -398,7 +390,7 @@ describe("security", () => {
       const ctx = await newCtx(t);
       const p = await openSec(ctx);
       await p.evaluate(() => frappe.realtime.init(frappe.boot.socketio_port));
-      await facadeConnected(p);
+      await connected(p);
       const echoed = await p.evaluate(async (text) => JSON.stringify(await frappe.realtime.client.emitWithAck("echo_ack", JSON.parse(text))), HOSTILE);
       try {
         assert.equal(canon(JSON.parse(echoed)), canon(JSON.parse(HOSTILE)));
@@ -461,14 +453,14 @@ describe("security", () => {
           record("disconnect");
           frappe.realtime.doc_subscribe("ToDo", doc);
         }, doc);
-        await facadeConnected(p);
-        await waitFor(hasRooms(ALICE, [`doc:ToDo/${doc}`]), { what: "room joined" });
+        await connected(p);
+        await waitFor(hasRooms(env, ALICE, [`doc:ToDo/${doc}`]), { what: "room joined" });
         await env.publish({ event: "doc_update", message: { n: 1 }, doctype: "ToDo", docname: doc });
         await waitInPage(p, () => seen("doc_update").length === 1, null, { what: "first doc_update" });
         await waitInPage(p, () => frappe.realtime.socket.io.engine.transport.name === "websocket", null, { what: "upgrade" });
         await env.restartRealtime({ abrupt: true, downMs: 300 });
         await waitInPage(p, () => seen("disconnect").length === 1, null, { what: "disconnect", timeout: 10000 });
-        await waitFor(hasRooms(ALICE, [`doc:ToDo/${doc}`]), { what: "room back after the restart", timeout: 15000 });
+        await waitFor(hasRooms(env, ALICE, [`doc:ToDo/${doc}`]), { what: "room back after the restart", timeout: 15000 });
         await env.publish({ event: "doc_update", message: { n: 2 }, doctype: "ToDo", docname: doc });
         await waitInPage(p, () => seen("doc_update").length === 2, null, { what: "doc_update after reconnect" });
         const accesses = await p.evaluate(() => __cookie);
@@ -509,13 +501,13 @@ describe("security", () => {
         record("doc_update");
         frappe.realtime.doc_subscribe("ToDo", "SID-1");
       });
-      await facadeConnected(p);
+      await connected(p);
       await waitInPage(p, () => frappe.realtime.socket.io.engine.transport.name === "websocket", null, { what: "upgrade" });
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/SID-1"]), { what: "room" });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/SID-1"]), { what: "room" });
       await env.publish({ event: "doc_update", message: { n: 1 }, doctype: "ToDo", docname: "SID-1" });
       await waitInPage(p, () => seen("doc_update").length === 1, null, { what: "doc_update" });
       await env.restartRealtime({ abrupt: true, downMs: 600 });
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/SID-1"]), { what: "room back", timeout: 15000 });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/SID-1"]), { what: "room back", timeout: 15000 });
       // A refused attempt: wrong namespace (a server ConnectError with a hint).
       await p.evaluate((url) => {
         const c = (window.__c = new (lib().RealtimeClient)(url, { debug: "debug", reconnection: false }));
@@ -553,7 +545,7 @@ describe("security", () => {
       await clientConnected(p);
       const id = await p.evaluate(() => __c.id);
       assert.ok(socketsOf(env, ALICE).some((s) => s.id === id && s.transport === "polling"), "connected as the token's user, over polling");
-      await waitFor(hasRooms(ALICE, ["doc:ToDo/TOKEN-1"]), { what: "room" });
+      await waitFor(hasRooms(env, ALICE, ["doc:ToDo/TOKEN-1"]), { what: "room" });
       await env.publish({ event: "doc_update", message: { n: 1 }, doctype: "ToDo", docname: "TOKEN-1" });
       await waitInPage(p, () => seen("doc_update").length === 1, null, { what: "doc_update" });
       await waitInPage(p, () => seen("connect_error").length >= 1, null, { what: "the rejected token's connect_error" });
@@ -721,7 +713,7 @@ describe("security", () => {
       assert.equal(out.stillQueued, true);
       assert.equal(assertAllThrew(out.rows, "queued"), 9 * 13);
       await clientConnected(p);
-      await facadeConnected(p);
+      await connected(p);
       await assertNothingSent(p, sent, ["marker_queued_client", "marker_queued_facade", "marker_queued_json"]);
       assert.deepEqual(env.state().received.find((r) => r.event === "marker_queued_json").args, JSON_SEMANTICS);
       await closeRealtime(env, p);
@@ -763,7 +755,7 @@ describe("security", () => {
         frappe.realtime.init(frappe.boot.socketio_port);
       }, env.socketUrl);
       await clientConnected(p);
-      await facadeConnected(p);
+      await connected(p);
       await p.evaluate(`window.__battery = ${battery}`);
       const rows = await p.evaluate(() => {
         const rows = __battery({ phase: "ready" });

@@ -9,7 +9,7 @@
 
 import { describe, test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { newPage, login, openPage, waitInPage, waitFor, useEnvAndBrowser, socketsOf } from "./harness.js";
+import { waitInPage, waitFor, useEnvAndBrowser, socketsOf, roomsOf, hasRooms, lacksRooms, openRealtime } from "./harness.js";
 import { sleep } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -37,19 +37,13 @@ describe("shared mode: one connection for the tabs of a site", () => {
     }).catch((e) => assert.fail(`${e.message}: ${JSON.stringify([...socketsOf(env, ALICE), ...socketsOf(env, BOB)])}`));
   });
 
-  const roomsOf = (user = ALICE) => socketsOf(env, user).flatMap((s) => s.rooms);
-
   /** `n` tabs of a fresh context logged in as `user`, frappe.realtime initialised and connected. */
   async function openTabs(n, mode, { user = ALICE } = {}) {
     ctx = await browser.newContext();
     const pages = [];
     for (let i = 0; i < n; i++) {
-      const p = await newPage(ctx);
-      if (i === 0) await login(p, env.webUrl, user);
-      await openPage(p, `/pages/shared-tab.html?${MODES[mode]}`, { siteUrl: env.webUrl });
-      await waitInPage(p, () => window.__ready === true, null, { what: "module ready" });
-      await p.evaluate(() => frappe.realtime.init(frappe.boot.socketio_port));
-      pages.push(p);
+      // One login for the context: the other tabs share its cookie jar.
+      pages.push(await openRealtime(ctx, env, { user: i === 0 ? user : null, page: `shared-tab.html?${MODES[mode]}` }));
     }
     for (const p of pages) await connected(p);
     await upgraded(user);
@@ -63,6 +57,7 @@ describe("shared mode: one connection for the tabs of a site", () => {
       what: "upgraded to WebSocket",
     });
 
+  // Not harness.js's connected(): a member also waits for the id the hub hands it.
   const connected = (p) =>
     waitInPage(p, () => frappe.realtime.socket.connected && frappe.realtime.socket.id, null, { what: "connected", timeout: 8000 });
   const roleOf = (p) => p.evaluate(() => frappe.realtime.client.shared.role);
@@ -153,7 +148,7 @@ describe("shared mode: one connection for the tabs of a site", () => {
       });
       await tabs[2].evaluate(() => frappe.realtime.doc_subscribe("ToDo", "TD-2"));
       const all = ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1", "doctype:Note", "doc:ToDo/TD-2"];
-      await waitFor(() => all.every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+      await waitFor(hasRooms(env, ALICE, all), { what: "rooms joined" });
       const counts = () => env.state().eventsReceived;
       const before = { ...counts() };
 
@@ -163,9 +158,9 @@ describe("shared mode: one connection for the tabs of a site", () => {
       const only = order.find((p) => p === tabs[0] || p === tabs[2]);
       await only.close();
       const gone = only === tabs[0] ? ["doctype:Note"] : ["doc:ToDo/TD-2"];
-      await waitFor(() => gone.every((r) => !roomsOf().includes(r)), { what: `${gone} left`, timeout: 3000 });
+      await waitFor(lacksRooms(env, ALICE, gone), { what: `${gone} left`, timeout: 3000 });
       // Shared rooms stay while another tab still holds them.
-      for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf().includes(r), `${r} kept: ${roomsOf()}`);
+      for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf(env, ALICE).includes(r), `${r} kept: ${roomsOf(env, ALICE)}`);
       assert.equal(socketsOf(env, ALICE).length, 1);
       if (only === tabs[0]) {
         // Presence: TD-1 is still open in tabs[1], so no doc_close was sent.
@@ -179,16 +174,16 @@ describe("shared mode: one connection for the tabs of a site", () => {
           frappe.realtime.doc_close("ToDo", "TD-1");
         });
         await sleep(200);
-        for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf().includes(r), `${r} kept: ${roomsOf()}`);
+        for (const r of ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]) assert.ok(roomsOf(env, ALICE).includes(r), `${r} kept: ${roomsOf(env, ALICE)}`);
       }
       await rest[rest.length - 1].evaluate(() => {
         frappe.realtime.doc_unsubscribe("ToDo", "TD-1");
         frappe.realtime.doc_close("ToDo", "TD-1");
       });
-      await waitFor(() => !roomsOf().includes("doc:ToDo/TD-1") && !roomsOf().includes("open_doc:ToDo/TD-1"), {
+      await waitFor(lacksRooms(env, ALICE, ["doc:ToDo/TD-1", "open_doc:ToDo/TD-1"]), {
         what: "TD-1 rooms left by the last tab",
         timeout: 3000,
-      }).catch((e) => assert.fail(`${e.message}; rooms: ${roomsOf()}; closed tab ${tabs.indexOf(only)}`));
+      }).catch((e) => assert.fail(`${e.message}; rooms: ${roomsOf(env, ALICE)}; closed tab ${tabs.indexOf(only)}`));
     });
   }
 
@@ -214,13 +209,13 @@ describe("shared mode: one connection for the tabs of a site", () => {
       }, i);
     }
     const rooms = ["doctype:ToDo", ...others.flatMap((_, i) => [`doc:ToDo/TD-${i}`, `task_progress:task-${i}`])];
-    await waitFor(() => [...rooms, "doc:ToDo/LEADER-ONLY"].every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+    await waitFor(hasRooms(env, ALICE, [...rooms, "doc:ToDo/LEADER-ONLY"]), { what: "rooms joined" });
     const oldId = socketsOf(env, ALICE)[0].id;
 
     const t0 = Date.now();
     await leader.close();
     await tookOver(t, t0, oldId, rooms);
-    assert.ok(!roomsOf().includes("doc:ToDo/LEADER-ONLY"), "the closed leader's own room is not re-joined");
+    assert.ok(!roomsOf(env, ALICE).includes("doc:ToDo/LEADER-ONLY"), "the closed leader's own room is not re-joined");
     const roles = await Promise.all(others.map(roleOf));
     assert.deepEqual(roles.sort(), ["follower", "follower", "follower", "leader"]);
     for (const p of others) await connected(p);
@@ -236,7 +231,7 @@ describe("shared mode: one connection for the tabs of a site", () => {
     const tabs = await openTabs(3, "worker");
     for (const [i, p] of tabs.entries()) await p.evaluate((i) => frappe.realtime.doc_subscribe("ToDo", "W-" + i), i);
     const rooms = tabs.map((_, i) => `doc:ToDo/W-${i}`);
-    await waitFor(() => rooms.every((r) => roomsOf().includes(r)), { what: "rooms joined" });
+    await waitFor(hasRooms(env, ALICE, rooms), { what: "rooms joined" });
     const oldId = socketsOf(env, ALICE)[0].id;
     const oldHub = await tabs[0].evaluate(() => frappe.realtime.client.shared.hub);
 
@@ -260,11 +255,7 @@ describe("shared mode: one connection for the tabs of a site", () => {
   test("tabs of two users in one browser context never share: the key includes frappe.session.user", async () => {
     const tabs = await openTabs(1, "worker");
     // Log in as bob in a second tab of the same context (the cookie jar now says bob).
-    const p = await newPage(ctx);
-    await login(p, env.webUrl, BOB);
-    await openPage(p, "/pages/shared-tab.html?mode=worker", { siteUrl: env.webUrl });
-    await waitInPage(p, () => window.__ready === true, null, { what: "module ready" });
-    await p.evaluate(() => frappe.realtime.init(frappe.boot.socketio_port));
+    const p = await openRealtime(ctx, env, { user: BOB, page: "shared-tab.html?mode=worker" });
     await connected(p);
     await waitFor(() => socketsOf(env, BOB).length === 1, { what: "bob's own socket" });
     await upgraded(BOB);

@@ -17,8 +17,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
-import { freePort, sleep } from "../server/util.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor } from "../e2e/harness.js";
+import { freePort, sleep, within } from "../server/util.js";
+import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, roomsOf } from "../e2e/harness.js";
 import { REPO_ROOT, npm, pack, requireBuild, run, tempDir } from "./pack.js";
 
 const ALICE = "alice@example.com";
@@ -100,8 +100,6 @@ describe("examples/vue and examples/react, built with Vite, against the test ser
         if (tmp) tmp.cleanup();
     });
 
-    const rooms = () => (env.state().namespaces["/site1"] || { sockets: [] }).sockets.flatMap((s) => s.rooms);
-
     /** Logs alice in, opens `url`, checks live updates of ToDo `doc` on the page. */
     async function liveUpdates(url, doc) {
         const ctx = await browser.newContext();
@@ -110,7 +108,7 @@ describe("examples/vue and examples/react, built with Vite, against the test ser
         page.logs.length = 0; // the login page's favicon.ico 404
         await openPage(page, url);
         await testid(page, "state", "connected", "state: connected");
-        await waitFor(() => rooms().includes(`doc:ToDo/${doc}`), { what: `room doc:ToDo/${doc}` });
+        await waitFor(() => roomsOf(env).includes(`doc:ToDo/${doc}`), { what: `room doc:ToDo/${doc}` });
         assert.equal(await testid(page, "modified", null, "modified"), "no update yet");
         for (const [i, modified] of ["2026-03-04 05:06:07.000001", "2026-03-04 05:06:08.000002"].entries()) {
             // What Frappe's Document.notify_update publishes.
@@ -190,7 +188,7 @@ describe("examples/vue and examples/react, built with Vite, against the test ser
             } catch {
                 // gone
             }
-            await Promise.race([new Promise((r) => child.once("close", r)), sleep(5000)]);
+            await within(new Promise((r) => child.once("close", r)), 5000);
             if (child.exitCode === null && child.signalCode === null) {
                 try {
                     process.kill(-child.pid, "SIGKILL");

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor } from "../e2e/harness.js";
+import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, roomsOf } from "../e2e/harness.js";
 import { BIN, REPO_ROOT, fixture, pack, requireBuild, run, tempDir } from "./pack.js";
 
 const ALICE = "alice@example.com";
@@ -250,8 +250,6 @@ describe("the npm tarball", () => {
             if (env) await env.stop();
         });
 
-        const rooms = () => (env.state().namespaces["/site1"] || { sockets: [] }).sockets.flatMap((s) => s.rooms);
-
         for (const [page, what] of [
             ["a.html", "esbuild bundle, .wasm beside it"],
             ["b.html", "esbuild bundle, .wasm as a file asset + setWasmSource"],
@@ -267,7 +265,7 @@ describe("the npm tarball", () => {
                     what: `${page} connected`,
                     timeout: 10000,
                 });
-                await waitFor(() => rooms().includes(`doc:ToDo/${doc}`), { what: `room doc:ToDo/${doc}` });
+                await waitFor(() => roomsOf(env).includes(`doc:ToDo/${doc}`), { what: `room doc:ToDo/${doc}` });
                 await env.publish({ event: "doc_update", message: { doctype: "ToDo", name: doc, modified: "2026-01-02 03:04:05" }, doctype: "ToDo", docname: doc });
                 const got = await waitInPage(p, () => __log.find((e) => e[0] === "doc_update"), null, { what: "doc_update" });
                 assert.deepEqual(got[1], { doctype: "ToDo", name: doc, modified: "2026-01-02 03:04:05" });

@@ -186,6 +186,17 @@ export async function startEnv(opts = {}) {
     return env;
 }
 
+/**
+ * The realtime server's view of `user`'s sockets (every socket without `user`) in the
+ * env's site namespace: [{id, user, rooms, transport, …}] (realtime.js state()). Here
+ * rather than in tests/e2e/harness.js, which re-exports it, so that the soak and the
+ * benchmarks use it without loading Playwright.
+ */
+export function socketsOf(env, user) {
+    const ns = env.state().namespaces[`/${env.site}`];
+    return ns ? ns.sockets.filter((s) => user === undefined || s.user === user) : [];
+}
+
 function parseArgs(argv) {
     const out = { site: "site1", sameOrigin: false, redis: true, verbose: false };
     for (let i = 0; i < argv.length; i++) {

@@ -37,6 +37,16 @@ export function accounting() {
       conn.push(...drain.conn);
       let lost = 0;
       let gapped = 0;
+      // Sequence numbers a..b of `st` that pair `p` should have had: lost, unless the
+      // publisher skipped them or they are counted already.
+      const markLost = (p, st, a, b) => {
+        for (let q = a; q <= b; q++) {
+          if (!skipped[st].has(q) && !p.lostRequired.has(q)) {
+            p.lostRequired.add(q);
+            lost++;
+          }
+        }
+      };
       for (const [key, d] of Object.entries(drain.streams)) {
         const p = per[key];
         if (!p) {
@@ -54,12 +64,7 @@ export function accounting() {
             p.missing += b - a + 1;
             gapped += b - a + 1;
           }
-          for (let q = Math.max(a, lo); q <= Math.min(b, hi); q++) {
-            if (!skipped[st].has(q) && !p.lostRequired.has(q)) {
-              p.lostRequired.add(q);
-              lost++;
-            }
-          }
+          markLost(p, st, Math.max(a, lo), Math.min(b, hi));
         };
         for (let i = 0; i < d.gaps.length; i += 2) missed(d.gaps[i], d.gaps[i + 1], true);
         if (d.last < hi) missed(d.last + 1, hi, false); // not arrived by the quiet point
@@ -68,15 +73,7 @@ export function accounting() {
       for (const key of pairs) {
         if (drain.streams[key]) continue;
         const st = key.split("|")[1];
-        if (from && next[st] - 1 >= from[st]) {
-          const p = per[key];
-          for (let q = from[st]; q <= next[st] - 1; q++) {
-            if (!skipped[st].has(q) && !p.lostRequired.has(q)) {
-              p.lostRequired.add(q);
-              lost++;
-            }
-          }
-        }
+        if (from && next[st] - 1 >= from[st]) markLost(per[key], st, from[st], next[st] - 1);
       }
       from = null;
       return { lost, gapped };

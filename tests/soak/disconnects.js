@@ -2,6 +2,7 @@
 // order over a run, carrying one out, and watching the server's state until both
 // sockets are back with every room.
 
+import { socketsOf } from "../server/env.js";
 import { ROOMS, SITE, USER } from "./scenario.js";
 import { now, sleep } from "./time.js";
 
@@ -47,12 +48,6 @@ export function schedule({ seconds, period, restartEvery }) {
   return kinds;
 }
 
-/** The server's sockets of USER in the site namespace. */
-export function serverSockets(env) {
-  const ns = env.state().namespaces[`/${SITE}`];
-  return ns ? ns.sockets.filter((x) => x.user === USER) : [];
-}
-
 /**
  * Waits until the server has, besides the sockets in `old`, one socket with every room
  * of F and one with every room of R. Polls the server's state (in-process) every 10 ms;
@@ -62,7 +57,7 @@ export async function roomsBack(env, old, timeout, stop) {
   const end = now() + timeout;
   let missing = null;
   for (;;) {
-    const fresh = serverSockets(env).filter((x) => !old.has(x.id));
+    const fresh = socketsOf(env, USER).filter((x) => !old.has(x.id));
     const ids = {};
     missing = {};
     for (const c of ["F", "R"]) {

@@ -4,8 +4,8 @@
 // sample resources; GC; sample the heap. Returns the sample that checks() judges
 // (tests/soak/checks.js).
 
+import { socketsOf } from "../server/env.js";
 import { ROOMS, USER } from "./scenario.js";
-import { serverSockets } from "./disconnects.js";
 import { now, sleep } from "./time.js";
 
 export async function quietPoint({ s, env, pub, acct, cfg }) {
@@ -28,7 +28,7 @@ export async function quietPoint({ s, env, pub, acct, cfg }) {
 
   // Rooms, from both sides: the page's socket ids are the server's, and each has its rooms.
   const page = await s.evaluate("window.__soak.ids()");
-  const server = serverSockets(env);
+  const server = socketsOf(env, USER);
   const rooms = { ok: true, problems: [] };
   for (const c of ["F", "R"]) {
     const sock = server.find((x) => x.id === page[c]);

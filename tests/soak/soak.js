@@ -38,6 +38,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { launch, openPage } from "../../bench/cdp.js";
 import { startEnv } from "../server/env.js";
+import { within } from "../server/util.js";
 import { accounting } from "./accounting.js";
 import { checks, heapWindows } from "./checks.js";
 import { forceDisconnect, KINDS, roomsBack, schedule } from "./disconnects.js";
@@ -46,7 +47,7 @@ import { publisher } from "./publisher.js";
 import { quietPoint } from "./quiet.js";
 import { line, machine, summary } from "./report.js";
 import { DEFAULTS, ROOMS, ROOT, SITE, STREAMS } from "./scenario.js";
-import { bound, now, sleepUntil } from "./time.js";
+import { now, sleepUntil } from "./time.js";
 
 // What tests/soak/run.js, tests/e2e/soak.test.js and investigations import from here.
 export { DEFAULTS, KINDS, ROOMS, ROOT, STREAMS, heapWindows, schedule, summary };
@@ -173,7 +174,7 @@ export async function runSoak(o = {}) {
     result.console = { counts: seen.consoleCounts, last: seen.consoleLast };
     result.pageErrors = seen.pageErrors;
     // Bounded, with timers that do not outlive the step (they would keep Node alive).
-    const bounded = (p, ms) => bound(Promise.resolve(p), ms, "shutdown").catch(() => {});
+    const bounded = (p, ms) => within(Promise.resolve(p).catch(() => {}), ms);
     if (s) await bounded(s.close(), 5000);
     if (browser) await bounded(browser.close(), 10000);
     if (env) await bounded(env.stop(), 10000);

@@ -1,5 +1,6 @@
 // Figures over lists of numbers for the soak's checks and report (tests/soak/checks.js,
-// tests/soak/report.js, tests/soak/accounting.js).
+// tests/soak/report.js, tests/soak/accounting.js); the benchmarks' `median` too
+// (bench/run.js, bench/connect.js, bench/tabs.js).
 
 export const median = (xs) => {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
