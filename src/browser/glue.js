@@ -3,8 +3,9 @@
 // Everything a client touches in the page hangs off one plain object, the hub: its
 // transports (WebSockets, polling channels), its one timer, its page listeners and the
 // client's application listeners (a Listeners of www/listeners.js, which the client's
-// RealtimeClient owns and hands to the WasmClient constructor). Every input goes to the driver through one function,
-// `hub.input(kind, id, data)`, so the wasm side needs a single closure per client.
+// RealtimeClient owns and hands to the WasmClient constructor). Every input goes to the
+// driver through one function, `hub.input(kind, id, data)`, so the wasm side needs a
+// single closure per client.
 //
 // The hot path stays here: a text frame that is a plain EVENT of the client's
 // namespace (`42/site,[…]`: no ack id, no attachments), on the transport the core

@@ -1,6 +1,6 @@
 //! Bindings to `glue.js`, the JS half of the driver: the hub (transports, timer,
-//! page listeners, the client's application listeners, the fast path for plain events) and a
-//! few helpers that are smaller in JS than in Rust.
+//! page listeners, the client's application listeners, the fast path for plain
+//! events) and a few helpers that are smaller in JS than in Rust.
 
 use alloc::string::String;
 use js_sys::{Array, Function};
