@@ -22,6 +22,7 @@ import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
 import { renderChart } from "./chart.js";
 import { median } from "../tests/soak/stats.js";
+import { bound } from "../tests/soak/time.js";
 import { SHIPPED_FILES, fileSizes } from "../scripts/size-budget.js";
 
 // ---------------------------------------------------------------------------- options
@@ -96,9 +97,6 @@ if (!flag("--no-codec")) {
 }
 
 // ---------------------------------------------------------------------------- browser
-const within = (p, ms, what) =>
-    Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
-
 const hooks = { onJoin: () => {}, onConnection: () => {} };
 const serverOpts = (port) => ({
     port,
@@ -123,7 +121,7 @@ async function killAndRestart() {
     const tKill = performance.now();
     await server.close({ abrupt: true });
     server = await startBenchServer(serverOpts(port));
-    const tRestored = await within(restored, 20000, "subscription restored after a server restart");
+    const tRestored = await bound(restored, 20000, "subscription restored after a server restart");
     hooks.onJoin = () => {};
     hooks.onConnection = () => {};
     return { restoredMs: tRestored - tKill, connectedMs: tConnected === null ? null : tConnected - tKill };

@@ -28,7 +28,7 @@
 
 import fs from "node:fs";
 import { launch, waitFor } from "./cdp.js";
-import { startEnv } from "../tests/server/env.js";
+import { socketsOf, startEnv } from "../tests/server/env.js";
 import { sleep } from "../tests/server/util.js";
 import { median } from "../tests/soak/stats.js";
 
@@ -86,7 +86,7 @@ async function measure(browser, env, mode) {
         }
         for (const s of sessions) await waitFor(s, "frappe.realtime.socket.connected", { what: "connected", interval: 20 });
         await sleep(SETTLE);
-        const sockets = env.state().namespaces[`/${env.site}`].sockets.filter((x) => x.user === USER).length;
+        const sockets = socketsOf(env, USER).length;
 
         // Heaps of the tabs and of the context's shared workers, after a GC each.
         const { targetInfos } = await browser.send("Target.getTargets");
@@ -115,7 +115,7 @@ async function measure(browser, env, mode) {
         await browser.send("Target.disposeBrowserContext", { browserContextId }).catch(() => {});
         // Let the server see the sockets go before the next mode.
         const end = Date.now() + 5000;
-        while (Date.now() < end && (env.state().namespaces[`/${env.site}`]?.sockets || []).some((x) => x.user === USER)) await sleep(50);
+        while (Date.now() < end && socketsOf(env, USER).length > 0) await sleep(50);
         await sleep(500);
     }
 }
