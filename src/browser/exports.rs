@@ -364,7 +364,7 @@ impl WasmClient {
     }
 }
 
-/// The same methods for Rust callers (the driver's browser tests), with Rust types.
+/// What the driver's browser tests call, with Rust types.
 /// The exported ones above take and return JS values as they are: an event name or a
 /// state string then crosses the boundary as a reference, with no copy into or out of
 /// wasm memory and no conversion code in the module or the glue.
@@ -372,39 +372,6 @@ impl WasmClient {
     /// A client for `url` calling `listeners` (see the constructor in JS).
     pub fn new(url: &str, options: JsValue, listeners: &JsValue) -> Result<WasmClient, JsValue> {
         WasmClient::new_js(&url.into(), &options, listeners)
-    }
-
-    /// Registers a Frappe subscription (see `subscribe` in JS).
-    pub fn subscribe(
-        &self,
-        kind: &str,
-        first: &str,
-        second: Option<String>,
-    ) -> Result<bool, JsValue> {
-        let second = second.map_or(JsValue::UNDEFINED, JsValue::from);
-        self.subscribe_js(&kind.into(), &first.into(), &second)
-    }
-
-    /// Leaves the room of a subscription (see `unsubscribe` in JS).
-    pub fn unsubscribe(
-        &self,
-        kind: &str,
-        first: &str,
-        second: Option<String>,
-    ) -> Result<bool, JsValue> {
-        let second = second.map_or(JsValue::UNDEFINED, JsValue::from);
-        self.unsubscribe_js(&kind.into(), &first.into(), &second)
-    }
-
-    /// The socket id while connected.
-    pub fn id(&self) -> Option<String> {
-        self.inner.state().client.id().map(String::from)
-    }
-
-    /// `"polling"` or `"websocket"` while a transport is open.
-    pub fn transport(&self) -> Option<String> {
-        let transport = self.inner.state().client.transport();
-        transport.map(|t| String::from(t.name()))
     }
 
     /// `"idle"`, `"connecting"`, `"connected"`, `"reconnecting"` or `"failed"`.
