@@ -8,7 +8,7 @@
 mod support;
 
 use frappe_realtime::protocol::client::{Client, Event, State};
-use frappe_realtime::protocol::config::TransportKind;
+use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
@@ -29,7 +29,11 @@ const FRAMES: &[&str] = &[
 
 /// Connected over a WebSocket only: `(harness, ws id)`.
 fn websocket_only(namespace_frame: &str) -> (Harness, u32) {
-    let mut c = config();
+    websocket_only_with(config(), namespace_frame)
+}
+
+/// [`websocket_only`] with the config `c` (its transports set to WebSocket only).
+fn websocket_only_with(mut c: ClientConfig, namespace_frame: &str) -> (Harness, u32) {
     c.transports = vec![TransportKind::WebSocket];
     let mut h = Harness::new(c);
     h.connect();
@@ -92,16 +96,7 @@ fn the_main_namespace_has_the_bare_prefix() {
     let setup = || {
         let mut c = config();
         c.namespace = "/".into();
-        c.transports = vec![TransportKind::WebSocket];
-        let mut h = Harness::new(c);
-        h.connect();
-        h.take_wire();
-        h.client.handle_transport_open(h.now, 1);
-        h.client.handle_text(h.now, 1, HANDSHAKE);
-        h.client.handle_text(h.now, 1, r#"40{"sid":"w"}"#);
-        h.take_wire();
-        h.take_events();
-        (h, 1)
+        websocket_only_with(c, r#"40{"sid":"w"}"#)
     };
     check_contract(setup, "42");
 }
