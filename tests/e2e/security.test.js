@@ -596,7 +596,9 @@ describe("security", () => {
       assert.ok(out.logs.some((l) => l.includes("frappe-realtime: send text frame")), out.logs.join("\n"));
       assert.ok(out.errors.some((e) => e.includes("TransportError")), out.errors.join("\n"));
       for (const [where, lines] of Object.entries(out)) assert.deepEqual(leaks(lines, [SECRET]), [], `secret in ${where}`);
-      // On the wire: in the CONNECT packets (one per connection) and nowhere else.
+      // On the wire: in the CONNECT packets (one per connection) and nowhere else. Sent frames
+      // reach the test process asynchronously, so wait for the second CONNECT to be reported.
+      await waitFor(() => sent.filter((f) => f.includes(SECRET)).length >= 2, { what: "two CONNECT frames reported" });
       const carrying = sent.filter((f) => f.includes(SECRET));
       assert.deepEqual(carrying, [`40/site1,{"token":"${SECRET}"}`, `40/site1,{"token":"${SECRET}"}`]);
       await closeRealtime(env, p);
