@@ -8,7 +8,7 @@
 // Everything else happens in Rust (src/browser, src/protocol).
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
-import { Listeners, RESERVED } from "./listeners.js";
+import { ListenerMethods, Listeners, RESERVED } from "./listeners.js";
 
 let wasmSource;
 let ready;
@@ -48,7 +48,7 @@ function withHint(err) {
   return err;
 }
 
-export class RealtimeClient {
+export class RealtimeClient extends ListenerMethods {
   /**
    * @param {string} url `https://host[:port]/<site>`; the path is the namespace.
    * @param {object} [options] socket.io-client's option names, plus bufferMaxCount,
@@ -56,6 +56,7 @@ export class RealtimeClient {
    */
   constructor(url, options) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
+    super();
     this._url = url;
     this._options = options;
     // The application listeners live here from the start (listed and removable before
@@ -140,25 +141,6 @@ export class RealtimeClient {
   /** Resolves once the wasm module is loaded and the client exists. */
   get ready() {
     return this._ready;
-  }
-
-  on(event, fn) {
-    return this._add(event, fn, false);
-  }
-
-  once(event, fn) {
-    return this._add(event, fn, true);
-  }
-
-  _add(event, fn, once) {
-    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
-    if (!this._closed) this._ls.add(String(event), fn, once);
-    return this;
-  }
-
-  off(event, fn) {
-    this._ls.off(event === undefined ? undefined : String(event), fn);
-    return this;
   }
 
   /** Emits; a function as the last argument receives the ack. Throws TypeError before sending on bad input. */
@@ -251,15 +233,6 @@ export class RealtimeClient {
 
   reconnectNow() {
     this._call((w) => w.reconnectNow());
-  }
-
-  hasListeners(event) {
-    return this._ls.get(String(event)).length > 0;
-  }
-
-  /** The listeners of `event`, in registration order. */
-  listeners(event) {
-    return this._ls.get(String(event));
   }
 
   get connected() {

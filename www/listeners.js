@@ -5,7 +5,7 @@
 // removed before the wasm module is ready. The driver's hub (src/browser/glue.js) calls
 // `emit` on it for every event; shared mode (www/shared.js) calls it for what its hub
 // forwards and sets `watch` to tell the hub which events the tab listens to. Also here,
-// as both use it: the reserved event names.
+// as both use them: the reserved event names and the public listener methods.
 
 /** Names of the client's own events: they may be listened to, never emitted (the core
  *  refuses the same list, src/protocol/client.rs RESERVED_EVENTS; RealtimeClient and shared
@@ -83,6 +83,43 @@ export class Listeners {
       this.m.set(event, kept);
     }
     for (const l of snapshot) call(l.f, args);
+  }
+}
+
+/**
+ * The listener methods of a client class, over its `_ls` (a Listeners) and `_closed`:
+ * RealtimeClient and SharedRealtimeClient extend it, so both behave alike. Event names
+ * are strings (`String(event)`, as socket.io-client keys them); `off()` with no event
+ * removes every listener, `off(null)` those of the event "null". A closed client takes
+ * no new listeners.
+ */
+export class ListenerMethods {
+  on(event, fn) {
+    return this._add(event, fn, false);
+  }
+
+  once(event, fn) {
+    return this._add(event, fn, true);
+  }
+
+  _add(event, fn, once) {
+    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
+    if (!this._closed) this._ls.add(String(event), fn, once);
+    return this;
+  }
+
+  off(event, fn) {
+    this._ls.off(event === undefined ? undefined : String(event), fn);
+    return this;
+  }
+
+  hasListeners(event) {
+    return this._ls.get(String(event)).length > 0;
+  }
+
+  /** The listeners of `event`, in registration order. */
+  listeners(event) {
+    return this._ls.get(String(event));
   }
 }
 

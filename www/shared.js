@@ -31,7 +31,7 @@
 // `disconnect` events are per member: one on joining a hub that is connected, a
 // `disconnect` ("transport close") when the hub goes away.
 
-import { Listeners, RESERVED, call } from "./listeners.js";
+import { ListenerMethods, Listeners, RESERVED, call } from "./listeners.js";
 import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
 
 const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";
@@ -97,7 +97,7 @@ function subscription(kind, first, second) {
 
 const ackError = (message) => Object.assign(new Error(message), { name: "AckError" });
 
-export class SharedRealtimeClient {
+export class SharedRealtimeClient extends ListenerMethods {
   /**
    * @param {string} url `https://host[:port]/<site>`, as for RealtimeClient.
    * @param {object} [options] RealtimeClient's options, plus `shared`: `true` / `"worker"`
@@ -112,6 +112,7 @@ export class SharedRealtimeClient {
   constructor(url, options, own = {}) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
     if (options != null && typeof options !== "object") throw new TypeError("frappe-realtime: options must be an object");
+    super();
     const o = Object.assign({}, options);
     const mode = o.shared;
     const workerUrl = o.workerUrl;
@@ -361,36 +362,10 @@ export class SharedRealtimeClient {
   }
 
   // ------------------------------------------------------------ listeners
+  // on, once, off, hasListeners, listeners: ListenerMethods (www/listeners.js).
 
   _dispatch(event, args) {
     this._ls.emit(event, args);
-  }
-
-  on(event, fn) {
-    return this._add(event, fn, false);
-  }
-
-  once(event, fn) {
-    return this._add(event, fn, true);
-  }
-
-  _add(event, fn, once) {
-    if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
-    this._ls.add(String(event), fn, once);
-    return this;
-  }
-
-  off(event, fn) {
-    this._ls.off(event == null ? undefined : String(event), fn);
-    return this;
-  }
-
-  hasListeners(event) {
-    return this._ls.get(String(event)).length > 0;
-  }
-
-  listeners(event) {
-    return this._ls.get(String(event));
   }
 
   // ------------------------------------------------------------ emits

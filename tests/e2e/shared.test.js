@@ -263,3 +263,85 @@ describe("shared mode: one connection for the tabs of a site", () => {
     assert.notEqual(await tabs[0].evaluate(() => frappe.realtime.socket.id), await p.evaluate(() => frappe.realtime.socket.id));
   });
 });
+
+describe("the listener methods: RealtimeClient and SharedRealtimeClient behave alike", () => {
+  let env;
+  let browser;
+
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
+  });
+
+  /**
+   * In the page: the same calls on a client of class `name`, connected as alice. Steps 1–2
+   * need no connection; `window.__step2` then waits for the two "e" events the test publishes.
+   */
+  function exercise({ name, url }) {
+    return (async () => {
+      const m = name === "RealtimeClient" ? await import("/assets/frappe-realtime/pkg/index.js") : await import("/assets/frappe-realtime/www/shared.js");
+      const options = name === "RealtimeClient" ? { withCredentials: true } : { withCredentials: true, shared: "locks", sharedKey: "listener-methods" };
+      const c = (window.__c = new m[name](url, options));
+      const log = (window.__ev = []);
+      const a = () => log.push("a");
+      const b = () => log.push("b");
+      const n = () => log.push("null");
+      const five = () => log.push("5");
+      const label = (fs) => fs.map((f) => (f === a ? "a" : f === b ? "b" : f === n ? "null" : f === five ? "5" : "?")).join("");
+      const out = {};
+      // 1. Registration: names are strings; on / once keep order and duplicates; off(event, fn) drops the first.
+      c.on(5, five).on("e", a).once("e", b).on("e", a);
+      out.registered = [label(c.listeners("e")), label(c.listeners("5")), c.hasListeners(5)];
+      c.off("e", a);
+      out.afterOffFn = label(c.listeners("e"));
+      // off(null) is the event "null" (as socket.io-client's emitter keys it), not every event.
+      c.on("null", n).off(null);
+      out.afterOffNull = [c.hasListeners("null"), label(c.listeners("e")), c.hasListeners("5")];
+      c.off("5");
+      out.afterOffEvent = [c.hasListeners("5"), c.hasListeners("e")];
+      try {
+        c.on("x", "not a function");
+        out.typeError = "no throw";
+      } catch (e) {
+        out.typeError = `${e.name}: ${e.message}`;
+      }
+      await new Promise((resolve) => c.once("connect", resolve));
+      return out;
+    })();
+  }
+
+  for (const name of ["RealtimeClient", "SharedRealtimeClient"]) {
+    test(`${name}: on/once/off in their three forms, listeners(), hasListeners(); a closed client takes no listener`, async () => {
+      const ctx = await browser.newContext();
+      try {
+        const p = await openRealtime(ctx, env, { page: "shared-tab.html?mode=locks&nosw=1", init: false });
+        const out = await p.evaluate(exercise, { name, url: env.socketUrl });
+        assert.deepEqual(out, {
+          registered: ["aba", "5", true],
+          afterOffFn: "ba",
+          afterOffNull: [false, "ba", true],
+          afterOffEvent: [false, true],
+          typeError: "TypeError: frappe-realtime: listener must be a function",
+        });
+        // 2. Dispatch: the once-listener runs on the first event only, in registration order.
+        await waitFor(() => socketsOf(env, ALICE).length === 1, { what: "alice's socket" });
+        await env.publish({ event: "e", message: 1, user: ALICE });
+        await waitInPage(p, () => __ev.length === 2, null, { what: "first e" });
+        await env.publish({ event: "e", message: 2, user: ALICE });
+        await waitInPage(p, () => __ev.length === 3, null, { what: "second e" });
+        // 3. off() drops every listener; after close(), on() adds none.
+        const after = await p.evaluate(() => {
+          __c.off();
+          const none = [__c.hasListeners("e"), __c.hasListeners("connect"), __c.resources()[0]];
+          __c.close();
+          __c.on("late", () => {});
+          return { ev: __ev, none, closed: [__c.hasListeners("late"), __c.resources()[0]] };
+        });
+        assert.deepEqual(after, { ev: ["b", "a", "a"], none: [false, false, 0], closed: [false, 0] });
+        await waitFor(() => socketsOf(env, ALICE).length === 0, { what: "the socket closed" });
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+});
