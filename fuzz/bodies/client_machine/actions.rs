@@ -111,7 +111,8 @@ impl Machine {
 
     /// Delivers `text` on `id` (a `GET` answer or a WebSocket text frame).
     fn text(&mut self, step: &mut Step, id: TransportId, text: &str) {
-        if !super::CHECK_CONNECT_ERROR_WHILE_CONNECTED && self.refused_while_connected(id, text) {
+        let packets = self.packets(id, text);
+        if !super::CHECK_CONNECT_ERROR_WHILE_CONNECTED && self.refused_while_connected(&packets) {
             step.called = false;
             return;
         }
@@ -122,12 +123,6 @@ impl Machine {
             p.strip_prefix('0')
                 .and_then(|h| Handshake::parse(h).ok())
                 .is_some_and(|h| (h.ping_interval + h.ping_timeout).0 == 0)
-        };
-        let polling = self.kind(id) == Some(TransportKind::Polling);
-        let packets: Vec<&str> = if polling {
-            engine::split_payload(text).collect()
-        } else {
-            vec![text]
         };
         if packets.iter().any(|p| zero_ping(p)) {
             self.zero_ping = true;
@@ -186,17 +181,21 @@ impl Machine {
         self.client.handle_text(self.now, id, text);
     }
 
-    /// Whether `text` carries a CONNECT_ERROR for our namespace that would reach
-    /// a connected client (see `CHECK_CONNECT_ERROR_WHILE_CONNECTED`).
-    fn refused_while_connected(&self, id: TransportId, text: &str) -> bool {
-        let polling = self.kind(id) == Some(TransportKind::Polling);
-        let packets: Vec<&str> = if polling {
+    /// The Engine.IO packets in `text` as delivered on `id`: a polling payload is
+    /// split at its separators, a WebSocket frame is one packet.
+    fn packets<'t>(&self, id: TransportId, text: &'t str) -> Vec<&'t str> {
+        if self.kind(id) == Some(TransportKind::Polling) {
             engine::split_payload(text).collect()
         } else {
             vec![text]
-        };
+        }
+    }
+
+    /// Whether `packets` carry a CONNECT_ERROR for our namespace that would reach
+    /// a connected client (see `CHECK_CONNECT_ERROR_WHILE_CONNECTED`).
+    fn refused_while_connected(&self, packets: &[&str]) -> bool {
         let mut connected = self.client.connected();
-        for p in packets {
+        for &p in packets {
             let Some(m) = p.strip_prefix('4') else {
                 continue;
             };

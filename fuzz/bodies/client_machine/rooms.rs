@@ -32,6 +32,15 @@ use frappe_realtime::protocol::error::UsageError;
 use frappe_realtime::protocol::rooms::{Subscription, SubscriptionKind};
 use std::collections::BTreeSet;
 
+/// Every subscription kind, for lookups by event name.
+const KINDS: [SubscriptionKind; 5] = [
+    SubscriptionKind::Doctype,
+    SubscriptionKind::Doc,
+    SubscriptionKind::DocOpen,
+    SubscriptionKind::Task,
+    SubscriptionKind::Progress,
+];
+
 /// `(join event, leave event, room prefix, takes a document name)` per kind.
 fn table(kind: SubscriptionKind) -> (&'static str, &'static str, &'static str, bool) {
     match kind {
@@ -92,23 +101,27 @@ fn leave(sub: &Subscription) -> RoomOp {
     }
 }
 
+/// `(room prefix, joins?)` of the room event `name`, if it is one (a join or a leave
+/// of [`table`]).
+fn lookup(name: &str) -> Option<(&'static str, bool)> {
+    KINDS
+        .iter()
+        .map(|&k| table(k))
+        .find_map(|(join, leave, prefix, _)| {
+            (name == join || name == leave).then_some((prefix, name == join))
+        })
+}
+
 /// `(room, joins?)` for a room event on the wire.
 fn effect(op: &RoomOp) -> (String, bool) {
-    let prefix = match op.name.as_str() {
-        "doctype_subscribe" | "doctype_unsubscribe" => "doctype:",
-        "doc_subscribe" | "doc_unsubscribe" => "doc:",
-        "doc_open" | "doc_close" => "open_doc:",
-        _ => "task_progress:",
-    };
-    let joins = matches!(
-        op.name.as_str(),
-        "doctype_subscribe"
-            | "doc_subscribe"
-            | "doc_open"
-            | "task_subscribe"
-            | "progress_subscribe"
-    );
+    let (prefix, joins) = lookup(&op.name).expect("a room event");
     (args_room(prefix, &op.args), joins)
+}
+
+/// Whether `name` is an event the core sends for subscriptions; the fuzzer never
+/// emits one itself.
+pub(super) fn is_room_event(name: &str) -> bool {
+    lookup(name).is_some()
 }
 
 /// One namespace connection's room events.

@@ -12,19 +12,6 @@ use frappe_realtime::protocol::engine::{self, Packet as EnginePacket};
 use frappe_realtime::protocol::json;
 use frappe_realtime::protocol::socket::{Packet, PacketType};
 
-/// The events the core sends for subscriptions.
-pub const ROOM_EVENTS: [&str; 9] = [
-    "doctype_subscribe",
-    "doc_subscribe",
-    "doc_open",
-    "task_subscribe",
-    "progress_subscribe",
-    "doctype_unsubscribe",
-    "doc_unsubscribe",
-    "doc_close",
-    "task_unsubscribe",
-];
-
 /// One unit of what the client sent on a transport.
 #[derive(Debug)]
 pub enum Item {
@@ -39,7 +26,7 @@ pub enum Item {
 /// A room event as sent: its name and its string arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoomOp {
-    /// The event name, one of [`ROOM_EVENTS`].
+    /// The event name (one `super::rooms::is_room_event` accepts).
     pub name: String,
     /// The arguments (doctype, name or task id).
     pub args: Vec<String>,
@@ -100,7 +87,7 @@ pub fn classify(text: &str, namespace: &str) -> Sent {
     let mut rest = json::elements(p.data)
         .skip(1)
         .map(|e| e.expect("decoded JSON"));
-    if ROOM_EVENTS.contains(&name.as_str()) {
+    if super::rooms::is_room_event(&name) {
         assert!(
             p.kind == PacketType::Event && p.id.is_none(),
             "room events carry no ack and no attachment: {text:?}"
