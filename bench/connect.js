@@ -6,10 +6,13 @@
 // variants' loads are interleaved, and each load of a build is paired with the floor's
 // load next to it: the figure is the median of those per-pair differences.
 //
-//   node bench/connect.js [--loads N] [--transports websocket|default] [--pkg DIR]...
+//   node bench/connect.js [--loads N] [--transports websocket|default] [--pkg DIR]... [--page NAME]...
 //
-// Every --pkg DIR is one variant (default: pkg/); the raw-WebSocket floor is always
-// measured beside them. Prints one line per variant; writes nothing.
+// Every --pkg DIR × --page NAME is one variant (default: pkg/ and frappe-realtime, i.e.
+// bench/pages/frappe-realtime.html; `--page frappe-realtime --page socketio` puts
+// socket.io-client beside it, and a page of your own in bench/pages/ tries a way of
+// loading the package); the raw-WebSocket floor is always measured beside them.
+// Prints one line per variant; writes nothing.
 
 import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
@@ -23,18 +26,23 @@ const value = (name, def) => {
 };
 const LOADS = Number(value("--loads", 21));
 const TRANSPORTS = value("--transports", "websocket");
-const pkgs = argv.flatMap((a, i) => (argv[i - 1] === "--pkg" ? [path.resolve(a)] : []));
+const repeated = (name) => argv.flatMap((a, i) => (argv[i - 1] === name ? [a] : []));
+const pkgs = repeated("--pkg").map((p) => path.resolve(p));
 if (pkgs.length === 0) pkgs.push(path.join(ROOT, "pkg"));
+const pages = repeated("--page");
+if (pages.length === 0) pages.push("frappe-realtime");
 
 // One server per build (each serves its own pkg/); the floor page on the first one.
 const servers = [];
 for (const pkgDir of pkgs) servers.push(await startBenchServer({ pkgDir }));
 const variants = [
     { name: "floor", url: `${servers[0].url}/bench/pages/floor.html?transports=${TRANSPORTS}` },
-    ...pkgs.map((p, i) => ({
-        name: path.relative(process.cwd(), p) || p,
-        url: `${servers[i].url}/bench/pages/frappe-realtime.html?transports=${TRANSPORTS}`,
-    })),
+    ...pkgs.flatMap((p, i) =>
+        pages.map((page) => ({
+            name: [pkgs.length > 1 || pages.length === 1 ? path.relative(process.cwd(), p) || p : "", pages.length > 1 ? page : ""].join(" ").trim(),
+            url: `${servers[i].url}/bench/pages/${page}.html?transports=${TRANSPORTS}`,
+        })),
+    ),
 ];
 for (const v of variants) v.ms = [];
 
