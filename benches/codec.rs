@@ -127,7 +127,6 @@ fn main() {
             }
         };
         if !bench {
-            // Smoke test under `cargo test`.
             // Smoke test under `cargo test`: the exact wire string, and its decoded size.
             assert_eq!(encode(r#"[{"a":1}]"#), r#"42/site1,["doc_update",{"a":1}]"#);
             assert_eq!(

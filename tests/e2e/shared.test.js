@@ -274,8 +274,9 @@ describe("the listener methods: RealtimeClient and SharedRealtimeClient behave a
   });
 
   /**
-   * In the page: the same calls on a client of class `name`, connected as alice. Steps 1–2
-   * need no connection; `window.__step2` then waits for the two "e" events the test publishes.
+   * In the page: step 1 (registration) on a new client of class `name` at `window.__c`,
+   * whose events go to `window.__ev`; resolves with what it saw once the client is
+   * connected (as alice), for the test's steps 2 and 3.
    */
   function exercise({ name, url }) {
     return (async () => {
