@@ -11,5 +11,6 @@ pub mod engine;
 pub mod error;
 pub mod json;
 pub mod rooms;
+pub mod seam;
 pub mod socket;
 pub mod time;
