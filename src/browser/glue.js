@@ -14,7 +14,10 @@
 // The core says when this is exactly what it would do (Client::plain_event_transport);
 // anything else, or anything JSON.parse refuses, goes to the core.
 
-// Input kinds; must match `driver::Input`.
+// The seam's names and numbers (input kinds, lifecycle events, reserved names, …),
+// generated from src/protocol/seam.rs and checked by tests/seam.rs.
+// <seam>
+// Generated from src/protocol/seam.rs; `SEAM_WRITE=1 cargo test --test seam` rewrites it.
 const OPEN = 0;
 const TEXT = 1;
 const BINARY = 2;
@@ -25,6 +28,12 @@ const TIMEOUT = 6;
 const TRY_NOW = 7;
 const CHECK = 8;
 const ACK = 9;
+const LIFECYCLE = ["connect", "connect_error", "disconnect", "reconnect_scheduled", "reconnect_attempt", "reconnect", "reconnect_failed", "upgrade", "upgradeError", "dropped", "error"];
+const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
+const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
+const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
+// </seam>
 
 /** Milliseconds on the monotonic clock (window and workers). */
 export const now = () => performance.now();

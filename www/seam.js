@@ -1,0 +1,16 @@
+// Generated from src/protocol/seam.rs; `SEAM_WRITE=1 cargo test --test seam` rewrites it.
+export const OPEN = 0;
+export const TEXT = 1;
+export const BINARY = 2;
+export const CLOSED = 3;
+export const FAILED = 4;
+export const SENT = 5;
+export const TIMEOUT = 6;
+export const TRY_NOW = 7;
+export const CHECK = 8;
+export const ACK = 9;
+export const LIFECYCLE = ["connect", "connect_error", "disconnect", "reconnect_scheduled", "reconnect_attempt", "reconnect", "reconnect_failed", "upgrade", "upgradeError", "dropped", "error"];
+export const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+export const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
+export const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
+export const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
