@@ -101,14 +101,7 @@ async fn close_releases_listeners_transports_timer_and_page_hooks() {
 #[wasm_bindgen_test]
 fn reserved_event_names_throw_a_type_error_before_sending() {
     let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
-    for name in [
-        "connect",
-        "connect_error",
-        "disconnect",
-        "disconnecting",
-        "newListener",
-        "removeListener",
-    ] {
+    for name in frappe_realtime::protocol::seam::EMIT_RESERVED {
         let e = c.emit(name.into(), Array::new(), None).unwrap_err();
         let (n, m, is_error) = error_name_and_message(&e);
         assert!(

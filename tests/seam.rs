@@ -5,7 +5,8 @@
 //! between two marker lines. `SEAM_WRITE=1 cargo test --test seam` rewrites both;
 //! without it, any difference fails with the file named.
 
-use frappe_realtime::protocol::seam::{self, Lifecycle, ERROR_NAMES};
+use frappe_realtime::protocol::options::OPTIONS;
+use frappe_realtime::protocol::seam::{self, ErrorName, Lifecycle, LogLevel};
 use std::path::Path;
 
 const BEGIN: &str = "// <seam>\n";
@@ -41,9 +42,9 @@ fn www_seam_js_is_generated_from_rust() {
     check(path, &actual, &expected, &expected);
 }
 
-#[test]
-fn glue_js_block_is_generated_from_rust() {
-    let path = "src/browser/glue.js";
+/// Checks (or rewrites) the marked block of `path` against `expected`; returns what is
+/// outside the block.
+fn check_block(path: &str, expected: &str) -> String {
     let text = std::fs::read_to_string(root().join(path)).unwrap();
     let start = text
         .find(BEGIN)
@@ -53,21 +54,53 @@ fn glue_js_block_is_generated_from_rust() {
         + text[start..]
             .find(END)
             .unwrap_or_else(|| panic!("{path}: no `{}` line", END.trim_end()));
-    let expected = seam::render_js(false);
-    let whole = [&text[..start], &expected, &text[end..]].concat();
-    check(path, &text[start..end], &expected, &whole);
+    let whole = [&text[..start], expected, &text[end..]].concat();
+    check(path, &text[start..end], expected, &whole);
+    [&text[..start], &text[end..]].concat()
 }
 
 #[test]
-fn client_d_ts_declares_every_error_and_lifecycle_name() {
-    let dts = std::fs::read_to_string(root().join("www/client.d.ts")).unwrap();
-    for name in ERROR_NAMES {
-        let decl = format!("name: \"{name}\"");
-        assert!(dts.contains(&decl), "www/client.d.ts does not declare `{decl}`");
+fn glue_js_block_is_generated_from_rust() {
+    check_block("src/browser/glue.js", &seam::render_js(false));
+}
+
+#[test]
+fn client_d_ts_block_is_generated_from_rust_and_used() {
+    let rest = check_block("www/client.d.ts", &seam::render_dts());
+    // Every error name is declared by hand outside the block (an interface with that
+    // `name`, or the union of connect_error's names).
+    for name in ErrorName::ALL.map(ErrorName::name) {
+        let quoted = format!("\"{name}\"");
+        assert!(
+            rest.contains(&quoted),
+            "www/client.d.ts declares no error named {quoted}"
+        );
     }
-    for event in Lifecycle::ALL {
-        let decl = format!("\"{}\"", event.name());
-        assert!(dts.contains(&decl), "www/client.d.ts does not name the lifecycle event {decl}");
+    // Every lifecycle event has its listener's signature in RealtimeEvents.
+    let events = rest
+        .split("export interface RealtimeEvents {")
+        .nth(1)
+        .and_then(|r| r.split("\n}").next())
+        .expect("www/client.d.ts: interface RealtimeEvents");
+    for event in Lifecycle::ALL.map(Lifecycle::name) {
+        let key = format!("\n  {event}: (");
+        assert!(
+            events.contains(&key),
+            "RealtimeEvents has no `{event}` listener"
+        );
+    }
+    // Every option the core reads is declared.
+    let options = rest
+        .split("export interface RealtimeClientOptions {")
+        .nth(1)
+        .and_then(|r| r.split("\n}").next())
+        .expect("www/client.d.ts: interface RealtimeClientOptions");
+    for (name, _) in OPTIONS {
+        let key = format!("\n  {name}?: ");
+        assert!(
+            options.contains(&key),
+            "RealtimeClientOptions has no `{name}`"
+        );
     }
 }
 
@@ -79,11 +112,18 @@ fn reserved_names_are_one_rule() {
     for name in seam::EMIT_RESERVED {
         assert!(seam::is_reserved(name), "{name}");
     }
-    for name in ["doc_update", "list_update", "msgprint", "progress", "Connect", ""] {
+    for name in [
+        "doc_update",
+        "list_update",
+        "msgprint",
+        "progress",
+        "Connect",
+        "",
+    ] {
         assert!(!seam::is_reserved(name), "{name}");
     }
-    assert_eq!(seam::log_level("false"), Some(0));
-    assert_eq!(seam::log_level("true"), Some(4));
-    assert_eq!(seam::log_level("warn"), Some(2));
-    assert_eq!(seam::log_level("verbose"), None);
+    assert_eq!(LogLevel::named("false"), Some(LogLevel::Off));
+    assert_eq!(LogLevel::named("true"), Some(LogLevel::Debug));
+    assert_eq!(LogLevel::named("warn"), Some(LogLevel::Warn));
+    assert_eq!(LogLevel::named("verbose"), None);
 }

@@ -3,8 +3,20 @@
 // Types of www/client.js: RealtimeClient, a Socket.IO v4 client (Engine.IO v4,
 // Socket.IO protocol v5) for Frappe's realtime server, compiled from Rust to wasm.
 
-/** Console log level of the client (`"warn"` by default). */
+// The names the client shares with its Rust core: LifecycleEvent (the client's own
+// events), EmitReservedName (names emit refuses), LogLevel (console log level, "warn" by
+// default), SubscriptionKind (a Frappe room subscription kept across reconnects),
+// ErrorName (the `name` of the Errors the client hands over), DropReason (why an emit
+// was dropped).
+// <seam>
+// Generated from src/protocol/seam.rs; `SEAM_WRITE=1 cargo test --test seam` rewrites it.
+export type LifecycleEvent = "connect" | "connect_error" | "disconnect" | "reconnect_scheduled" | "reconnect_attempt" | "reconnect" | "reconnect_failed" | "upgrade" | "upgradeError" | "dropped" | "error";
+export type EmitReservedName = "connect" | "connect_error" | "disconnect" | "disconnecting" | "newListener" | "removeListener";
 export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
+export type SubscriptionKind = "doctype" | "doc" | "doc_open" | "task" | "progress";
+export type ErrorName = "ConnectError" | "TransportError" | "TimeoutError" | "ProtocolError" | "AckError";
+export type DropReason = "buffer full" | "expired" | "larger than the server's maxPayload";
+// </seam>
 
 /** An Engine.IO transport. */
 export type TransportName = "polling" | "websocket";
@@ -43,6 +55,17 @@ export interface ConnectError extends Error {
   hint?: string;
 }
 
+/** The argument of `error`: something the server sent that the client could not use
+ *  (a malformed frame, a server event with a reserved name); the client carries on. */
+export interface ProtocolError extends Error {
+  name: "ProtocolError";
+}
+
+/** How an ack that will never come fails (timeout, disconnect, dropped emit, closed client). */
+export interface AckError extends Error {
+  name: "AckError";
+}
+
 /** The argument of `reconnect_scheduled`. */
 export interface ReconnectScheduledInfo {
   /** The attempt that will run (1 for the first reconnect). */
@@ -57,11 +80,9 @@ export interface ReconnectScheduledInfo {
 export interface DroppedInfo {
   event: string;
   /** Offline buffer full or expired, or larger than the server's `maxPayload` (which would close the connection). */
-  reason: "buffer full" | "expired" | "larger than the server's maxPayload";
+  reason: DropReason;
 }
 
-/** A Frappe room subscription kept across reconnects. */
-export type SubscriptionKind = "doctype" | "doc" | "doc_open" | "task" | "progress";
 
 /** The callback of an emit that asks for an ack. */
 export type AckCallback = (...args: any[]) => void;
@@ -89,8 +110,8 @@ export interface RealtimeEvents {
   upgrade: (transport: "websocket") => void;
   /** The WebSocket probe failed; the session stays on polling. */
   upgradeError: () => void;
-  /** A protocol error from the server's side (malformed packet, …). */
-  error: (err: Error) => void;
+  /** A protocol error from the server's side (malformed packet, a server event with a reserved name, …). */
+  error: (err: ProtocolError) => void;
   /** An emit was dropped without being sent (offline buffer full or expired, or too large); its ack callback gets the error. */
   dropped: (info: DroppedInfo) => void;
 }

@@ -8,7 +8,8 @@
 // Everything else happens in Rust (src/browser, src/protocol).
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
-import { ListenerMethods, Listeners, RESERVED } from "./listeners.js";
+import { ListenerMethods, Listeners } from "./listeners.js";
+import { EMIT_RESERVED as RESERVED } from "./seam.js";
 
 let wasmSource;
 let ready;

@@ -4,9 +4,9 @@
 // reconnects, no throw when async is disabled, connect errors with a hint.
 
 import { RealtimeClient } from "./client.js";
+import { LOG_LEVELS } from "./seam.js";
 
 const MARK = Symbol.for("frappe-realtime");
-const LEVELS = ["off", "error", "warn", "info", "debug"];
 // socket.io Manager events → the client's: 0 same name, 1 transport-level
 // connect_error only, a string: that event.
 const MANAGER = {
@@ -248,7 +248,7 @@ function debugLevel(win) {
   if (v == null) return;
   v = String(v).trim().toLowerCase();
   if (v === "1" || v === "true") return "debug";
-  return LEVELS.includes(v) ? v : undefined;
+  return LOG_LEVELS.includes(v) ? v : undefined;
 }
 
 function num(win, v) {

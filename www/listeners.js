@@ -5,12 +5,8 @@
 // removed before the wasm module is ready. The driver's hub (src/browser/glue.js) calls
 // `emit` on it for every event; shared mode (www/shared.js) calls it for what its hub
 // forwards and sets `watch` to tell the hub which events the tab listens to. Also here,
-// as both use them: the reserved event names and the public listener methods.
-
-/** Names of the client's own events: they may be listened to, never emitted (the core
- *  refuses the same list, src/protocol/client.rs RESERVED_EVENTS; RealtimeClient and shared
- *  mode check it before the module is ready, so that such an emit throws at once). */
-export const RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+// as both use them: the public listener methods. It imports nothing: the driver's
+// browser tests load it on its own.
 
 export class Listeners {
   constructor() {

@@ -14,3 +14,4 @@ export const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconn
 export const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
 export const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
 export const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
+export const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];

@@ -31,7 +31,8 @@
 // `disconnect` events are per member: one on joining a hub that is connected, a
 // `disconnect` ("transport close") when the hub goes away.
 
-import { ListenerMethods, Listeners, RESERVED, call } from "./listeners.js";
+import { ListenerMethods, Listeners, call } from "./listeners.js";
+import { EMIT_RESERVED as RESERVED } from "./seam.js";
 import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
 
 const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";

@@ -20,9 +20,9 @@
 //! everything it installed.
 
 use crate::browser::js;
-use crate::protocol::client::{
-    AckFailure, Client, ConnectErrorKind, DropReason, Event, Transmit, TransportId,
-};
+use crate::protocol::client::{Client, Event, Transmit, TransportId};
+use crate::protocol::config::TransportKind;
+use crate::protocol::seam::{self, ErrorName, Input, Lifecycle, LogLevel};
 use crate::protocol::time::{Duration, Instant};
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -46,46 +46,6 @@ type InputClosure = Closure<dyn FnMut(u32, f64, JsValue)>;
 
 /// The reference the input closure keeps to the driver.
 pub type Weak = alloc::rc::Weak<Shared>;
-
-/// How much the driver logs to the console.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    /// Nothing.
-    Off,
-    /// Failures only.
-    Error,
-    /// Failures: connect errors, attempts exhausted, dropped emits, malformed frames (default).
-    Warn,
-    /// Connection state changes.
-    Info,
-    /// Every transmit and event (never request bodies or cookies).
-    Debug,
-}
-
-impl LogLevel {
-    /// Every level, in the order of `LEVELS` in `glue.js`, which names them.
-    pub const ALL: [LogLevel; 5] = [
-        LogLevel::Off,
-        LogLevel::Error,
-        LogLevel::Warn,
-        LogLevel::Info,
-        LogLevel::Debug,
-    ];
-}
-
-/// Input kinds, as `glue.js` sends them.
-mod input {
-    pub const OPEN: u32 = 0;
-    pub const TEXT: u32 = 1;
-    pub const BINARY: u32 = 2;
-    pub const CLOSED: u32 = 3;
-    pub const FAILED: u32 = 4;
-    pub const SENT: u32 = 5;
-    pub const TIMEOUT: u32 = 6;
-    pub const TRY_NOW: u32 = 7;
-    pub const CHECK: u32 = 8;
-    pub const ACK: u32 = 9;
-}
 
 /// Where an ack answer goes.
 pub enum AckSink {
@@ -137,7 +97,7 @@ pub fn new(
     client: Client,
     origin: String,
     with_credentials: bool,
-    headers: &JsValue,
+    headers: Option<&str>,
     listeners: &JsValue,
 ) -> Rc<Shared> {
     let mut ws_origin = String::from(if origin.starts_with("https:") {
@@ -191,44 +151,43 @@ pub fn new(
 }
 
 fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
-    if kind > input::ACK {
+    let Some(kind) = Input::from_number(kind) else {
         return;
-    }
+    };
     let t = id as TransportId;
     // What the input carries is read before the driver is borrowed; then one call of
     // `run` for every kind (one instance of the drive loop in the module, not one per kind).
     let text = match kind {
-        input::TEXT => data.as_string().unwrap_or_default(),
-        input::ACK => match js::encode_args(data.unchecked_ref()) {
+        Input::Text => data.as_string().unwrap_or_default(),
+        Input::Ack => match js::encode_args(data.unchecked_ref()) {
             Ok(enc) => enc.get(0).as_string().unwrap_or_default(),
             Err(_) => return,
         },
         _ => String::new(),
     };
-    let bytes = if kind == input::BINARY {
+    let bytes = if kind == Input::Binary {
         bytes(data.unchecked_ref())
     } else {
         Vec::new()
     };
-    if kind == input::TIMEOUT {
+    if kind == Input::Timeout {
         // The timer fired, so it is no longer armed.
         if let Ok(mut inner) = rc.cell.try_borrow_mut() {
             inner.timer = None;
         }
     }
     run(rc, |c, now| match kind {
-        input::OPEN => c.handle_transport_open(now, t),
-        input::TEXT => c.handle_text(now, t, &text),
-        input::BINARY => c.handle_binary(now, t, &bytes),
-        input::CLOSED | input::FAILED => c.handle_transport_closed(now, t, kind == input::FAILED),
-        input::SENT => c.handle_sent(now, t),
-        input::TRY_NOW => c.reconnect_now(now),
-        input::ACK => {
+        Input::Open => c.handle_transport_open(now, t),
+        Input::Text => c.handle_text(now, t, &text),
+        Input::Binary => c.handle_binary(now, t, &bytes),
+        Input::Closed | Input::Failed => c.handle_transport_closed(now, t, kind == Input::Failed),
+        Input::Sent => c.handle_sent(now, t),
+        Input::TryNow => c.reconnect_now(now),
+        Input::Ack => {
             let _ = c.ack(now, id as u64, &text);
         }
         // The timer, or a page signal asking for a look at the deadlines.
-        input::TIMEOUT | input::CHECK => c.handle_timeout(now),
-        _ => {}
+        Input::Timeout | Input::Check => c.handle_timeout(now),
     });
 }
 
@@ -387,25 +346,9 @@ pub fn run(rc: &Rc<Shared>, f: impl FnOnce(&mut Client, Instant)) {
     dispatch_events(rc, events);
 }
 
-/// The driver's own events, by their index in `EVENTS` of `glue.js`, which names them
-/// and builds their argument (the names and the objects live in JS only).
-mod ev {
-    pub const CONNECT: u32 = 0;
-    pub const CONNECT_ERROR: u32 = 1;
-    pub const DISCONNECT: u32 = 2;
-    pub const RECONNECT_SCHEDULED: u32 = 3;
-    pub const RECONNECT_ATTEMPT: u32 = 4;
-    pub const RECONNECT: u32 = 5;
-    pub const RECONNECT_FAILED: u32 = 6;
-    pub const UPGRADE: u32 = 7;
-    pub const UPGRADE_ERROR: u32 = 8;
-    pub const DROPPED: u32 = 9;
-    pub const ERROR: u32 = 10;
-}
-
-/// Calls the listeners of the driver's event `kind` (see [`ev`]).
-fn fire(rc: &Rc<Shared>, kind: u32, a: &JsValue, b: &JsValue) {
-    js::fire(&rc.hub, kind, a, b);
+/// Calls the listeners of lifecycle event `event` with `a` (none when undefined).
+fn fire(rc: &Rc<Shared>, event: Lifecycle, a: &JsValue) {
+    js::fire(&rc.hub, event.name(), a, "");
 }
 
 const NONE: JsValue = JsValue::UNDEFINED;
@@ -418,7 +361,7 @@ fn attachments(bins: Vec<Vec<u8>>) -> Array {
 
 /// The Error an ack sink is rejected with.
 pub fn ack_error(message: &str) -> JsValue {
-    js::make_error(false, "AckError", message, "", "")
+    js::make_error(false, ErrorName::Ack.name(), message, "", "")
 }
 
 /// Settles an ack sink with a failure.
@@ -469,18 +412,14 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                     m.push_str(" (session recovered)");
                 }
                 log(rc, LogLevel::Info, &m);
-                fire(rc, ev::CONNECT, &NONE, &NONE);
+                fire(rc, Lifecycle::Connect, &NONE);
             }
             Event::ConnectError {
                 kind,
                 message,
                 data,
             } => {
-                let name = match kind {
-                    ConnectErrorKind::Server => "ConnectError",
-                    ConnectErrorKind::Transport | ConnectErrorKind::Handshake => "TransportError",
-                    ConnectErrorKind::Timeout => "TimeoutError",
-                };
+                let name = ErrorName::of_connect_error(kind).name();
                 let err = js::make_error(false, name, &message, name, &data);
                 let hook = rc.state().error_hook.clone();
                 if let Some(hook) = hook {
@@ -489,36 +428,50 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                 let mut m = String::from("connect_error: ");
                 m.push_str(&message);
                 log(rc, LogLevel::Warn, &m);
-                fire(rc, ev::CONNECT_ERROR, &err, &NONE);
+                fire(rc, Lifecycle::ConnectError, &err);
             }
             Event::Disconnect { reason } => {
                 let mut m = String::from("disconnected: ");
                 m.push_str(reason.as_str());
                 log(rc, LogLevel::Info, &m);
-                fire(rc, ev::DISCONNECT, &reason.as_str().into(), &NONE);
+                fire(rc, Lifecycle::Disconnect, &reason.as_str().into());
             }
             Event::ReconnectScheduled { attempt, delay, .. } => {
-                // {attempt, delay, at: Date.now() + delay}, built in JS.
-                let delay = delay.as_millis() as f64;
-                fire(rc, ev::RECONNECT_SCHEDULED, &attempt.into(), &delay.into());
+                // {attempt, delay, at}: `at` is the wall-clock time of the attempt.
+                let delay = delay.as_millis();
+                let mut json = String::from("{\"attempt\":");
+                let fields: [(&str, u64); 3] = [
+                    ("", u64::from(attempt)),
+                    (",\"delay\":", delay),
+                    (",\"at\":", (js::wall() as u64).saturating_add(delay)),
+                ];
+                for (key, n) in fields {
+                    json.push_str(key);
+                    crate::protocol::socket::push_u64(&mut json, n);
+                }
+                json.push('}');
+                js::fire(&rc.hub, Lifecycle::ReconnectScheduled.name(), &NONE, &json);
             }
             Event::ReconnectAttempt { attempt } => {
-                fire(rc, ev::RECONNECT_ATTEMPT, &attempt.into(), &NONE)
+                fire(rc, Lifecycle::ReconnectAttempt, &attempt.into())
             }
-            Event::Reconnect { attempt } => fire(rc, ev::RECONNECT, &attempt.into(), &NONE),
+            Event::Reconnect { attempt } => fire(rc, Lifecycle::Reconnect, &attempt.into()),
             Event::ReconnectFailed => {
                 log(rc, LogLevel::Warn, "reconnect_failed: attempts exhausted");
-                fire(rc, ev::RECONNECT_FAILED, &NONE, &NONE)
+                fire(rc, Lifecycle::ReconnectFailed, &NONE)
             }
-            // Its argument, "websocket", is added in JS.
-            Event::Upgrade => fire(rc, ev::UPGRADE, &NONE, &NONE),
+            Event::Upgrade => fire(
+                rc,
+                Lifecycle::Upgrade,
+                &TransportKind::WebSocket.name().into(),
+            ),
             Event::UpgradeError => {
                 log(
                     rc,
                     LogLevel::Info,
                     "websocket upgrade failed; staying on polling",
                 );
-                fire(rc, ev::UPGRADE_ERROR, &NONE, &NONE)
+                fire(rc, Lifecycle::UpgradeError, &NONE)
             }
             Event::Message {
                 name,
@@ -563,18 +516,10 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                 let Some(sink) = rc.state_mut().take_ack(id) else {
                     continue;
                 };
-                let message = match reason {
-                    AckFailure::Timeout => "operation has timed out",
-                    AckFailure::Disconnected => "socket has been disconnected",
-                };
-                fail_sink(sink, &ack_error(message));
+                fail_sink(sink, &ack_error(seam::ack_failure(reason)));
             }
             Event::Dropped { name, ack, reason } => {
-                let why = match reason {
-                    DropReason::BufferFull => "buffer full",
-                    DropReason::Expired => "expired",
-                    DropReason::TooLarge => "larger than the server's maxPayload",
-                };
+                let why = seam::drop_reason(reason);
                 let mut m = String::from("dropped emit ");
                 m.push_str(&name);
                 m.push_str(": ");
@@ -586,8 +531,13 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                         fail_sink(sink, &ack_error(&m));
                     }
                 }
-                // {event, reason}, built in JS.
-                fire(rc, ev::DROPPED, &name.into(), &why.into());
+                // {event, reason}
+                let mut json = String::from("{\"event\":");
+                crate::protocol::json::write_string(&mut json, &name);
+                json.push_str(",\"reason\":");
+                crate::protocol::json::write_string(&mut json, why);
+                json.push('}');
+                js::fire(&rc.hub, Lifecycle::Dropped.name(), &NONE, &json);
             }
             Event::Error { error } => emit_error(rc, error.message()),
         }
@@ -596,6 +546,6 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
 
 fn emit_error(rc: &Rc<Shared>, message: &str) {
     log(rc, LogLevel::Warn, message);
-    let err = js::make_error(false, "ProtocolError", message, "", "");
-    fire(rc, ev::ERROR, &err, &NONE);
+    let err = js::make_error(false, ErrorName::Protocol.name(), message, "", "");
+    fire(rc, Lifecycle::Error, &err);
 }

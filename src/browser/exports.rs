@@ -2,13 +2,13 @@
 //! (which adds rest parameters and `Symbol.dispose`). Errors thrown to JS are
 //! real `Error` / `TypeError` objects with a `name`.
 
-use crate::browser::driver::{self, ack_error, fail_sink, AckSink, LogLevel, Shared};
+use crate::browser::driver::{self, ack_error, fail_sink, AckSink, Shared};
 use crate::browser::js;
 use crate::protocol::client::{AckRequest, Client, State};
-use crate::protocol::config::{ClientConfig, OverflowPolicy, TransportKind};
 use crate::protocol::error::UsageError;
-use crate::protocol::json;
-use crate::protocol::rooms::Subscription;
+use crate::protocol::options::{self, Source, Value};
+use crate::protocol::rooms::{Subscription, SubscriptionKind};
+use crate::protocol::seam::LogLevel;
 use crate::protocol::time::Duration;
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -32,20 +32,39 @@ fn subscription(
     first: &JsValue,
     second: &JsValue,
 ) -> Result<Subscription, JsValue> {
+    let kind = kind.as_string().unwrap_or_default();
+    let kind = SubscriptionKind::named(&kind).ok_or_else(|| {
+        js::type_error("subscription kind must be doctype, doc, doc_open, task or progress")
+    })?;
     let first = first.as_string().unwrap_or_default();
     let second = second.as_string().unwrap_or_default();
-    Ok(match kind.as_string().as_deref() {
-        Some("doctype") => Subscription::doctype(&first),
-        Some("doc") => Subscription::doc(&first, &second),
-        Some("doc_open") => Subscription::doc_open(&first, &second),
-        Some("task") => Subscription::task(&first),
-        Some("progress") => Subscription::progress(&first),
-        _ => {
-            return Err(js::type_error(
-                "subscription kind must be doctype, doc, doc_open, task or progress",
-            ))
+    Ok(Subscription::of(kind, &first, &second))
+}
+
+/// The application's options object, read option by option (see `protocol::options`).
+struct OptionsObject<'a>(&'a JsValue);
+
+impl Source for OptionsObject<'_> {
+    fn get(&mut self, name: &str) -> Value {
+        if self.0.is_undefined() || self.0.is_null() {
+            return Value::Absent;
         }
-    })
+        let v = js::option(self.0, name);
+        if v.is_undefined() {
+            Value::Absent
+        } else if let Some(b) = v.as_bool() {
+            Value::Bool(b)
+        } else if let Some(n) = v.as_f64() {
+            Value::Number(n)
+        } else if let Some(s) = v.as_string() {
+            Value::Text(s)
+        } else if let Some(json) = v.dyn_ref::<Array>().and_then(|a| a.get(0).as_string()) {
+            // An object, as `[json]` (see `js::option`).
+            Value::Json(json)
+        } else {
+            Value::Other
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -60,101 +79,39 @@ impl WasmClient {
         options: &JsValue,
         listeners: &JsValue,
     ) -> Result<WasmClient, JsValue> {
-        // Types and values are checked in JS (glue.js `prepare`); NaN: not given.
-        let mut n = [f64::NAN; 19];
-        let s = js::prepare(url, options, &mut n)?;
-        let text = |i: u32| s.get(i).as_string();
-        let given = |i: usize| n.get(i).is_some_and(|x| !x.is_nan());
-        let path = text(1).unwrap_or_default();
-        let mut c = ClientConfig::new(if path.is_empty() { "/" } else { &path });
-        if given(0) {
-            c.reconnection = n[0] != 0.0;
+        let parts = js::url_parts(url)?;
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(js::type_error("options must be an object"));
         }
-        if given(1) {
-            c.reconnection_attempts = n[1].is_finite().then_some(n[1] as u32);
-        }
-        if given(2) {
-            c.reconnection_delay = Duration(n[2] as u64);
-        }
-        if given(3) {
-            c.reconnection_delay_max = Duration(n[3] as u64);
-        }
-        if given(4) {
-            c.randomization_factor = n[4];
-        }
-        if given(5) {
-            c.timeout = Duration(n[5] as u64);
-        }
-        if given(6) {
-            // Digits, first transport first: 1 polling, 2 websocket.
-            c.transports.clear();
-            let mut code = n[6] as u64;
-            while code > 0 {
-                c.transports.push(if code % 10 == 1 {
-                    TransportKind::Polling
-                } else {
-                    TransportKind::WebSocket
-                });
-                code /= 10;
-            }
-            c.transports.reverse();
-        }
-        if given(7) {
-            c.upgrade = n[7] != 0.0;
-        }
-        if given(8) {
-            c.try_all_transports = n[8] != 0.0;
-        }
-        if let Some(p) = text(2) {
-            c.path = p;
-        }
-        if let Some(q) = text(3) {
-            // `["key", "value", …]`
-            let mut items = json::elements(&q).filter_map(|e| json::decode_string(e.ok()?).ok());
-            while let (Some(k), Some(v)) = (items.next(), items.next()) {
-                c.query.push((k, v));
-            }
-        }
-        if given(10) {
-            c.buffer_max_count = n[10] as usize;
-        }
-        if given(11) {
-            c.buffer_max_age = Duration(n[11] as u64);
-        }
-        if given(12) {
-            c.buffer_overflow = if n[12] == 0.0 {
-                OverflowPolicy::DropOldest
+        let namespace = parts.get(1).as_string().unwrap_or_default();
+        let seed = js::seed() as u64 ^ js::now() as u64;
+        let o = options::parse(
+            if namespace.is_empty() {
+                "/"
             } else {
-                OverflowPolicy::DropNewest
-            };
-        }
-        if given(17) {
-            c.rejection_retries = n[17] as u32;
-        }
-        if given(18) {
-            c.first_retry_delay = Duration(n[18] as u64);
-        }
-        c.auth = text(4);
-        c.jitter_seed = n[16] as u64 ^ js::now() as u64;
-        let client = Client::new(c).map_err(usage)?;
+                &namespace
+            },
+            seed,
+            &mut OptionsObject(options),
+        )
+        .map_err(|e| js::type_error(&e.0))?;
+        let client = Client::new(o.config).map_err(usage)?;
         let inner = driver::new(
             client,
-            text(0).unwrap_or_default(),
-            !given(9) || n[9] != 0.0,
-            &s.get(5),
+            parts.get(0).as_string().unwrap_or_default(),
+            o.with_credentials,
+            o.extra_headers.as_deref(),
             listeners,
         );
         {
             let mut i = inner.state_mut();
-            if given(13) {
-                i.log = LogLevel::ALL[n[13] as usize % 5];
+            if let Some(level) = o.log {
+                i.log = level;
             }
-            if given(15) {
-                i.ack_timeout = Some(Duration(n[15] as u64));
-            }
+            i.ack_timeout = o.ack_timeout;
         }
         let me = WasmClient { inner };
-        if !given(14) || n[14] != 0.0 {
+        if o.auto_connect {
             me.connect();
         }
         Ok(me)
@@ -335,7 +292,7 @@ impl WasmClient {
     #[wasm_bindgen(getter = debug)]
     #[wasm_bindgen(unchecked_return_type = "string")]
     pub fn debug_js(&self) -> JsValue {
-        js::level_name(self.inner.state().log as u32)
+        self.inner.state().log.name().into()
     }
 
     /// Sets the console log level at run time.
@@ -344,9 +301,10 @@ impl WasmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] level: &JsValue,
     ) -> Result<(), JsValue> {
-        // The names are matched in JS (`levelIndex`, as for the `debug` option).
-        let level = *LogLevel::ALL
-            .get(js::level_index(level) as usize)
+        let level = level
+            .as_string()
+            .as_deref()
+            .and_then(LogLevel::named)
             .ok_or_else(|| js::type_error("debug must be off, error, warn, info or debug"))?;
         let mut inner = self.inner.state_mut();
         inner.log = level;

@@ -33,141 +33,50 @@ const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting"
 const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
 const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
 const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
+const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];
 // </seam>
+
+/** Names a server event may not have (seam.rs `is_reserved`). */
+const RESERVED = new Set([...LIFECYCLE, ...EMIT_RESERVED]);
 
 /** Milliseconds on the monotonic clock (window and workers). */
 export const now = () => performance.now();
 
-/**
- * Reads the URL and the options of a new client (socket.io-client's option names plus
- * ours), checking types and values; throws a TypeError naming the option. Fills `n`
- * (NaN: not given) with the numbers and flags, in the order `exports.rs` reads them, and
- * returns [origin, namespace, path, query (JSON [k, v, …]), auth (JSON), extraHeaders].
- */
-export function prepare(url, o, n) {
-  const fail = (m) => {
-    throw new TypeError("frappe-realtime: " + m);
-  };
-  let u;
+/** `[origin, pathname]` of a client's URL (relative to the page); throws a TypeError. */
+export function urlParts(url) {
   try {
-    u = new URL(url, typeof location !== "undefined" ? location.href : undefined);
+    const u = new URL(url, typeof location !== "undefined" ? location.href : undefined);
+    return [u.origin, u.pathname];
   } catch (_) {
-    fail("invalid URL");
+    throw new TypeError("frappe-realtime: invalid URL");
   }
-  if (o == null) o = {};
-  else if (typeof o !== "object") fail("options must be an object");
-  const get = (k, type, what) => {
-    let v = o[k];
-    if (v == null) return;
-    if (type === "string" && typeof v === "boolean") v = String(v);
-    if (type === "array" ? !Array.isArray(v) || v.some((x) => typeof x !== "string") : typeof v !== type)
-      fail(`option ${k} must be ${what}`);
-    if (type === "object") {
-      v = Object.entries(v);
-      if (v.some(([, x]) => typeof x !== "string")) fail(`option ${k} must be ${what}`);
-    }
-    return v;
-  };
-  const bool = (k) => get(k, "boolean", "a boolean");
-  const num = (k) => get(k, "number", "a number");
-  const str = (k) => get(k, "string", "a string");
-  const map = (k) => get(k, "object", "an object of strings");
-  // Types first, in this order; then the values.
-  const reconnection = bool("reconnection");
-  const attempts = num("reconnectionAttempts");
-  const delay = num("reconnectionDelay");
-  const delayMax = num("reconnectionDelayMax");
-  const factor = num("randomizationFactor");
-  const timeout = num("timeout");
-  const transports = get("transports", "array", "an array of strings");
-  const upgrade = bool("upgrade");
-  const tryAll = bool("tryAllTransports");
-  let path = str("path");
-  const query = map("query");
-  const cred = bool("withCredentials");
-  const headers = map("extraHeaders");
-  const maxCount = num("bufferMaxCount");
-  const maxAge = num("bufferMaxAge");
-  const overflow = str("bufferOverflow");
-  const debug = str("debug");
-  const auto = bool("autoConnect");
-  const ackTimeout = num("ackTimeout");
-  const rejectionRetries = num("rejectionRetries");
-  const firstRetry = num("firstRetryDelay");
-  let auth = o.auth;
-  if (auth != null) {
-    if (typeof auth !== "object") fail("auth must be a plain object");
-    auth = JSON.stringify(auth);
-  }
-  const ms = (v, k) => {
-    if (v === undefined) return NaN;
-    if (!(Number.isFinite(v) && v >= 0)) fail(k + " must be a finite number >= 0");
-    return Math.trunc(v);
-  };
-  const flag = (v) => (v === undefined ? NaN : +v);
-  let t = NaN;
-  if (transports) {
-    t = 0;
-    for (const x of transports) {
-      if (x !== "polling" && x !== "websocket") fail('transports may only list "polling" and "websocket"');
-      t = t * 10 + (x === "polling" ? 1 : 2);
-    }
-  }
-  if (factor !== undefined && !(factor >= 0 && factor <= 1)) fail("randomizationFactor must be between 0 and 1");
-  if (path !== undefined) path = (path[0] === "/" ? "" : "/") + path + (path.endsWith("/") ? "" : "/");
-  const values = [
-    flag(reconnection),
-    // Infinity (socket.io-client's default) means no limit.
-    attempts === undefined ? NaN : Number.isFinite(attempts) ? Math.min(ms(attempts, "reconnectionAttempts"), 4294967295) : Infinity,
-    ms(delay, "reconnectionDelay"),
-    ms(delayMax, "reconnectionDelayMax"),
-    factor === undefined ? NaN : factor,
-    ms(timeout, "timeout"),
-    t,
-    flag(upgrade),
-    flag(tryAll),
-    flag(cred),
-    ms(maxCount, "bufferMaxCount"),
-    ms(maxAge, "bufferMaxAge"),
-    overflow === undefined ? NaN : ["drop-oldest", "drop-newest"].indexOf(overflow),
-    NaN,
-    flag(auto),
-    ackTimeout === undefined ? NaN : Math.max(0, Math.trunc(ackTimeout)) || 0,
-    Math.floor(Math.random() * 2 ** 53),
-    rejectionRetries === undefined ? NaN : Math.min(ms(rejectionRetries, "rejectionRetries"), 4294967295),
-    ms(firstRetry, "firstRetryDelay"),
-  ];
-  if (values[12] < 0) fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
-  if (debug !== undefined) {
-    values[13] = levelIndex(debug);
-    if (values[13] < 0) fail("debug must be off, error, warn, info or debug");
-  }
-  for (let i = 0; i < values.length; i++) n[i] = values[i];
-  return [
-    u.origin,
-    u.pathname,
-    path,
-    query && JSON.stringify(query.flat()),
-    auth,
-    headers && Object.fromEntries(headers),
-  ];
 }
 
-// Console log levels, indexed like `driver::LogLevel`.
-const LEVELS = ["off", "error", "warn", "info", "debug"];
-
-/** The index in LEVELS of a `debug` value ("false": off, "true": debug); -1 if none. */
-export function levelIndex(v) {
-  const i = [...LEVELS, "false", "true"].indexOf(v);
-  return i > 4 ? (i === 5 ? 0 : 4) : i;
+/** Option `name` of the options object `o` (src/protocol/options.rs reads and checks it):
+ *  undefined when not given; an object or array as its JSON text in a one-element array
+ *  (undefined inside when JSON cannot write it); anything else as it is. */
+export function option(o, name) {
+  const v = o[name];
+  if (v == null) return;
+  if (typeof v !== "object") return v;
+  try {
+    return [JSON.stringify(v)];
+  } catch (_) {
+    return [];
+  }
 }
 
-/** The name of level `i`. */
-export const levelName = (i) => LEVELS[i];
+/** A random seed for the reconnect jitter. */
+export const seed = () => Math.random() * 2 ** 53;
+
+/** Milliseconds since the epoch (the `at` of reconnect_scheduled). */
+export const wall = () => Date.now();
 
 /** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with;
- *  `ls`: the client's application listeners (a Listeners of www/listeners.js). */
+ *  `headers`: the polling requests' extra headers (JSON text); `ls`: the client's
+ *  application listeners (a Listeners of www/listeners.js). */
 export function hubNew(input, prefix, withCredentials, headers, ls) {
+  if (headers) headers = JSON.parse(headers);
   return {
     input,
     prefix,
@@ -200,21 +109,26 @@ export function hubFast(hub, id, due) {
 const early = new Map(); // URL → { ws, ev: events so far }
 
 /**
- * Opens the WebSocket the core will ask for first, if its options make that certain
+ * Opens the WebSocket the core will ask for first, if its options make that likely
  * (WebSocket first in `transports`, autoConnect, no `query`: then the URL is the
- * origin, the path and `?EIO=4&transport=websocket`, exactly what the driver builds).
+ * origin, the path and `?EIO=4&transport=websocket`, what the driver builds).
+ * It runs before the module is there, so it reads those few options by name itself;
+ * a wrong guess costs only the head start (the socket is closed unused).
  * Returns a function that closes it unless it was adopted, or undefined.
  */
 export function preopen(url, o) {
-  let origin, path, query;
-  const n = [];
+  let origin, path;
   try {
-    [origin, , path, query] = prepare(url, o, n);
+    [origin] = urlParts(url);
+    o = o || {};
+    const t = o.transports;
+    if (o.query || o.autoConnect === false || !Array.isArray(t) || t[0] !== "websocket") return;
+    path = o.path == null ? "/socket.io/" : String(o.path);
   } catch (_) {
     return; // the client's constructor reports bad options
   }
-  if (query || String(n[6])[0] !== "2" || n[14] === 0) return;
-  const full = origin.replace(/^http/, "ws") + (path || "/socket.io/") + "?EIO=4&transport=websocket";
+  path = (path[0] === "/" ? "" : "/") + path + (path.endsWith("/") ? "" : "/");
+  const full = origin.replace(/^http/, "ws") + path + "?EIO=4&transport=websocket";
   if (early.has(full)) return;
   let ws;
   try {
@@ -262,7 +176,8 @@ export function wsOpen(hub, id, url) {
         } catch (_) {
           // The core reports malformed frames.
         }
-        if (args !== undefined && typeof args[0] === "string") return hub.ls.emit(args.shift(), args);
+        // A reserved name goes to the core, which refuses it (seam.rs `is_reserved`).
+        if (args !== undefined && typeof args[0] === "string" && !RESERVED.has(args[0])) return hub.ls.emit(args.shift(), args);
       }
     }
     input(TEXT, id, d);
@@ -477,29 +392,11 @@ export function deliver(hub, data, bins, ack) {
   return true;
 }
 
-// The driver's own events, indexed by `driver::ev`.
-const EVENTS = [
-  "connect",
-  "connect_error",
-  "disconnect",
-  "reconnect_scheduled",
-  "reconnect_attempt",
-  "reconnect",
-  "reconnect_failed",
-  "upgrade",
-  "upgradeError",
-  "dropped",
-  "error",
-];
-
-/** Calls the listeners of the driver's event `kind` with its argument, from `a` and `b`:
- *  none when `a` is undefined; `{attempt, delay, at}` for reconnect_scheduled (`at`: the
- *  wall-clock time of the attempt), `{event, reason}` for dropped, "websocket" for upgrade. */
-export function fire(hub, kind, a, b) {
-  if (kind === 3) a = { attempt: a, delay: b, at: Date.now() + b };
-  else if (kind === 9) a = { event: a, reason: b };
-  else if (kind === 7) a = "websocket";
-  hub.ls.emit(EVENTS[kind], a === undefined ? [] : [a]);
+/** Calls the listeners of lifecycle event `name` (seam.rs `Lifecycle`) with `a` (none
+ *  when undefined), or with the object `json` describes when `json` is not empty. */
+export function fire(hub, name, a, json) {
+  if (json) a = JSON.parse(json);
+  hub.ls.emit(name, a === undefined ? [] : [a]);
 }
 
 /** A real Error (or TypeError) with a name and, optionally, `type` and `data`. */

@@ -10,11 +10,16 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// `performance.now()`.
     pub fn now() -> f64;
-    /// Checks the URL and options of a new client; fills `n` with its numbers and
-    /// flags (NaN: not given) and returns `[origin, namespace, path, query (JSON),
-    /// auth (JSON), extraHeaders]`. Throws a TypeError naming a bad option.
-    #[wasm_bindgen(catch)]
-    pub fn prepare(url: &JsValue, options: &JsValue, n: &mut [f64]) -> Result<Array, JsValue>;
+    /// `[origin, pathname]` of a client's URL; throws a TypeError when it is invalid.
+    #[wasm_bindgen(js_name = urlParts, catch)]
+    pub fn url_parts(url: &JsValue) -> Result<Array, JsValue>;
+    /// Option `name` of `options`: undefined, a primitive, or `[json]` for an object
+    /// (`[]` when JSON cannot write it); see `protocol::options`.
+    pub fn option(options: &JsValue, name: &str) -> JsValue;
+    /// A random seed for the reconnect jitter.
+    pub fn seed() -> f64;
+    /// `Date.now()`.
+    pub fn wall() -> f64;
 
     /// A client's hub; every input comes back through `input(kind, id, data)`; its
     /// events go to `listeners` (a `Listeners` of `www/listeners.js`).
@@ -23,7 +28,7 @@ extern "C" {
         input: &Function,
         prefix: &str,
         with_credentials: bool,
-        headers: &JsValue,
+        headers: Option<&str>,
         listeners: &JsValue,
     ) -> JsValue;
     /// Lets plain EVENT frames on transport `id` (-1: none) skip the core until `due`.
@@ -52,9 +57,9 @@ extern "C" {
     /// Installs (or removes) the page listeners; returns how many are installed.
     pub fn hooks(hub: &JsValue, on: bool) -> u32;
 
-    /// Calls the listeners of the driver's event `kind` (`driver::ev`, `EVENTS` in
-    /// glue.js) with its argument, made of `a` and `b`.
-    pub fn fire(hub: &JsValue, kind: u32, a: &JsValue, b: &JsValue);
+    /// Calls the listeners of lifecycle event `name` with `a`, or with the object the
+    /// JSON text `json` describes when it is not empty.
+    pub fn fire(hub: &JsValue, name: &str, a: &JsValue, json: &str);
     /// Calls `f` with `args`; a throw is rethrown asynchronously, not into the driver.
     pub fn call(f: &Function, args: &Array);
     /// `call(f, [a])`.
@@ -86,12 +91,6 @@ extern "C" {
     /// `dst.set(src)`: `dst` has `src`'s length.
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(src: &js_sys::Uint8Array, dst: &mut [u8]);
-    /// The `LogLevel` index of a `debug` value (`"false"`: off, `"true"`: debug); -1 if none.
-    #[wasm_bindgen(js_name = levelIndex)]
-    pub fn level_index(level: &JsValue) -> i32;
-    /// The name of `LogLevel` index `i`.
-    #[wasm_bindgen(js_name = levelName)]
-    pub fn level_name(i: u32) -> JsValue;
     /// `console.warn` (or `console.log`) with the package prefix.
     pub fn log(warn: bool, message: &str);
 }

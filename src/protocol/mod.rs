@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod json;
+pub mod options;
 pub mod rooms;
 pub mod seam;
 pub mod socket;

@@ -36,6 +36,33 @@ pub enum SubscriptionKind {
     Progress,
 }
 
+impl SubscriptionKind {
+    /// Every kind, in the order of this enum.
+    pub const ALL: [SubscriptionKind; 5] = [
+        SubscriptionKind::Doctype,
+        SubscriptionKind::Doc,
+        SubscriptionKind::DocOpen,
+        SubscriptionKind::Task,
+        SubscriptionKind::Progress,
+    ];
+
+    /// The name `subscribe(kind, …)` takes in JS (see `seam.rs`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SubscriptionKind::Doctype => "doctype",
+            SubscriptionKind::Doc => "doc",
+            SubscriptionKind::DocOpen => "doc_open",
+            SubscriptionKind::Task => "task",
+            SubscriptionKind::Progress => "progress",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn named(name: &str) -> Option<SubscriptionKind> {
+        SubscriptionKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 /// One subscription: its kind and its arguments (doctype, name or task id).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subscription {
@@ -69,11 +96,14 @@ impl Subscription {
         Subscription::of(SubscriptionKind::Progress, task_id, "")
     }
 
-    fn of(kind: SubscriptionKind, first: &str, second: &str) -> Subscription {
+    /// A subscription of `kind` with its arguments (`second` is ignored by the kinds
+    /// that take one argument); see [`Subscription::is_valid`].
+    pub fn of(kind: SubscriptionKind, first: &str, second: &str) -> Subscription {
+        let named = matches!(kind, SubscriptionKind::Doc | SubscriptionKind::DocOpen);
         Subscription {
             kind,
             first: String::from(first),
-            second: String::from(second),
+            second: String::from(if named { second } else { "" }),
         }
     }
 

@@ -9,6 +9,8 @@
 //!
 //! Pure data: compiled on the host like the rest of the core, so `cargo test` sees it.
 
+use crate::protocol::client::{AckFailure, ConnectErrorKind, DropReason};
+use crate::protocol::rooms::SubscriptionKind;
 use alloc::string::String;
 
 /// What the JS hub feeds the driver through `hub.input(kind, id, data)`.
@@ -154,39 +156,164 @@ pub fn is_reserved(name: &str) -> bool {
     EMIT_RESERVED.contains(&name) || Lifecycle::ALL.iter().any(|l| l.name() == name)
 }
 
-/// Console log levels, least first; the `debug` option takes their names (and
-/// `"false"` / `"true"` for off / debug).
-pub const LOG_LEVELS: [&str; 5] = ["off", "error", "warn", "info", "debug"];
+/// How much the browser driver logs to the console, least first; the `debug` option
+/// and property take their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Failures only.
+    Error,
+    /// Failures: connect errors, attempts exhausted, dropped emits, malformed frames (default).
+    Warn,
+    /// Connection state changes.
+    Info,
+    /// Every transmit and event (never request bodies or cookies).
+    Debug,
+}
 
-/// The index in [`LOG_LEVELS`] of a `debug` value.
-pub fn log_level(value: &str) -> Option<usize> {
-    match value {
-        "false" => Some(0),
-        "true" => Some(4),
-        _ => LOG_LEVELS.iter().position(|l| *l == value),
+impl LogLevel {
+    /// Every level, least first.
+    pub const ALL: [LogLevel; 5] = [
+        LogLevel::Off,
+        LogLevel::Error,
+        LogLevel::Warn,
+        LogLevel::Info,
+        LogLevel::Debug,
+    ];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Off => "off",
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+
+    /// The level a `debug` value names: a level's name, or `"false"` (off) / `"true"` (debug).
+    pub fn named(value: &str) -> Option<LogLevel> {
+        match value {
+            "false" => Some(LogLevel::Off),
+            "true" => Some(LogLevel::Debug),
+            _ => LogLevel::ALL.into_iter().find(|l| l.name() == value),
+        }
     }
 }
 
-/// The kinds `subscribe(kind, …)` takes, in the order of
-/// [`crate::protocol::rooms::SubscriptionKind`].
-pub const ROOM_KINDS: [&str; 5] = ["doctype", "doc", "doc_open", "task", "progress"];
+/// The `name` of every Error the client hands to the application besides `TypeError`
+/// (bad arguments); each is declared in `www/client.d.ts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorName {
+    /// `connect_error`: the server refused the namespace (`type` and `data` as sent).
+    Connect,
+    /// `connect_error`: the transport failed or the handshake was malformed.
+    Transport,
+    /// `connect_error`: the attempt took longer than `timeout`.
+    Timeout,
+    /// `error`: the server sent something the client could not use.
+    Protocol,
+    /// An ack that will never come (timeout, disconnect, dropped, closed).
+    Ack,
+}
 
-/// The `name` of every Error the client hands to the application (besides
-/// `TypeError` for bad arguments), each declared in `www/client.d.ts`.
-pub const ERROR_NAMES: [&str; 5] = [
-    "ConnectError",
-    "TransportError",
-    "TimeoutError",
-    "ProtocolError",
-    "AckError",
+impl ErrorName {
+    /// Every error name.
+    pub const ALL: [ErrorName; 5] = [
+        ErrorName::Connect,
+        ErrorName::Transport,
+        ErrorName::Timeout,
+        ErrorName::Protocol,
+        ErrorName::Ack,
+    ];
+
+    /// The Error's `name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorName::Connect => "ConnectError",
+            ErrorName::Transport => "TransportError",
+            ErrorName::Timeout => "TimeoutError",
+            ErrorName::Protocol => "ProtocolError",
+            ErrorName::Ack => "AckError",
+        }
+    }
+
+    /// The name of a `connect_error` of this kind.
+    pub fn of_connect_error(kind: ConnectErrorKind) -> ErrorName {
+        match kind {
+            ConnectErrorKind::Server => ErrorName::Connect,
+            ConnectErrorKind::Transport | ConnectErrorKind::Handshake => ErrorName::Transport,
+            ConnectErrorKind::Timeout => ErrorName::Timeout,
+        }
+    }
+}
+
+/// The `reason` of a `dropped` event.
+pub fn drop_reason(reason: DropReason) -> &'static str {
+    match reason {
+        DropReason::BufferFull => "buffer full",
+        DropReason::Expired => "expired",
+        DropReason::TooLarge => "larger than the server's maxPayload",
+    }
+}
+
+/// Every [`drop_reason`].
+pub const DROP_REASONS: [DropReason; 3] = [
+    DropReason::BufferFull,
+    DropReason::Expired,
+    DropReason::TooLarge,
 ];
 
-/// The JS module `www/seam.js` (and, as plain constants, the block of `glue.js`):
-/// the names above as JS values.
+/// The message of the `AckError` an ack that will never come fails with.
+pub fn ack_failure(failure: AckFailure) -> &'static str {
+    match failure {
+        AckFailure::Timeout => "operation has timed out",
+        AckFailure::Disconnected => "socket has been disconnected",
+    }
+}
+
+/// Every list of names the seam carries, as `(JS name, TypeScript type name, names)`.
+fn lists() -> [(&'static str, &'static str, alloc::vec::Vec<&'static str>); 6] {
+    [
+        (
+            "LIFECYCLE",
+            "LifecycleEvent",
+            Lifecycle::ALL.map(Lifecycle::name).to_vec(),
+        ),
+        ("EMIT_RESERVED", "EmitReservedName", EMIT_RESERVED.to_vec()),
+        (
+            "LOG_LEVELS",
+            "LogLevel",
+            LogLevel::ALL.map(LogLevel::name).to_vec(),
+        ),
+        (
+            "ROOM_KINDS",
+            "SubscriptionKind",
+            SubscriptionKind::ALL.map(SubscriptionKind::name).to_vec(),
+        ),
+        (
+            "ERROR_NAMES",
+            "ErrorName",
+            ErrorName::ALL.map(ErrorName::name).to_vec(),
+        ),
+        (
+            "DROP_REASONS",
+            "DropReason",
+            DROP_REASONS.map(drop_reason).to_vec(),
+        ),
+    ]
+}
+
+const GENERATED: &str =
+    "// Generated from src/protocol/seam.rs; `SEAM_WRITE=1 cargo test --test seam` rewrites it.\n";
+
+/// The JS module `www/seam.js` (`exported`) and, as plain constants, the block of
+/// `glue.js`: the input numbers and the lists above as JS values.
 pub fn render_js(exported: bool) -> String {
-    let mut out = String::new();
+    let mut out = String::from(GENERATED);
     let decl = if exported { "export const " } else { "const " };
-    out.push_str("// Generated from src/protocol/seam.rs; `SEAM_WRITE=1 cargo test --test seam` rewrites it.\n");
     for input in Input::ALL {
         out.push_str(decl);
         out.push_str(input.js_name());
@@ -194,26 +321,44 @@ pub fn render_js(exported: bool) -> String {
         crate::protocol::socket::push_u64(&mut out, input as u64);
         out.push_str(";\n");
     }
-    let lists: [(&str, &mut dyn Iterator<Item = &str>); 5] = [
-        ("LIFECYCLE", &mut Lifecycle::ALL.iter().map(|l| l.name())),
-        ("EMIT_RESERVED", &mut EMIT_RESERVED.iter().copied()),
-        ("LOG_LEVELS", &mut LOG_LEVELS.iter().copied()),
-        ("ROOM_KINDS", &mut ROOM_KINDS.iter().copied()),
-        ("ERROR_NAMES", &mut ERROR_NAMES.iter().copied()),
-    ];
-    for (name, items) in lists {
+    for (name, _, items) in lists() {
         out.push_str(decl);
         out.push_str(name);
         out.push_str(" = [");
-        for (i, item) in items.enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push('"');
-            out.push_str(item);
-            out.push('"');
-        }
+        out.push_str(
+            &items
+                .iter()
+                .map(|i| quoted(i))
+                .collect::<alloc::vec::Vec<_>>()
+                .join(", "),
+        );
         out.push_str("];\n");
     }
     out
+}
+
+/// The block of `www/client.d.ts`: each list as a union type.
+pub fn render_dts() -> String {
+    let mut out = String::from(GENERATED);
+    for (_, ty, items) in lists() {
+        out.push_str("export type ");
+        out.push_str(ty);
+        out.push_str(" = ");
+        out.push_str(
+            &items
+                .iter()
+                .map(|i| quoted(i))
+                .collect::<alloc::vec::Vec<_>>()
+                .join(" | "),
+        );
+        out.push_str(";\n");
+    }
+    out
+}
+
+fn quoted(s: &str) -> String {
+    let mut q = String::from("\"");
+    q.push_str(s);
+    q.push('"');
+    q
 }

@@ -14,6 +14,8 @@ import {
   whenReady,
   type ClientState,
   type ConnectError,
+  type LifecycleEvent,
+  type RealtimeEvents,
   type FrappeRealtime,
   type RealtimeClientOptions,
   type ReconnectScheduledInfo,
@@ -137,3 +139,7 @@ export function facadeUsage(frappe: { realtime?: unknown; socketio?: unknown }):
   });
   standalone.init(9000, true);
 }
+
+// The lifecycle events with a typed listener are exactly the seam's (src/protocol/seam.rs).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const lifecycleEventsTyped: Same<keyof RealtimeEvents, LifecycleEvent> = true;

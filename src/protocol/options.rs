@@ -1,0 +1,339 @@
+//! The client's options: the object an application passes to
+//! `new RealtimeClient(url, options)`, read by name, checked, and turned into a
+//! [`ClientConfig`] plus the browser driver's own settings.
+//!
+//! The option names are socket.io-client's, plus ours (`bufferMaxCount`,
+//! `bufferMaxAge`, `bufferOverflow`, `debug`, `ackTimeout`, `rejectionRetries`,
+//! `firstRetryDelay`); [`OPTIONS`] lists them with their types. The browser hands
+//! each value over through a [`Source`] as it finds it in the object; every rule and
+//! every message lives here, so `cargo test` covers them. Types are checked first,
+//! in the order of [`OPTIONS`], then values; the first problem is reported as an
+//! [`OptionError`] (thrown as a `TypeError` in JS).
+//!
+//! Options of other layers (`shared`, `sharedKey`, … of shared mode) are not read.
+
+use crate::protocol::config::{ClientConfig, OverflowPolicy, TransportKind};
+use crate::protocol::json;
+use crate::protocol::seam::LogLevel;
+use crate::protocol::time::Duration;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// An option's value as the application gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `undefined` or `null`: not given.
+    Absent,
+    /// A boolean.
+    Bool(bool),
+    /// A number (any, NaN and infinities included).
+    Number(f64),
+    /// A string.
+    Text(String),
+    /// An object or an array, as the JSON text `JSON.stringify` gives for it.
+    Json(String),
+    /// Anything else (a function, a symbol, a BigInt, an object JSON cannot write).
+    Other,
+}
+
+/// Where option values come from (the options object, in the browser).
+pub trait Source {
+    /// The value of option `name`.
+    fn get(&mut self, name: &str) -> Value;
+}
+
+/// The type an option takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `true` / `false`.
+    Bool,
+    /// A number (its range is checked with the values).
+    Number,
+    /// A string; a boolean is taken as its name (`debug: true`).
+    Text,
+    /// An array of strings.
+    List,
+    /// An object whose values are strings.
+    Map,
+    /// Any JSON object (`auth`).
+    Object,
+}
+
+/// Every option read here, with its type, in the order types are checked.
+pub const OPTIONS: [(&str, Kind); 22] = [
+    ("reconnection", Kind::Bool),
+    ("reconnectionAttempts", Kind::Number),
+    ("reconnectionDelay", Kind::Number),
+    ("reconnectionDelayMax", Kind::Number),
+    ("randomizationFactor", Kind::Number),
+    ("timeout", Kind::Number),
+    ("transports", Kind::List),
+    ("upgrade", Kind::Bool),
+    ("tryAllTransports", Kind::Bool),
+    ("path", Kind::Text),
+    ("query", Kind::Map),
+    ("withCredentials", Kind::Bool),
+    ("extraHeaders", Kind::Map),
+    ("bufferMaxCount", Kind::Number),
+    ("bufferMaxAge", Kind::Number),
+    ("bufferOverflow", Kind::Text),
+    ("debug", Kind::Text),
+    ("autoConnect", Kind::Bool),
+    ("ackTimeout", Kind::Number),
+    ("rejectionRetries", Kind::Number),
+    ("firstRetryDelay", Kind::Number),
+    ("auth", Kind::Object),
+];
+
+/// Indices into [`OPTIONS`].
+mod at {
+    pub const RECONNECTION: usize = 0;
+    pub const ATTEMPTS: usize = 1;
+    pub const DELAY: usize = 2;
+    pub const DELAY_MAX: usize = 3;
+    pub const FACTOR: usize = 4;
+    pub const TIMEOUT: usize = 5;
+    pub const TRANSPORTS: usize = 6;
+    pub const UPGRADE: usize = 7;
+    pub const TRY_ALL: usize = 8;
+    pub const PATH: usize = 9;
+    pub const QUERY: usize = 10;
+    pub const CREDENTIALS: usize = 11;
+    pub const HEADERS: usize = 12;
+    pub const MAX_COUNT: usize = 13;
+    pub const MAX_AGE: usize = 14;
+    pub const OVERFLOW: usize = 15;
+    pub const DEBUG: usize = 16;
+    pub const AUTO_CONNECT: usize = 17;
+    pub const ACK_TIMEOUT: usize = 18;
+    pub const REJECTION_RETRIES: usize = 19;
+    pub const FIRST_RETRY: usize = 20;
+    pub const AUTH: usize = 21;
+}
+
+/// A bad option: its message, e.g. `option timeout must be a number`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionError(pub String);
+
+/// What the options say, for the core and for the driver.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// The core's configuration.
+    pub config: ClientConfig,
+    /// `debug`: the console log level, if given.
+    pub log: Option<LogLevel>,
+    /// `ackTimeout`: the default timeout of emits with an ack.
+    pub ack_timeout: Option<Duration>,
+    /// `autoConnect` (default true).
+    pub auto_connect: bool,
+    /// `withCredentials` (default true): cookies on cross-origin polling requests.
+    pub with_credentials: bool,
+    /// `extraHeaders`: headers of polling requests, as a JSON object of strings.
+    pub extra_headers: Option<String>,
+}
+
+fn error(parts: &[&str]) -> OptionError {
+    OptionError(parts.concat())
+}
+
+/// What a value of `kind` must be, for the messages.
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::Text => "a string",
+        Kind::List => "an array of strings",
+        Kind::Map => "an object of strings",
+        Kind::Object => "a plain object",
+    }
+}
+
+/// Checks `value` against `kind`; a boolean given for a string becomes its name.
+fn typed(value: Value, kind: Kind) -> Option<Value> {
+    let ok = match (&value, kind) {
+        (Value::Absent, _) | (Value::Bool(_), Kind::Bool) | (Value::Number(_), Kind::Number) => {
+            true
+        }
+        (Value::Text(_), Kind::Text) => true,
+        (Value::Bool(b), Kind::Text) => {
+            return Some(Value::Text(String::from(if *b { "true" } else { "false" })))
+        }
+        (Value::Json(j), Kind::List) => {
+            j.starts_with('[') && json::elements(j).all(|e| e.is_ok_and(|e| e.starts_with('"')))
+        }
+        (Value::Json(j), Kind::Map) => {
+            j.starts_with('{') && json::members(j).all(|m| m.is_ok_and(|(_, v)| v.starts_with('"')))
+        }
+        (Value::Json(j), Kind::Object) => j.starts_with('{'),
+        _ => false,
+    };
+    ok.then_some(value)
+}
+
+/// The strings of a checked JSON array or the values of a checked JSON object.
+fn strings(j: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if j.starts_with('[') {
+        for e in json::elements(j).flatten() {
+            out.push(json::decode_string(e).unwrap_or_default());
+        }
+    } else {
+        for (k, v) in json::members(j).flatten() {
+            out.push(k);
+            out.push(json::decode_string(v).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// A whole number of milliseconds (or a count): finite and not negative.
+fn ms(v: f64, name: &str) -> Result<u64, OptionError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v as u64)
+    } else {
+        Err(error(&[name, " must be a finite number >= 0"]))
+    }
+}
+
+/// `"/path/"` from a `path` option: a leading and a trailing slash added when missing.
+fn normalise_path(path: &str) -> String {
+    let mut out = String::new();
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(path);
+    if !path.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// Reads, checks and applies the options for a client of `namespace`; `jitter_seed`
+/// seeds the reconnect jitter (the browser passes a random number).
+pub fn parse(
+    namespace: &str,
+    jitter_seed: u64,
+    source: &mut impl Source,
+) -> Result<Options, OptionError> {
+    // Types first, in the order of OPTIONS.
+    let mut v: Vec<Value> = Vec::new();
+    for (name, kind) in OPTIONS {
+        let value = typed(source.get(name), kind).ok_or_else(|| {
+            if kind == Kind::Object {
+                error(&[name, " must be ", expected(kind)])
+            } else {
+                error(&["option ", name, " must be ", expected(kind)])
+            }
+        })?;
+        v.push(value);
+    }
+    let num = |i: usize| match v.get(i) {
+        Some(Value::Number(n)) => Some(*n),
+        _ => None,
+    };
+    let flag = |i: usize| match v.get(i) {
+        Some(Value::Bool(b)) => Some(*b),
+        _ => None,
+    };
+    let text = |i: usize| match v.get(i) {
+        Some(Value::Text(s) | Value::Json(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let name = |i: usize| OPTIONS.get(i).map_or("", |o| o.0);
+    let millis = |i: usize| num(i).map(|n| ms(n, name(i))).transpose();
+    let mut c = ClientConfig::new(namespace);
+    c.jitter_seed = jitter_seed;
+
+    // Then the values.
+    if let Some(list) = text(at::TRANSPORTS) {
+        c.transports.clear();
+        for t in strings(list) {
+            c.transports.push(match t.as_str() {
+                "polling" => TransportKind::Polling,
+                "websocket" => TransportKind::WebSocket,
+                _ => {
+                    return Err(error(&[
+                        r#"transports may only list "polling" and "websocket""#,
+                    ]))
+                }
+            });
+        }
+    }
+    if let Some(f) = num(at::FACTOR) {
+        if !(0.0..=1.0).contains(&f) {
+            return Err(error(&["randomizationFactor must be between 0 and 1"]));
+        }
+        c.randomization_factor = f;
+    }
+    if let Some(p) = text(at::PATH) {
+        c.path = normalise_path(p);
+    }
+    if let Some(n) = num(at::ATTEMPTS) {
+        // Infinity (socket.io-client's default) means no limit.
+        c.reconnection_attempts = if n == f64::INFINITY {
+            None
+        } else {
+            Some(ms(n, name(at::ATTEMPTS))?.min(u64::from(u32::MAX)) as u32)
+        };
+    }
+    for (i, field) in [
+        (at::DELAY, &mut c.reconnection_delay),
+        (at::DELAY_MAX, &mut c.reconnection_delay_max),
+        (at::TIMEOUT, &mut c.timeout),
+        (at::MAX_AGE, &mut c.buffer_max_age),
+        (at::FIRST_RETRY, &mut c.first_retry_delay),
+    ] {
+        if let Some(d) = millis(i)? {
+            *field = Duration(d);
+        }
+    }
+    if let Some(n) = millis(at::MAX_COUNT)? {
+        c.buffer_max_count = n as usize;
+    }
+    if let Some(n) = millis(at::REJECTION_RETRIES)? {
+        c.rejection_retries = n.min(u64::from(u32::MAX)) as u32;
+    }
+    for (i, field) in [
+        (at::RECONNECTION, &mut c.reconnection),
+        (at::UPGRADE, &mut c.upgrade),
+        (at::TRY_ALL, &mut c.try_all_transports),
+    ] {
+        if let Some(b) = flag(i) {
+            *field = b;
+        }
+    }
+    if let Some(q) = text(at::QUERY) {
+        let mut items = strings(q).into_iter();
+        while let (Some(k), Some(v)) = (items.next(), items.next()) {
+            c.query.push((k, v));
+        }
+    }
+    if let Some(o) = text(at::OVERFLOW) {
+        c.buffer_overflow = match o {
+            "drop-oldest" => OverflowPolicy::DropOldest,
+            "drop-newest" => OverflowPolicy::DropNewest,
+            _ => {
+                return Err(error(&[
+                    r#"bufferOverflow must be "drop-oldest" or "drop-newest""#,
+                ]))
+            }
+        };
+    }
+    let log = match text(at::DEBUG) {
+        Some(d) => Some(
+            LogLevel::named(d)
+                .ok_or_else(|| error(&["debug must be off, error, warn, info or debug"]))?,
+        ),
+        None => None,
+    };
+    c.auth = text(at::AUTH).map(String::from);
+    Ok(Options {
+        config: c,
+        log,
+        // Any number: NaN and negatives are 0, fractions are cut.
+        ack_timeout: num(at::ACK_TIMEOUT).map(|t| Duration(if t > 0.0 { t as u64 } else { 0 })),
+        auto_connect: flag(at::AUTO_CONNECT) != Some(false),
+        with_credentials: flag(at::CREDENTIALS) != Some(false),
+        extra_headers: text(at::HEADERS).map(String::from),
+    })
+}
