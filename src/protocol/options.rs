@@ -133,7 +133,11 @@ pub struct Options {
 }
 
 fn error(parts: &[&str]) -> OptionError {
-    OptionError(parts.concat())
+    let mut m = String::new();
+    for p in parts {
+        m.push_str(p);
+    }
+    OptionError(m)
 }
 
 /// What a value of `kind` must be, for the messages.
@@ -158,32 +162,30 @@ fn typed(value: Value, kind: Kind) -> Option<Value> {
         (Value::Bool(b), Kind::Text) => {
             return Some(Value::Text(String::from(if *b { "true" } else { "false" })))
         }
-        (Value::Json(j), Kind::List) => {
-            j.starts_with('[') && json::elements(j).all(|e| e.is_ok_and(|e| e.starts_with('"')))
-        }
-        (Value::Json(j), Kind::Map) => {
-            j.starts_with('{') && json::members(j).all(|m| m.is_ok_and(|(_, v)| v.starts_with('"')))
-        }
+        (Value::Json(j), Kind::List) => j.starts_with('[') && strings(j).is_some(),
+        (Value::Json(j), Kind::Map) => j.starts_with('{') && strings(j).is_some(),
         (Value::Json(j), Kind::Object) => j.starts_with('{'),
         _ => false,
     };
     ok.then_some(value)
 }
 
-/// The strings of a checked JSON array or the values of a checked JSON object.
-fn strings(j: &str) -> Vec<String> {
+/// The strings of a JSON array, or the keys and values of a JSON object, in order;
+/// `None` when an element or a value is not a string.
+fn strings(j: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     if j.starts_with('[') {
-        for e in json::elements(j).flatten() {
-            out.push(json::decode_string(e).unwrap_or_default());
+        for e in json::elements(j) {
+            out.push(json::decode_string(e.ok()?).ok()?);
         }
     } else {
-        for (k, v) in json::members(j).flatten() {
+        for m in json::members(j) {
+            let (k, v) = m.ok()?;
             out.push(k);
-            out.push(json::decode_string(v).unwrap_or_default());
+            out.push(json::decode_string(v).ok()?);
         }
     }
-    out
+    Some(out)
 }
 
 /// A whole number of milliseconds (or a count): finite and not negative.
@@ -216,16 +218,13 @@ pub fn parse(
     source: &mut impl Source,
 ) -> Result<Options, OptionError> {
     // Types first, in the order of OPTIONS.
-    let mut v: Vec<Value> = Vec::new();
-    for (name, kind) in OPTIONS {
-        let value = typed(source.get(name), kind).ok_or_else(|| {
-            if kind == Kind::Object {
-                error(&[name, " must be ", expected(kind)])
-            } else {
-                error(&["option ", name, " must be ", expected(kind)])
-            }
+    let mut v = [const { Value::Absent }; OPTIONS.len()];
+    for ((name, kind), slot) in OPTIONS.into_iter().zip(v.iter_mut()) {
+        *slot = typed(source.get(name), kind).ok_or_else(|| {
+            // `auth` is not named an option: socket.io-client's message.
+            let option = if kind == Kind::Object { "" } else { "option " };
+            error(&[option, name, " must be ", expected(kind)])
         })?;
-        v.push(value);
     }
     let num = |i: usize| match v.get(i) {
         Some(Value::Number(n)) => Some(*n),
@@ -247,7 +246,7 @@ pub fn parse(
     // Then the values.
     if let Some(list) = text(at::TRANSPORTS) {
         c.transports.clear();
-        for t in strings(list) {
+        for t in strings(list).unwrap_or_default() {
             c.transports.push(match t.as_str() {
                 "polling" => TransportKind::Polling,
                 "websocket" => TransportKind::WebSocket,
@@ -303,7 +302,7 @@ pub fn parse(
         }
     }
     if let Some(q) = text(at::QUERY) {
-        let mut items = strings(q).into_iter();
+        let mut items = strings(q).unwrap_or_default().into_iter();
         while let (Some(k), Some(v)) = (items.next(), items.next()) {
             c.query.push((k, v));
         }
