@@ -39,6 +39,9 @@
 //! repeat steps 1–3.
 
 #![cfg_attr(all(target_arch = "wasm32", feature = "tiny"), no_std)]
+// Every unsafe operation sits in its own `unsafe` block with a `// SAFETY:` note
+// saying why it holds, unsafe fns included.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
@@ -47,6 +50,11 @@ extern crate alloc;
 static ALLOCATOR: browser::tiny::Tiny = browser::tiny::Tiny::new();
 
 pub mod protocol;
+
+/// The shipped allocator's size-class logic, over any byte arena: used by
+/// `browser::tiny` with wasm linear memory, tested on the host with a buffer.
+#[cfg(any(test, all(target_arch = "wasm32", feature = "tiny")))]
+mod sizeclass;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

@@ -7,44 +7,53 @@
 //! errors); if one does, the module traps (`unreachable`) and the JS call throws a
 //! `RuntimeError`.
 //!
-//! The allocator: size classes of powers of two from 8 bytes, one free list per
-//! class (the link lives in the free block), blocks carved from 4 KB chunks taken
-//! from the top of linear memory (`memory.grow` when needed). A block is aligned
-//! to its size up to 4 KB, so any layout whose alignment does not exceed its size
-//! fits. Freed blocks go back to their class's list; memory is never returned (wasm
-//! cannot shrink its memory anyway). Single-threaded, as wasm32 in a browser is.
+//! The allocator is [`crate::sizeclass`] (size classes of powers of two from 8
+//! bytes, one free list per class, blocks carved from 4 KB chunks; tested on the
+//! host, and under Miri) over the top of wasm linear memory, which it grows with
+//! `memory.grow` when needed. Single-threaded, as wasm32 in a browser is.
 
+use crate::sizeclass::{Arena, SizeClasses};
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
-const PAGE: usize = 65536;
-const CHUNK: usize = 4096;
-/// Classes 8 B … 1 GB.
-const CLASSES: usize = 28;
+/// The pages above everything the module owns (data, stack, earlier growth),
+/// as `memory.grow` hands them out.
+struct LinearMemory;
 
-struct State {
-    free: [usize; CLASSES],
-    /// Next unused address and the end of linear memory.
-    top: usize,
-    end: usize,
+// SAFETY: a wasm page is 64 KB, a multiple of `CHUNK` (4 KB). `memory.grow`
+// returns the previous size in pages, so the new pages start at that size times
+// 64 KB: page-aligned, inside the one linear memory (contiguous with whatever lay
+// below), and new, so nothing else in the module uses them (data and stack lie
+// below the initial size; this is the only allocator). The address is never 0:
+// memory starts with the stack's pages. Linear memory is never freed.
+unsafe impl Arena for LinearMemory {
+    const PAGE: usize = 65536;
+
+    #[inline]
+    fn grow(&mut self, pages: usize) -> *mut u8 {
+        let previous = wasm32::memory_grow(0, pages);
+        if previous == usize::MAX {
+            return null_mut();
+        }
+        // Linear memory is addressed by integers: there is no base pointer to
+        // derive this from (no provenance to keep on wasm32).
+        (previous * Self::PAGE) as *mut u8
+    }
 }
 
 /// The allocator (registered as the global allocator by `lib.rs`).
-pub struct Tiny(UnsafeCell<State>);
+pub struct Tiny(UnsafeCell<SizeClasses<LinearMemory>>);
 
-// SAFETY: wasm32-unknown-unknown without atomics runs on one thread.
+// SAFETY: wasm32-unknown-unknown without atomics runs on one thread: the state is
+// never reached from two threads.
 unsafe impl Sync for Tiny {}
 
 impl Tiny {
     /// An empty allocator; it takes memory on first use.
     pub const fn new() -> Tiny {
-        Tiny(UnsafeCell::new(State {
-            free: [0; CLASSES],
-            top: 0,
-            end: 0,
-        }))
+        Tiny(UnsafeCell::new(SizeClasses::new(LinearMemory)))
     }
 }
 
@@ -54,88 +63,37 @@ impl Default for Tiny {
     }
 }
 
-/// The class of a layout: block size `8 << class`.
-fn class(layout: Layout) -> usize {
-    let size = layout.size().max(layout.align()).max(8);
-    (usize::BITS - (size - 1).leading_zeros()) as usize - 3
-}
-
-impl State {
-    /// `n` bytes (a multiple of `CHUNK`) from the top of memory, `CHUNK`-aligned.
-    unsafe fn take(&mut self, n: usize) -> usize {
-        if self.end == 0 {
-            // Start after everything the module owns (data, stack, earlier growth).
-            self.top = wasm32::memory_size(0) * PAGE;
-            self.end = self.top;
-        }
-        while self.end - self.top < n {
-            let pages = (n - (self.end - self.top)).div_ceil(PAGE);
-            let previous = wasm32::memory_grow(0, pages);
-            if previous == usize::MAX {
-                return 0;
-            }
-            if previous * PAGE != self.end {
-                // Someone else grew the memory meanwhile: start over at the new pages.
-                self.top = previous * PAGE;
-                self.end = self.top;
-            }
-            self.end += pages * PAGE;
-        }
-        let p = self.top;
-        self.top += n;
-        p
-    }
-}
-
+// SAFETY: `SizeClasses` returns null or a block aligned to `layout.align()` of at
+// least `layout.size()` bytes, from memory only it hands out, and never hands out a
+// live block twice; `realloc` keeps the contents and leaves the block alone when
+// it returns null. Its safety conditions (the block and layout came from it) are
+// `GlobalAlloc`'s own, passed on.
 unsafe impl GlobalAlloc for Tiny {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let s = &mut *self.0.get();
-        let c = class(layout);
-        if c >= CLASSES || layout.align() > CHUNK {
-            return null_mut();
-        }
-        let head = s.free[c];
-        if head != 0 {
-            s.free[c] = *(head as *const usize);
-            return head as *mut u8;
-        }
-        let size = 8usize << c;
-        if size >= CHUNK {
-            return s.take(size) as *mut u8;
-        }
-        // Carve a chunk: hand out its first block, list the others.
-        let chunk = s.take(CHUNK);
-        if chunk == 0 {
-            return null_mut();
-        }
-        let mut b = chunk + CHUNK - size;
-        while b > chunk {
-            *(b as *mut usize) = s.free[c];
-            s.free[c] = b;
-            b -= size;
-        }
-        chunk as *mut u8
+        // SAFETY: one thread (see `Sync`), and no other allocator call is running
+        // (the allocator calls nothing that allocates): this is the only reference
+        // to the state.
+        let s = unsafe { &mut *self.0.get() };
+        s.alloc(layout)
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let s = &mut *self.0.get();
-        if let Some(head) = s.free.get_mut(class(layout)) {
-            *(ptr as *mut usize) = *head;
-            *head = ptr as usize;
-        }
+        // SAFETY: the only reference to the state, as in `alloc`.
+        let s = unsafe { &mut *self.0.get() };
+        // SAFETY: `GlobalAlloc::dealloc`'s contract: `ptr` came from this
+        // allocator with `layout`.
+        unsafe { s.dealloc(ptr, layout) }
     }
 
+    #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = Layout::from_size_align_unchecked(new_size, layout.align());
-        if class(new) == class(layout) {
-            return ptr;
-        }
-        let p = self.alloc(new);
-        if !p.is_null() {
-            core::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
-            self.dealloc(ptr, layout);
-        }
-        p
+        // SAFETY: the only reference to the state, as in `alloc`.
+        let s = unsafe { &mut *self.0.get() };
+        // SAFETY: `GlobalAlloc::realloc`'s contract: `ptr` came from this
+        // allocator with `layout`.
+        unsafe { s.realloc(ptr, layout, new_size) }
     }
 }
 
