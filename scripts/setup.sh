@@ -44,6 +44,17 @@ for component in rustfmt clippy; do
     fi
 done
 
+# --- Miri (optional): the allocator's tests under Miri (scripts/miri.sh) -------------
+# Only where a nightly toolchain is installed; best effort: scripts/miri.sh says it
+# skipped when Miri is missing.
+if rustup toolchain list | grep -q '^nightly' && ! cargo +nightly miri --version >/dev/null 2>&1; then
+    echo "setup: installing miri and rust-src on the nightly toolchain (optional)"
+    if ! timeout 300 rustup component add --toolchain nightly miri rust-src >"$log_dir/miri.log" 2>&1; then
+        echo "setup: WARNING: could not install miri (scripts/miri.sh will skip):" \
+            "$(tail -n 1 "$log_dir/miri.log")" >&2
+    fi
+fi
+
 # --- wasm-bindgen-cli, same version as the crate ---------------------------------
 # The pin lives in Cargo.toml only: `wasm-bindgen = "=X"` (or `version = "=X"`).
 wbg_version="$(sed -nE 's/^wasm-bindgen[[:space:]]*=.*"=([0-9][^"]*)".*/\1/p' Cargo.toml | head -n 1)"

@@ -37,11 +37,16 @@ step "fmt" cargo fmt --all --check
 step "fmt (fuzz targets)" cargo fmt --manifest-path fuzz/Cargo.toml --all --check
 step "clippy (host)" cargo clippy --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
+# The shipped build's configuration (no_std allocator and panic handler, src/browser/tiny.rs).
+step "clippy (wasm32, tiny)" cargo clippy --lib --target wasm32-unknown-unknown --release --features tiny -- -D warnings
 # The fuzz targets are a separate workspace run with nightly (`npm run fuzz`); lint them on
 # stable here so they cannot silently stop compiling.
 step "clippy (fuzz targets)" cargo clippy --manifest-path fuzz/Cargo.toml --bins -- -D warnings
 step "test" cargo test --all-targets
 step "doc tests" cargo test --doc
+# The allocator's host tests under Miri with strict provenance (skips, exit 0, without
+# a nightly toolchain with Miri).
+step "miri (allocator)" bash scripts/miri.sh
 # The driver's browser tests: wasm-bindgen-test-runner drives headless Chromium through
 # chromedriver (flags in webdriver.json; runner set in .cargo/config.toml).
 step "browser tests (driver)" env CHROMEDRIVER=/usr/bin/chromedriver \

@@ -619,7 +619,7 @@ describe("security", () => {
      * In the page: every emitting API × every reserved name and every bad argument.
      * Returns one row per call: [api, case, error name or "no throw", instanceof TypeError, message].
      */
-    function battery({ phase }) {
+    function battery({ phase, reserved }) {
       const c = window.__c;
       const rt = frappe.realtime;
       const s = rt.socket;
@@ -650,7 +650,7 @@ describe("security", () => {
       const rows = [];
       for (const [api, call] of apis) {
         const cases = [
-          ...RESERVED.map((n) => [`reserved ${n}`, n, [1]]),
+          ...reserved.map((n) => [`reserved ${n}`, n, [1]]),
           ...bad.map(([what, args]) => [what, `bad_${phase}`, args]),
         ];
         for (const [what, event, args] of cases) {
@@ -698,7 +698,7 @@ describe("security", () => {
       const ctx = await newCtx(t);
       const sent = [];
       const p = await openSec(ctx, { setup: wire(sent) });
-      await p.evaluate(`window.__battery = ${battery}`);
+      await p.evaluate(`window.__battery = ${battery}; window.__reserved = ${JSON.stringify(RESERVED)}`);
       const out = await p.evaluate(
         (url) => {
           // Nothing on this page has loaded the wasm module yet.
@@ -707,7 +707,7 @@ describe("security", () => {
           // No page listeners installed: the clients do not exist in wasm yet.
           const notReady = (rc) => rc.resources()[3] === 0;
           const queued = notReady(c) && notReady(frappe.realtime.client);
-          const rows = __battery({ phase: "queued" });
+          const rows = __battery({ phase: "queued", reserved: __reserved });
           c.emit("marker_queued_client", 1);
           c.emit("marker_queued_json", undefined, { a: undefined, f() {} }, [() => 1, undefined], NaN);
           frappe.realtime.emit("marker_queued_facade", 1);
@@ -762,9 +762,9 @@ describe("security", () => {
       }, env.socketUrl);
       await clientConnected(p);
       await connected(p);
-      await p.evaluate(`window.__battery = ${battery}`);
+      await p.evaluate(`window.__battery = ${battery}; window.__reserved = ${JSON.stringify(RESERVED)}`);
       const rows = await p.evaluate(() => {
-        const rows = __battery({ phase: "ready" });
+        const rows = __battery({ phase: "ready", reserved: __reserved });
         __c.emit("marker_ready_client", 1);
         __c.emit("marker_ready_json", undefined, { a: undefined, f() {} }, [() => 1, undefined], NaN);
         frappe.realtime.emit("marker_ready_facade", 1);
