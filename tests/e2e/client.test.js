@@ -171,6 +171,43 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
     await closeRealtime(env, page);
   });
 
+  test("a server event with a lifecycle or reserved name reaches no lifecycle listener: it is refused with a ProtocolError", async () => {
+    // WebSocket (plain events take the JS fast path) and polling (every frame goes through the core).
+    for (const transports of [["websocket"], ["polling"]]) {
+      const page = await openRealtime(ctxA, env, { options: { transports } });
+      await connected(page);
+      const got = await page.evaluate(async () => {
+        const c = frappe.realtime.client;
+        const calls = [];
+        for (const name of ["reconnect", "reconnect_attempt", "reconnect_failed", "upgrade", "dropped", "disconnect", "connect"]) {
+          c.on(name, (...a) => calls.push([name, ...a]));
+        }
+        const errors = [];
+        c.on("error", (e) => errors.push([e.name, e.message]));
+        const done = new Promise((resolve) => c.on("marker_after", resolve));
+        // The socket.io server itself refuses to emit connect / disconnect (the core's
+        // scenario tests cover those frames).
+        for (const name of ["reconnect", "reconnect_failed", "upgrade", "dropped", "error"]) {
+          c.emit("echo_emit", name, "spoofed");
+        }
+        c.emit("echo_emit", "marker_after", 1);
+        await done;
+        return { calls, errors, connected: c.connected };
+      });
+      assert.deepEqual(got.calls, [], `${transports}: no lifecycle listener called`);
+      assert.deepEqual(
+        got.errors,
+        ["reconnect", "reconnect_failed", "upgrade", "dropped", "error"].map((n) => [
+          "ProtocolError",
+          `server event "${n}" has a reserved name; not delivered`,
+        ]),
+        `${transports}: each refused with a report`,
+      );
+      assert.ok(got.connected, `${transports}: the connection goes on`);
+      await closeRealtime(env, page);
+    }
+  });
+
   test("acks: emitWithAck resolves with the server's answer, and times out against a handler that never acks", async () => {
     const page = await openRealtime(ctxA, env);
     await connected(page);
