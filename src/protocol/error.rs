@@ -30,8 +30,6 @@ pub enum DecodeError {
     InvalidEventName,
     /// The Engine.IO open packet lacked a required field.
     InvalidHandshake,
-    /// A frame was larger than the configured limit.
-    TooLarge,
     /// A binary frame arrived when no attachment was expected.
     UnexpectedBinary,
 }
@@ -50,7 +48,6 @@ impl DecodeError {
             DecodeError::InvalidPayload => "payload has the wrong shape for its packet type",
             DecodeError::InvalidEventName => "event name is not a string",
             DecodeError::InvalidHandshake => "invalid Engine.IO handshake",
-            DecodeError::TooLarge => "frame larger than maxPayload",
             DecodeError::UnexpectedBinary => "binary frame without a pending attachment",
         }
     }
