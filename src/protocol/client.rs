@@ -53,6 +53,11 @@
 //! as [`Event::Dropped`]). After every CONNECT the client first re-emits every
 //! registered subscription, then sends the buffer, each emit once.
 //!
+//! A server event whose name is reserved ([`crate::protocol::seam::is_reserved`]:
+//! `connect`, `disconnect`, `error`, `reconnect`, …) is never delivered as a
+//! [`Event::Message`]: the client reports it as an [`Event::Error`] and leaves
+//! its ack request, if any, unanswered.
+//!
 //! # Layout
 //!
 //! `Client` coordinates: it holds the phase of the lifecycle above and the
@@ -206,10 +211,12 @@ impl Client {
     /// A plain EVENT frame is `42<namespace>,[…]` (`42[…]` for `/`): no ack id, no
     /// binary attachments. While this returns `Some(id)` and `now < poll_timeout()`,
     /// `handle_text(now, id, frame)` with such a frame does nothing but push one
-    /// [`Event::Message`] whose `data` is the frame after that prefix (or one
-    /// [`Event::Error`] if the payload is malformed): no deadline is due, nothing
-    /// is sent, no state changes. A driver may then decode such frames itself and
-    /// skip the core; the browser driver parses them with `JSON.parse` in place.
+    /// [`Event::Message`] whose `data` is the frame after that prefix, or one
+    /// [`Event::Error`] if the payload is malformed or the event name is reserved
+    /// ([`crate::protocol::seam::is_reserved`]): no deadline is due, nothing is
+    /// sent, no state changes. A driver may then decode such frames itself and
+    /// skip the core, refusing the same reserved names; the browser driver
+    /// parses them with `JSON.parse` in place.
     ///
     /// `None` unless the namespace is connected over a WebSocket with no upgrade
     /// probe, no binary packet waiting for attachments and no connection state

@@ -222,7 +222,9 @@ pub enum Event {
         /// Why.
         reason: DropReason,
     },
-    /// A malformed frame was ignored; the connection goes on.
+    /// A malformed frame was ignored, or a server event with a reserved name
+    /// ([`crate::protocol::seam::is_reserved`]) was not delivered (nor its ack
+    /// request answered); the connection goes on.
     Error {
         /// What was wrong with it.
         error: DecodeError,

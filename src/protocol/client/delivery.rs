@@ -21,6 +21,9 @@
 //! - [`Timer::Ack`] is the earliest deadline among the pending acks and
 //!   [`Timer::Buffer`] the expiry of the oldest buffered emit, re-armed after
 //!   every change here.
+//! - A server event with a reserved name ([`seam::is_reserved`]) is never
+//!   delivered: it is reported as an `Event::Error`, and its ack request is not
+//!   recorded, so it can never be answered.
 
 use super::api::{AckFailure, DropReason, Event};
 use super::context::Context;
@@ -345,6 +348,12 @@ impl Delivery {
     fn deliver(&mut self, p: PartialBinary, cx: &mut Context) {
         match p.kind {
             PacketType::Event | PacketType::BinaryEvent => {
+                if seam::is_reserved(&p.name) {
+                    cx.events.push_back(Event::Error {
+                        error: DecodeError::reserved_event_name(&p.name),
+                    });
+                    return;
+                }
                 if let Some(id) = p.id {
                     self.server_acks.push(id);
                 }
