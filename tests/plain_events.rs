@@ -7,7 +7,7 @@
 
 mod support;
 
-use frappe_realtime::protocol::client::{Client, Event, State};
+use frappe_realtime::protocol::client::{Client, DisconnectReason, Event, State};
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
@@ -72,7 +72,12 @@ fn check_contract(setup: impl Fn() -> (Harness, u32), prefix: &str) {
                 attachments,
             } => {
                 assert_eq!(data, &frame[prefix.len()..], "{frame}");
-                assert!(data.contains(&format!("\"{name}\"")) || name.contains('\u{1F389}'));
+                // The name is the payload's first element, as sent (no escapes in FRAMES).
+                let first = data.strip_prefix('[').expect("an array").trim_start();
+                assert!(
+                    first.starts_with(&format!("\"{name}\"")),
+                    "{frame}: {name:?}"
+                );
                 assert_eq!(*ack, None);
                 assert!(attachments.is_empty());
             }
@@ -161,14 +166,24 @@ fn a_due_deadline_is_why_the_driver_checks_the_time() {
     // driver takes the fast path only while `now < poll_timeout()`.
     let (mut h, ws) = websocket_only(r#"40/site,{"sid":"w"}"#);
     let deadline = h.client.poll_timeout().unwrap();
+    // The heartbeat's: the handshake (at 0) + pingInterval + pingTimeout.
+    assert_eq!(deadline, Instant(25_000 + 20_000));
     h.now = deadline + Duration(1);
     h.client
         .handle_text(h.now, ws, r#"42/site,["doc_update",{}]"#);
     let events = h.take_events();
-    assert!(
-        matches!(events.first(), Some(Event::Disconnect { .. })),
+    assert_eq!(
+        events.first(),
+        Some(&Event::Disconnect {
+            reason: DisconnectReason::PingTimeout
+        }),
         "{events:?}"
     );
     assert!(!has(&events, |e| matches!(e, Event::Message { .. })));
-    assert!(h.now > Instant(0));
+    // Found dead by the frame, 1 ms late: the retry counts from the frame.
+    assert!(
+        has(&events, |e| matches!(e,
+            Event::ReconnectScheduled { at, delay, .. } if *at == h.now + *delay)),
+        "{events:?}"
+    );
 }

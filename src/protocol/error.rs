@@ -1,14 +1,18 @@
 //! Error values of the core, split by who is at fault (as h11 does):
 //!
 //! - [`DecodeError`]: the peer sent bytes that are not valid Engine.IO v4 /
-//!   Socket.IO v5. Never a panic; the client reports it as an event and goes on.
+//!   Socket.IO v5, or a packet the client refuses (a server event with a
+//!   reserved name). Never a panic; the client reports it as an event and goes on.
 //! - [`UsageError`]: the caller asked for something invalid (a reserved event
 //!   name, arguments that are not a JSON array). Nothing is sent.
 //!
-//! Messages are `&'static str` so the shipped wasm carries no `core::fmt`.
+//! Messages are static text, or built by appending strings (the name of a
+//! reserved event), so the shipped wasm carries no `core::fmt`.
 
-/// Why a frame from the network could not be decoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+use alloc::string::String;
+
+/// Why a frame from the network could not be decoded, or was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// The frame was empty.
     Empty,
@@ -30,15 +34,29 @@ pub enum DecodeError {
     InvalidEventName,
     /// The Engine.IO open packet lacked a required field.
     InvalidHandshake,
-    /// A frame was larger than the configured limit.
-    TooLarge,
     /// A binary frame arrived when no attachment was expected.
     UnexpectedBinary,
+    /// A server EVENT (or BINARY_EVENT) had a reserved name
+    /// ([`crate::protocol::seam::is_reserved`]); it was not delivered, and its
+    /// ack request, if any, is not answered. Made by
+    /// [`DecodeError::reserved_event_name`].
+    ReservedEventName {
+        /// The whole message: `server event "<name>" has a reserved name; not delivered`.
+        message: String,
+    },
 }
 
 impl DecodeError {
+    /// The error for a server event named `name`, a reserved name.
+    pub fn reserved_event_name(name: &str) -> DecodeError {
+        let mut message = String::from("server event \"");
+        message.push_str(name);
+        message.push_str("\" has a reserved name; not delivered");
+        DecodeError::ReservedEventName { message }
+    }
+
     /// A short human-readable description.
-    pub fn message(self) -> &'static str {
+    pub fn message(&self) -> &str {
         match self {
             DecodeError::Empty => "empty frame",
             DecodeError::UnknownEnginePacket => "unknown Engine.IO packet type",
@@ -50,8 +68,8 @@ impl DecodeError {
             DecodeError::InvalidPayload => "payload has the wrong shape for its packet type",
             DecodeError::InvalidEventName => "event name is not a string",
             DecodeError::InvalidHandshake => "invalid Engine.IO handshake",
-            DecodeError::TooLarge => "frame larger than maxPayload",
             DecodeError::UnexpectedBinary => "binary frame without a pending attachment",
+            DecodeError::ReservedEventName { message } => message,
         }
     }
 }

@@ -1,0 +1,36 @@
+//! What every part of the client shares: the configuration (read only), the
+//! queue of events for the application and the deadline table.
+//!
+//! The parts (session, delivery, recovery) each own their own state and take a
+//! `&mut Context` for the rest, so that events keep one order however many parts
+//! report them, and every deadline lives in the one [`TimerTable`].
+//!
+//! Invariant: `config` never changes after `Client::new` checked it (its
+//! transports list is not empty, its auth is a JSON object).
+
+use super::api::Event;
+use super::timers::TimerTable;
+use crate::protocol::config::ClientConfig;
+use alloc::collections::VecDeque;
+
+/// See the module documentation.
+#[derive(Debug)]
+pub(super) struct Context {
+    /// The configuration, as checked by `Client::new`.
+    pub(super) config: ClientConfig,
+    /// Events not yet taken by `Client::poll_event`, oldest first.
+    pub(super) events: VecDeque<Event>,
+    /// Every deadline of the client.
+    pub(super) timers: TimerTable,
+}
+
+impl Context {
+    /// A context with no event and no deadline.
+    pub(super) fn new(config: ClientConfig) -> Context {
+        Context {
+            config,
+            events: VecDeque::new(),
+            timers: TimerTable::default(),
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Recovery: getting the connection back after it failed or was lost.
+//!
+//! # Data
+//!
+//! - the [`Backoff`] (delays and the attempt counter) and whether the current
+//!   attempt is a reconnect (so that its success is reported as `Reconnect`);
+//! - how many transient server rejections were retried in a row;
+//! - connection state recovery: the server's private session id (`pid`), the
+//!   offset of the last event received, and the `pid` sent with the current
+//!   CONNECT (to tell whether the server restored the session).
+//!
+//! # Invariants
+//!
+//! - [`Timer::Reconnect`] is armed only here, and exactly while the client waits
+//!   for its next attempt (its phase is then `Idle`); the attempt counter is the
+//!   number of delays handed out since the last reset, and resets at every
+//!   CONNECT and at every `connect()` from rest.
+//! - No attempt is scheduled with `reconnection` off or beyond
+//!   `reconnection_attempts` (then `ReconnectFailed` is reported once).
+//! - `offset` is only kept while the server offers recovery (`pid` set), and is
+//!   forgotten at a CONNECT that did not restore the session.
+
+use super::api::{ConnectErrorKind, Event};
+use super::context::Context;
+use super::timers::Timer;
+use crate::protocol::backoff::Backoff;
+use crate::protocol::config::ClientConfig;
+use crate::protocol::json;
+use crate::protocol::time::Instant;
+use alloc::string::String;
+
+/// See the module documentation.
+#[derive(Debug)]
+pub(super) struct Recovery {
+    backoff: Backoff,
+    /// The current attempt is a reconnect (report `Reconnect` when it succeeds).
+    reconnecting: bool,
+    /// Transient server rejections retried since the last CONNECT (or `connect`).
+    rejection_retries: u32,
+    /// Connection state recovery: the private session id and the last offset.
+    pid: Option<String>,
+    offset: Option<String>,
+    /// The pid sent with the current CONNECT, to tell whether it recovered.
+    sent_pid: Option<String>,
+}
+
+impl Recovery {
+    /// Nothing to recover yet.
+    pub(super) fn new(config: &ClientConfig) -> Recovery {
+        Recovery {
+            backoff: Backoff::new(
+                config.reconnection_delay,
+                config.reconnection_delay_max,
+                config.randomization_factor,
+                config.jitter_seed,
+            ),
+            reconnecting: false,
+            rejection_retries: 0,
+            pid: None,
+            offset: None,
+            sent_pid: None,
+        }
+    }
+
+    /// The attempt counter (the number of the next or current reconnect attempt).
+    pub(super) fn attempts(&self) -> u32 {
+        self.backoff.attempts()
+    }
+
+    /// Whether the server offers connection state recovery on this connection.
+    pub(super) fn offered(&self) -> bool {
+        self.pid.is_some()
+    }
+
+    // ----- attempts --------------------------------------------------------
+
+    /// `connect()` from rest: the backoff starts over.
+    pub(super) fn start_over(&mut self) {
+        self.backoff.reset();
+        self.rejection_retries = 0;
+        self.reconnecting = false;
+    }
+
+    /// Schedules the next attempt (arms [`Timer::Reconnect`]), unless
+    /// reconnection is off or the attempts ran out.
+    pub(super) fn schedule(&mut self, now: Instant, cx: &mut Context) {
+        if !cx.config.reconnection {
+            return;
+        }
+        if cx
+            .config
+            .reconnection_attempts
+            .is_some_and(|max| self.backoff.attempts() >= max)
+        {
+            cx.events.push_back(Event::ReconnectFailed);
+            return;
+        }
+        let delay = self.backoff.next_delay();
+        let at = now + delay;
+        cx.timers.set(Timer::Reconnect, Some(at));
+        cx.events.push_back(Event::ReconnectScheduled {
+            attempt: self.backoff.attempts(),
+            delay,
+            at,
+        });
+    }
+
+    /// A connection that was up is lost: after one quick first retry (see
+    /// `first_retry_delay`) the backoff goes on from the start.
+    pub(super) fn connection_lost(&mut self, now: Instant, cx: &mut Context) {
+        self.backoff
+            .after_connection_lost(cx.config.first_retry_delay);
+        self.schedule(now, cx);
+    }
+
+    /// While waiting to reconnect, moves the attempt to `now`; `false` when
+    /// not waiting.
+    pub(super) fn retry_now(&self, now: Instant, cx: &mut Context) -> bool {
+        if cx.timers.get(Timer::Reconnect).is_none() {
+            return false;
+        }
+        cx.timers.set(Timer::Reconnect, Some(now));
+        true
+    }
+
+    /// No more attempts (`disconnect()`).
+    pub(super) fn cancel(&self, cx: &mut Context) {
+        cx.timers.stop(Timer::Reconnect);
+    }
+
+    /// [`Timer::Reconnect`] fired: the attempt starts now.
+    pub(super) fn attempt_starts(&mut self, cx: &mut Context) {
+        cx.timers.stop(Timer::Reconnect);
+        cx.events.push_back(Event::ReconnectAttempt {
+            attempt: self.backoff.attempts(),
+        });
+        self.reconnecting = true;
+    }
+
+    /// An attempt failed on our side (`kind`, `message`): reported, and the
+    /// next one scheduled.
+    pub(super) fn attempt_failed(
+        &mut self,
+        now: Instant,
+        kind: ConnectErrorKind,
+        message: &str,
+        cx: &mut Context,
+    ) {
+        cx.events.push_back(Event::ConnectError {
+            kind,
+            message: String::from(message),
+            data: String::new(),
+        });
+        self.schedule(now, cx);
+    }
+
+    /// The server refused the namespace (CONNECT_ERROR with `message` and the
+    /// payload `data`): reported, and retried (returns `true`) only when the
+    /// rejection is transient, a few times in a row.
+    pub(super) fn rejected(
+        &mut self,
+        now: Instant,
+        message: String,
+        data: &str,
+        cx: &mut Context,
+    ) -> bool {
+        let retry = is_transient_rejection(&message)
+            && cx.config.reconnection
+            && self.rejection_retries < cx.config.rejection_retries;
+        cx.events.push_back(Event::ConnectError {
+            kind: ConnectErrorKind::Server,
+            message,
+            data: String::from(data),
+        });
+        if retry {
+            self.rejection_retries += 1;
+            self.schedule(now, cx);
+        }
+        retry
+    }
+
+    // ----- the namespace's CONNECT -----------------------------------------
+
+    /// The CONNECT payload: the `auth` object, with `pid` and `offset` added
+    /// when the server offered connection state recovery.
+    pub(super) fn connect_payload(&mut self, auth: Option<&str>) -> String {
+        self.sent_pid = self.pid.clone();
+        let auth_inner = auth.map_or("", |a| {
+            let a = a.trim();
+            a.strip_prefix('{')
+                .and_then(|a| a.strip_suffix('}'))
+                .unwrap_or("")
+                .trim()
+        });
+        let Some(pid) = &self.pid else {
+            return String::from(auth.unwrap_or_default());
+        };
+        let mut out = String::from("{\"pid\":");
+        json::write_string(&mut out, pid);
+        if let Some(offset) = &self.offset {
+            out.push_str(",\"offset\":");
+            json::write_string(&mut out, offset);
+        }
+        if !auth_inner.is_empty() {
+            out.push(',');
+            out.push_str(auth_inner);
+        }
+        out.push('}');
+        out
+    }
+
+    /// The namespace connected with the server's CONNECT payload `data`:
+    /// reports a successful reconnect, starts the backoff over, and returns the
+    /// socket id in `data` and whether the server restored the previous session.
+    pub(super) fn connected(&mut self, data: &str, cx: &mut Context) -> (Option<String>, bool) {
+        let mut sid = None;
+        let mut pid = None;
+        for (key, value) in json::members(data).flatten() {
+            match key.as_str() {
+                "sid" => sid = json::decode_string(value).ok(),
+                "pid" => pid = json::decode_string(value).ok(),
+                _ => {}
+            }
+        }
+        let recovered = pid.is_some() && pid == self.sent_pid;
+        if pid.is_none() || !recovered {
+            self.offset = None;
+        }
+        self.pid = pid;
+        if self.reconnecting {
+            cx.events.push_back(Event::Reconnect {
+                attempt: self.backoff.attempts(),
+            });
+            self.reconnecting = false;
+        }
+        self.backoff.reset();
+        self.rejection_retries = 0;
+        (sid, recovered)
+    }
+
+    /// An event arrived with the JSON array `data`: while the server offers
+    /// recovery, it appends the packet's offset as a last string argument.
+    pub(super) fn event_received(&mut self, data: &str) {
+        if self.pid.is_none() {
+            return;
+        }
+        if let Some(Ok(last)) = json::elements(data).last() {
+            if last.starts_with('"') {
+                self.offset = json::decode_string(last).ok();
+            }
+        }
+    }
+}
+
+/// Whether a CONNECT_ERROR says the server could not check the credentials
+/// rather than that they were wrong. Frappe's realtime server answers
+/// `Unauthorized: <error>` when its `get_user_info` call to the web server
+/// fails (web server down or restarting, an HTTP 500, a body that is not JSON);
+/// a stale session is not one of these, it connects as Guest. Every other
+/// rejection (no cookie, invalid origin or namespace) is a configuration error
+/// that no retry can mend.
+fn is_transient_rejection(message: &str) -> bool {
+    message.starts_with("Unauthorized")
+}

@@ -1,0 +1,79 @@
+//! The application's Frappe subscriptions, and the rooms it left that the
+//! server may still hold.
+//!
+//! # Data
+//!
+//! - the registry: every subscription, oldest first, re-sent at each CONNECT;
+//! - the pending leaves: rooms left that a recovered session may still hold.
+//!   Those left while disconnected, and, while the server offers connection
+//!   state recovery, those left while connected (the leave may still sit in a
+//!   queue, or in a frame, when the connection dies). All are told again at each
+//!   recovered CONNECT — leaving a room twice is harmless — and forgotten at a
+//!   fresh one, whose server holds no room of ours. Without recovery (Frappe's
+//!   default) only the leaves made while disconnected are kept, until the next
+//!   CONNECT.
+//!
+//! # Invariants
+//!
+//! One pending leave per room, and none for a room registered again: joining a
+//! room removes its pending leave.
+
+use crate::protocol::rooms::{Registry, Subscription};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// A Socket.IO event to send: its name and its arguments (a JSON array text).
+pub(super) type Message = (&'static str, String);
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub(super) struct Subscriptions {
+    registry: Registry,
+    pending_leaves: Vec<Subscription>,
+}
+
+impl Subscriptions {
+    /// The registered subscriptions, oldest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Subscription> {
+        self.registry.iter()
+    }
+
+    /// Registers `sub`; `false` when it was already registered.
+    pub(super) fn add(&mut self, sub: Subscription) -> bool {
+        self.pending_leaves.retain(|s| s.room() != sub.room());
+        self.registry.insert(sub)
+    }
+
+    /// Forgets every subscription to the room `sub` joins and returns the
+    /// message that leaves it, or `None` when nothing was registered. With
+    /// `keep_leave` (the server may hold the room after a recovery) the leave
+    /// is kept to be told again.
+    pub(super) fn remove(&mut self, sub: &Subscription, keep_leave: bool) -> Option<Message> {
+        let removed = self.registry.remove_room(sub)?;
+        let leave = (removed.unsubscribe_event(), removed.args_json());
+        if keep_leave {
+            self.pending_leaves.retain(|s| s.room() != removed.room());
+            self.pending_leaves.push(removed);
+        }
+        Some(leave)
+    }
+
+    /// The namespace connected: the messages that join every registered room,
+    /// then, when the server `recovered` the previous session, those that leave
+    /// the rooms it may still hold (kept for the next recovery; a fresh session
+    /// forgets them).
+    pub(super) fn on_connect(&mut self, recovered: bool) -> Vec<Message> {
+        let mut out: Vec<Message> = self
+            .registry
+            .iter()
+            .map(|s| (s.subscribe_event(), s.args_json()))
+            .collect();
+        if recovered {
+            let leaves = self.pending_leaves.iter();
+            out.extend(leaves.map(|s| (s.unsubscribe_event(), s.args_json())));
+        } else {
+            self.pending_leaves.clear();
+        }
+        out
+    }
+}
