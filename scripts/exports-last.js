@@ -12,6 +12,19 @@
 // wasm-opt's own order (by use count, for small call indices) is kept for the rest;
 // exported functions are seldom called from inside the module.
 //
+// What it assumes of the module wasm-bindgen 0.2.130 (Cargo.toml pins it) and wasm-opt
+// leave, each checked (a mismatch fails the build with "exports-last: expected …; found
+// …", never a silently unchanged module):
+//
+//   1. binaryen.js reads it with the features rustc emits for wasm32 (the list below, as
+//      scripts/build.sh gives wasm-opt), and the result validates;
+//   2. it exports functions of its own (wasm-bindgen's `wasm.*` exports: the WasmClient
+//      methods, malloc, the closure shims, …): at least one, fewer than 128 (V8's initial
+//      cache size: 128 consecutive indices cannot collide modulo 128); a re-exported
+//      import (none in 0.2.130) is the JS function itself and stays where it is;
+//   3. afterwards, read back from the bytes written, those functions are the last of the
+//      index space, consecutive, in export order.
+//
 //   node scripts/exports-last.js pkg/frappe_realtime_bg.wasm
 
 import fs from "node:fs";
@@ -22,32 +35,116 @@ if (!file) {
     console.error("usage: node scripts/exports-last.js <module.wasm>");
     process.exit(2);
 }
+const expected = (what, found) => {
+    console.error(`exports-last: expected ${what}; found ${found}`);
+    process.exit(1);
+};
+/** V8's initial small-integer-to-string cache (see above and docs/benchmarks.md). */
+const CACHE = 128;
 
-const mod = binaryen.readBinary(fs.readFileSync(file));
+if (!fs.existsSync(file)) expected(`a wasm module at ${file}`, "no such file");
 // The features rustc emits for wasm32 (scripts/build.sh passes the same to wasm-opt);
 // the module no longer says so itself (--strip-target-features).
 const F = binaryen.Features;
-mod.setFeatures(F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue);
+const FEATURES = F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
+let mod;
+try {
+    mod = binaryen.readBinary(fs.readFileSync(file));
+} catch (e) {
+    expected(`a wasm module binaryen.js can read (${file})`, (e && e.message) || String(e));
+}
+mod.setFeatures(FEATURES);
+if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
 
 const exported = [];
 for (let i = 0; i < mod.getNumExports(); i++) {
     const e = binaryen.getExportInfo(mod.getExportByIndex(i));
     if (e.kind === binaryen.ExternalFunction && !exported.includes(e.value)) exported.push(e.value);
 }
-let moved = 0;
-for (const name of exported) {
+// A re-exported import is the JS function itself: V8 names nothing.
+const own = exported.filter((name) => !binaryen.getFunctionInfo(mod.getFunction(name)).module);
+if (own.length === 0 || own.length >= CACHE)
+    expected(`between 1 and ${CACHE - 1} exported functions of the module's own`, `${own.length}`);
+for (const name of own) {
     const f = binaryen.getFunctionInfo(mod.getFunction(name));
-    // A re-exported import is the JS function itself: V8 names nothing.
-    if (f.module) continue;
     // Removed and added again: it goes last. Its body stays in the module's arena.
     mod.removeFunction(name);
     mod.addFunction(name, f.params, f.results, f.vars, f.body);
-    moved++;
 }
-if (!mod.validate()) {
-    console.error("exports-last: the rewritten module does not validate");
-    process.exit(1);
-}
-fs.writeFileSync(file, mod.emitBinary());
+if (!mod.validate()) expected("the rewritten module to validate (binaryen's errors above)", "one that does not");
+const out = mod.emitBinary();
 mod.dispose();
-console.log(`exports-last: ${moved} exported functions moved to the end of the index space`);
+
+// Check the result from the bytes themselves.
+const { functions, exports } = indexSpace(out);
+const got = [];
+for (const e of exports) if (e.kind === 0 && e.index >= functions.imported && !got.includes(e.index)) got.push(e.index);
+const want = got.map((_, i) => functions.total - got.length + i);
+if (got.length !== own.length || got.some((index, i) => index !== want[i]))
+    expected(
+        `the ${own.length} exported functions at indices ${want[0]}…${want.at(-1)} of ${functions.total}, in export order`,
+        `indices ${got.join(", ")}`,
+    );
+fs.writeFileSync(file, out);
+console.log(`exports-last: ${own.length} exported functions moved to the end of the index space`);
+
+/** The function index space (`imported`, `total`) and the exports of wasm `bytes`. */
+function indexSpace(bytes) {
+    let pos = 8;
+    const u32 = () => {
+        let r = 0;
+        let shift = 0;
+        let b;
+        do {
+            b = bytes[pos++];
+            r += (b & 0x7f) * 2 ** shift;
+            shift += 7;
+        } while (b & 0x80);
+        return r;
+    };
+    const skipName = () => {
+        const n = u32();
+        pos += n;
+    };
+    const limits = () => {
+        const flags = u32();
+        u32();
+        if (flags & 1) u32();
+    };
+    let imported = 0;
+    let defined = 0;
+    const exports = [];
+    while (pos < bytes.length) {
+        const id = bytes[pos++];
+        const size = u32();
+        const end = pos + size;
+        if (id === 2) {
+            for (let i = 0, n = u32(); i < n; i++) {
+                skipName();
+                skipName();
+                const kind = bytes[pos++];
+                if (kind === 0) {
+                    imported++;
+                    u32();
+                } else if (kind === 1) {
+                    pos++;
+                    limits();
+                } else if (kind === 2) limits();
+                else if (kind === 3) pos += 2;
+                else if (kind === 4) {
+                    pos++;
+                    u32();
+                }
+            }
+        } else if (id === 3) defined = u32();
+        else if (id === 7) {
+            for (let i = 0, n = u32(); i < n; i++) {
+                skipName();
+                const kind = bytes[pos++];
+                exports.push({ kind, index: u32() });
+            }
+        }
+        pos = end;
+    }
+    return { functions: { imported, total: imported + defined }, exports };
+}
