@@ -39,7 +39,7 @@
 
 import { ListenerMethods, Listeners, call } from "./listeners.js";
 import { LOG_LEVELS } from "./seam.js";
-import { EmitBuffer, bufferOptions, checkEmit, isReserved, room } from "./rules.js";
+import { EmitBuffer, bufferOptions, checkClone, checkEmit, isReserved, room } from "./rules.js";
 import { Hub, unwire } from "./shared-hub.js";
 import { holdLock, lockName, lockWatch, newId, whenGone } from "./shared-locks.js";
 
@@ -394,8 +394,9 @@ export class SharedRealtimeClient extends ListenerMethods {
       ack = args[args.length - 1];
       args = args.slice(0, -1);
     }
+    checkEmit(event, args);
     // The arguments cross to the hub by structured clone: no function left in them.
-    checkEmit(event, args, true);
+    checkClone(args);
     if (this._closed) return promise ? Promise.reject(ackError("socket has been disconnected")) : undefined;
     const msg = { t: "emit", m: this._id, event, args };
     if (timeout !== undefined) msg.timeout = timeout;
