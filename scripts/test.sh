@@ -53,6 +53,9 @@ step "browser tests (driver)" env CHROMEDRIVER=/usr/bin/chromedriver \
     cargo test --target wasm32-unknown-unknown --test browser_driver
 # The package's TypeScript declarations (www/*.d.ts) against a usage file, strict.
 step "types (tsc --strict)" node_modules/.bin/tsc -p tests/packaging/tsconfig.json
+# Node unit tests (no browser): the build's post-processing scripts against well- and
+# mis-shaped inputs, shared mode's hub and the emit/room/buffer rules.
+step "unit (node)" node --test tests/unit/
 step "build" bash scripts/build.sh
 # The gzip total of the shipped files against size-budget.json.
 step "size budget" node scripts/size-budget.js

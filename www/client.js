@@ -9,7 +9,7 @@
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
 import { ListenerMethods, Listeners } from "./listeners.js";
-import { EMIT_RESERVED as RESERVED } from "./seam.js";
+import { checkEmit, subscriptionArgs } from "./rules.js";
 
 let wasmSource;
 let ready;
@@ -282,26 +282,6 @@ export class RealtimeClient extends ListenerMethods {
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
     return this._wasm ? Array.from(this._wasm.resources()) : [this._ls.n, 0, 0, 0];
-  }
-}
-
-function subscriptionArgs(first, second) {
-  return [first == null ? "" : String(first), second == null ? undefined : String(second)];
-}
-
-function checkEmit(event, args) {
-  if (typeof event !== "string" || event === "") {
-    throw new TypeError("frappe-realtime: event name must be a non-empty string");
-  }
-  if (RESERVED.includes(event)) throw new TypeError("frappe-realtime: event name is reserved");
-  const plain = typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
-  try {
-    JSON.stringify(plain, (k, v) => {
-      if (typeof v === "symbol" || v instanceof Blob) throw Error(String(v));
-      return v;
-    });
-  } catch (e) {
-    throw new TypeError("frappe-realtime: arguments cannot be serialised: " + ((e && e.message) || e));
   }
 }
 

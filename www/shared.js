@@ -1,39 +1,47 @@
 // Shared mode (`shared: true`): every tab of a site uses one connection. See
 // docs/shared.md for when to use it and its limits; the hub and the message protocol
-// are described at the top of www/shared-worker.js.
+// are described at the top of www/shared-hub.js.
 //
 // SharedRealtimeClient has RealtimeClient's public surface (www/client.d.ts) but holds
-// no connection and no wasm: it is a "member" of a hub that does.
+// no connection and no wasm: it is a "member" of a hub (www/shared-hub.js) that does.
+// It never loads www/client.js: whoever creates it passes the RealtimeClient class a hub
+// in this page would run (RealtimeClient does, in shared mode), so the modules import
+// each other in one direction only (client.js → shared.js → shared-hub.js).
 //
 //   mode "worker" (default where SharedWorker exists): the hub runs in a module
 //     SharedWorker (www/shared-worker.js), one per origin and script URL; it ends when
 //     the last tab of the origin goes away.
 //   mode "locks" (`shared: "locks"`, or no SharedWorker: Chrome for Android before
 //     SharedWorker shipped there, …): leader election with Web Locks. Every member asks
-//     for the lock "frappe-realtime:leader:<key hash>"; the one holding it runs the hub
-//     in its page (same Hub class) and the others talk to it over a BroadcastChannel
-//     named after the key. When the leader's page goes away its lock is released, the
-//     next member in the lock's queue gets it, loads the client and announces itself
-//     (`hub-up`); every member says hello again with its whole state.
+//     for the lock "frappe-realtime:<key hash>:leader"; the one holding it runs the hub
+//     in its page and the others talk to it over a BroadcastChannel named after the key.
+//     When the leader's page goes away its lock is released, the next member in the
+//     lock's queue gets it, runs a hub and announces itself (`hub-up`); every member
+//     says hello again with its whole state.
 //   mode "solo" (neither SharedWorker nor Web Locks + BroadcastChannel): the member
 //     runs a hub of its own — no sharing, same behaviour.
 //
 // What a member keeps (and replays in every hello): the event names it listens to,
 // its subscriptions, whether it wants the connection. Emits made while no hub is
-// known (start-up, takeover) wait in a bounded queue (bufferMaxCount, default 100,
-// oldest dropped and reported by `dropped`). Acks still pending when the hub goes
-// away fail like on a disconnect ("socket has been disconnected").
+// known (start-up, takeover) wait in a buffer with the client's rules (www/rules.js
+// EmitBuffer: bufferMaxCount, bufferMaxAge, bufferOverflow; each drop reported by
+// `dropped`). Acks still pending when the hub goes away fail like on a disconnect
+// ("socket has been disconnected").
 //
 // What a member shows: `connected`, `id`, `transport`, `state`, `buffered` are the
 // shared connection's (so `id` is the same in every tab and changes at a takeover).
 // A member that called disconnect() shows "idle", gets no events and no longer keeps
 // the connection up; the connection closes when no member wants it. `connect` and
 // `disconnect` events are per member: one on joining a hub that is connected, a
-// `disconnect` ("transport close") when the hub goes away.
+// `disconnect` ("transport close") when the hub goes away. The hub's lifecycle events
+// (`life` messages) and server events (`ev`) stay apart: a server event with a
+// reserved name is delivered to nobody.
 
 import { ListenerMethods, Listeners, call } from "./listeners.js";
-import { EMIT_RESERVED as RESERVED } from "./seam.js";
-import { Hub, LIFECYCLE, holdLock, whenGone, lockName, newId, unwire } from "./shared-worker.js";
+import { LOG_LEVELS } from "./seam.js";
+import { EmitBuffer, bufferOptions, checkClone, checkEmit, isReserved, room } from "./rules.js";
+import { Hub, unwire } from "./shared-hub.js";
+import { holdLock, lockName, lockWatch, newId, whenGone } from "./shared-locks.js";
 
 const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";
 
@@ -64,39 +72,10 @@ function sessionUser() {
   return (f && f.session && typeof f.session.user === "string" && f.session.user) || "";
 }
 
-function checkEmit(event, args) {
-  if (typeof event !== "string" || event === "") throw new TypeError("frappe-realtime: event name must be a non-empty string");
-  if (RESERVED.includes(event)) throw new TypeError("frappe-realtime: event name is reserved");
-  const seen = new Set();
-  const walk = (v) => {
-    if (typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" || (typeof Blob !== "undefined" && v instanceof Blob)) {
-      throw new TypeError("frappe-realtime: arguments cannot be serialised: " + typeof v);
-    }
-    if (v === null || typeof v !== "object" || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return;
-    if (seen.has(v)) throw new TypeError("frappe-realtime: arguments contain a cycle");
-    seen.add(v);
-    for (const k of Object.keys(v)) if (v[k] !== undefined) walk(v[k]);
-    seen.delete(v);
-  };
-  args.forEach(walk);
-}
-
-const KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
-
-/** [kind, first] or [kind, doctype, name], checked here so that the hub never refuses one. */
-function subscription(kind, first, second) {
-  kind = String(kind);
-  if (!KINDS.includes(kind)) throw new TypeError("frappe-realtime: unknown subscription kind " + kind);
-  const s = [kind, first == null ? "" : String(first)];
-  if (s[1] === "") throw new TypeError("frappe-realtime: a subscription needs a name");
-  if (kind === "doc" || kind === "doc_open") {
-    if (second == null || second === "") throw new TypeError("frappe-realtime: " + kind + " needs a doctype and a name");
-    s.push(String(second));
-  }
-  return s;
-}
-
 const ackError = (message) => Object.assign(new Error(message), { name: "AckError" });
+
+/** The page's clock and timers (called as functions: a browser's setTimeout needs its own `this`). */
+const CLOCK = { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t) };
 
 export class SharedRealtimeClient extends ListenerMethods {
   /**
@@ -106,13 +85,22 @@ export class SharedRealtimeClient extends ListenerMethods {
    *   even where SharedWorker exists); `workerUrl`: where www/shared-worker.js is served
    *   (default: next to this file); `sharedKey`: extra text in the key (tabs share only
    *   with the same URL, options, `frappe.session.user` and sharedKey).
-   * @param {object} [own] From RealtimeClient in shared mode: `listeners`, its Listeners
-   *   (www/listeners.js), and `RealtimeClient`, its class (a leader then runs the hub's
-   *   connection with the module already loaded instead of importing www/client.js).
+   * @param {object} own What the member is given by its creator:
+   *   - `RealtimeClient` (required): the class a hub run in this page uses for its
+   *     connection (RealtimeClient passes itself: no second copy of the client is loaded);
+   *   - `listeners` (optional): the Listeners (www/listeners.js) to call, RealtimeClient's own;
+   *   - `start(link)` (optional, tests): connects the member to a hub instead of the modes
+   *     above. `link` has `id`, `key`, `url`, `options`, `attach(post)` (the channel to a
+   *     hub: says hello), `receive(msg)` (a message from the hub) and `lost()` (the hub
+   *     is gone);
+   *   - `clock` (optional, tests): `{now, setTimeout, clearTimeout}` of the emit buffer.
    */
   constructor(url, options, own = {}) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
     if (options != null && typeof options !== "object") throw new TypeError("frappe-realtime: options must be an object");
+    if (typeof own.RealtimeClient !== "function") {
+      throw new TypeError("frappe-realtime: SharedRealtimeClient needs the RealtimeClient class: new SharedRealtimeClient(url, options, { RealtimeClient })");
+    }
     super();
     const o = Object.assign({}, options);
     const mode = o.shared;
@@ -126,27 +114,38 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._key = canonical([this._url, o, sessionUser()]);
     this._id = newId("m");
     this._ls = own.listeners || new Listeners();
-    // The hub forwards only the events some member listens to.
+    // The hub forwards only the server events some member listens to.
     this._ls.watch = (event, on) => {
-      if (!LIFECYCLE.includes(event)) this._send({ t: on ? "listen" : "unlisten", m: this._id, event });
+      if (!isReserved(event)) this._send({ t: on ? "listen" : "unlisten", m: this._id, event });
     };
     this._RealtimeClient = own.RealtimeClient;
-    this._subs = new Map(); // key → [kind, a, b]
+    this._subs = new Map(); // key → [kind, a, b?]
     this._acks = new Map(); // id → {f, p?, resolve?, reject?, timed}
     this._nextAck = 0;
-    this._queue = []; // emits waiting for a hub
-    this._max = typeof o.bufferMaxCount === "number" && o.bufferMaxCount >= 0 ? o.bufferMaxCount : 100;
+    // Emits waiting for a hub, with the client's buffer rules.
+    this._queue = new EmitBuffer(bufferOptions(o), own.clock || CLOCK, (msg, reason) => this._drop(msg, reason));
     this._status = { state: this._want ? "connecting" : "idle", connected: false, buffered: 0, debug: o.debug || "warn" };
     this._on = false; // connected as this member shows it
     this._hub = null; // id of the hub that welcomed us
     this._post = null; // sends to the hub (set once a channel exists)
+    this._relink = null; // after the hub is lost: finds a new one (worker mode)
     this._closed = false;
     this._abort = new AbortController();
     this._release = []; // functions run by close()
     /** "worker" | "leader" | "follower" | "solo" (null until decided). */
     this.role = null;
     this._ready = new Promise((resolve) => (this._welcomed = resolve));
-    this._start(mode, workerUrl).catch((e) => console.error("frappe-realtime: shared mode failed to start:", e));
+    if (own.start) {
+      own.start({
+        id: this._id,
+        key: this._key,
+        url: this._url,
+        options: this._options,
+        attach: (post) => this._attach(post),
+        receive: (msg) => this._receive(msg),
+        lost: () => this._lost(),
+      });
+    } else this._start(mode, workerUrl).catch((e) => console.error("frappe-realtime: shared mode failed to start:", e));
   }
 
   // ------------------------------------------------------------ start, hub, takeover
@@ -168,9 +167,8 @@ export class SharedRealtimeClient extends ListenerMethods {
       this._release.push(() => document.removeEventListener("visibilitychange", wake));
     }
     if (mode !== "locks" && typeof SharedWorker === "function") {
-      let url = workerUrl;
       try {
-        this._worker(url || new URL("./shared-worker.js", import.meta.url));
+        this._worker(workerUrl || new URL("./shared-worker.js", import.meta.url));
         return;
       } catch (e) {
         console.warn("frappe-realtime: no SharedWorker (" + ((e && e.message) || e) + "); using Web Locks");
@@ -180,17 +178,27 @@ export class SharedRealtimeClient extends ListenerMethods {
     else this._lead("solo");
   }
 
+  /** Sets the channel to a hub and says hello on it. */
+  _attach(post) {
+    this._post = post;
+    this._hello();
+  }
+
   /** Worker mode: one port to the SharedWorker; a new worker if that one dies. */
   _worker(url) {
     const w = new SharedWorker(url, { type: "module", name: "frappe-realtime" });
     this.role = "worker";
-    this._workerAt = url;
+    this._relink = () => {
+      if (this._portClose) this._portClose();
+      this._worker(url);
+    };
     const port = w.port;
     let welcomed = false;
     w.onerror = (e) => {
       if (welcomed || this._closed) return;
       console.warn("frappe-realtime: the SharedWorker failed (" + ((e && e.message) || "load error") + "); using Web Locks");
       port.close();
+      this._relink = null;
       if (this._post === post) this._post = null;
       if (hasLocks() && typeof BroadcastChannel === "function") this._locks();
       else this._lead("solo");
@@ -201,9 +209,8 @@ export class SharedRealtimeClient extends ListenerMethods {
     };
     port.start();
     const post = (msg) => port.postMessage(msg);
-    this._post = post;
     this._portClose = () => port.close();
-    this._hello();
+    this._attach(post);
   }
 
   /** Web Locks mode: queue for the leader lock; meanwhile talk to the leader. */
@@ -224,39 +231,40 @@ export class SharedRealtimeClient extends ListenerMethods {
       }
     };
     this._release.push(() => bc.close());
-    this._post = (msg) => {
-      msg.to = "hub";
-      bc.postMessage(msg);
-    };
     navigator.locks
       .request(name + ":leader", { signal: this._abort.signal }, () => this._lead("leader"))
       .catch(() => {});
-    this._hello();
+    this._attach((msg) => {
+      msg.to = "hub";
+      bc.postMessage(msg);
+    });
   }
 
   /** Runs the hub here: as the elected leader (held until close) or alone. */
-  async _lead(role) {
-    const RealtimeClient = this._RealtimeClient || (await import("./client.js")).RealtimeClient;
+  _lead(role) {
     if (this._closed) return;
     this.role = role;
     const bc = role === "leader" ? this._bc : null;
     const self = this._id;
-    const send = (to, msg) => {
-      const mine = to === "*" || to === self || (Array.isArray(to) && to.includes(self));
-      // Others first: postMessage copies now, before our listeners may change the args.
-      if (bc && !(to === self)) bc.postMessage(msg);
-      if (mine) {
-        const copy = structuredClone(msg);
-        queueMicrotask(() => this._receive(copy));
-      }
-    };
     this._lost(); // a previous leader's acks fail, as on a disconnect
     const options = Object.assign({}, this._options, { autoConnect: false });
-    const hub = new Hub(() => new RealtimeClient(this._url, options), send, { id: self, watch: role === "leader" });
+    const hub = new Hub({
+      id: self,
+      makeClient: () => new this._RealtimeClient(this._url, options),
+      send: (to, msg) => {
+        const mine = to === "*" || to === self || (Array.isArray(to) && to.includes(self));
+        // Others first: postMessage copies now, before our listeners may change the args.
+        if (bc && to !== self) bc.postMessage(msg);
+        if (mine) {
+          const copy = structuredClone(msg);
+          queueMicrotask(() => this._receive(copy));
+        }
+      },
+      watch: bc ? lockWatch(navigator.locks) : undefined,
+    });
     this._hubObj = hub;
     // Our own messages go straight to our hub.
-    this._post = (msg) => queueMicrotask(() => hub.receive(msg));
-    this._hello();
+    this._attach((msg) => queueMicrotask(() => hub.receive(msg)));
     if (bc) bc.postMessage({ t: "hub-up", hub: self });
     // Held while we live; close() resolves it and the next member takes over.
     return new Promise((resign) => this._release.push(resign));
@@ -272,7 +280,7 @@ export class SharedRealtimeClient extends ListenerMethods {
       url: this._url,
       options: this._options,
       want: this._want,
-      events: this._ls.events().filter((e) => !LIFECYCLE.includes(e)),
+      events: this._ls.events().filter((e) => !isReserved(e)),
       subs: [...this._subs.values()],
     });
   }
@@ -290,10 +298,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._acks.clear();
     this._status = Object.assign({}, this._status, { state: this._want ? "reconnecting" : "idle", connected: false, id: undefined, transport: undefined });
     this._show(false, "transport close");
-    if (this.role === "worker" && !this._closed) {
-      if (this._portClose) this._portClose();
-      this._worker(this._workerAt);
-    }
+    if (this._relink && !this._closed) this._relink();
   }
 
   _receive(msg) {
@@ -311,17 +316,29 @@ export class SharedRealtimeClient extends ListenerMethods {
           }
         }
         this._status = msg.status;
-        for (const m of this._queue.splice(0)) this._send(m);
+        for (const m of this._queue.take()) this._send(m);
         if (this._want && msg.status.connected) this._show(true);
         this._welcomed();
         break;
       }
-      case "ev": {
-        if (msg.status) this._status = msg.status;
+      case "life": {
+        // The hub's client: connect / disconnect as this member shows them, the others as they are.
+        this._status = msg.status;
         const args = msg.args.map(unwire);
         if (msg.event === "connect") return this._show(this._want && this._status.connected);
         if (msg.event === "disconnect") return this._show(false, args[0]);
+        if (this._want) this._dispatch(msg.event, args);
+        break;
+      }
+      case "ev": {
+        // A server event. One with a reserved name is never delivered (the hub does not
+        // forward one; the core refuses them): lifecycle listeners hear only the hub's client.
+        if (isReserved(msg.event)) {
+          console.warn("frappe-realtime: a server event named " + JSON.stringify(msg.event) + " (a reserved name) was not delivered");
+          return;
+        }
         if (!this._want) return;
+        const args = msg.args.map(unwire);
         if (msg.sack !== undefined) {
           let done = false;
           args.push((...a) => {
@@ -372,7 +389,14 @@ export class SharedRealtimeClient extends ListenerMethods {
   // ------------------------------------------------------------ emits
 
   _emit(event, args, timeout, promise) {
-    checkEmit(event, promise || typeof args[args.length - 1] !== "function" ? args : args.slice(0, -1));
+    let ack;
+    if (!promise && typeof args[args.length - 1] === "function") {
+      ack = args[args.length - 1];
+      args = args.slice(0, -1);
+    }
+    checkEmit(event, args);
+    // The arguments cross to the hub by structured clone: no function left in them.
+    checkClone(args);
     if (this._closed) return promise ? Promise.reject(ackError("socket has been disconnected")) : undefined;
     const msg = { t: "emit", m: this._id, event, args };
     if (timeout !== undefined) msg.timeout = timeout;
@@ -383,23 +407,23 @@ export class SharedRealtimeClient extends ListenerMethods {
       msg.ack = ++this._nextAck;
       msg.p = true;
       this._acks.set(msg.ack, a);
-    } else if (typeof args[args.length - 1] === "function") {
+    } else if (ack) {
       msg.ack = ++this._nextAck;
-      this._acks.set(msg.ack, { f: args[args.length - 1], timed: timeout !== undefined || this._options.ackTimeout !== undefined });
-      msg.args = args.slice(0, -1);
+      this._acks.set(msg.ack, { f: ack, timed: timeout !== undefined || this._options.ackTimeout !== undefined });
     }
     if (this._hub) this._send(msg);
-    else {
-      this._queue.push(msg);
-      if (this._queue.length > this._max) {
-        const old = this._queue.shift();
-        const a = this._acks.get(old.ack);
-        this._acks.delete(old.ack);
-        if (a) this._fail(a, ackError("buffer full"));
-        this._dispatch("dropped", [{ event: old.event, reason: "buffer full" }]);
-      }
-    }
+    else this._queue.push(msg);
     return out;
+  }
+
+  /** An emit dropped from the buffer, as the client reports one (src/browser/driver.rs). */
+  _drop(msg, reason) {
+    const what = "dropped emit " + msg.event + ": " + reason;
+    if (LOG_LEVELS.indexOf(this.debug) >= LOG_LEVELS.indexOf("warn")) console.warn("frappe-realtime:", what);
+    const a = this._acks.get(msg.ack);
+    this._acks.delete(msg.ack);
+    if (a) this._fail(a, ackError(what));
+    this._dispatch("dropped", [{ event: msg.event, reason }]);
   }
 
   emit(event, ...args) {
@@ -434,7 +458,7 @@ export class SharedRealtimeClient extends ListenerMethods {
   // ------------------------------------------------------------ subscriptions, connection
 
   subscribe(kind, first, second) {
-    const s = subscription(kind, first, second);
+    const s = room(kind, first, second);
     const k = s.join("\u0000");
     if (!this._subs.has(k)) {
       this._subs.set(k, s);
@@ -444,7 +468,7 @@ export class SharedRealtimeClient extends ListenerMethods {
   }
 
   unsubscribe(kind, first, second) {
-    const s = subscription(kind, first, second);
+    const s = room(kind, first, second);
     const k = s.join("\u0000");
     if (this._subs.delete(k)) this._send({ t: "unsub", m: this._id, s });
     return this;
@@ -484,7 +508,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._closed = true;
     for (const a of this._acks.values()) this._fail(a, ackError("socket has been disconnected"));
     this._acks.clear();
-    this._queue.length = 0;
+    this._queue.clear();
     // "bye" has left every event: no unlisten messages.
     this._ls.watch = null;
     this._ls.off();

@@ -1,4 +1,4 @@
-// End-to-end: shared mode (www/shared.js, www/shared-worker.js; docs/shared.md). Tabs
+// End-to-end: shared mode (www/shared.js, www/shared-hub.js, www/shared-worker.js; docs/shared.md). Tabs
 // of one browser context (one origin, one cookie jar) open tests/e2e/pages/shared-tab.html,
 // which runs frappe.realtime over SharedRealtimeClient; the realtime server's own view
 // (socketsOf, rooms) says how many connections there are and which rooms they hold.
@@ -280,9 +280,11 @@ describe("the listener methods: RealtimeClient and SharedRealtimeClient behave a
    */
   function exercise({ name, url }) {
     return (async () => {
-      const m = name === "RealtimeClient" ? await import("/assets/frappe-realtime/pkg/index.js") : await import("/assets/frappe-realtime/www/shared.js");
+      const { RealtimeClient } = await import("/assets/frappe-realtime/pkg/index.js");
+      const m = name === "RealtimeClient" ? { RealtimeClient } : await import("/assets/frappe-realtime/www/shared.js");
       const options = name === "RealtimeClient" ? { withCredentials: true } : { withCredentials: true, shared: "locks", sharedKey: "listener-methods" };
-      const c = (window.__c = new m[name](url, options));
+      // SharedRealtimeClient on its own is given the class its hub runs (it never imports client.js).
+      const c = (window.__c = new m[name](url, options, { RealtimeClient }));
       const log = (window.__ev = []);
       const a = () => log.push("a");
       const b = () => log.push("b");
