@@ -57,6 +57,9 @@ step "types (tsc --strict)" node_modules/.bin/tsc -p tests/packaging/tsconfig.js
 # mis-shaped inputs, shared mode's hub and the emit/room/buffer rules.
 step "unit (node)" node --test tests/unit/
 step "build" bash scripts/build.sh
+# The hand-written JS (www/*.js, the driver's glue.js) against the hand-written .d.ts,
+# strict (after the build: it reads pkg/frappe_realtime.d.ts).
+step "types (hand JS, checkJs)" node_modules/.bin/tsc -p tests/types/tsconfig.json
 # The gzip total of the shipped files against size-budget.json.
 step "size budget" node scripts/size-budget.js
 # The built package in headless Chromium against the Frappe-compatible servers

@@ -7,15 +7,28 @@
 // `emit(...)` works from a plain <script> as from an ESM import.
 // Everything else happens in Rust (src/browser, src/protocol).
 
+// @ts-check
+
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
 import { ListenerMethods, Listeners } from "./listeners.js";
 import { checkEmit, subscriptionArgs } from "./rules.js";
 
+/** @typedef {import("./client.js").RealtimeClientOptions} RealtimeClientOptions */
+/** @typedef {import("./client.js").WasmSource} WasmSource */
+/** @typedef {import("./client.js").TransportName} TransportName */
+/** @typedef {import("./client.js").ClientState} ClientState */
+/** @typedef {import("./client.js").LogLevel} LogLevel */
+/** @typedef {WasmClient | import("./shared.js").SharedWasmClient} Inner the client calls go to */
+/** @typedef {((w: Inner) => void) & {cancel?: (err?: unknown) => void}} Call a call queued until `Inner` exists */
+
+/** @type {WasmSource | undefined} */
 let wasmSource;
+/** @type {Promise<unknown> | undefined} */
 let ready;
 let loaded = false;
 
-/** Where the wasm module comes from (bytes, a URL or a Response); call before the first client. */
+/** Where the wasm module comes from (bytes, a URL or a Response); call before the first client.
+ *  @param {WasmSource} source */
 export function setWasmSource(source) {
   wasmSource = source;
 }
@@ -41,6 +54,7 @@ const HINTS = [
   ["Unauthorized", "the realtime server could not check the session with the web server (its get_user_info call failed: the web server is down, restarting or failing); retried rejectionRetries times"],
 ];
 
+/** @param {any} err */
 function withHint(err) {
   if (err && typeof err.message === "string" && err.hint === undefined) {
     const h = HINTS.find(([m]) => err.message.startsWith(m));
@@ -52,7 +66,7 @@ function withHint(err) {
 export class RealtimeClient extends ListenerMethods {
   /**
    * @param {string} url `https://host[:port]/<site>`; the path is the namespace.
-   * @param {object} [options] socket.io-client's option names, plus bufferMaxCount,
+   * @param {RealtimeClientOptions} [options] socket.io-client's option names, plus bufferMaxCount,
    *   bufferMaxAge, bufferOverflow, debug, ackTimeout.
    */
   constructor(url, options) {
@@ -63,7 +77,9 @@ export class RealtimeClient extends ListenerMethods {
     // The application listeners live here from the start (listed and removable before
     // the module is ready); the client, in wasm or shared, calls them.
     this._ls = new Listeners();
+    /** @type {Inner | null} */
     this._wasm = null;
+    /** @type {Call[]} */
     this._queue = [];
     this._closed = false;
     const own = () => whenReady().then(() => this._boot(() => this._create()));
@@ -94,7 +110,8 @@ export class RealtimeClient extends ListenerMethods {
     this._ready.catch((e) => this._cancelQueue(e));
   }
 
-  /** Creates the client with `make` once its module is there, then replays the queued calls. */
+  /** Creates the client with `make` once its module is there, then replays the queued calls.
+   *  @param {() => void} make */
   _boot(make) {
     if (this._closed) return;
     try {
@@ -107,7 +124,7 @@ export class RealtimeClient extends ListenerMethods {
     }
     for (const call of this._queue.splice(0)) {
       try {
-        call(this._wasm);
+        call(/** @type {Inner} */ (this._wasm));
       } catch (e) {
         // A call made before the module loaded failed when replayed; the
         // others still run.
@@ -116,6 +133,7 @@ export class RealtimeClient extends ListenerMethods {
     }
   }
 
+  /** @param {unknown} [err] */
   _cancelQueue(err) {
     this._dropEarly();
     for (const call of this._queue.splice(0)) if (call.cancel) call.cancel(err);
@@ -133,6 +151,7 @@ export class RealtimeClient extends ListenerMethods {
     this._wasm.setErrorHook(withHint);
   }
 
+  /** @param {(w: Inner) => void} fn */
   _call(fn) {
     if (this._closed) return;
     if (this._wasm) fn(this._wasm);
@@ -144,7 +163,9 @@ export class RealtimeClient extends ListenerMethods {
     return this._ready;
   }
 
-  /** Emits; a function as the last argument receives the ack. Throws TypeError before sending on bad input. */
+  /** Emits; a function as the last argument receives the ack. Throws TypeError before sending on bad input.
+   *  @param {string} event
+   *  @param {...any} args */
   emit(event, ...args) {
     if (this._wasm) {
       this._wasm.emit(event, args, undefined);
@@ -155,11 +176,17 @@ export class RealtimeClient extends ListenerMethods {
     return this;
   }
 
-  /** Promise of the ack's first argument; rejects on timeout / disconnect. */
+  /** Promise of the ack's first argument; rejects on timeout / disconnect.
+   *  @param {string} event
+   *  @param {...any} args */
   emitWithAck(event, ...args) {
     return this._emitWithAck(event, args, undefined);
   }
 
+  /** @param {string} event
+   *  @param {any[]} args
+   *  @param {number | undefined} timeout
+   *  @returns {Promise<any>} */
   _emitWithAck(event, args, timeout) {
     if (this._wasm) return this._wasm.emitWithAck(event, args, timeout);
     checkEmit(event, args);
@@ -167,16 +194,18 @@ export class RealtimeClient extends ListenerMethods {
     // before the module is ready rejects it.
     return new Promise((resolve, reject) => {
       if (this._closed) return reject(new Error("frappe-realtime: the client is closed"));
+      /** @type {Call} */
       const call = (w) => w.emitWithAck(event, args, timeout).then(resolve, reject);
       call.cancel = (err) => reject(err || new Error("frappe-realtime: the client was closed before it was ready"));
       this._queue.push(call);
     });
   }
 
-  /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`. */
+  /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`.
+   *  @param {number} ms */
   timeout(ms) {
     return {
-      emit: (event, ...args) => {
+      emit: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
         if (this._wasm) this._wasm.emit(event, args, ms);
         else {
           checkEmit(event, args);
@@ -184,17 +213,23 @@ export class RealtimeClient extends ListenerMethods {
         }
         return this;
       },
-      emitWithAck: (event, ...args) => this._emitWithAck(event, args, ms),
+      emitWithAck: (/** @type {string} */ event, /** @type {any[]} */ ...args) => this._emitWithAck(event, args, ms),
     };
   }
 
-  /** Frappe room subscription kept across reconnects: doctype | doc | doc_open | task | progress. */
+  /** Frappe room subscription kept across reconnects: doctype | doc | doc_open | task | progress.
+   *  @param {string} kind
+   *  @param {string} first
+   *  @param {string} [second] */
   subscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
     this._call((w) => w.subscribe(String(kind), a, b));
     return this;
   }
 
+  /** @param {string} kind
+   *  @param {string} first
+   *  @param {string} [second] */
   unsubscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
     this._call((w) => w.unsubscribe(String(kind), a, b));
@@ -250,19 +285,19 @@ export class RealtimeClient extends ListenerMethods {
 
   /** "polling" | "websocket" | undefined */
   get transport() {
-    return this._wasm ? this._wasm.transport : undefined;
+    return /** @type {TransportName | undefined} */ (this._wasm ? this._wasm.transport : undefined);
   }
 
   /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
   get state() {
     if (this._closed) return "closed";
-    if (this._wasm) return this._wasm.state;
+    if (this._wasm) return /** @type {ClientState} */ (this._wasm.state);
     return this._options && this._options.autoConnect === false ? "idle" : "connecting";
   }
 
   /** Shared mode's view of this tab (`{role, hub}`, docs/shared.md); undefined otherwise. */
   get shared() {
-    return this._wasm ? this._wasm.shared : undefined;
+    return this._wasm ? /** @type {{shared?: unknown}} */ (this._wasm).shared : undefined;
   }
 
   get buffered() {
@@ -270,9 +305,10 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get debug() {
-    return this._wasm ? this._wasm.debug : (this._options && this._options.debug) || "warn";
+    return /** @type {LogLevel} */ (this._wasm ? this._wasm.debug : (this._options && this._options.debug) || "warn");
   }
 
+  /** @param {LogLevel} level */
   set debug(level) {
     this._call((w) => {
       w.debug = String(level);
@@ -281,11 +317,13 @@ export class RealtimeClient extends ListenerMethods {
 
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
-    return this._wasm ? Array.from(this._wasm.resources()) : [this._ls.n, 0, 0, 0];
+    return /** @type {[number, number, number, number]} */ (this._wasm ? Array.from(this._wasm.resources()) : [this._ls.n, 0, 0, 0]);
   }
 }
 
-/** `io(url, options)`-style shorthand. */
+/** `io(url, options)`-style shorthand.
+ *  @param {string} url
+ *  @param {RealtimeClientOptions} [options] */
 export function connect(url, options) {
   return new RealtimeClient(url, options);
 }

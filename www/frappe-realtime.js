@@ -3,12 +3,24 @@
 // (contract §6, §7): unlimited reconnection, rooms kept by the core across
 // reconnects, no throw when async is disabled, connect errors with a hint.
 
+// @ts-check
+
 import { RealtimeClient } from "./client.js";
 import { LOG_LEVELS } from "./seam.js";
+
+/** @typedef {import("./client.js").EventListener} EventListener */
+/** @typedef {import("./client.js").LogLevel} LogLevel */
+/** @typedef {import("./client.js").SubscriptionKind} SubscriptionKind */
+/** @typedef {import("./frappe-realtime.js").FrappeRealtime} FrappeRealtime */
+/** @typedef {import("./frappe-realtime.js").RealtimeEnv} RealtimeEnv */
+/** @typedef {import("./frappe-realtime.js").SocketLike} SocketLike */
+/** @typedef {import("./frappe-realtime.js").TaskOptions} TaskOptions */
+/** @typedef {import("./frappe-realtime.js").TaskEventData} TaskEventData */
 
 const MARK = Symbol.for("frappe-realtime");
 // socket.io Manager events → the client's: 0 same name, 1 transport-level
 // connect_error only, a string: that event.
+/** @type {{[event: string]: 0 | 1 | string | null | undefined}} */
 const MANAGER = {
   __proto__: null,
   reconnect_attempt: 0,
@@ -20,19 +32,26 @@ const MANAGER = {
   close: "disconnect",
 };
 
-/** A `frappe.realtime` object; `env.frappe` / `env.window` default to the globals. */
+/** A `frappe.realtime` object; `env.frappe` / `env.window` default to the globals.
+ *  @param {RealtimeEnv} [env]
+ *  @returns {FrappeRealtime} */
 export function createRealtime(env = {}) {
   const win = env.window || globalThis.window || globalThis;
   const Client = env.RealtimeClient || RealtimeClient;
-  const F = () => env.frappe || win.frappe || globalThis.frappe || {};
+  /** @type {() => any} */
+  const F = () => env.frappe || win.frappe || /** @type {any} */ (globalThis).frappe || {};
   const boot = () => F().boot || {};
+  /** @type {RealtimeClient | null} */
   let client = null;
+  /** @type {SocketLike | null} */
   let sock = null;
   let url = "";
   let hooked = false;
+  /** @type {string | null} */
   let failing = null;
 
   // Every room goes through the core, which re-joins it after each reconnect.
+  /** @type {(join: number, kind: SubscriptionKind, a: any, b?: any) => boolean} */
   const room = (join, kind, a, b) => {
     if (rt.disabled || !client || a == null || a === "") return false;
     a = String(a);
@@ -42,20 +61,22 @@ export function createRealtime(env = {}) {
     } else b = undefined;
     if (join) {
       wake();
-      client.subscribe(kind, a, b);
+      // (The overloads of subscribe take the kind as a literal; `b` is a string for doc, doc_open.)
+      client.subscribe(/** @type {any} */ (kind), a, b);
       if (diagnose && kind.startsWith("doc")) permission(kind, a, b);
-    } else client.unsubscribe(kind, a, b);
+    } else client.unsubscribe(/** @type {any} */ (kind), a, b);
     return true;
   };
   // With debug: "debug", ask the web server the question the realtime server asks before
   // it joins a doctype / doc room (has_permission): a refusal is silent on the socket.
   let diagnose = false;
+  /** @type {(kind: string, doctype: string, name?: string) => void} */
   const permission = (kind, doctype, name) => {
     const q = "?doctype=" + encodeURIComponent(doctype) + "&name=" + encodeURIComponent(name || "");
     const what = "frappe.realtime: " + kind + " " + doctype + (name ? " " + name : "") + ": ";
     win
       .fetch("/api/method/frappe.realtime.has_permission" + q, { credentials: "same-origin" })
-      .then(async (r) => {
+      .then(async (/** @type {Response} */ r) => {
         const body = await r.json().catch(() => ({}));
         if (body.message) console.debug(what + "has_permission allowed");
         else
@@ -64,11 +85,12 @@ export function createRealtime(env = {}) {
               "): the realtime server then joins no room and sends no error",
           );
       })
-      .catch((e) => console.warn(what + "has_permission could not be checked: " + e));
+      .catch((/** @type {unknown} */ e) => console.warn(what + "has_permission could not be checked: " + e));
   };
   const wake = () => rt.lazy_connect && rt.connect();
-  const fn = (f) => typeof f === "function";
+  const fn = (/** @type {unknown} */ f) => typeof f === "function";
 
+  /** @type {FrappeRealtime & {[MARK]: boolean}} */
   const rt = {
     [MARK]: true,
     open_tasks: {},
@@ -120,8 +142,8 @@ export function createRealtime(env = {}) {
       const $ = win.jQuery || win.$;
       if (!hooked && fn($) && win.document) {
         hooked = true;
-        const form = (events, method) =>
-          $(win.document).on(events, (e, frm) => {
+        const form = (/** @type {string} */ events, /** @type {"doc_subscribe" | "doc_open" | "doc_close"} */ method) =>
+          $(win.document).on(events, (/** @type {unknown} */ e, /** @type {any} */ frm) => {
             if (frm && frm.doc && !(fn(frm.is_new) && frm.is_new())) rt[method](frm.doctype, frm.docname);
           });
         form("form-load form-rename", "doc_subscribe");
@@ -147,6 +169,8 @@ export function createRealtime(env = {}) {
       client.connect();
     },
 
+    /** @param {string} event
+     *  @param {EventListener} callback */
     on(event, callback) {
       if (rt.disabled || !client || !fn(callback)) return;
       wake();
@@ -197,7 +221,7 @@ export function createRealtime(env = {}) {
       const req = F().request;
       if (req && fn(req.cleanup)) req.cleanup(o, data);
       if (fn(o.always)) o.always(data);
-      if (data.status_code > 400 && fn(o.error)) o.error(data);
+      if (/** @type {number} */ (data.status_code) > 400 && fn(o.error)) o.error(data);
     },
 
     /** The RealtimeClient once `init` has run. */
@@ -221,7 +245,9 @@ export function createRealtime(env = {}) {
   return rt;
 }
 
-/** Creates `frappe.realtime` and its alias `frappe.socketio` unless one is already there. */
+/** Creates `frappe.realtime` and its alias `frappe.socketio` unless one is already there.
+ *  @param {any} [g] the global object
+ *  @returns {FrappeRealtime} */
 export function install(g = globalThis) {
   const f = g.frappe || (g.frappe = {});
   let rt = f.realtime;
@@ -238,6 +264,8 @@ export function install(g = globalThis) {
   return rt;
 }
 
+/** @param {any} win
+ *  @returns {LogLevel | undefined} */
 function debugLevel(win) {
   let v;
   try {
@@ -248,47 +276,62 @@ function debugLevel(win) {
   if (v == null) return;
   v = String(v).trim().toLowerCase();
   if (v === "1" || v === "true") return "debug";
-  return LOG_LEVELS.includes(v) ? v : undefined;
+  return LOG_LEVELS.includes(v) ? /** @type {LogLevel} */ (v) : undefined;
 }
 
+/** @param {any} win
+ *  @param {any} v */
 function num(win, v) {
   return typeof win.flt === "function" ? win.flt(v) : parseFloat(v) || 0;
 }
 
+/** @param {any} win
+ *  @param {string} s */
 function tr(win, s) {
   return typeof win.__ === "function" ? win.__(s) : s;
 }
 
 // The Socket look-alike: listeners and emits go straight to the client.
+/** @typedef {(...args: any[]) => any} Fn */
+/** @param {RealtimeClient} c
+ *  @param {string} uri
+ *  @returns {SocketLike} */
 function adapter(c, uri) {
+  /** @type {Record<string, WeakMap<Fn, Fn>>} */
   const wraps = {};
+  /** @type {(ev: string, f: Fn, make: (f: Fn) => Fn) => Fn} */
   const wrap = (ev, f, make) => {
     const m = wraps[ev] || (wraps[ev] = new WeakMap());
     let w = m.get(f);
     if (!w) m.set(f, (w = make(f)));
     return w;
   };
+  /** @type {(ev: string, f: Fn | undefined) => [string, Fn] | null} */
   const manager = (ev, f) => {
     const m = MANAGER[ev];
     if (m === undefined || typeof f !== "function") return null;
     if (m === 0) return [ev, f];
-    if (m === 1) return ["connect_error", wrap(ev, f, (g) => (err) => (err && err.type === "ConnectError") || g(err))];
-    return [m, f];
+    if (m === 1) return ["connect_error", wrap(ev, f, (g) => (/** @type {any} */ err) => (err && err.type === "ConnectError") || g(err))];
+    return [/** @type {string} */ (m), f];
   };
   const transport = {
     get name() {
       return c.transport;
     },
   };
-  const upgrade = (f) => wrap("upgrade", f, (g) => () => g(transport));
+  const upgrade = (/** @type {Fn} */ f) => wrap("upgrade", f, (g) => () => g(transport));
   const engine = {
     get transport() {
       return transport;
     },
+    /** @param {string} ev
+     *  @param {Fn} f */
     on(ev, f) {
       if (ev === "upgrade" && typeof f === "function") c.on("upgrade", upgrade(f));
       return engine;
     },
+    /** @param {string} ev
+     *  @param {Fn} f */
     off(ev, f) {
       if (ev === "upgrade" && typeof f === "function") c.off("upgrade", upgrade(f));
       return engine;
@@ -297,27 +340,34 @@ function adapter(c, uri) {
   const io = {
     uri,
     engine,
+    /** @param {string} ev
+     *  @param {Fn} f */
     on(ev, f) {
       const m = manager(ev, f);
       if (m) c.on(m[0], m[1]);
       return io;
     },
+    /** @param {string} ev
+     *  @param {Fn} f */
     once(ev, f) {
       const m = manager(ev, f);
       if (m) c.once(m[0], m[1]);
       return io;
     },
+    /** @param {string} ev
+     *  @param {Fn} [f] */
     off(ev, f) {
       const m = manager(ev, f);
       if (m) c.off(m[0], m[1]);
       return io;
     },
-    /** Reconnection is always on; kept for code that calls `io.reconnection(true)`. */
+    /** Reconnection is always on; kept for code that calls `io.reconnection(true)`.
+     *  @param {boolean} [v] */
     reconnection(v) {
       return v === undefined ? true : io;
     },
   };
-  const s = {
+  const s = /** @type {SocketLike} */ ({
     io,
     get connected() {
       return c.connected;
@@ -331,25 +381,33 @@ function adapter(c, uri) {
     get active() {
       return ["connecting", "connected", "reconnecting"].includes(c.state);
     },
+    /** @param {string} ev
+     *  @param {EventListener} f */
     on(ev, f) {
       c.on(ev, f);
       return s;
     },
+    /** @param {string} ev
+     *  @param {EventListener} f */
     once(ev, f) {
       c.once(ev, f);
       return s;
     },
+    /** @param {string} [ev]
+     *  @param {EventListener} [f] */
     off(ev, f) {
       c.off(ev, f);
       return s;
     },
-    hasListeners: (ev) => c.hasListeners(ev),
+    hasListeners: (/** @type {string} */ ev) => c.hasListeners(ev),
+    /** @param {string} ev
+     *  @param {...any} args */
     emit(ev, ...args) {
       c.emit(ev, ...args);
       return s;
     },
-    emitWithAck: (ev, ...args) => c.emitWithAck(ev, ...args),
-    timeout: (ms) => c.timeout(ms),
+    emitWithAck: (/** @type {string} */ ev, /** @type {any[]} */ ...args) => c.emitWithAck(ev, ...args),
+    timeout: (/** @type {number} */ ms) => c.timeout(ms),
     connect() {
       c.connect();
       return s;
@@ -358,7 +416,7 @@ function adapter(c, uri) {
       c.disconnect();
       return s;
     },
-  };
+  });
   s.open = s.connect;
   s.close = s.disconnect;
   return s;

@@ -8,18 +8,28 @@
 // as both use them: the public listener methods. It imports nothing: the driver's
 // browser tests load it on its own.
 
+// @ts-check
+
+/** @typedef {(...args: any[]) => unknown} Listener an application listener */
+/** @typedef {ListenerMethods & {_ls: Listeners, _closed: boolean}} Owner a class using ListenerMethods */
+
 export class Listeners {
   constructor() {
-    /** event → [{f, once}], in registration order */
+    /** event → [{f, once}], in registration order
+     *  @type {Map<string, {f: Listener, once: boolean}[]>} */
     this.m = new Map();
     /** How many listeners there are (leak checks). */
     this.n = 0;
     /** Called as `watch(event, true)` when `event` gets its first listener and
-     *  `watch(event, false)` when it loses its last. */
+     *  `watch(event, false)` when it loses its last.
+     *  @type {((event: string, on: boolean) => void) | null} */
     this.watch = null;
   }
 
-  /** Adds `f` to `event`; `once`: removed before its first call. */
+  /** Adds `f` to `event`; `once`: removed before its first call.
+   *  @param {string} event
+   *  @param {Listener} f
+   *  @param {boolean} once */
   add(event, f, once) {
     let list = this.m.get(event);
     if (!list) {
@@ -31,7 +41,9 @@ export class Listeners {
   }
 
   /** socket.io-client's `off`: `(event, f)` that function (its first registration),
-   *  `(event)` every listener of the event, `()` every listener. */
+   *  `(event)` every listener of the event, `()` every listener.
+   *  @param {string | null} [event]
+   *  @param {Listener | null} [f] */
   off(event, f) {
     if (event == null) {
       for (const e of [...this.m.keys()]) this._drop(e);
@@ -48,13 +60,15 @@ export class Listeners {
     }
   }
 
+  /** @param {string} event */
   _drop(event) {
-    this.n -= this.m.get(event).length;
+    this.n -= /** @type {unknown[]} */ (this.m.get(event)).length;
     this.m.delete(event);
     if (this.watch) this.watch(event, false);
   }
 
-  /** The listeners of `event`, in registration order. */
+  /** The listeners of `event`, in registration order.
+   *  @param {string} event */
   get(event) {
     const list = this.m.get(event);
     return list ? list.map((l) => l.f) : [];
@@ -66,7 +80,9 @@ export class Listeners {
   }
 
   /** Calls the listeners of `event` with `args` (once-listeners are removed first; a
-   *  listener added or removed meanwhile does not change this call). */
+   *  listener added or removed meanwhile does not change this call).
+   *  @param {string} event
+   *  @param {unknown[]} args */
   emit(event, args) {
     const list = this.m.get(event);
     if (list === undefined) return;
@@ -90,36 +106,63 @@ export class Listeners {
  * no new listeners.
  */
 export class ListenerMethods {
+  /** @template {Owner} T
+   *  @param {unknown} event
+   *  @param {Listener} fn
+   *  @this {T}
+   *  @returns {T} */
   on(event, fn) {
     return this._add(event, fn, false);
   }
 
+  /** @template {Owner} T
+   *  @param {unknown} event
+   *  @param {Listener} fn
+   *  @this {T}
+   *  @returns {T} */
   once(event, fn) {
     return this._add(event, fn, true);
   }
 
+  /** @template {Owner} T
+   *  @param {unknown} event
+   *  @param {Listener} fn
+   *  @param {boolean} once
+   *  @this {T}
+   *  @returns {T} */
   _add(event, fn, once) {
     if (typeof fn !== "function") throw new TypeError("frappe-realtime: listener must be a function");
     if (!this._closed) this._ls.add(String(event), fn, once);
     return this;
   }
 
+  /** @template {Owner} T
+   *  @param {unknown} [event]
+   *  @param {Listener} [fn]
+   *  @this {T}
+   *  @returns {T} */
   off(event, fn) {
     this._ls.off(event === undefined ? undefined : String(event), fn);
     return this;
   }
 
+  /** @param {unknown} event
+   *  @this {Owner} */
   hasListeners(event) {
     return this._ls.get(String(event)).length > 0;
   }
 
-  /** The listeners of `event`, in registration order. */
+  /** The listeners of `event`, in registration order.
+   *  @param {unknown} event
+   *  @this {Owner} */
   listeners(event) {
     return this._ls.get(String(event));
   }
 }
 
-/** Calls `f` with `args`; a throwing listener is reported, never breaks the client. */
+/** Calls `f` with `args`; a throwing listener is reported, never breaks the client.
+ *  @param {Function} f
+ *  @param {unknown[]} args */
 export function call(f, args) {
   try {
     f.apply(undefined, args);

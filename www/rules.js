@@ -8,14 +8,20 @@
 //
 // Nothing here runs at import time, so a bundle keeps only what it uses.
 
+// @ts-check
+
 import { EMIT_RESERVED, LIFECYCLE, ROOM_KINDS } from "./seam.js";
 
+/** @typedef {{maxCount: number, maxAge: number, overflow: string}} BufferLimits */
+
+/** @type {(message: string) => never} */
 const fail = (message) => {
   throw new TypeError("frappe-realtime: " + message);
 };
 
 /** Whether `event` is a name of the client's own (a lifecycle event or a reserved name):
- *  never emitted, never delivered as a server event. */
+ *  never emitted, never delivered as a server event.
+ *  @param {string} event */
 export function isReserved(event) {
   return LIFECYCLE.includes(event) || EMIT_RESERVED.includes(event);
 }
@@ -24,6 +30,8 @@ export function isReserved(event) {
  * Throws a TypeError unless `event` may be emitted with `args`: a non-empty string, not
  * in EMIT_RESERVED, arguments JSON can serialise (no symbol, BigInt, Blob or cycle; a
  * trailing function is the ack and is not an argument).
+ * @param {unknown} event
+ * @param {unknown[]} args
  */
 export function checkEmit(event, args) {
   // Shipped in RealtimeClient's bundle: written out, as it compresses best.
@@ -35,7 +43,7 @@ export function checkEmit(event, args) {
       if (typeof v === "symbol" || v instanceof Blob) throw Error(String(v));
       return v;
     });
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     throw new TypeError("frappe-realtime: arguments cannot be serialised: " + ((e && e.message) || e));
   }
 }
@@ -44,6 +52,7 @@ export function checkEmit(event, args) {
  * Shared mode's one more rule: the arguments cross to the hub by structured clone, so
  * no function may be in them, anywhere (the caller has taken the ack off), where
  * RealtimeClient's JSON would drop one. Run after checkEmit.
+ * @param {unknown[]} args
  */
 export function checkClone(args) {
   try {
@@ -51,12 +60,15 @@ export function checkClone(args) {
       if (typeof v === "function") throw Error("function");
       return v;
     });
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     fail("arguments cannot be serialised: " + ((e && e.message) || e));
   }
 }
 
-/** A room's names as the core takes them: `[first, second]`, strings (`""` / undefined when not given). */
+/** A room's names as the core takes them: `[first, second]`, strings (`""` / undefined when not given).
+ *  @param {unknown} first
+ *  @param {unknown} [second]
+ *  @returns {[string, string | undefined]} */
 export function subscriptionArgs(first, second) {
   return [first == null ? "" : String(first), second == null ? undefined : String(second)];
 }
@@ -65,6 +77,10 @@ export function subscriptionArgs(first, second) {
  * A room checked as the core checks it (src/browser/exports.rs `subscription`, same
  * messages): `[kind, first]`, or `[kind, doctype, name]` for the kinds that take two
  * names (doc, doc_open). Throws a TypeError for an unknown kind or an empty name.
+ * @param {any} kind
+ * @param {unknown} first
+ * @param {unknown} [second]
+ * @returns {[string, string, string?]}
  */
 export function room(kind, first, second) {
   kind = String(kind);
@@ -74,13 +90,14 @@ export function room(kind, first, second) {
   const [a, b] = subscriptionArgs(first, second);
   const two = kind === "doc" || kind === "doc_open";
   if (a === "" || (two && !b)) fail("subscription arguments must be non-empty strings");
-  return two ? [kind, a, b] : [kind, a];
+  return two ? [kind, a, /** @type {string} */ (b)] : [kind, a];
 }
 
 /**
  * The server-side room a `room()` joins, as a key: two subscriptions with one key join
  * one room (task and progress both join `task_progress:<id>`, src/protocol/rooms.rs
  * `room`), and the core's unsubscribe leaves the room, forgetting both.
+ * @param {ReadonlyArray<string | undefined>} s
  */
 export function roomKey(s) {
   return (s[0] === "progress" ? "task" : s[0]) + "\u0000" + s.slice(1).join("\u0000");
@@ -93,21 +110,24 @@ export const BUFFER_DEFAULTS = { maxCount: 100, maxAge: 60000, overflow: "drop-o
  * `{maxCount, maxAge, overflow}` from a client's options (bufferMaxCount, bufferMaxAge,
  * bufferOverflow), with the defaults for what is not given; throws a TypeError naming
  * the option, with the wasm client's messages (src/browser/glue.js `prepare`).
+ * @param {object | null} [o]
+ * @returns {BufferLimits}
  */
 export function bufferOptions(o) {
+  /** @type {BufferLimits & Record<string, unknown>} */
   const out = Object.assign({}, BUFFER_DEFAULTS);
   if (o == null) return out;
-  for (const [k, name] of [
+  for (const [k, name] of /** @type {[string, string][]} */ ([
     ["maxCount", "bufferMaxCount"],
     ["maxAge", "bufferMaxAge"],
-  ]) {
-    const v = o[name];
+  ])) {
+    const v = /** @type {Record<string, unknown>} */ (o)[name];
     if (v == null) continue;
     if (typeof v !== "number") fail(`option ${name} must be a number`);
     if (!(Number.isFinite(v) && v >= 0)) fail(name + " must be a finite number >= 0");
     out[k] = Math.trunc(v);
   }
-  let v = o.bufferOverflow;
+  let v = /** @type {{bufferOverflow?: unknown}} */ (o).bufferOverflow;
   if (v != null) {
     if (typeof v === "boolean") v = String(v);
     if (typeof v !== "string") fail("option bufferOverflow must be a string");
@@ -126,7 +146,7 @@ export function bufferOptions(o) {
  */
 export class EmitBuffer {
   /**
-   * @param {{maxCount: number, maxAge: number, overflow: string}} limits from `bufferOptions`.
+   * @param {BufferLimits} limits from `bufferOptions`.
    * @param {{now: () => number, setTimeout: Function, clearTimeout: Function}} clock
    * @param {(item: {event: string}, reason: string) => void} dropped
    */
@@ -134,7 +154,9 @@ export class EmitBuffer {
     this._limits = limits;
     this._clock = clock;
     this._dropped = dropped;
+    /** @type {[number, {event: string}][]} */
     this._items = []; // [at, item]
+    /** @type {unknown} */
     this._timer = null;
   }
 
@@ -142,14 +164,16 @@ export class EmitBuffer {
     return this._items.length;
   }
 
-  /** Adds `item` (dropping one entry if the buffer is full). */
+  /** Adds `item` (dropping one entry if the buffer is full).
+   *  @param {{event: string}} item */
   push(item) {
     const { maxCount, overflow } = this._limits;
+    /** @type {[number, {event: string}]} */
     const entry = [this._clock.now(), item];
     if (this._items.length >= maxCount) {
       let out = entry;
       if (overflow !== "drop-newest" && this._items.length > 0) {
-        out = this._items.shift();
+        out = /** @type {[number, {event: string}]} */ (this._items.shift());
         this._items.push(entry);
       }
       this._dropped(out[1], "buffer full");
@@ -174,7 +198,7 @@ export class EmitBuffer {
   _expire() {
     const now = this._clock.now();
     while (this._items.length > 0 && now >= this._items[0][0] + this._limits.maxAge) {
-      this._dropped(this._items.shift()[1], "expired");
+      this._dropped(/** @type {[number, {event: string}]} */ (this._items.shift())[1], "expired");
     }
   }
 

@@ -11,6 +11,8 @@
 // exports as window.FrappeRealtime (esbuild --global-name) for pages that want a
 // RealtimeClient of their own.
 
+// @ts-check
+
 // esbuild --loader:.wasm=binary turns this import into the module's bytes.
 import wasmBytes from "../pkg/frappe_realtime_bg.wasm";
 import { RealtimeClient, connect, setWasmSource, whenReady } from "./client.js";

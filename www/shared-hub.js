@@ -53,35 +53,59 @@
 // counts tabs, not sockets. The client connects while at least one member wants the
 // connection.
 
+// @ts-check
+
 import { LIFECYCLE } from "./seam.js";
 import { isReserved, roomKey } from "./rules.js";
+
+/** @typedef {import("./client.js").RealtimeClient} RealtimeClient */
+/** @typedef {import("./listeners.js").Listener} Listener */
+/** @typedef {[string, string, string?]} Sub a subscription: `[kind, a, b?]` */
+/** @typedef {{want: boolean, events: Set<string>, subs: Map<string, Sub>}} Member what the hub keeps of a member */
+/** @typedef {string | string[]} To a member id, a list of ids, or "*" */
+/** @typedef {Record<string, any>} Msg a message of the protocol above (structured clone) */
+/**
+ * @typedef {object} HubEnv what a Hub works with (see its constructor)
+ * @property {string} id
+ * @property {() => RealtimeClient} makeClient
+ * @property {(to: To, msg: Msg) => void} send
+ * @property {(member: string, gone: () => void, signal: AbortSignal) => void} [watch]
+ * @property {(member: string) => void} [onLeave]
+ * @property {number} [linger]
+ * @property {{setTimeout: (f: () => void, ms: number) => any, clearTimeout: (t: any) => void}} [timers]
+ * @property {() => void} [onClose]
+ * @property {Pick<Console, "error">} [console]
+ */
 
 /** The property marking a serialised Error. */
 export const ERR = "__frappeRealtimeError";
 
-/** Error → plain object (kept by structured clone); other values unchanged. */
+/** Error → plain object (kept by structured clone); other values unchanged.
+ *  @param {unknown} v */
 export function wire(v) {
   if (!(v instanceof Error)) return v;
+  /** @type {Record<string, unknown>} */
   const o = { name: v.name, message: v.message };
-  for (const k of ["type", "data", "hint"]) if (v[k] !== undefined) o[k] = v[k];
+  for (const k of ["type", "data", "hint"]) if (/** @type {any} */ (v)[k] !== undefined) o[k] = /** @type {any} */ (v)[k];
   return { [ERR]: o };
 }
 
-/** The inverse of `wire`. */
+/** The inverse of `wire`.
+ *  @param {any} v */
 export function unwire(v) {
   if (v === null || typeof v !== "object" || !v[ERR]) return v;
   const o = v[ERR];
-  const e = new Error(o.message);
+  const e = /** @type {Error & Record<string, unknown>} */ (new Error(o.message));
   e.name = o.name;
   for (const k of ["type", "data", "hint"]) if (k in o) e[k] = o[k];
   return e;
 }
 
-const subKey = (s) => s.join("\u0000");
+const subKey = (/** @type {Sub} */ s) => s.join("\u0000");
 
 export class Hub {
   /**
-   * @param {object} env what the hub works with:
+   * env, what the hub works with:
    *   - `id`: this hub's id (a worker id, or the leader member's id), sent in `welcome`;
    *   - `makeClient()`: creates the real client (a RealtimeClient with `autoConnect: false`);
    *   - `send(to, msg)`: delivers `msg` to a member id, a list of ids, or "*" (every member);
@@ -92,18 +116,25 @@ export class Hub {
    *     with no member left for `linger` ms, the hub closes itself and calls `onClose`
    *     (a page reload empties a worker's hub for a moment);
    *   - `console` (optional): where failures of the client's calls are reported.
+   * @param {HubEnv} env
    */
   constructor(env) {
     this.id = env.id;
     this._env = env;
     this._abort = new AbortController();
+    /** @type {Map<string, Member>} */
     this.members = new Map(); // id → {want, events: Set, subs: Map<key, [kind, a, b?]>}
+    /** @type {Map<string, [number, Listener]>} */
     this._events = new Map(); // event → [listening members count, forwarder]
+    /** @type {Map<string, number>} */
     this._subs = new Map(); // subscription key → holders count
+    /** @type {Map<string, number>} */
     this._rooms = new Map(); // room key → holders count (of every subscription to it)
     this._wanted = 0;
+    /** @type {Map<number, Function>} */
     this._serverAcks = new Map(); // id → ack function of a server event
     this._nextAck = 0;
+    /** @type {any} */
     this._linger = null;
     this.closed = false;
     const c = (this.client = env.makeClient());
@@ -115,6 +146,8 @@ export class Hub {
     }
   }
 
+  /** @param {To} to
+   *  @param {Msg} msg */
   _send(to, msg) {
     this._env.send(to, msg);
   }
@@ -125,7 +158,8 @@ export class Hub {
     return { state: c.state, id: c.id, transport: c.transport, connected: c.connected, buffered: c.buffered, debug: c.debug };
   }
 
-  /** Handles one message from a member. */
+  /** Handles one message from a member.
+   *  @param {Msg} msg */
   receive(msg) {
     if (this.closed || !msg || typeof msg !== "object") return;
     const m = msg.m;
@@ -171,6 +205,7 @@ export class Hub {
     }
   }
 
+  /** @param {Msg} msg */
   _hello(msg) {
     const id = msg.m;
     let mem = this.members.get(id);
@@ -178,7 +213,7 @@ export class Hub {
       mem = { want: false, events: new Set(), subs: new Map() };
       this.members.set(id, mem);
       if (this._linger !== null) {
-        this._env.timers.clearTimeout(this._linger);
+        /** @type {NonNullable<HubEnv["timers"]>} */ (this._env.timers).clearTimeout(this._linger);
         this._linger = null;
       }
       if (this._env.watch) this._env.watch(id, () => this.detach(id), this._abort.signal);
@@ -188,14 +223,15 @@ export class Hub {
     const events = new Set(msg.events || []);
     for (const e of mem.events) if (!events.has(e)) this._listen(mem, e, false);
     for (const e of events) this._listen(mem, e, true);
-    const subs = new Map((msg.subs || []).filter(Array.isArray).map((s) => [subKey(s), s]));
+    const subs = new Map((msg.subs || []).filter(Array.isArray).map((/** @type {Sub} */ s) => [subKey(s), s]));
     for (const [k, s] of mem.subs) if (!subs.has(k)) this._sub(mem, s, false);
     for (const s of subs.values()) this._sub(mem, s, true);
     this._want(mem, !!msg.want);
     this._send(id, { t: "welcome", to: id, hub: this.id, status: this.status() });
   }
 
-  /** Removes a member: its listeners, subscriptions and demand go with it. */
+  /** Removes a member: its listeners, subscriptions and demand go with it.
+   *  @param {string} id */
   detach(id) {
     const mem = this.members.get(id);
     if (!mem || this.closed) return;
@@ -206,7 +242,7 @@ export class Hub {
     if (this._env.onLeave) this._env.onLeave(id);
     const { linger, timers } = this._env;
     if (this.members.size === 0 && linger !== undefined && this._linger === null) {
-      this._linger = timers.setTimeout(() => {
+      this._linger = /** @type {NonNullable<HubEnv["timers"]>} */ (timers).setTimeout(() => {
         this._linger = null;
         if (this.members.size > 0) return;
         this.close();
@@ -215,6 +251,8 @@ export class Hub {
     }
   }
 
+  /** @param {Member} mem
+   *  @param {boolean} on */
   _want(mem, on) {
     if (mem.want === on) return;
     mem.want = on;
@@ -223,6 +261,9 @@ export class Hub {
     else if (!on && this._wanted === 0) this.client.disconnect();
   }
 
+  /** @param {Member} mem
+   *  @param {unknown} event
+   *  @param {boolean} on */
   _listen(mem, event, on) {
     if (typeof event !== "string" || isReserved(event) || mem.events.has(event) === on) return;
     if (on) mem.events.add(event);
@@ -230,6 +271,7 @@ export class Hub {
     let e = this._events.get(event);
     if (on) {
       if (!e) {
+        /** @type {Listener} */
         const fwd = (...args) => this._forward(event, args);
         this._events.set(event, (e = [0, fwd]));
         this.client.on(event, fwd);
@@ -241,6 +283,9 @@ export class Hub {
     }
   }
 
+  /** @param {Member} mem
+   *  @param {Sub} s
+   *  @param {boolean} on */
   _sub(mem, s, on) {
     if (!Array.isArray(s)) return;
     const k = subKey(s);
@@ -250,38 +295,45 @@ export class Hub {
     const n = count(this._subs, k, on);
     const room = count(this._rooms, roomKey(s), on);
     try {
-      if (on && n === 1) this.client.subscribe(s[0], s[1], s[2]);
+      // (Kind and names as the member checked them, www/rules.js `room`.)
+      if (on && n === 1) this.client.subscribe(/** @type {any} */ (s[0]), s[1], /** @type {string} */ (s[2]));
       // The client leaves the room (and forgets every subscription to it).
-      else if (!on && room === 0) this.client.unsubscribe(s[0], s[1], s[2]);
+      else if (!on && room === 0) this.client.unsubscribe(/** @type {any} */ (s[0]), s[1], /** @type {string} */ (s[2]));
     } catch (e) {
       (this._env.console || console).error("frappe-realtime:", e);
     }
   }
 
-  /** A server event: to the members listening to it, in one message. */
+  /** A server event: to the members listening to it, in one message.
+   *  @param {string} event
+   *  @param {unknown[]} args */
   _forward(event, args) {
+    /** @type {string[]} */
     const to = [];
     for (const [id, mem] of this.members) if (mem.events.has(event)) to.push(id);
     if (to.length === 0) return;
+    /** @type {Msg} */
     const msg = { t: "ev", to, event, args };
     if (typeof args[args.length - 1] === "function") {
       const id = ++this._nextAck;
-      this._serverAcks.set(id, args[args.length - 1]);
+      this._serverAcks.set(id, /** @type {Function} */ (args[args.length - 1]));
       msg.args = args.slice(0, -1);
       msg.sack = id;
     }
     this._send(to, msg);
   }
 
+  /** @param {string} m
+   *  @param {Msg} msg */
   _emit(m, { event, args, ack, p, timeout }) {
     const c = this.client;
-    const reply = (o) => this._send(m, Object.assign({ t: "ack", to: m, id: ack }, o));
+    const reply = (/** @type {Msg} */ o) => this._send(m, Object.assign({ t: "ack", to: m, id: ack }, o));
     const before = c.buffered;
     try {
       const target = timeout === undefined ? c : c.timeout(timeout);
       if (ack === undefined) target.emit(event, ...args);
       else if (p) target.emitWithAck(event, ...args).then((v) => reply({ args: [v] }), (e) => reply({ err: wire(e) }));
-      else target.emit(event, ...args, (...res) => reply({ args: res.map(wire) }));
+      else target.emit(event, ...args, (/** @type {unknown[]} */ ...res) => reply({ args: res.map(wire) }));
     } catch (e) {
       // The member checked the same rules (www/rules.js); this is only a safety net.
       if (ack !== undefined) reply({ err: wire(e) });
@@ -293,7 +345,7 @@ export class Hub {
   close() {
     if (this.closed) return;
     this.closed = true;
-    if (this._linger !== null) this._env.timers.clearTimeout(this._linger);
+    if (this._linger !== null) /** @type {NonNullable<HubEnv["timers"]>} */ (this._env.timers).clearTimeout(this._linger);
     this._linger = null;
     this._abort.abort();
     this.client.close();
@@ -301,7 +353,10 @@ export class Hub {
   }
 }
 
-/** Adds (`up`) or removes one holder of `key` in `map`; returns how many remain. */
+/** Adds (`up`) or removes one holder of `key` in `map`; returns how many remain.
+ *  @param {Map<string, number>} map
+ *  @param {string} key
+ *  @param {boolean} up */
 function count(map, key, up) {
   const n = (map.get(key) || 0) + (up ? 1 : -1);
   if (n > 0) map.set(key, n);

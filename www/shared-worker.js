@@ -10,14 +10,20 @@
 // id before answering anyone (members watch it to see the worker die, www/shared-locks.js)
 // and watches each member's lock to drop it when its tab goes away.
 
+// @ts-check
+
 import { Hub } from "./shared-hub.js";
 import { holdLock, lockName, lockWatch, newId } from "./shared-locks.js";
+
+/** @typedef {{hub: Hub, ports: Map<string, MessagePort>}} At a hub and its members' ports */
+/** @typedef {typeof import("./client.js").RealtimeClient} ClientClass */
 
 /** How long a hub with no member keeps its connection (a page reload empties it for a moment). */
 const LINGER = 2000;
 
 function startWorker() {
   const wid = newId("w");
+  /** @type {Map<string, At>} */
   const hubs = new Map(); // key → {hub, ports: Map<member id, MessagePort>}
   const locks = self.navigator.locks;
   // Hold the worker's lock before answering anyone: a member that asked for it
@@ -26,8 +32,9 @@ function startWorker() {
   // The client is loaded once, while the first port says hello.
   const loaded = import("./client.js");
 
-  self.onconnect = (e) => {
+  /** @type {SharedWorkerGlobalScope} */ (/** @type {unknown} */ (self)).onconnect = (e) => {
     const port = e.ports[0];
+    /** @type {At | null} */
     let at = null; // the {hub, ports} of this port's first hello
     port.onmessage = (ev) => {
       const msg = ev.data;
@@ -37,18 +44,22 @@ function startWorker() {
           if (!msg || msg.t !== "hello" || typeof msg.key !== "string") return;
           at = hubFor(msg, mod.RealtimeClient);
         }
-        if (msg.t === "hello") at.ports.set(msg.m, port);
-        at.hub.receive(msg);
+        if (msg.t === "hello") /** @type {At} */ (at).ports.set(msg.m, port);
+        /** @type {At} */ (at).hub.receive(msg);
       });
     };
     port.start();
   };
 
+  /** @param {Record<string, any>} msg a `hello`
+   *  @param {ClientClass} RealtimeClient
+   *  @returns {At} */
   function hubFor(msg, RealtimeClient) {
     const known = hubs.get(msg.key);
     if (known && !known.hub.closed) return known;
+    /** @type {Map<string, MessagePort>} */
     const ports = new Map();
-    const post = (id, m) => ports.get(id)?.postMessage(m);
+    const post = (/** @type {string} */ id, /** @type {unknown} */ m) => ports.get(id)?.postMessage(m);
     const options = Object.assign({}, msg.options, { autoConnect: false });
     const hub = new Hub({
       id: wid,

@@ -37,22 +37,51 @@
 // (`life` messages) and server events (`ev`) stay apart: a server event with a
 // reserved name is delivered to nobody.
 
+// @ts-check
+
 import { ListenerMethods, Listeners, call } from "./listeners.js";
 import { LOG_LEVELS } from "./seam.js";
 import { EmitBuffer, bufferOptions, checkClone, checkEmit, isReserved, room } from "./rules.js";
 import { Hub, unwire } from "./shared-hub.js";
 import { holdLock, lockName, lockWatch, newId, whenGone } from "./shared-locks.js";
 
+/** @typedef {import("./client.js").RealtimeClientOptions} RealtimeClientOptions */
+/** @typedef {typeof import("./client.js").RealtimeClient} ClientClass */
+/** @typedef {Record<string, any>} Msg a message of the protocol (www/shared-hub.js) */
+/** @typedef {{now: () => number, setTimeout: (f: () => void, ms: number) => any, clearTimeout: (t: any) => void}} Clock */
+/**
+ * @typedef {object} Link what `own.start` gets (see the constructor)
+ * @property {string} id
+ * @property {string} key
+ * @property {string} url
+ * @property {RealtimeClientOptions} options
+ * @property {(post: (msg: Msg) => void) => void} attach
+ * @property {(msg: Msg) => void} receive
+ * @property {() => void} lost
+ */
+/**
+ * @typedef {object} Own what a member is given by its creator (see the constructor)
+ * @property {ClientClass} RealtimeClient
+ * @property {Listeners} [listeners]
+ * @property {(link: Link) => void} [start]
+ * @property {Clock} [clock]
+ */
+/** @typedef {{state: string, id?: string, transport?: string, connected: boolean, buffered: number, debug: string}} Status the hub's status */
+/** @typedef {{f?: Function, p?: boolean, resolve?: (v: unknown) => void, reject?: (e: unknown) => void, timed?: boolean}} Ack a pending ack */
+
 const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks && typeof navigator.locks.request === "function";
 
-/** FNV-1a of a string, as 8 hex digits (lock and channel names stay short). */
+/** FNV-1a of a string, as 8 hex digits (lock and channel names stay short).
+ *  @param {string} s */
 function hash(s) {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-/** JSON with sorted object keys: equal options give equal keys. */
+/** JSON with sorted object keys: equal options give equal keys.
+ *  @param {any} v
+ *  @returns {string} */
 function canonical(v) {
   if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
   if (v && typeof v === "object") {
@@ -68,24 +97,25 @@ function canonical(v) {
  * data (SPAs) pass the user as `sharedKey`.
  */
 function sessionUser() {
-  const f = globalThis.frappe;
+  const f = /** @type {any} */ (globalThis).frappe;
   return (f && f.session && typeof f.session.user === "string" && f.session.user) || "";
 }
 
-const ackError = (message) => Object.assign(new Error(message), { name: "AckError" });
+const ackError = (/** @type {string} */ message) => Object.assign(new Error(message), { name: "AckError" });
 
-/** The page's clock and timers (called as functions: a browser's setTimeout needs its own `this`). */
+/** The page's clock and timers (called as functions: a browser's setTimeout needs its own `this`).
+ *  @type {Clock} */
 const CLOCK = { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t) };
 
 export class SharedRealtimeClient extends ListenerMethods {
   /**
    * @param {string} url `https://host[:port]/<site>`, as for RealtimeClient.
-   * @param {object} [options] RealtimeClient's options, plus `shared`: `true` / `"worker"`
+   * @param {RealtimeClientOptions | null} [options] RealtimeClient's options, plus `shared`: `true` / `"worker"`
    *   (SharedWorker, else Web Locks, else unshared), `"locks"` (Web Locks leader election
    *   even where SharedWorker exists); `workerUrl`: where www/shared-worker.js is served
    *   (default: next to this file); `sharedKey`: extra text in the key (tabs share only
    *   with the same URL, options, `frappe.session.user` and sharedKey).
-   * @param {object} own What the member is given by its creator:
+   * @param {Own} own What the member is given by its creator:
    *   - `RealtimeClient` (required): the class a hub run in this page uses for its
    *     connection (RealtimeClient passes itself: no second copy of the client is loaded);
    *   - `listeners` (optional): the Listeners (www/listeners.js) to call, RealtimeClient's own;
@@ -95,7 +125,7 @@ export class SharedRealtimeClient extends ListenerMethods {
    *     is gone);
    *   - `clock` (optional, tests): `{now, setTimeout, clearTimeout}` of the emit buffer.
    */
-  constructor(url, options, own = {}) {
+  constructor(url, options, own = /** @type {Own} */ ({})) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
     if (options != null && typeof options !== "object") throw new TypeError("frappe-realtime: options must be an object");
     if (typeof own.RealtimeClient !== "function") {
@@ -119,21 +149,30 @@ export class SharedRealtimeClient extends ListenerMethods {
       if (!isReserved(event)) this._send({ t: on ? "listen" : "unlisten", m: this._id, event });
     };
     this._RealtimeClient = own.RealtimeClient;
+    /** @type {Map<string, [string, string, string?]>} */
     this._subs = new Map(); // key → [kind, a, b?]
+    /** @type {Map<number, Ack>} */
     this._acks = new Map(); // id → {f, p?, resolve?, reject?, timed}
     this._nextAck = 0;
     // Emits waiting for a hub, with the client's buffer rules.
     this._queue = new EmitBuffer(bufferOptions(o), own.clock || CLOCK, (msg, reason) => this._drop(msg, reason));
+    /** @type {Status} */
     this._status = { state: this._want ? "connecting" : "idle", connected: false, buffered: 0, debug: o.debug || "warn" };
     this._on = false; // connected as this member shows it
+    /** @type {string | null} */
     this._hub = null; // id of the hub that welcomed us
+    /** @type {((msg: Msg) => void) | null} */
     this._post = null; // sends to the hub (set once a channel exists)
+    /** @type {(() => void) | null} */
     this._relink = null; // after the hub is lost: finds a new one (worker mode)
     this._closed = false;
     this._abort = new AbortController();
+    /** @type {((v?: unknown) => void)[]} */
     this._release = []; // functions run by close()
-    /** "worker" | "leader" | "follower" | "solo" (null until decided). */
+    /** "worker" | "leader" | "follower" | "solo" (null until decided).
+     *  @type {string | null} */
     this.role = null;
+    /** @type {Promise<void>} */
     this._ready = new Promise((resolve) => (this._welcomed = resolve));
     if (own.start) {
       own.start({
@@ -150,6 +189,8 @@ export class SharedRealtimeClient extends ListenerMethods {
 
   // ------------------------------------------------------------ start, hub, takeover
 
+  /** @param {RealtimeClientOptions["shared"]} mode
+   *  @param {string | URL | undefined} workerUrl */
   async _start(mode, workerUrl) {
     if (hasLocks()) {
       // Our liveness lock, held before anyone is told our id.
@@ -170,7 +211,7 @@ export class SharedRealtimeClient extends ListenerMethods {
       try {
         this._worker(workerUrl || new URL("./shared-worker.js", import.meta.url));
         return;
-      } catch (e) {
+      } catch (/** @type {any} */ e) {
         console.warn("frappe-realtime: no SharedWorker (" + ((e && e.message) || e) + "); using Web Locks");
       }
     }
@@ -178,13 +219,15 @@ export class SharedRealtimeClient extends ListenerMethods {
     else this._lead("solo");
   }
 
-  /** Sets the channel to a hub and says hello on it. */
+  /** Sets the channel to a hub and says hello on it.
+   *  @param {(msg: Msg) => void} post */
   _attach(post) {
     this._post = post;
     this._hello();
   }
 
-  /** Worker mode: one port to the SharedWorker; a new worker if that one dies. */
+  /** Worker mode: one port to the SharedWorker; a new worker if that one dies.
+   *  @param {string | URL} url */
   _worker(url) {
     const w = new SharedWorker(url, { type: "module", name: "frappe-realtime" });
     this.role = "worker";
@@ -208,7 +251,7 @@ export class SharedRealtimeClient extends ListenerMethods {
       this._receive(e.data);
     };
     port.start();
-    const post = (msg) => port.postMessage(msg);
+    const post = (/** @type {Msg} */ msg) => port.postMessage(msg);
     this._portClose = () => port.close();
     this._attach(post);
   }
@@ -234,13 +277,14 @@ export class SharedRealtimeClient extends ListenerMethods {
     navigator.locks
       .request(name + ":leader", { signal: this._abort.signal }, () => this._lead("leader"))
       .catch(() => {});
-    this._attach((msg) => {
+    this._attach((/** @type {Msg} */ msg) => {
       msg.to = "hub";
       bc.postMessage(msg);
     });
   }
 
-  /** Runs the hub here: as the elected leader (held until close) or alone. */
+  /** Runs the hub here: as the elected leader (held until close) or alone.
+   *  @param {string} role */
   _lead(role) {
     if (this._closed) return;
     this.role = role;
@@ -264,7 +308,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     });
     this._hubObj = hub;
     // Our own messages go straight to our hub.
-    this._attach((msg) => queueMicrotask(() => hub.receive(msg)));
+    this._attach((/** @type {Msg} */ msg) => queueMicrotask(() => hub.receive(msg)));
     if (bc) bc.postMessage({ t: "hub-up", hub: self });
     // Held while we live; close() resolves it and the next member takes over.
     return new Promise((resign) => this._release.push(resign));
@@ -285,7 +329,8 @@ export class SharedRealtimeClient extends ListenerMethods {
     });
   }
 
-  /** Sends a state change when a channel exists (a lost one is replayed by the next hello). */
+  /** Sends a state change when a channel exists (a lost one is replayed by the next hello).
+   *  @param {Msg} msg */
   _send(msg) {
     if (this._post && !this._closed) this._post(msg);
   }
@@ -301,6 +346,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     if (this._relink && !this._closed) this._relink();
   }
 
+  /** @param {Msg} msg */
   _receive(msg) {
     if (!msg || this._closed) return;
     switch (msg.t) {
@@ -341,7 +387,7 @@ export class SharedRealtimeClient extends ListenerMethods {
         const args = msg.args.map(unwire);
         if (msg.sack !== undefined) {
           let done = false;
-          args.push((...a) => {
+          args.push((/** @type {unknown[]} */ ...a) => {
             if (!done) {
               done = true;
               this._send({ t: "sack", m: this._id, id: msg.sack, args: a });
@@ -356,8 +402,8 @@ export class SharedRealtimeClient extends ListenerMethods {
         if (!a) return;
         this._acks.delete(msg.id);
         if (msg.err) this._fail(a, unwire(msg.err));
-        else if (a.p) a.resolve(msg.args[0]);
-        else call(a.f, msg.args.map(unwire));
+        else if (a.p) /** @type {(v: unknown) => void} */ (a.resolve)(msg.args[0]);
+        else call(/** @type {Function} */ (a.f), msg.args.map(unwire));
         break;
       }
       case "status":
@@ -366,7 +412,9 @@ export class SharedRealtimeClient extends ListenerMethods {
     }
   }
 
-  /** This member's connect / disconnect, from its own point of view. */
+  /** This member's connect / disconnect, from its own point of view.
+   *  @param {boolean} on
+   *  @param {unknown} [reason] */
   _show(on, reason) {
     if (on === this._on) return;
     this._on = on;
@@ -374,34 +422,46 @@ export class SharedRealtimeClient extends ListenerMethods {
     else this._dispatch("disconnect", [reason]);
   }
 
+  /** @param {Ack} a
+   *  @param {unknown} err */
   _fail(a, err) {
-    if (a.p) a.reject(err);
-    else if (a.timed) call(a.f, [err]);
+    if (a.p) /** @type {(e: unknown) => void} */ (a.reject)(err);
+    else if (a.timed) call(/** @type {Function} */ (a.f), [err]);
   }
 
   // ------------------------------------------------------------ listeners
   // on, once, off, hasListeners, listeners: ListenerMethods (www/listeners.js).
 
+  /** @param {string} event
+   *  @param {unknown[]} args */
   _dispatch(event, args) {
     this._ls.emit(event, args);
   }
 
   // ------------------------------------------------------------ emits
 
+  /** @param {unknown} event
+   *  @param {unknown[]} args
+   *  @param {number | undefined} timeout
+   *  @param {boolean} promise
+   *  @returns {Promise<any> | undefined} */
   _emit(event, args, timeout, promise) {
+    /** @type {Function | undefined} */
     let ack;
     if (!promise && typeof args[args.length - 1] === "function") {
-      ack = args[args.length - 1];
+      ack = /** @type {Function} */ (args[args.length - 1]);
       args = args.slice(0, -1);
     }
     checkEmit(event, args);
     // The arguments cross to the hub by structured clone: no function left in them.
     checkClone(args);
     if (this._closed) return promise ? Promise.reject(ackError("socket has been disconnected")) : undefined;
+    /** @type {Msg} */
     const msg = { t: "emit", m: this._id, event, args };
     if (timeout !== undefined) msg.timeout = timeout;
     let out;
     if (promise) {
+      /** @type {Ack} */
       const a = { p: true };
       out = new Promise((resolve, reject) => Object.assign(a, { resolve, reject }));
       msg.ack = ++this._nextAck;
@@ -412,11 +472,13 @@ export class SharedRealtimeClient extends ListenerMethods {
       this._acks.set(msg.ack, { f: ack, timed: timeout !== undefined || this._options.ackTimeout !== undefined });
     }
     if (this._hub) this._send(msg);
-    else this._queue.push(msg);
+    else this._queue.push(/** @type {{event: string}} */ (msg));
     return out;
   }
 
-  /** An emit dropped from the buffer, as the client reports one (src/browser/driver.rs). */
+  /** An emit dropped from the buffer, as the client reports one (src/browser/driver.rs).
+   *  @param {Msg} msg
+   *  @param {string} reason */
   _drop(msg, reason) {
     const what = "dropped emit " + msg.event + ": " + reason;
     if (LOG_LEVELS.indexOf(this.debug) >= LOG_LEVELS.indexOf("warn")) console.warn("frappe-realtime:", what);
@@ -426,11 +488,15 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._dispatch("dropped", [{ event: msg.event, reason }]);
   }
 
+  /** @param {string} event
+   *  @param {...any} args */
   emit(event, ...args) {
     this._emit(event, args, undefined, false);
     return this;
   }
 
+  /** @param {string} event
+   *  @param {...any} args */
   emitWithAck(event, ...args) {
     try {
       return this._emit(event, args, undefined, true);
@@ -439,13 +505,14 @@ export class SharedRealtimeClient extends ListenerMethods {
     }
   }
 
+  /** @param {number} ms */
   timeout(ms) {
     return {
-      emit: (event, ...args) => {
+      emit: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
         this._emit(event, args, ms, false);
         return this;
       },
-      emitWithAck: (event, ...args) => {
+      emitWithAck: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
         try {
           return this._emit(event, args, ms, true);
         } catch (e) {
@@ -457,6 +524,9 @@ export class SharedRealtimeClient extends ListenerMethods {
 
   // ------------------------------------------------------------ subscriptions, connection
 
+  /** @param {string} kind
+   *  @param {string} first
+   *  @param {string} [second] */
   subscribe(kind, first, second) {
     const s = room(kind, first, second);
     const k = s.join("\u0000");
@@ -467,6 +537,9 @@ export class SharedRealtimeClient extends ListenerMethods {
     return this;
   }
 
+  /** @param {string} kind
+   *  @param {string} first
+   *  @param {string} [second] */
   unsubscribe(kind, first, second) {
     const s = room(kind, first, second);
     const k = s.join("\u0000");
@@ -559,6 +632,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     return this._status.debug || "warn";
   }
 
+  /** @param {string} level */
   set debug(level) {
     this._status = Object.assign({}, this._status, { debug: String(level) });
     this._send({ t: "debug", m: this._id, level: String(level) });
@@ -580,12 +654,19 @@ export class SharedRealtimeClient extends ListenerMethods {
  * RealtimeClient drives: `new RealtimeClient(url, {shared: true})` delegates to it.
  */
 export class SharedWasmClient extends SharedRealtimeClient {
+  /** @param {string} event
+   *  @param {unknown[]} args
+   *  @param {number} [timeout] */
+  // @ts-expect-error WasmClient's call shape (arguments as one array, returns nothing), what RealtimeClient drives; not SharedRealtimeClient's
   emit(event, args, timeout) {
     this._emit(event, args, timeout, false);
   }
 
+  /** @param {string} event
+   *  @param {unknown[]} args
+   *  @param {number} [timeout] */
   emitWithAck(event, args, timeout) {
-    return this._emit(event, args, timeout, true);
+    return /** @type {Promise<any>} */ (this._emit(event, args, timeout, true));
   }
 
   /** Hints are added where the connection lives (the hub's own RealtimeClient). */

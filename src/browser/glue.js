@@ -14,6 +14,8 @@
 // The core says when this is exactly what it would do (Client::plain_event_transport);
 // anything else, or anything JSON.parse refuses, goes to the core.
 
+// @ts-check
+
 // The seam's names and numbers (input kinds, lifecycle events, reserved names, …),
 // generated from src/protocol/seam.rs and checked by tests/seam.rs.
 // <seam>
@@ -36,13 +38,35 @@ const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "Protocol
 const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];
 // </seam>
 
+/** @typedef {import("../../www/listeners.js").Listeners} Listeners */
+/** @typedef {(kind: number, id: number, data?: unknown) => void} Input the driver's one input */
+/** @typedef {{get: AbortController | null}} PollChannel a polling transport (its GET in flight) */
+/** @typedef {[EventTarget, string, () => void]} Hook a page listener: target, event, function */
+/**
+ * @typedef {object} Hub A client's hub (`hubNew`).
+ * @property {Input} input
+ * @property {string} prefix
+ * @property {number} fast
+ * @property {number} due
+ * @property {RequestCredentials} cred
+ * @property {HeadersInit | undefined} headers
+ * @property {Map<number, WebSocket | PollChannel>} t
+ * @property {ReturnType<typeof setTimeout> | undefined} timer
+ * @property {Hook[]} hooks
+ * @property {Listeners} ls
+ */
+
 /** Names a server event may not have (seam.rs `is_reserved`). */
 const RESERVED = new Set([...LIFECYCLE, ...EMIT_RESERVED]);
 
 /** Milliseconds on the monotonic clock (window and workers). */
 export const now = () => performance.now();
 
-/** `[origin, pathname]` of a client's URL (relative to the page); throws a TypeError. */
+/**
+ * `[origin, pathname]` of a client's URL (relative to the page); throws a TypeError.
+ * @param {string} url
+ * @returns {[string, string]}
+ */
 export function urlParts(url) {
   try {
     const u = new URL(url, typeof location !== "undefined" ? location.href : undefined);
@@ -54,7 +78,9 @@ export function urlParts(url) {
 
 /** Option `name` of the options object `o` (src/protocol/options.rs reads and checks it):
  *  undefined when not given; an object or array as its JSON text in a one-element array
- *  (undefined inside when JSON cannot write it); anything else as it is. */
+ *  (undefined inside when JSON cannot write it); anything else as it is.
+ *  @param {Record<string, unknown>} o
+ *  @param {string} name */
 export function option(o, name) {
   const v = o[name];
   if (v == null) return;
@@ -74,10 +100,16 @@ export const wall = () => Date.now();
 
 /** A client's hub. `prefix`: the text every plain EVENT frame of its namespace starts with;
  *  `headers`: the polling requests' extra headers (JSON text); `ls`: the client's
- *  application listeners (a Listeners of www/listeners.js). */
+ *  application listeners (a Listeners of www/listeners.js).
+ *  @param {Input} input
+ *  @param {string} prefix
+ *  @param {boolean} withCredentials
+ *  @param {string | undefined} headers
+ *  @param {Listeners} ls
+ *  @returns {Hub} */
 export function hubNew(input, prefix, withCredentials, headers, ls) {
   if (headers) headers = JSON.parse(headers);
-  return {
+  return /** @type {Hub} */ ({
     input,
     prefix,
     fast: -1, // transport id whose plain EVENT frames may skip the core
@@ -88,10 +120,13 @@ export function hubNew(input, prefix, withCredentials, headers, ls) {
     timer: undefined,
     hooks: [],
     ls,
-  };
+  });
 }
 
-/** Sets the fast path (see the top of this file); `id` -1 turns it off. */
+/** Sets the fast path (see the top of this file); `id` -1 turns it off.
+ *  @param {Hub} hub
+ *  @param {number} id
+ *  @param {number} due */
 export function hubFast(hub, id, due) {
   hub.fast = id;
   hub.due = due;
@@ -106,6 +141,7 @@ export function hubFast(hub, id, due) {
 // The core still decides: when it asks for a WebSocket to exactly that URL, `wsOpen`
 // adopts the socket and replays the kept events in order; otherwise the client's
 // RealtimeClient closes it unused once its own client exists.
+/** @type {Map<string, {ws: WebSocket, ev: Event[]}>} */
 const early = new Map(); // URL → { ws, ev: events so far }
 
 /**
@@ -115,6 +151,9 @@ const early = new Map(); // URL → { ws, ev: events so far }
  * It runs before the module is there, so it reads those few options by name itself;
  * a wrong guess costs only the head start (the socket is closed unused).
  * Returns a function that closes it unless it was adopted, or undefined.
+ * @param {string} url
+ * @param {{transports?: unknown, query?: unknown, autoConnect?: unknown, path?: unknown} | null} [o]
+ * @returns {(() => void) | undefined}
  */
 export function preopen(url, o) {
   let origin, path;
@@ -136,7 +175,7 @@ export function preopen(url, o) {
   } catch (_) {
     return; // the driver will meet the same refusal and report it
   }
-  const pre = { ws, ev: [] };
+  const pre = { ws, ev: /** @type {Event[]} */ ([]) };
   ws.binaryType = "arraybuffer";
   ws.onopen = ws.onmessage = ws.onclose = ws.onerror = (e) => pre.ev.push(e);
   early.set(full, pre);
@@ -147,14 +186,18 @@ export function preopen(url, o) {
   };
 }
 
-/** Closes a WebSocket after the frames already handed to it; no event reaches us. */
+/** Closes a WebSocket after the frames already handed to it; no event reaches us.
+ *  @param {WebSocket} ws */
 function shut(ws) {
   ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
   ws.close();
 }
 
 /** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
- *  (SyntaxError) on an invalid URL. */
+ *  (SyntaxError) on an invalid URL.
+ *  @param {Hub} hub
+ *  @param {number} id
+ *  @param {string} url */
 export function wsOpen(hub, id, url) {
   const pre = early.get(url);
   early.delete(url);
@@ -184,33 +227,43 @@ export function wsOpen(hub, id, url) {
   };
   hub.t.set(id, ws);
   // What the early socket saw, in order, before anything newer (events are tasks).
-  if (pre) queueMicrotask(() => pre.ev.forEach((e) => ws["on" + e.type] && ws["on" + e.type](e)));
+  if (pre) queueMicrotask(() => pre.ev.forEach((e) => /** @type {any} */ (ws)["on" + e.type] && /** @type {any} */ (ws)["on" + e.type](e)));
 }
 
-/** Sends a text (string) or binary (Uint8Array) frame on WebSocket `id`. */
+/** Sends a text (string) or binary (Uint8Array) frame on WebSocket `id`.
+ *  @param {Hub} hub
+ *  @param {number} id
+ *  @param {string | Uint8Array<ArrayBuffer>} data */
 export function wsSend(hub, id, data) {
-  const ws = hub.t.get(id);
+  const ws = /** @type {WebSocket | undefined} */ (hub.t.get(id));
   if (ws) ws.send(data);
 }
 
-/** One long-polling request of transport `id`: a GET (`body` null) or a POST. */
+/** One long-polling request of transport `id`: a GET (`body` null) or a POST.
+ *  @param {Hub} hub
+ *  @param {number} id
+ *  @param {string} url
+ *  @param {string | null | undefined} body */
 export function poll(hub, id, url, body) {
-  let ch = hub.t.get(id);
+  let ch = /** @type {PollChannel | undefined} */ (hub.t.get(id));
   if (!ch) hub.t.set(id, (ch = { get: null }));
   const post = body != null;
+  /** @type {RequestInit} */
   const init = { method: post ? "POST" : "GET", credentials: hub.cred, cache: "no-store", headers: hub.headers };
   if (post) init.body = body;
   else init.signal = (ch.get = new AbortController()).signal;
   fetch(url, init)
-    .then((r) => (r.ok ? r.text().then((t) => [post ? SENT : TEXT, t]) : [FAILED]))
-    .catch(() => [FAILED])
+    .then((r) => (r.ok ? r.text().then((t) => /** @type {[number, string?]} */ ([post ? SENT : TEXT, t])) : /** @type {[number, string?]} */ ([FAILED])))
+    .catch(() => /** @type {[number, string?]} */ ([FAILED]))
     .then(([kind, text]) => {
       if (hub.t.get(id) === ch) hub.input(kind, id, text);
     });
 }
 
 /** Closes transport `id`: a WebSocket after the frames already handed to it; a polling
- *  channel by aborting its GET (a POST in flight completes silently). */
+ *  channel by aborting its GET (a POST in flight completes silently).
+ *  @param {Hub} hub
+ *  @param {number} id */
 export function close(hub, id) {
   const t = hub.t.get(id);
   hub.t.delete(id);
@@ -223,7 +276,9 @@ export function close(hub, id) {
 
 // ----------------------------------------------------------------- timer, page
 
-/** Arms the client's one timer for `ms` (replacing the previous one); -1 disarms. */
+/** Arms the client's one timer for `ms` (replacing the previous one); -1 disarms.
+ *  @param {Hub} hub
+ *  @param {number} ms */
 export function timer(hub, ms) {
   clearTimeout(hub.timer);
   hub.timer =
@@ -239,6 +294,8 @@ export function timer(hub, ms) {
  * Installs (`on`) or removes the page listeners: `online`, `pageshow` and
  * `visibilitychange` to visible make the client try now; `offline` makes it check its
  * deadlines. Returns how many are installed.
+ * @param {Hub} hub
+ * @param {boolean} on
  */
 export function hooks(hub, on) {
   for (const [target, event, f] of hub.hooks) target.removeEventListener(event, f);
@@ -250,7 +307,7 @@ export function hooks(hub, on) {
     const check = () => hub.input(CHECK, 0);
     const g = globalThis;
     const doc = typeof document !== "undefined" ? document : null;
-    for (const [target, event, f] of [[g, "online", tryNow], [g, "pageshow", tryNow], [g, "offline", check], [doc, "visibilitychange", tryNow]]) {
+    for (const [target, event, f] of /** @type {[EventTarget | null, string, () => void][]} */ ([[g, "online", tryNow], [g, "pageshow", tryNow], [g, "offline", check], [doc, "visibilitychange", tryNow]])) {
       if (target && target.addEventListener) {
         target.addEventListener(event, f);
         hub.hooks.push([target, event, f]);
@@ -260,7 +317,8 @@ export function hooks(hub, on) {
   return hub.hooks.length;
 }
 
-/** Drops everything the client installed; later inputs (a late ack call) go nowhere. */
+/** Drops everything the client installed; later inputs (a late ack call) go nowhere.
+ *  @param {Hub} hub */
 export function release(hub) {
   for (const id of [...hub.t.keys()]) close(hub, id);
   timer(hub, -1);
@@ -270,14 +328,17 @@ export function release(hub) {
   hub.input = () => {};
 }
 
-/** Counts for leak checks: [listeners, transports, timer armed, page listeners]. */
+/** Counts for leak checks: [listeners, transports, timer armed, page listeners].
+ *  @param {Hub} hub */
 export function resources(hub) {
   return [hub.ls.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length];
 }
 
 // ----------------------------------------------------------------- listener calls
 
-/** Calls `f` with `args`; a throwing listener is reported, never breaks the client. */
+/** Calls `f` with `args`; a throwing listener is reported, never breaks the client.
+ *  @param {Function} f
+ *  @param {unknown[]} args */
 export function call(f, args) {
   try {
     f.apply(undefined, args);
@@ -288,24 +349,31 @@ export function call(f, args) {
   }
 }
 
-/** `call(f, [a])`. */
+/** `call(f, [a])`.
+ *  @param {Function} f
+ *  @param {unknown} a */
 export function call1(f, a) {
   call(f, [a]);
 }
 
-/** Removes and returns the last argument when it is a function (an emit's ack callback). */
+/** Removes and returns the last argument when it is a function (an emit's ack callback).
+ *  @param {unknown[]} args */
 export function popCallback(args) {
   return typeof args[args.length - 1] === "function" ? args.pop() : undefined;
 }
 
-/** `[promise, resolve, reject]` of a new Promise (emitWithAck). */
+/** `[promise, resolve, reject]` of a new Promise (emitWithAck).
+ *  @returns {[Promise<unknown>, (value: unknown) => void, (reason?: unknown) => void]} */
 export function deferred() {
-  let resolve, reject;
+  /** @type {((value: unknown) => void) | undefined} */
+  let resolve;
+  /** @type {((reason?: unknown) => void) | undefined} */
+  let reject;
   const promise = new Promise((a, b) => {
     resolve = a;
     reject = b;
   });
-  return [promise, resolve, reject];
+  return [promise, /** @type {(value: unknown) => void} */ (resolve), /** @type {(reason?: unknown) => void} */ (reject)];
 }
 
 // ----------------------------------------------------------------- payloads
@@ -314,13 +382,18 @@ export function deferred() {
  * Serialises emit arguments: binary values become Socket.IO placeholders and are
  * returned separately as Uint8Arrays. Throws a TypeError for what JSON cannot carry
  * (cycles, BigInt, Blob) before anything is sent.
+ * @param {unknown[]} args
+ * @returns {[string, Uint8Array[]]}
  */
 export function encodeArgs(args) {
+  /** @type {Uint8Array[]} */
   const bins = [];
   const seen = new Set();
+  /** @type {(m: string) => never} */
   const fail = (m) => {
     throw new TypeError("frappe-realtime: " + m);
   };
+  /** @type {(v: any) => unknown} */
   const walk = (v) => {
     if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
       bins.push(v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
@@ -345,15 +418,19 @@ export function encodeArgs(args) {
   const plain = args.map(walk);
   try {
     return [JSON.stringify(plain), bins];
-  } catch (e) {
+  } catch (/** @type {any} */ e) {
     fail("arguments cannot be serialised: " + ((e && e.message) || e));
   }
 }
 
-/** Parses a payload and puts the attachments (ArrayBuffers) back in place of their placeholders. */
+/** Parses a payload and puts the attachments (ArrayBuffers) back in place of their placeholders.
+ *  @param {string} json
+ *  @param {Uint8Array[] | undefined} bins
+ *  @returns {any} */
 export function decodeArgs(json, bins) {
   const value = JSON.parse(json);
   if (!bins || bins.length === 0) return value;
+  /** @type {(v: any) => unknown} */
   const walk = (v) => {
     if (v === null || typeof v !== "object") return v;
     if (v._placeholder === true && typeof v.num === "number") {
@@ -370,18 +447,23 @@ export function decodeArgs(json, bins) {
  * An EVENT the core delivered (`["name", …args]`): its arguments, plus the function
  * that acknowledges it when the server asked (`ack` ≥ 0), go to the listeners.
  * Returns false when the payload is not valid JSON.
+ * @param {Hub} hub
+ * @param {string} data
+ * @param {Uint8Array[] | undefined} bins
+ * @param {number} ack
  */
 export function deliver(hub, data, bins, ack) {
+  /** @type {unknown[]} */
   let args;
   try {
     args = decodeArgs(data, bins);
   } catch (_) {
     return false;
   }
-  const name = args.shift();
+  const name = /** @type {string} */ (args.shift());
   if (ack >= 0) {
     let done = false;
-    args.push((...a) => {
+    args.push((/** @type {unknown[]} */ ...a) => {
       if (!done) {
         done = true;
         hub.input(ACK, ack, a);
@@ -393,15 +475,24 @@ export function deliver(hub, data, bins, ack) {
 }
 
 /** Calls the listeners of lifecycle event `name` (seam.rs `Lifecycle`) with `a` (none
- *  when undefined), or with the object `json` describes when `json` is not empty. */
+ *  when undefined), or with the object `json` describes when `json` is not empty.
+ *  @param {Hub} hub
+ *  @param {string} name
+ *  @param {unknown} a
+ *  @param {string | undefined} json */
 export function fire(hub, name, a, json) {
   if (json) a = JSON.parse(json);
   hub.ls.emit(name, a === undefined ? [] : [a]);
 }
 
-/** A real Error (or TypeError) with a name and, optionally, `type` and `data`. */
+/** A real Error (or TypeError) with a name and, optionally, `type` and `data`.
+ *  @param {boolean} typeError
+ *  @param {string} name
+ *  @param {string} message
+ *  @param {string | undefined} type
+ *  @param {string | undefined} data */
 export function makeError(typeError, name, message, type, data) {
-  const e = typeError ? new TypeError(message) : new Error(message);
+  const e = /** @type {Error & {type?: string, data?: unknown}} */ (typeError ? new TypeError(message) : new Error(message));
   e.name = name;
   if (type) {
     e.type = type;
@@ -414,12 +505,16 @@ export function makeError(typeError, name, message, type, data) {
   return e;
 }
 
-/** Copies a Uint8Array into a view of the same length (in wasm memory). */
+/** Copies a Uint8Array into a view of the same length (in wasm memory).
+ *  @param {Uint8Array} src
+ *  @param {Uint8Array} dst */
 export function copyBytes(src, dst) {
   dst.set(src);
 }
 
-/** `console.warn` / `console.log` with the package's prefix. */
+/** `console.warn` / `console.log` with the package's prefix.
+ *  @param {boolean} warn
+ *  @param {unknown} message */
 export function log(warn, message) {
   (warn ? console.warn : console.log)("frappe-realtime:", message);
 }
