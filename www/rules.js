@@ -109,7 +109,9 @@ export const BUFFER_DEFAULTS = { maxCount: 100, maxAge: 60000, overflow: "drop-o
 /**
  * `{maxCount, maxAge, overflow}` from a client's options (bufferMaxCount, bufferMaxAge,
  * bufferOverflow), with the defaults for what is not given; throws a TypeError naming
- * the option, with the wasm client's messages (src/browser/glue.js `prepare`).
+ * the option, with the wasm client's messages (src/protocol/options.rs; member tabs load
+ * no wasm, so the rules for these three options are repeated here, checked by
+ * tests/unit/rules.test.js).
  * @param {object | null} [o]
  * @returns {BufferLimits}
  */

@@ -72,7 +72,8 @@ impl WasmClient {
     /// A client for `url` (`https://host[:port]/<namespace>`), connecting at
     /// once unless `options.autoConnect === false`, calling `listeners` (a
     /// `Listeners` of `www/listeners.js`: the caller keeps it and adds to it).
-    /// The URL goes straight back to JS (`prepare`), never into wasm memory.
+    /// The URL is parsed in JS (`urlParts`); the options are read one by one
+    /// (`protocol::options`).
     #[wasm_bindgen(constructor)]
     pub fn new_js(
         #[wasm_bindgen(unchecked_param_type = "string")] url: &JsValue,
