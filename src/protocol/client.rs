@@ -60,25 +60,26 @@
 //!
 //! # Layout
 //!
-//! `Client` coordinates: it holds the phase of the lifecycle above and the
-//! socket id, and one part per group of state, each in its own module with the
-//! methods that own that data (see each module's documentation):
+//! `Client` only coordinates. Each group of state is a part in its own module,
+//! with the methods that own that data (see each module's documentation):
 //!
+//! - `namespace`: the phase above, the socket id and the attempt deadline;
+//!   which Socket.IO packets count in each phase;
 //! - `session`: the Engine.IO session and transports (handshake, heartbeat,
 //!   polling pump, upgrade probe, transport ids, transmits);
 //! - `delivery`: the offline buffer, pending acks, binary reassembly;
-//! - `recovery`: reconnect scheduling, attempt bookkeeping, connection state
-//!   recovery; `subscriptions`: the Frappe rooms joined and left;
-//! - `timers`: the one deadline table, read by both [`Client::poll_timeout`]
-//!   and the deadline check that starts every input;
-//! - `context`: what the parts share (config, event queue, deadline table);
-//!   `api`: the public values (`Transmit`, `Event`, …), re-exported here.
+//! - `recovery`: reconnect scheduling, connection state recovery;
+//! - `subscriptions`: the Frappe rooms joined and left;
+//! - `timers`: the one deadline table, read by [`Client::poll_timeout`] and by
+//!   the deadline check that starts every input;
+//! - `context`: what the parts share; `api`: the public values, re-exported here.
 //!
 //! No part calls back into `Client`: what passes between parts goes through it.
 
 mod api;
 mod context;
 mod delivery;
+mod namespace;
 mod recovery;
 mod session;
 mod subscriptions;
@@ -93,68 +94,43 @@ pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 
 use self::context::Context;
 use self::delivery::{Buffered, Delivery};
+use self::namespace::{Incoming, Namespace, Phase};
 use self::recovery::Recovery;
 use self::session::{Route, Transports};
 use self::subscriptions::Subscriptions;
 use self::timers::Timer;
 use crate::protocol::config::{ClientConfig, TransportKind};
 use crate::protocol::engine;
-use crate::protocol::error::{DecodeError, UsageError};
-use crate::protocol::json;
+use crate::protocol::error::UsageError;
 use crate::protocol::rooms::Subscription;
 use crate::protocol::socket::{self, PacketType};
 use crate::protocol::time::Instant;
-use alloc::string::String;
 use alloc::vec::Vec;
-
-/// Where the client is in its lifecycle (see the module documentation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    /// Not connected and not trying; or, while [`Timer::Reconnect`] is armed,
-    /// waiting for the next attempt (`State::Reconnecting`).
-    Idle,
-    /// Waiting for the Engine.IO open packet.
-    Opening,
-    /// Engine open, CONNECT sent, waiting for the answer.
-    Connecting,
-    Connected,
-    Failed,
-}
 
 /// The client. See the module documentation.
 #[derive(Debug)]
 pub struct Client {
     /// The configuration, the event queue and the deadline table.
     cx: Context,
-    phase: Phase,
+    namespace: Namespace,
     transports: Transports,
     delivery: Delivery,
     recovery: Recovery,
     subscriptions: Subscriptions,
-    /// The socket id given by the last CONNECT.
-    sid: Option<String>,
 }
 
 impl Client {
     /// A client in the `Idle` state. Fails when `config.auth` is not a JSON
     /// object or `config.transports` is empty.
     pub fn new(config: ClientConfig) -> Result<Client, UsageError> {
-        if config.transports.is_empty() {
-            return Err(UsageError::NoTransports);
-        }
-        if let Some(auth) = &config.auth {
-            if json::members(auth).any(|m| m.is_err()) || !auth.trim_start().starts_with('{') {
-                return Err(UsageError::AuthNotObject);
-            }
-        }
+        let cx = Context::new(config)?;
         Ok(Client {
-            recovery: Recovery::new(&config),
-            cx: Context::new(config),
-            phase: Phase::Idle,
+            recovery: Recovery::new(&cx.config),
+            cx,
+            namespace: Namespace::new(),
             transports: Transports::default(),
             delivery: Delivery::default(),
             subscriptions: Subscriptions::default(),
-            sid: None,
         })
     }
 
@@ -167,28 +143,17 @@ impl Client {
 
     /// The coarse connection state.
     pub fn state(&self) -> State {
-        match self.phase {
-            Phase::Idle => match self.cx.timers.get(Timer::Reconnect) {
-                Some(at) => State::Reconnecting {
-                    attempt: self.recovery.attempts(),
-                    at,
-                },
-                None => State::Idle,
-            },
-            Phase::Opening | Phase::Connecting => State::Connecting,
-            Phase::Connected => State::Connected,
-            Phase::Failed => State::Failed,
-        }
+        self.namespace.state(self.recovery.attempts(), &self.cx)
     }
 
     /// Whether the namespace is connected.
     pub fn connected(&self) -> bool {
-        self.phase == Phase::Connected
+        self.namespace.connected()
     }
 
     /// The socket id while connected.
     pub fn id(&self) -> Option<&str> {
-        self.sid.as_deref().filter(|_| self.connected())
+        self.namespace.id()
     }
 
     /// The transport in use (`socket.io.engine.transport.name`).
@@ -222,9 +187,8 @@ impl Client {
     /// probe, no binary packet waiting for attachments and no connection state
     /// recovery (which tracks the offset every event carries).
     pub fn plain_event_transport(&self) -> Option<TransportId> {
-        let plain = self.phase == Phase::Connected
-            && !self.delivery.reassembling()
-            && !self.recovery.offered();
+        let plain =
+            self.namespace.connected() && !self.delivery.reassembling() && !self.recovery.offered();
         self.transports.plain_websocket().filter(|_| plain)
     }
 
@@ -252,7 +216,7 @@ impl Client {
     /// backoff starts over.
     pub fn connect(&mut self, now: Instant) {
         self.check_deadlines(now);
-        match self.phase {
+        match self.namespace.phase() {
             Phase::Opening | Phase::Connecting | Phase::Connected => {}
             Phase::Idle if self.cx.timers.get(Timer::Reconnect).is_some() => {
                 self.reconnect_now(now)
@@ -278,12 +242,12 @@ impl Client {
     /// emits stay for a later `connect`; acks of sent emits fail.
     pub fn disconnect(&mut self, now: Instant) {
         self.check_deadlines(now);
-        let was_connected = self.phase == Phase::Connected;
+        let was_connected = self.namespace.connected();
         if was_connected {
             self.send_packet(PacketType::Disconnect, None, "");
         }
         self.say_goodbye();
-        self.phase = Phase::Idle;
+        self.namespace.rest(&mut self.cx);
         self.recovery.cancel(&mut self.cx);
         if was_connected {
             self.end_connection(now, DisconnectReason::IoClientDisconnect);
@@ -312,7 +276,7 @@ impl Client {
         };
         let namespace = &self.cx.config.namespace;
         let item = Buffered::event(now, namespace, name, args, id, attachments);
-        if self.phase == Phase::Connected {
+        if self.namespace.connected() {
             self.send_buffered(item);
         } else {
             self.delivery.hold(item, &mut self.cx);
@@ -338,12 +302,11 @@ impl Client {
             return Err(UsageError::EmptySubscription);
         }
         self.check_deadlines(now);
-        let join = (sub.subscribe_event(), sub.args_json());
-        if !self.subscriptions.add(sub) {
+        let Some(join) = self.subscriptions.add(sub) else {
             return Ok(false);
-        }
-        if self.phase == Phase::Connected {
-            self.send_event(join);
+        };
+        if self.namespace.connected() {
+            self.send_packet(PacketType::Event, None, &join);
         }
         Ok(true)
     }
@@ -355,13 +318,13 @@ impl Client {
             return Err(UsageError::EmptySubscription);
         }
         self.check_deadlines(now);
-        let connected = self.phase == Phase::Connected;
+        let connected = self.namespace.connected();
         let keep_leave = !connected || self.recovery.offered();
         let Some(leave) = self.subscriptions.remove(sub, keep_leave) else {
             return Ok(false);
         };
         if connected {
-            self.send_event(leave);
+            self.send_packet(PacketType::Event, None, &leave);
         }
         Ok(true)
     }
@@ -413,33 +376,20 @@ impl Client {
     /// A transport closed, failed to open, or one of its requests failed.
     pub fn handle_transport_closed(&mut self, now: Instant, transport: TransportId, error: bool) {
         self.check_deadlines(now);
-        let kind = match self.transports.route(transport) {
-            Route::Stale => return,
-            Route::Probe => return self.transports.probe_failed(&mut self.cx),
-            Route::Current(kind) => kind,
+        // Stale, or the upgrade probe (the session stays on polling): done.
+        let Some(message) = self.transports.closed(transport, &mut self.cx) else {
+            return;
         };
-        match self.phase {
-            Phase::Opening | Phase::Connecting => {
-                // Under the same attempt and its deadline, if there is another.
-                if self.phase == Phase::Opening && self.transports.fall_back(&mut self.cx) {
-                    return;
-                }
-                let message = match kind {
-                    TransportKind::Polling => "xhr poll error",
-                    TransportKind::WebSocket => "websocket error",
-                };
-                self.attempt_failed(now, ConnectErrorKind::Transport, message);
-            }
-            Phase::Connected => {
-                let reason = if error {
-                    DisconnectReason::TransportError
-                } else {
-                    DisconnectReason::TransportClose
-                };
-                self.end_connection(now, reason);
-            }
-            _ => {}
+        // Opening: the next transport, under the same attempt and its deadline.
+        if self.namespace.phase() == Phase::Opening && self.transports.fall_back(&mut self.cx) {
+            return;
         }
+        let reason = if error {
+            DisconnectReason::TransportError
+        } else {
+            DisconnectReason::TransportClose
+        };
+        self.session_lost(now, reason, ConnectErrorKind::Transport, message);
     }
 
     /// A deadline passed (or may have: calling early is harmless).
@@ -454,11 +404,8 @@ impl Client {
     fn check_deadlines(&mut self, now: Instant) {
         // Ping deadline first: a connection found dead must not run anything else.
         if self.cx.timers.is_due(Timer::Ping, now) {
-            if self.phase == Phase::Connected {
-                self.end_connection(now, DisconnectReason::PingTimeout);
-            } else {
-                self.attempt_failed(now, ConnectErrorKind::Timeout, "ping timeout");
-            }
+            let (reason, kind) = (DisconnectReason::PingTimeout, ConnectErrorKind::Timeout);
+            self.session_lost(now, reason, kind, "ping timeout");
         }
         if self.cx.timers.is_due(Timer::Attempt, now) {
             self.attempt_failed(now, ConnectErrorKind::Timeout, "timeout");
@@ -478,18 +425,32 @@ impl Client {
     /// Starts an attempt with the transport at `index` in `config.transports`.
     fn open(&mut self, now: Instant, index: usize) {
         self.close_session();
-        let deadline = now + self.cx.config.timeout;
-        self.cx.timers.set(Timer::Attempt, Some(deadline));
-        self.phase = Phase::Opening;
+        self.namespace.attempt_starts(now, &mut self.cx);
         self.transports.open(index, &mut self.cx);
     }
 
     /// An attempt (Opening / Connecting) failed: report, clean up, retry.
     fn attempt_failed(&mut self, now: Instant, kind: ConnectErrorKind, message: &str) {
         self.close_session();
-        self.phase = Phase::Idle;
+        self.namespace.rest(&mut self.cx);
         self.recovery
             .attempt_failed(now, kind, message, &mut self.cx);
+    }
+
+    /// The session died: the connection ends for `reason` if the namespace was
+    /// connected, else the attempt under way fails (`kind`, `msg`).
+    fn session_lost(
+        &mut self,
+        now: Instant,
+        reason: DisconnectReason,
+        kind: ConnectErrorKind,
+        msg: &str,
+    ) {
+        if self.namespace.connected() {
+            self.end_connection(now, reason);
+        } else {
+            self.attempt_failed(now, kind, msg);
+        }
     }
 
     /// Closes the session politely (the Engine.IO close packet first), then
@@ -499,10 +460,10 @@ impl Client {
         self.close_session();
     }
 
-    /// Drops the current transport(s) and everything tied to them.
+    /// Drops the current transport(s) and everything tied to them (the
+    /// namespace moves on next).
     fn close_session(&mut self) {
         self.transports.close(&mut self.cx);
-        self.cx.timers.stop(Timer::Attempt);
         self.delivery.forget_partial();
     }
 
@@ -511,8 +472,7 @@ impl Client {
     /// reason forbids it.
     fn end_connection(&mut self, now: Instant, reason: DisconnectReason) {
         self.close_session();
-        self.phase = Phase::Idle;
-        self.cx.events.push_back(Event::Disconnect { reason });
+        self.namespace.disconnected(reason, &mut self.cx);
         self.delivery.connection_ended(&mut self.cx);
         if reason.reconnects() {
             self.recovery.connection_lost(now, &mut self.cx);
@@ -524,15 +484,10 @@ impl Client {
     fn handle_engine_text(&mut self, now: Instant, text: &str) {
         match engine::Packet::decode_text(text) {
             Ok(packet) => self.handle_engine_packet(now, packet),
-            Err(error) => self.decode_failed(now, error),
-        }
-    }
-
-    fn decode_failed(&mut self, now: Instant, error: DecodeError) {
-        if self.phase == Phase::Opening {
-            self.attempt_failed(now, ConnectErrorKind::Handshake, error.message());
-        } else {
-            self.cx.events.push_back(Event::Error { error });
+            Err(e) if self.namespace.phase() == Phase::Opening => {
+                self.attempt_failed(now, ConnectErrorKind::Handshake, e.message())
+            }
+            Err(error) => self.cx.events.push_back(Event::Error { error }),
         }
     }
 
@@ -540,10 +495,10 @@ impl Client {
         match packet {
             engine::Packet::Open(text) => self.handle_open(now, text),
             engine::Packet::Ping(data) => self.transports.ping(now, data, &mut self.cx),
-            engine::Packet::Close => match self.phase {
-                Phase::Connected => self.end_connection(now, DisconnectReason::TransportClose),
-                _ => self.attempt_failed(now, ConnectErrorKind::Transport, "transport close"),
-            },
+            engine::Packet::Close => {
+                let reason = DisconnectReason::TransportClose;
+                self.session_lost(now, reason, ConnectErrorKind::Transport, "transport close")
+            }
             engine::Packet::Message(text) => match socket::Packet::decode(text) {
                 Ok(p) => self.handle_socket_packet(now, p),
                 Err(error) => self.cx.events.push_back(Event::Error { error }),
@@ -556,14 +511,14 @@ impl Client {
     }
 
     fn handle_open(&mut self, now: Instant, text: &str) {
-        if self.phase != Phase::Opening || !self.transports.awaiting_handshake() {
+        if self.namespace.phase() != Phase::Opening || !self.transports.awaiting_handshake() {
             return;
         }
         let probe = match self.transports.handshake(now, text, &mut self.cx) {
             Ok(probe) => probe,
             Err(e) => return self.attempt_failed(now, ConnectErrorKind::Handshake, e.message()),
         };
-        self.phase = Phase::Connecting;
+        self.namespace.handshake_done();
         let payload = self
             .recovery
             .connect_payload(self.cx.config.auth.as_deref());
@@ -577,91 +532,48 @@ impl Client {
 
     /// Sends a Socket.IO packet of our namespace, without attachments.
     fn send_packet(&mut self, kind: PacketType, id: Option<u64>, data: &str) {
-        let packet = socket::Packet {
-            kind,
-            namespace: &self.cx.config.namespace,
-            attachments: 0,
-            id,
-            data,
-        }
-        .to_text();
-        let text = engine::Packet::Message(&packet).to_text();
-        self.transports.send(text, &mut self.cx);
-    }
-
-    /// Sends an event without ack or buffering (subscriptions).
-    fn send_event(&mut self, (name, args): subscriptions::Message) {
-        let payload = socket::event_payload(name, &args);
-        self.send_packet(PacketType::Event, None, &payload);
+        let packet = namespace::packet(&self.cx, kind, id, data);
+        self.transports
+            .send_message(&packet, Vec::new(), &mut self.cx);
     }
 
     /// Sends an emit now, unless it is too large for the session.
     fn send_buffered(&mut self, item: Buffered) {
         let max_payload = self.transports.max_payload();
-        let Some(item) = self.delivery.release(item, max_payload, &mut self.cx) else {
-            return;
-        };
-        let text = engine::Packet::Message(&item.packet).to_text();
-        self.transports.send(text, &mut self.cx);
-        for data in item.attachments {
-            self.transports.send_binary(data, &mut self.cx);
+        if let Some(item) = self.delivery.release(item, max_payload, &mut self.cx) {
+            self.transports
+                .send_message(&item.packet, item.attachments, &mut self.cx);
         }
     }
 
     fn handle_socket_packet(&mut self, now: Instant, p: socket::Packet<'_>) {
-        if p.namespace != self.cx.config.namespace {
-            return;
-        }
-        match p.kind {
-            PacketType::Connect => self.handle_connect(p.data),
-            // A CONNECT_ERROR answers a CONNECT; one arriving at any other time
-            // (connected, or for an attempt already given up) is ignored.
-            PacketType::ConnectError if self.phase == Phase::Connecting => {
-                let message = p
-                    .error_message()
-                    .unwrap_or_else(|| String::from("connect error"));
-                // The attempt ends here, and so does the transport: anything
-                // the server sends after this (Frappe's server may still
-                // accept the namespace) arrives on a dead transport id.
-                self.say_goodbye();
-                let retry = self.recovery.rejected(now, message, p.data, &mut self.cx);
-                self.phase = if retry { Phase::Idle } else { Phase::Failed };
-            }
-            PacketType::ConnectError => {}
-            PacketType::Disconnect => {
-                if self.phase == Phase::Connected {
-                    self.end_connection(now, DisconnectReason::IoServerDisconnect);
+        match self.namespace.receive(&p, &self.cx) {
+            Incoming::Ignored => {}
+            Incoming::Connect => {
+                let (sid, recovered) = self.recovery.connected(p.data, &mut self.cx);
+                self.namespace.connected_as(sid, recovered, &mut self.cx);
+                // Restore the rooms first, then what was emitted while offline.
+                for message in self.subscriptions.on_connect(recovered) {
+                    self.send_packet(PacketType::Event, None, &message);
+                }
+                while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
+                    self.send_buffered(item);
                 }
             }
-            PacketType::Event
-            | PacketType::BinaryEvent
-            | PacketType::Ack
-            | PacketType::BinaryAck => {
-                if self.phase == Phase::Connected && self.delivery.receive(&p, &mut self.cx) {
+            Incoming::Rejected => {
+                // The attempt ends here, and so does the transport: anything the server
+                // sends after this (Frappe's may still accept) arrives on a dead id.
+                self.say_goodbye();
+                let message = p.error_message();
+                let retry = self.recovery.rejected(now, message, p.data, &mut self.cx);
+                self.namespace.rejected(retry, &mut self.cx);
+            }
+            Incoming::Disconnect => self.end_connection(now, DisconnectReason::IoServerDisconnect),
+            Incoming::Delivery => {
+                if self.delivery.receive(&p, &mut self.cx) {
                     self.recovery.event_received(p.data);
                 }
             }
-        }
-    }
-
-    fn handle_connect(&mut self, data: &str) {
-        if self.phase != Phase::Connecting {
-            return;
-        }
-        let (sid, recovered) = self.recovery.connected(data, &mut self.cx);
-        self.sid = sid.clone();
-        self.phase = Phase::Connected;
-        self.cx.timers.stop(Timer::Attempt);
-        self.cx.events.push_back(Event::Connect {
-            sid: sid.unwrap_or_default(),
-            recovered,
-        });
-        // Restore the rooms first, then what was emitted while offline.
-        for message in self.subscriptions.on_connect(recovered) {
-            self.send_event(message);
-        }
-        while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
-            self.send_buffered(item);
         }
     }
 }

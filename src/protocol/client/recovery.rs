@@ -154,16 +154,17 @@ impl Recovery {
         self.schedule(now, cx);
     }
 
-    /// The server refused the namespace (CONNECT_ERROR with `message` and the
-    /// payload `data`): reported, and retried (returns `true`) only when the
-    /// rejection is transient, a few times in a row.
+    /// The server refused the namespace (CONNECT_ERROR with `message`, if it
+    /// has one, and the payload `data`): reported, and retried (returns `true`)
+    /// only when the rejection is transient, a few times in a row.
     pub(super) fn rejected(
         &mut self,
         now: Instant,
-        message: String,
+        message: Option<String>,
         data: &str,
         cx: &mut Context,
     ) -> bool {
+        let message = message.unwrap_or_else(|| String::from("connect error"));
         let retry = is_transient_rejection(&message)
             && cx.config.reconnection
             && self.rejection_retries < cx.config.rejection_retries;

@@ -153,7 +153,7 @@ impl Transports {
     /// Opens a session on the transport at `index` in `config.transports`. The
     /// previous session must be closed.
     pub(super) fn open(&mut self, index: usize, cx: &mut Context) {
-        // `Client::new` refuses an empty list and callers pass a valid index.
+        // `Context::new` refuses an empty list and callers pass a valid index.
         let transports = &cx.config.transports;
         let kind = transports
             .get(index.min(transports.len().saturating_sub(1)))
@@ -315,13 +315,28 @@ impl Transports {
         }
     }
 
-    /// The probe's WebSocket closed or failed: the session stays on polling.
-    pub(super) fn probe_failed(&mut self, cx: &mut Context) {
-        if let Some(s) = &mut self.current {
-            s.probe = None;
+    /// `transport` closed or failed. A stale one is ignored, and when the
+    /// probe's WebSocket fails the session stays on polling (both `None`). When
+    /// it is the session's own, returns the error socket.io-client reports for
+    /// it; the session stays until the client closes it.
+    pub(super) fn closed(
+        &mut self,
+        transport: TransportId,
+        cx: &mut Context,
+    ) -> Option<&'static str> {
+        match self.route(transport) {
+            Route::Stale => None,
+            Route::Probe => {
+                if let Some(s) = &mut self.current {
+                    s.probe = None;
+                }
+                cx.events.push_back(Event::UpgradeError);
+                self.pump(cx);
+                None
+            }
+            Route::Current(TransportKind::Polling) => Some("xhr poll error"),
+            Route::Current(TransportKind::WebSocket) => Some("websocket error"),
         }
-        cx.events.push_back(Event::UpgradeError);
-        self.pump(cx);
     }
 
     /// The polling `GET` answered (its packets are handled next).
@@ -359,8 +374,22 @@ impl Transports {
         }
     }
 
+    /// Sends the Socket.IO packet `packet` (as an Engine.IO message), then its
+    /// binary `attachments`, on the session's transport.
+    pub(super) fn send_message(
+        &mut self,
+        packet: &str,
+        attachments: Vec<Vec<u8>>,
+        cx: &mut Context,
+    ) {
+        self.send(engine::Packet::Message(packet).to_text(), cx);
+        for data in attachments {
+            self.send_binary(data, cx);
+        }
+    }
+
     /// Sends a binary attachment on the session's transport.
-    pub(super) fn send_binary(&mut self, data: Vec<u8>, cx: &mut Context) {
+    fn send_binary(&mut self, data: Vec<u8>, cx: &mut Context) {
         let Some(s) = &mut self.current else {
             return;
         };

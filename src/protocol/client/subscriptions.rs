@@ -19,11 +19,18 @@
 //! room removes its pending leave.
 
 use crate::protocol::rooms::{Registry, Subscription};
+use crate::protocol::socket;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// A Socket.IO event to send: its name and its arguments (a JSON array text).
-pub(super) type Message = (&'static str, String);
+/// A Socket.IO event to send: its payload, the JSON array of its name and
+/// arguments.
+pub(super) type Message = String;
+
+/// The event `name` (a join or a leave) with the arguments of `sub`.
+fn message(name: &str, sub: &Subscription) -> Message {
+    socket::event_payload(name, &sub.args_json())
+}
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -38,10 +45,12 @@ impl Subscriptions {
         self.registry.iter()
     }
 
-    /// Registers `sub`; `false` when it was already registered.
-    pub(super) fn add(&mut self, sub: Subscription) -> bool {
+    /// Registers `sub` and returns the message that joins its room, or `None`
+    /// when it was already registered.
+    pub(super) fn add(&mut self, sub: Subscription) -> Option<Message> {
+        let join = message(sub.subscribe_event(), &sub);
         self.pending_leaves.retain(|s| s.room() != sub.room());
-        self.registry.insert(sub)
+        self.registry.insert(sub).then_some(join)
     }
 
     /// Forgets every subscription to the room `sub` joins and returns the
@@ -50,7 +59,7 @@ impl Subscriptions {
     /// is kept to be told again.
     pub(super) fn remove(&mut self, sub: &Subscription, keep_leave: bool) -> Option<Message> {
         let removed = self.registry.remove_room(sub)?;
-        let leave = (removed.unsubscribe_event(), removed.args_json());
+        let leave = message(removed.unsubscribe_event(), &removed);
         if keep_leave {
             self.pending_leaves.retain(|s| s.room() != removed.room());
             self.pending_leaves.push(removed);
@@ -66,11 +75,11 @@ impl Subscriptions {
         let mut out: Vec<Message> = self
             .registry
             .iter()
-            .map(|s| (s.subscribe_event(), s.args_json()))
+            .map(|s| message(s.subscribe_event(), s))
             .collect();
         if recovered {
             let leaves = self.pending_leaves.iter();
-            out.extend(leaves.map(|s| (s.unsubscribe_event(), s.args_json())));
+            out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));
         } else {
             self.pending_leaves.clear();
         }

@@ -13,7 +13,7 @@
 //!
 //! - [`Timer::Ping`] (the session): armed exactly while a session has had its
 //!   handshake, at `pingInterval + pingTimeout` after the handshake or the last ping;
-//! - [`Timer::Attempt`] (the client): armed exactly while an attempt is under way
+//! - [`Timer::Attempt`] (the namespace): armed exactly while an attempt is under way
 //!   (opening the transport, or waiting for the namespace's CONNECT);
 //! - [`Timer::Ack`] (delivery): the earliest deadline of the emits waiting for an ack;
 //! - [`Timer::Buffer`] (delivery): when the oldest buffered emit expires;
