@@ -17,7 +17,6 @@ use crate::protocol::json;
 use crate::protocol::seam::LogLevel;
 use crate::protocol::time::Duration;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// An option's value as the application gave it.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,22 +151,15 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
-/// The strings of a JSON array, or the keys and values of a JSON object, in order;
-/// `None` when an element or a value is not a string.
-fn strings(j: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
+/// Whether every element of the JSON array `j`, or every value of the JSON object
+/// `j`, is a string.
+fn strings(j: &str) -> bool {
+    let string = |v: &str| json::decode_string(v).is_ok();
     if j.starts_with('[') {
-        for e in json::elements(j) {
-            out.push(json::decode_string(e.ok()?).ok()?);
-        }
+        json::elements(j).all(|e| e.is_ok_and(string))
     } else {
-        for m in json::members(j) {
-            let (k, v) = m.ok()?;
-            out.push(k);
-            out.push(json::decode_string(v).ok()?);
-        }
+        json::members(j).all(|m| m.is_ok_and(|(_, v)| string(v)))
     }
-    Some(out)
 }
 
 /// A whole number of milliseconds (or a count): finite and not negative.
@@ -226,8 +218,8 @@ pub fn parse(
             }
             Value::Json(j) => {
                 let ok = match kind {
-                    Kind::List => j.starts_with('[') && strings(&j).is_some(),
-                    Kind::Map => j.starts_with('{') && strings(&j).is_some(),
+                    Kind::List => j.starts_with('[') && strings(&j),
+                    Kind::Map => j.starts_with('{') && strings(&j),
                     Kind::Object => j.starts_with('{'),
                     _ => false,
                 };
@@ -252,8 +244,10 @@ pub fn parse(
     // Then the values.
     if let Some(list) = text(at::TRANSPORTS) {
         c.transports.clear();
-        for t in strings(&list).unwrap_or_default() {
-            c.transports.push(match t.as_str() {
+        // Checked above: every element is a string.
+        for t in json::elements(&list) {
+            let t = t.ok().and_then(|t| json::decode_string(t).ok());
+            c.transports.push(match t.as_deref().unwrap_or_default() {
                 "polling" => TransportKind::Polling,
                 "websocket" => TransportKind::WebSocket,
                 _ => {
@@ -312,9 +306,10 @@ pub fn parse(
         }
     }
     if let Some(q) = text(at::QUERY) {
-        let mut items = strings(&q).unwrap_or_default().into_iter();
-        while let (Some(k), Some(v)) = (items.next(), items.next()) {
-            c.query.push((k, v));
+        // Checked above: every value is a string.
+        for (k, v) in json::members(&q).flatten() {
+            c.query
+                .push((k, json::decode_string(v).unwrap_or_default()));
         }
     }
     if let Some(o) = text(at::OVERFLOW) {
