@@ -192,11 +192,36 @@ pub fn parse(
     source: &mut impl Source,
 ) -> Result<Options, OptionError> {
     // Types first, in the order of OPTIONS: numbers and booleans (1 / 0) go to
-    // `nums`, strings and JSON texts to `texts` (one flat pass: smaller wasm than
-    // an array of `Value`s).
+    // `nums`, strings and JSON texts to `texts` (flat arrays: smaller wasm than an
+    // array of `Value`s).
     let mut nums = [None; OPTIONS.len()];
     let mut texts = [const { None }; OPTIONS.len()];
-    for (((name, kind), n), t) in OPTIONS.into_iter().zip(&mut nums).zip(&mut texts) {
+    types(source, &mut nums, &mut texts)?;
+    let mut c = ClientConfig::new(namespace);
+    c.jitter_seed = jitter_seed;
+    // Then the values.
+    let log = values(&mut c, &nums, &mut texts)?;
+    let num = |i: usize| nums.get(i).copied().flatten();
+    let flag = |i: usize| num(i).map(|n| n != 0.0);
+    Ok(Options {
+        config: c,
+        log,
+        // Any number: NaN and negatives are 0, fractions are cut.
+        ack_timeout: num(at::ACK_TIMEOUT).map(|t| Duration(if t > 0.0 { t as u64 } else { 0 })),
+        auto_connect: flag(at::AUTO_CONNECT) != Some(false),
+        with_credentials: flag(at::CREDENTIALS) != Some(false),
+        extra_headers: texts.get_mut(at::HEADERS).and_then(Option::take),
+    })
+}
+
+/// Numbers (booleans as 1 / 0) of the options, by their index in [`OPTIONS`].
+type Nums = [Option<f64>; OPTIONS.len()];
+/// Strings and JSON texts of the options, by their index in [`OPTIONS`].
+type Texts = [Option<String>; OPTIONS.len()];
+
+/// Reads every option and checks its type, in the order of [`OPTIONS`].
+fn types(source: &mut impl Source, nums: &mut Nums, texts: &mut Texts) -> Result<(), OptionError> {
+    for (((name, kind), n), t) in OPTIONS.into_iter().zip(nums).zip(texts) {
         let ok = match source.get(name) {
             Value::Absent => true,
             Value::Bool(b) if kind == Kind::Bool => {
@@ -234,14 +259,21 @@ pub fn parse(
             return Err(error(&[option, name, " must be ", expected(kind)]));
         }
     }
+    Ok(())
+}
+
+/// Checks the values and applies them to `c`; returns the log level (`debug`).
+/// Not inlined: its early returns then have nothing of `parse` to drop.
+#[inline(never)]
+fn values(
+    c: &mut ClientConfig,
+    nums: &Nums,
+    texts: &mut Texts,
+) -> Result<Option<LogLevel>, OptionError> {
     let num = |i: usize| nums.get(i).copied().flatten();
     let flag = |i: usize| num(i).map(|n| n != 0.0);
     let mut text = |i: usize| texts.get_mut(i).and_then(Option::take);
     let name = |i: usize| OPTIONS.get(i).map_or("", |o| o.0);
-    let mut c = ClientConfig::new(namespace);
-    c.jitter_seed = jitter_seed;
-
-    // Then the values.
     if let Some(list) = text(at::TRANSPORTS) {
         c.transports.clear();
         // Checked above: every element is a string.
@@ -323,21 +355,11 @@ pub fn parse(
             }
         };
     }
-    let log = match text(at::DEBUG) {
-        Some(d) => Some(
-            LogLevel::named(&d)
-                .ok_or_else(|| error(&["debug must be off, error, warn, info or debug"]))?,
-        ),
-        None => None,
-    };
     c.auth = text(at::AUTH);
-    Ok(Options {
-        config: c,
-        log,
-        // Any number: NaN and negatives are 0, fractions are cut.
-        ack_timeout: num(at::ACK_TIMEOUT).map(|t| Duration(if t > 0.0 { t as u64 } else { 0 })),
-        auto_connect: flag(at::AUTO_CONNECT) != Some(false),
-        with_credentials: flag(at::CREDENTIALS) != Some(false),
-        extra_headers: text(at::HEADERS),
-    })
+    match text(at::DEBUG) {
+        Some(d) => LogLevel::named(&d)
+            .map(Some)
+            .ok_or_else(|| error(&["debug must be off, error, warn, info or debug"])),
+        None => Ok(None),
+    }
 }
