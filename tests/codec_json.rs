@@ -454,7 +454,7 @@ fn elements_errors_end_iteration() {
         );
     }
     // Elements before the error are still reported.
-    assert_eq!(all_elements("[1,2,"), [Ok("1"), Ok("2"), err.clone()]);
+    assert_eq!(all_elements("[1,2,"), [Ok("1"), Ok("2"), err]);
     // Fused after the error.
     let mut it = elements("[x]");
     assert_eq!(it.next(), Some(err));

@@ -2,7 +2,7 @@
 //! driver's hot path rests: while it names a transport and no deadline is due,
 //! a plain EVENT frame (`42<namespace>,[…]`) on that transport does nothing but
 //! push one `Event::Message` (data = the frame after the prefix) or one
-//! `Event::Error`: nothing sent, no deadline moved, no state changed. Outside
+//! `Event::Error` (or `Event::Refused`, a reserved name): nothing sent, no deadline moved, no state changed. Outside
 //! those states it is `None`.
 
 mod support;
@@ -81,7 +81,7 @@ fn check_contract(setup: impl Fn() -> (Harness, u32), prefix: &str) {
                 assert_eq!(*ack, None);
                 assert!(attachments.is_empty());
             }
-            Event::Error { .. } => {}
+            Event::Error { .. } | Event::Refused { .. } => {}
             other => panic!("{frame}: unexpected {other:?}"),
         }
         assert_eq!(h.client.poll_timeout(), Some(deadline), "{frame}");

@@ -1,33 +1,30 @@
 //! Scenarios: a server event whose name is reserved (`seam::is_reserved`: a name
 //! the application cannot emit, or a lifecycle event's name) never reaches the
-//! application as a `Message`. The client reports an `Error` instead, does not
+//! application as a `Message`. The client reports a `Refused` instead, does not
 //! answer the event's ack request, and goes on delivering the events after it.
 
 mod support;
 
 use frappe_realtime::protocol::client::{Event, State, RESERVED_EVENTS};
 use frappe_realtime::protocol::config::TransportKind;
-use frappe_realtime::protocol::error::{DecodeError, UsageError};
+use frappe_realtime::protocol::error::{reserved_event_message, UsageError};
 use frappe_realtime::protocol::seam::{Lifecycle, EMIT_RESERVED};
 use support::*;
 
-/// The error a refused server event named `name` is reported with.
+/// The report of a refused server event named `name`.
 fn refused(name: &str) -> Event {
-    Event::Error {
-        error: DecodeError::ReservedEventName {
-            message: format!("server event \"{name}\" has a reserved name; not delivered"),
-        },
-    }
+    Event::Refused { name: name.into() }
 }
 
-/// Checks that `events` is exactly one refusal of `name`, with its exact message.
+/// Checks that `events` is exactly one refusal of `name`, and the exact message
+/// the driver reports it with (as a ProtocolError on `error`).
 fn assert_refused(events: &[Event], name: &str) {
     assert_eq!(events, [refused(name)], "{name}");
-    let Event::Error { error } = &events[0] else {
+    let Event::Refused { name: refused_name } = &events[0] else {
         unreachable!()
     };
     assert_eq!(
-        error.message(),
+        reserved_event_message(refused_name),
         format!("server event \"{name}\" has a reserved name; not delivered")
     );
 }
@@ -145,7 +142,7 @@ fn every_reserved_name_is_refused_and_near_misses_are_delivered() {
 #[test]
 fn the_plain_event_contract_holds_for_a_refused_name() {
     // On the driver's fast path (a plain WebSocket session), a plain frame with a
-    // reserved name gives one Error and nothing else: nothing sent, no deadline
+    // reserved name gives one Refused and nothing else: nothing sent, no deadline
     // moved, no state changed.
     let mut c = config();
     c.transports = vec![TransportKind::WebSocket];

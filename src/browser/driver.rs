@@ -22,6 +22,7 @@
 use crate::browser::js;
 use crate::protocol::client::{Client, Event, Transmit, TransportId};
 use crate::protocol::config::TransportKind;
+use crate::protocol::error::reserved_event_message;
 use crate::protocol::seam::{self, ErrorName, Input, Lifecycle, LogLevel};
 use crate::protocol::time::{Duration, Instant};
 use alloc::rc::Rc;
@@ -540,6 +541,7 @@ pub fn dispatch_events(rc: &Rc<Shared>, events: Vec<Event>) {
                 js::fire(&rc.hub, Lifecycle::Dropped.name(), &NONE, &json);
             }
             Event::Error { error } => emit_error(rc, error.message()),
+            Event::Refused { name } => emit_error(rc, &reserved_event_message(&name)),
         }
     }
 }

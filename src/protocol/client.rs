@@ -55,7 +55,7 @@
 //!
 //! A server event whose name is reserved ([`crate::protocol::seam::is_reserved`]:
 //! `connect`, `disconnect`, `error`, `reconnect`, …) is never delivered as a
-//! [`Event::Message`]: the client reports it as an [`Event::Error`] and leaves
+//! [`Event::Message`]: the client reports it as an [`Event::Refused`] and leaves
 //! its ack request, if any, unanswered.
 //!
 //! # Layout
@@ -177,7 +177,7 @@ impl Client {
     /// binary attachments. While this returns `Some(id)` and `now < poll_timeout()`,
     /// `handle_text(now, id, frame)` with such a frame does nothing but push one
     /// [`Event::Message`] whose `data` is the frame after that prefix, or one
-    /// [`Event::Error`] if the payload is malformed or the event name is reserved
+    /// [`Event::Error`] if the payload is malformed, or [`Event::Refused`] if the event name is reserved
     /// ([`crate::protocol::seam::is_reserved`]): no deadline is due, nothing is
     /// sent, no state changes. A driver may then decode such frames itself and
     /// skip the core, refusing the same reserved names; the browser driver

@@ -1,8 +1,10 @@
 //! Error values of the core, split by who is at fault (as h11 does):
 //!
 //! - [`DecodeError`]: the peer sent bytes that are not valid Engine.IO v4 /
-//!   Socket.IO v5, or a packet the client refuses (a server event with a
-//!   reserved name). Never a panic; the client reports it as an event and goes on.
+//!   Socket.IO v5. Never a panic; the client reports it as an event and goes on.
+//!   (A server event with a reserved name is reported apart, as
+//!   `Event::Refused`, with the message [`reserved_event_message`] builds: the
+//!   error stays `Copy`, which keeps the shipped wasm smaller.)
 //! - [`UsageError`]: the caller asked for something invalid (a reserved event
 //!   name, arguments that are not a JSON array). Nothing is sent.
 //!
@@ -11,8 +13,8 @@
 
 use alloc::string::String;
 
-/// Why a frame from the network could not be decoded, or was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a frame from the network could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// The frame was empty.
     Empty,
@@ -36,27 +38,11 @@ pub enum DecodeError {
     InvalidHandshake,
     /// A binary frame arrived when no attachment was expected.
     UnexpectedBinary,
-    /// A server EVENT (or BINARY_EVENT) had a reserved name
-    /// ([`crate::protocol::seam::is_reserved`]); it was not delivered, and its
-    /// ack request, if any, is not answered. Made by
-    /// [`DecodeError::reserved_event_name`].
-    ReservedEventName {
-        /// The whole message: `server event "<name>" has a reserved name; not delivered`.
-        message: String,
-    },
 }
 
 impl DecodeError {
-    /// The error for a server event named `name`, a reserved name.
-    pub fn reserved_event_name(name: &str) -> DecodeError {
-        let mut message = String::from("server event \"");
-        message.push_str(name);
-        message.push_str("\" has a reserved name; not delivered");
-        DecodeError::ReservedEventName { message }
-    }
-
     /// A short human-readable description.
-    pub fn message(&self) -> &str {
+    pub fn message(self) -> &'static str {
         match self {
             DecodeError::Empty => "empty frame",
             DecodeError::UnknownEnginePacket => "unknown Engine.IO packet type",
@@ -69,9 +55,18 @@ impl DecodeError {
             DecodeError::InvalidEventName => "event name is not a string",
             DecodeError::InvalidHandshake => "invalid Engine.IO handshake",
             DecodeError::UnexpectedBinary => "binary frame without a pending attachment",
-            DecodeError::ReservedEventName { message } => message,
         }
     }
+}
+
+/// The message of a server event named `name` refused for its reserved name
+/// ([`crate::protocol::seam::is_reserved`]):
+/// `server event "<name>" has a reserved name; not delivered`.
+pub fn reserved_event_message(name: &str) -> String {
+    let mut message = String::from("server event \"");
+    message.push_str(name);
+    message.push_str("\" has a reserved name; not delivered");
+    message
 }
 
 /// Why a command from the caller was refused. Nothing was sent.

@@ -17,7 +17,6 @@ use crate::protocol::json;
 use crate::protocol::seam::LogLevel;
 use crate::protocol::time::Duration;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 /// An option's value as the application gave it.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,40 +151,15 @@ fn expected(kind: Kind) -> &'static str {
     }
 }
 
-/// Checks `value` against `kind`; a boolean given for a string becomes its name.
-fn typed(value: Value, kind: Kind) -> Option<Value> {
-    let ok = match (&value, kind) {
-        (Value::Absent, _) | (Value::Bool(_), Kind::Bool) | (Value::Number(_), Kind::Number) => {
-            true
-        }
-        (Value::Text(_), Kind::Text) => true,
-        (Value::Bool(b), Kind::Text) => {
-            return Some(Value::Text(String::from(if *b { "true" } else { "false" })))
-        }
-        (Value::Json(j), Kind::List) => j.starts_with('[') && strings(j).is_some(),
-        (Value::Json(j), Kind::Map) => j.starts_with('{') && strings(j).is_some(),
-        (Value::Json(j), Kind::Object) => j.starts_with('{'),
-        _ => false,
-    };
-    ok.then_some(value)
-}
-
-/// The strings of a JSON array, or the keys and values of a JSON object, in order;
-/// `None` when an element or a value is not a string.
-fn strings(j: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
+/// Whether every element of the JSON array `j`, or every value of the JSON object
+/// `j`, is a string.
+fn strings(j: &str) -> bool {
+    let string = |v: &str| json::decode_string(v).is_ok();
     if j.starts_with('[') {
-        for e in json::elements(j) {
-            out.push(json::decode_string(e.ok()?).ok()?);
-        }
+        json::elements(j).all(|e| e.is_ok_and(string))
     } else {
-        for m in json::members(j) {
-            let (k, v) = m.ok()?;
-            out.push(k);
-            out.push(json::decode_string(v).ok()?);
-        }
+        json::members(j).all(|m| m.is_ok_and(|(_, v)| string(v)))
     }
-    Some(out)
 }
 
 /// A whole number of milliseconds (or a count): finite and not negative.
@@ -217,37 +191,95 @@ pub fn parse(
     jitter_seed: u64,
     source: &mut impl Source,
 ) -> Result<Options, OptionError> {
-    // Types first, in the order of OPTIONS.
-    let mut v = [const { Value::Absent }; OPTIONS.len()];
-    for ((name, kind), slot) in OPTIONS.into_iter().zip(v.iter_mut()) {
-        *slot = typed(source.get(name), kind).ok_or_else(|| {
-            // `auth` is not named an option: socket.io-client's message.
-            let option = if kind == Kind::Object { "" } else { "option " };
-            error(&[option, name, " must be ", expected(kind)])
-        })?;
-    }
-    let num = |i: usize| match v.get(i) {
-        Some(Value::Number(n)) => Some(*n),
-        _ => None,
-    };
-    let flag = |i: usize| match v.get(i) {
-        Some(Value::Bool(b)) => Some(*b),
-        _ => None,
-    };
-    let text = |i: usize| match v.get(i) {
-        Some(Value::Text(s) | Value::Json(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    let name = |i: usize| OPTIONS.get(i).map_or("", |o| o.0);
-    let millis = |i: usize| num(i).map(|n| ms(n, name(i))).transpose();
+    // Types first, in the order of OPTIONS: numbers and booleans (1 / 0) go to
+    // `nums`, strings and JSON texts to `texts` (flat arrays: smaller wasm than an
+    // array of `Value`s).
+    let mut nums = [None; OPTIONS.len()];
+    let mut texts = [const { None }; OPTIONS.len()];
+    types(source, &mut nums, &mut texts)?;
     let mut c = ClientConfig::new(namespace);
     c.jitter_seed = jitter_seed;
-
     // Then the values.
+    let log = values(&mut c, &nums, &mut texts)?;
+    let num = |i: usize| nums.get(i).copied().flatten();
+    let flag = |i: usize| num(i).map(|n| n != 0.0);
+    Ok(Options {
+        config: c,
+        log,
+        // Any number: NaN and negatives are 0, fractions are cut.
+        ack_timeout: num(at::ACK_TIMEOUT).map(|t| Duration(if t > 0.0 { t as u64 } else { 0 })),
+        auto_connect: flag(at::AUTO_CONNECT) != Some(false),
+        with_credentials: flag(at::CREDENTIALS) != Some(false),
+        extra_headers: texts.get_mut(at::HEADERS).and_then(Option::take),
+    })
+}
+
+/// Numbers (booleans as 1 / 0) of the options, by their index in [`OPTIONS`].
+type Nums = [Option<f64>; OPTIONS.len()];
+/// Strings and JSON texts of the options, by their index in [`OPTIONS`].
+type Texts = [Option<String>; OPTIONS.len()];
+
+/// Reads every option and checks its type, in the order of [`OPTIONS`].
+fn types(source: &mut impl Source, nums: &mut Nums, texts: &mut Texts) -> Result<(), OptionError> {
+    for (((name, kind), n), t) in OPTIONS.into_iter().zip(nums).zip(texts) {
+        let ok = match source.get(name) {
+            Value::Absent => true,
+            Value::Bool(b) if kind == Kind::Bool => {
+                *n = Some(if b { 1.0 } else { 0.0 });
+                true
+            }
+            // A boolean given for a string is its name (`debug: true`).
+            Value::Bool(b) if kind == Kind::Text => {
+                *t = Some(String::from(if b { "true" } else { "false" }));
+                true
+            }
+            Value::Number(x) if kind == Kind::Number => {
+                *n = Some(x);
+                true
+            }
+            Value::Text(s) if kind == Kind::Text => {
+                *t = Some(s);
+                true
+            }
+            Value::Json(j) => {
+                let ok = match kind {
+                    Kind::List => j.starts_with('[') && strings(&j),
+                    Kind::Map => j.starts_with('{') && strings(&j),
+                    Kind::Object => j.starts_with('{'),
+                    _ => false,
+                };
+                *t = Some(j);
+                ok
+            }
+            _ => false,
+        };
+        if !ok {
+            // `auth` is not named an option: socket.io-client's message.
+            let option = if kind == Kind::Object { "" } else { "option " };
+            return Err(error(&[option, name, " must be ", expected(kind)]));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the values and applies them to `c`; returns the log level (`debug`).
+/// Not inlined: its early returns then have nothing of `parse` to drop.
+#[inline(never)]
+fn values(
+    c: &mut ClientConfig,
+    nums: &Nums,
+    texts: &mut Texts,
+) -> Result<Option<LogLevel>, OptionError> {
+    let num = |i: usize| nums.get(i).copied().flatten();
+    let flag = |i: usize| num(i).map(|n| n != 0.0);
+    let mut text = |i: usize| texts.get_mut(i).and_then(Option::take);
+    let name = |i: usize| OPTIONS.get(i).map_or("", |o| o.0);
     if let Some(list) = text(at::TRANSPORTS) {
         c.transports.clear();
-        for t in strings(list).unwrap_or_default() {
-            c.transports.push(match t.as_str() {
+        // Checked above: every element is a string.
+        for t in json::elements(&list) {
+            let t = t.ok().and_then(|t| json::decode_string(t).ok());
+            c.transports.push(match t.as_deref().unwrap_or_default() {
                 "polling" => TransportKind::Polling,
                 "websocket" => TransportKind::WebSocket,
                 _ => {
@@ -265,7 +297,7 @@ pub fn parse(
         c.randomization_factor = f;
     }
     if let Some(p) = text(at::PATH) {
-        c.path = normalise_path(p);
+        c.path = normalise_path(&p);
     }
     if let Some(n) = num(at::ATTEMPTS) {
         // Infinity (socket.io-client's default) means no limit.
@@ -275,22 +307,26 @@ pub fn parse(
             Some(ms(n, name(at::ATTEMPTS))?.min(u64::from(u32::MAX)) as u32)
         };
     }
-    for (i, field) in [
-        (at::DELAY, &mut c.reconnection_delay),
-        (at::DELAY_MAX, &mut c.reconnection_delay_max),
-        (at::TIMEOUT, &mut c.timeout),
-        (at::MAX_AGE, &mut c.buffer_max_age),
-        (at::FIRST_RETRY, &mut c.first_retry_delay),
+    for i in [
+        at::DELAY,
+        at::DELAY_MAX,
+        at::TIMEOUT,
+        at::MAX_AGE,
+        at::FIRST_RETRY,
+        at::MAX_COUNT,
+        at::REJECTION_RETRIES,
     ] {
-        if let Some(d) = millis(i)? {
-            *field = Duration(d);
+        let Some(n) = num(i) else { continue };
+        let d = ms(n, name(i))?;
+        match i {
+            at::DELAY => c.reconnection_delay = Duration(d),
+            at::DELAY_MAX => c.reconnection_delay_max = Duration(d),
+            at::TIMEOUT => c.timeout = Duration(d),
+            at::MAX_AGE => c.buffer_max_age = Duration(d),
+            at::FIRST_RETRY => c.first_retry_delay = Duration(d),
+            at::MAX_COUNT => c.buffer_max_count = d as usize,
+            _ => c.rejection_retries = d.min(u64::from(u32::MAX)) as u32,
         }
-    }
-    if let Some(n) = millis(at::MAX_COUNT)? {
-        c.buffer_max_count = n as usize;
-    }
-    if let Some(n) = millis(at::REJECTION_RETRIES)? {
-        c.rejection_retries = n.min(u64::from(u32::MAX)) as u32;
     }
     for (i, field) in [
         (at::RECONNECTION, &mut c.reconnection),
@@ -302,13 +338,14 @@ pub fn parse(
         }
     }
     if let Some(q) = text(at::QUERY) {
-        let mut items = strings(q).unwrap_or_default().into_iter();
-        while let (Some(k), Some(v)) = (items.next(), items.next()) {
-            c.query.push((k, v));
+        // Checked above: every value is a string.
+        for (k, v) in json::members(&q).flatten() {
+            c.query
+                .push((k, json::decode_string(v).unwrap_or_default()));
         }
     }
     if let Some(o) = text(at::OVERFLOW) {
-        c.buffer_overflow = match o {
+        c.buffer_overflow = match o.as_str() {
             "drop-oldest" => OverflowPolicy::DropOldest,
             "drop-newest" => OverflowPolicy::DropNewest,
             _ => {
@@ -318,21 +355,11 @@ pub fn parse(
             }
         };
     }
-    let log = match text(at::DEBUG) {
-        Some(d) => Some(
-            LogLevel::named(d)
-                .ok_or_else(|| error(&["debug must be off, error, warn, info or debug"]))?,
-        ),
-        None => None,
-    };
-    c.auth = text(at::AUTH).map(String::from);
-    Ok(Options {
-        config: c,
-        log,
-        // Any number: NaN and negatives are 0, fractions are cut.
-        ack_timeout: num(at::ACK_TIMEOUT).map(|t| Duration(if t > 0.0 { t as u64 } else { 0 })),
-        auto_connect: flag(at::AUTO_CONNECT) != Some(false),
-        with_credentials: flag(at::CREDENTIALS) != Some(false),
-        extra_headers: text(at::HEADERS).map(String::from),
-    })
+    c.auth = text(at::AUTH);
+    match text(at::DEBUG) {
+        Some(d) => LogLevel::named(&d)
+            .map(Some)
+            .ok_or_else(|| error(&["debug must be off, error, warn, info or debug"])),
+        None => Ok(None),
+    }
 }

@@ -69,7 +69,7 @@ impl Machine {
                 assert_eq!(data, rest, "a plain event's data is not the frame's");
                 assert!(attachments.is_empty());
             }
-            [Event::Error { .. }] => {}
+            [Event::Error { .. } | Event::Refused { .. }] => {}
             other => panic!("a plain event {frame:?} reported {other:?}"),
         }
         assert_eq!(deadline, before.deadline, "a plain event moved a deadline");

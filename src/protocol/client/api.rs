@@ -222,12 +222,19 @@ pub enum Event {
         /// Why.
         reason: DropReason,
     },
-    /// A malformed frame was ignored, or a server event with a reserved name
-    /// ([`crate::protocol::seam::is_reserved`]) was not delivered (nor its ack
-    /// request answered); the connection goes on.
+    /// A malformed frame was ignored; the connection goes on.
     Error {
         /// What was wrong with it.
         error: DecodeError,
+    },
+    /// A server event with a reserved name
+    /// ([`crate::protocol::seam::is_reserved`]) was not delivered (nor its ack
+    /// request answered); the connection goes on. Reported like [`Event::Error`],
+    /// with the message
+    /// [`reserved_event_message`](crate::protocol::error::reserved_event_message).
+    Refused {
+        /// The event's name.
+        name: String,
     },
 }
 

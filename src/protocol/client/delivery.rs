@@ -22,7 +22,7 @@
 //!   [`Timer::Buffer`] the expiry of the oldest buffered emit, re-armed after
 //!   every change here.
 //! - A server event with a reserved name ([`seam::is_reserved`]) is never
-//!   delivered: it is reported as an `Event::Error`, and its ack request is not
+//!   delivered: it is reported as an `Event::Refused`, and its ack request is not
 //!   recorded, so it can never be answered.
 
 use super::api::{AckFailure, DropReason, Event};
@@ -349,9 +349,7 @@ impl Delivery {
         match p.kind {
             PacketType::Event | PacketType::BinaryEvent => {
                 if seam::is_reserved(&p.name) {
-                    cx.events.push_back(Event::Error {
-                        error: DecodeError::reserved_event_name(&p.name),
-                    });
+                    cx.events.push_back(Event::Refused { name: p.name });
                     return;
                 }
                 if let Some(id) = p.id {
