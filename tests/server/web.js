@@ -578,6 +578,12 @@ export async function startWeb(opts = {}) {
             if (url.pathname.startsWith("/api/method/")) return await handleApi(req, res, url);
             if (url.pathname.startsWith("/__test/")) return handleTest(req, res, url);
             if (url.pathname === "/" || url.pathname === "/pages/") return pageIndex(res);
+            if (url.pathname === "/favicon.ico") {
+                // Browsers ask for it on every page; a 404 is a console error, which can be
+                // logged after a test cleared the page's logs (seen failing packaging.test.js).
+                res.writeHead(204).end();
+                return undefined;
+            }
             if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "Method Not Allowed");
             const file = resolveStatic(url.pathname);
             if (file) return serveFile(req, res, file);
