@@ -199,23 +199,8 @@ impl Registry {
         removed
     }
 
-    /// Whether `sub` is registered.
-    pub fn contains(&self, sub: &Subscription) -> bool {
-        self.entries.contains(sub)
-    }
-
     /// The subscriptions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
         self.entries.iter()
-    }
-
-    /// How many subscriptions are registered.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether none is registered.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
