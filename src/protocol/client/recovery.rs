@@ -216,7 +216,8 @@ impl Recovery {
     pub(super) fn connected(&mut self, data: &str, cx: &mut Context) -> (Option<String>, bool) {
         let mut sid = None;
         let mut pid = None;
-        for (key, value) in json::members(data).flatten() {
+        for m in json::members(data) {
+            let Ok((key, value)) = m else { continue };
             match key.as_str() {
                 "sid" => sid = json::decode_string(value).ok(),
                 "pid" => pid = json::decode_string(value).ok(),
