@@ -248,9 +248,14 @@ impl Delivery {
         true
     }
 
+    /// Forgets the pending ack `id` (one copy of `Vec::retain` for both callers).
+    fn forget_ack(&mut self, id: u64) {
+        self.acks.retain(|a| a.id != id);
+    }
+
     fn discard(&mut self, item: Buffered, reason: DropReason, cx: &mut Context) {
         if let Some(id) = item.ack {
-            self.acks.retain(|a| a.id != id);
+            self.forget_ack(id);
         }
         cx.events.push_back(Event::Dropped {
             name: item.name,
@@ -367,7 +372,7 @@ impl Delivery {
                 if !self.acks.iter().any(|a| a.id == id) {
                     return;
                 }
-                self.acks.retain(|a| a.id != id);
+                self.forget_ack(id);
                 self.rearm(cx);
                 cx.events.push_back(Event::Ack {
                     id,
