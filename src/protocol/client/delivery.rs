@@ -399,7 +399,7 @@ pub(super) fn check_emit(name: &str, args: &str) -> Result<(), UsageError> {
 
 /// Refuses argument text that is not one well-formed JSON array.
 pub(super) fn check_args(args: &str) -> Result<(), UsageError> {
-    if args.trim_start().starts_with('[') && json::validate(args).is_ok() {
+    if json::trim_ws(args).starts_with('[') && json::validate(args).is_ok() {
         Ok(())
     } else {
         Err(UsageError::ArgumentsNotArray)
