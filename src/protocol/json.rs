@@ -211,7 +211,7 @@ pub fn decode_string(s: &str) -> Result<String, DecodeError> {
     // (Checked accessors here and below: the shipped wasm carries no panic
     // formatting; the quotes make these ranges valid.)
     let body = s.get(start + 1..end - 1).unwrap_or_default();
-    if !body.contains('\\') {
+    if !body.bytes().any(|c| c == b'\\') {
         return Ok(String::from(body));
     }
     let bb = body.as_bytes();
