@@ -53,7 +53,11 @@ fn value(c: u8) -> Option<u32> {
 pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     let b = text.as_bytes();
     // Up to two `=` at the end are padding.
-    let pad = b.iter().rev().take(2).take_while(|&&c| c == b'=').count();
+    let pad = match b {
+        [.., b'=', b'='] => 2,
+        [.., b'='] => 1,
+        _ => 0,
+    };
     let body = b.get(..b.len() - pad).unwrap_or(b);
     if body.len() % 4 == 1 || (body.len() != b.len() && b.len() % 4 != 0) {
         return Err(DecodeError::InvalidBase64);

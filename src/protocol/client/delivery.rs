@@ -278,7 +278,16 @@ impl Delivery {
             if !pred(a) {
                 return true;
             }
-            buffer.retain(|b| b.ack != Some(a.id));
+            // Each buffered emit taken from the front and put back unless it waited
+            // for this ack: the order is kept, as `retain` would, with the
+            // `pop_front` / `push_back` the buffer already uses (no `retain` code).
+            for _ in 0..buffer.len() {
+                if let Some(b) = buffer.pop_front() {
+                    if b.ack != Some(a.id) {
+                        buffer.push_back(b);
+                    }
+                }
+            }
             events.push_back(Event::AckFailed { id: a.id, reason });
             false
         });
