@@ -225,18 +225,14 @@ impl Delivery {
 
     /// Fails the acks whose deadline passed at `now`.
     pub(super) fn time_out_acks(&mut self, now: Instant, cx: &mut Context) {
-        self.fail_acks(
-            AckFailure::Timeout,
-            |a| a.deadline.is_some_and(|d| now >= d),
-            cx,
-        );
+        self.fail_acks(AckFailure::Timeout, Some(now), cx);
     }
 
     /// The connection ended: the server's ack requests lapse and the acks of
     /// emits sent on it fail. Buffered emits stay.
     pub(super) fn connection_ended(&mut self, cx: &mut Context) {
         self.server_acks.clear();
-        self.fail_acks(AckFailure::Disconnected, |a| a.sent, cx);
+        self.fail_acks(AckFailure::Disconnected, None, cx);
     }
 
     /// Takes the server's ack request `id`; `false` when there is none.
@@ -265,14 +261,15 @@ impl Delivery {
         self.rearm(cx);
     }
 
-    /// Fails and forgets every pending ack matching `pred`. An emit whose ack
+    /// Fails and forgets the pending acks whose deadline passed at `due`, or
+    /// without `due` those of emits sent on the connection. An emit whose ack
     /// failed while it was still buffered is never sent.
-    fn fail_acks(
-        &mut self,
-        reason: AckFailure,
-        pred: impl Fn(&PendingAck) -> bool,
-        cx: &mut Context,
-    ) {
+    fn fail_acks(&mut self, reason: AckFailure, due: Option<Instant>, cx: &mut Context) {
+        // One closure for both cases: one copy of `retain` in the module.
+        let pred = |a: &PendingAck| match due {
+            Some(now) => a.deadline.is_some_and(|d| now >= d),
+            None => a.sent,
+        };
         let (events, buffer) = (&mut cx.events, &mut self.buffer);
         self.acks.retain(|a| {
             if !pred(a) {
