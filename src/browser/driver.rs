@@ -320,7 +320,10 @@ impl Shared {
         let mut inner = self.state_mut();
         inner.timer = None;
         inner.fast = (-1.0, 0.0);
-        inner.acks.drain(..).map(|(_, s)| s).collect()
+        core::mem::take(&mut inner.acks)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
     }
 }
 

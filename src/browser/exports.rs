@@ -46,23 +46,15 @@ struct OptionsObject<'a>(&'a JsValue);
 
 impl Source for OptionsObject<'_> {
     fn get(&mut self, name: &str) -> Value {
-        if self.0.is_undefined() || self.0.is_null() {
-            return Value::Absent;
-        }
-        let v = js::option(self.0, name);
-        if v.is_undefined() {
-            Value::Absent
-        } else if let Some(b) = v.as_bool() {
-            Value::Bool(b)
-        } else if let Some(n) = v.as_f64() {
-            Value::Number(n)
-        } else if let Some(s) = v.as_string() {
-            Value::Text(s)
-        } else if let Some(json) = v.dyn_ref::<Array>().and_then(|a| a.get(0).as_string()) {
-            // An object, as `[json]` (see `js::option`).
-            Value::Json(json)
-        } else {
-            Value::Other
+        // The kind is classified in JS (`js::option`); the value read after it.
+        match js::option(self.0, name) {
+            0 => Value::Absent,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Number(js::option_number()),
+            4 => Value::Text(js::option_text()),
+            5 => Value::Json(js::option_text()),
+            _ => Value::Other,
         }
     }
 }

@@ -76,21 +76,34 @@ export function urlParts(url) {
   }
 }
 
-/** Option `name` of the options object `o` (src/protocol/options.rs reads and checks it):
- *  undefined when not given; an object or array as its JSON text in a one-element array
- *  (undefined inside when JSON cannot write it); anything else as it is.
- *  @param {Record<string, unknown>} o
+/** The value `option` classified last: a number, a string, or an object's JSON text.
+ *  @type {unknown} */
+let last;
+
+/** Option `name` of the options object `o` (src/protocol/options.rs reads and checks it),
+ *  as a kind: 0 not given (or `o` is null or undefined), 1 false, 2 true, 3 a number,
+ *  4 a string, 5 an object or array (its JSON text), 6 anything else (or an object JSON
+ *  cannot write); `optionValue()` then returns the number, string or JSON text.
+ *  @param {Record<string, unknown> | null | undefined} o
  *  @param {string} name */
 export function option(o, name) {
-  const v = o[name];
-  if (v == null) return;
-  if (typeof v !== "object") return v;
+  const v = (last = o?.[name]);
+  const t = typeof v;
+  if (v == null) return 0;
+  if (t == "boolean") return v ? 2 : 1;
+  if (t == "number") return 3;
+  if (t == "string") return 4;
+  if (t != "object") return 6;
   try {
-    return [JSON.stringify(v)];
+    last = JSON.stringify(v);
   } catch (_) {
-    return [];
+    return 6;
   }
+  return last === undefined ? 6 : 5;
 }
+
+/** The number, string or JSON text of the last `option` call. */
+export const optionValue = () => last;
 
 /** A random seed for the reconnect jitter. */
 export const seed = () => Math.random() * 2 ** 53;

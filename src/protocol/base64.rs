@@ -10,17 +10,29 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Appends the base64 encoding of `data` to `out`.
 pub fn encode_into(out: &mut String, data: &[u8]) {
     out.reserve(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = chunk.len();
-        let v = (u32::from(*chunk.first().unwrap_or(&0)) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= n {
-                out.push(char::from(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
+    // Three bytes at a time, then the one or two left with `=` padding (a plain
+    // loop: `chunks` carries a panic location into the module's data).
+    let (mut v, mut n) = (0u32, 0);
+    for &byte in data {
+        v = v << 8 | u32::from(byte);
+        n += 1;
+        if n == 3 {
+            push_group(out, v, n);
+            (v, n) = (0, 0);
+        }
+    }
+    if n > 0 {
+        push_group(out, v << (8 * (3 - n)), n);
+    }
+}
+
+/// Pushes the four characters of the 24-bit group `v` that holds `n` bytes.
+fn push_group(out: &mut String, v: u32, n: usize) {
+    for k in 0..4 {
+        if k <= n {
+            out.push(char::from(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize]));
+        } else {
+            out.push('=');
         }
     }
 }
@@ -40,21 +52,31 @@ fn value(c: u8) -> Option<u32> {
 /// is an error.
 pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     let b = text.as_bytes();
-    let body = b
-        .strip_suffix(b"==")
-        .or_else(|| b.strip_suffix(b"="))
-        .unwrap_or(b);
+    // Up to two `=` at the end are padding.
+    let pad = match b {
+        [.., b'=', b'='] => 2,
+        [.., b'='] => 1,
+        _ => 0,
+    };
+    let body = b.get(..b.len() - pad).unwrap_or(b);
     if body.len() % 4 == 1 || (body.len() != b.len() && b.len() % 4 != 0) {
         return Err(DecodeError::InvalidBase64);
     }
     let mut out = Vec::with_capacity(body.len() / 4 * 3 + 2);
-    for chunk in body.chunks(4) {
-        let mut v = 0u32;
-        for (k, &c) in chunk.iter().enumerate() {
-            v |= value(c).ok_or(DecodeError::InvalidBase64)? << (18 - 6 * k);
+    // Four characters make three bytes; a last group of two or three makes one or
+    // two (a plain loop, as in `encode_into`).
+    let (mut v, mut k) = (0u32, 0);
+    for &c in body {
+        v |= value(c).ok_or(DecodeError::InvalidBase64)? << (18 - 6 * k);
+        k += 1;
+        if k == 4 {
+            out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+            (v, k) = (0, 0);
         }
+    }
+    if k > 0 {
         let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
-        out.extend_from_slice(bytes.get(..chunk.len() - 1).unwrap_or_default());
+        out.extend_from_slice(bytes.get(..k - 1).unwrap_or_default());
     }
     Ok(out)
 }

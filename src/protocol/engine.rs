@@ -116,9 +116,21 @@ impl<'a> Packet<'a> {
 /// Splits a polling payload into its packets' texts. An empty payload has no
 /// packets.
 pub fn split_payload(payload: &str) -> impl Iterator<Item = &str> {
-    // A one-char array, not a `char`: the `char` searcher's checked slicing would
-    // bring panic formatting into the shipped wasm.
-    payload.split([SEPARATOR]).filter(|p| !p.is_empty())
+    // Bytes, not `str::split`: its searchers would bring their code (and a `char`
+    // searcher's panic formatting) into the shipped wasm. The separator is ASCII,
+    // so every cut is a char boundary.
+    let mut rest = Some(payload);
+    core::iter::from_fn(move || loop {
+        let s = rest?;
+        let (part, next) = match s.bytes().position(|c| c == SEPARATOR as u8) {
+            Some(i) => (s.get(..i), s.get(i + 1..)),
+            None => (Some(s), None),
+        };
+        rest = next;
+        if let Some(p) = part.filter(|p| !p.is_empty()) {
+            return Some(p);
+        }
+    })
 }
 
 /// Decodes every packet of a polling payload; the first malformed packet is an

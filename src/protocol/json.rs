@@ -20,6 +20,19 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// `s` without its leading and trailing JSON whitespace (space, tab, LF, CR). For
+/// JSON text these are the only whitespace `str::trim` could remove; this one
+/// keeps the Unicode whitespace table and `trim`'s searchers out of the module.
+pub fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = skip_ws(b, 0);
+    let mut end = b.len();
+    while end > start && matches!(b.get(end - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        end -= 1;
+    }
+    s.get(start..end).unwrap_or_default()
+}
+
 /// Checks that `s` is exactly one JSON value, with optional surrounding whitespace.
 pub fn validate(s: &str) -> Result<(), DecodeError> {
     let b = s.as_bytes();
@@ -198,7 +211,7 @@ pub fn decode_string(s: &str) -> Result<String, DecodeError> {
     // (Checked accessors here and below: the shipped wasm carries no panic
     // formatting; the quotes make these ranges valid.)
     let body = s.get(start + 1..end - 1).unwrap_or_default();
-    if !body.contains('\\') {
+    if !body.bytes().any(|c| c == b'\\') {
         return Ok(String::from(body));
     }
     let bb = body.as_bytes();
@@ -277,7 +290,7 @@ pub fn write_string(out: &mut String, s: &str) {
 
 /// Parses a non-negative JSON integer such as `25000` (the handshake's numbers).
 pub fn parse_u64(s: &str) -> Option<u64> {
-    let t = s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let t = trim_ws(s);
     if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }

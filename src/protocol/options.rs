@@ -339,7 +339,8 @@ fn values(
     }
     if let Some(q) = text(at::QUERY) {
         // Checked above: every value is a string.
-        for (k, v) in json::members(&q).flatten() {
+        for m in json::members(&q) {
+            let Ok((k, v)) = m else { continue };
             c.query
                 .push((k, json::decode_string(v).unwrap_or_default()));
         }

@@ -186,21 +186,28 @@ impl Registry {
     /// Removes every subscription that joins the same room as `sub` and returns
     /// one of them (the leave event to send), or `None` when there was none.
     pub fn remove_room(&mut self, sub: &Subscription) -> Option<Subscription> {
-        let room = sub.room();
-        let mut removed = None;
-        self.entries.retain(|s| {
-            if s.room() == room {
-                removed = Some(s.clone());
-                false
-            } else {
-                true
-            }
-        });
-        removed
+        remove_room(&mut self.entries, sub)
     }
 
     /// The subscriptions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
         self.entries.iter()
     }
+}
+
+/// Removes from `list` every subscription that joins the same room as `sub` and
+/// returns one of them, or `None` when there was none (one function for the
+/// registry and the client's pending leaves: one copy of `Vec::retain` in the module).
+pub fn remove_room(list: &mut Vec<Subscription>, sub: &Subscription) -> Option<Subscription> {
+    let room = sub.room();
+    let mut removed = None;
+    list.retain(|s| {
+        if s.room() == room {
+            removed = Some(s.clone());
+            false
+        } else {
+            true
+        }
+    });
+    removed
 }

@@ -191,7 +191,7 @@ impl<'a> Packet<'a> {
     /// The `message` of a CONNECT_ERROR payload: `{"message":"…"}` in v5, or a
     /// bare string from older servers.
     pub fn error_message(&self) -> Option<String> {
-        if self.data.trim_start().starts_with('"') {
+        if json::trim_ws(self.data).starts_with('"') {
             return json::decode_string(self.data).ok();
         }
         json::members(self.data).find_map(|m| match m {
@@ -259,7 +259,7 @@ pub fn push_digits<const RADIX: u64>(out: &mut String, mut v: u64) {
 /// JSON text of the argument array (`[]`, `[1,{"a":2}]`, …), which must already
 /// be validated as an array.
 pub fn event_payload(name: &str, args: &str) -> String {
-    let inner = args.trim();
+    let inner = json::trim_ws(args);
     let inner = inner
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
@@ -267,7 +267,7 @@ pub fn event_payload(name: &str, args: &str) -> String {
     let mut out = String::with_capacity(name.len() + inner.len() + 5);
     out.push('[');
     json::write_string(&mut out, name);
-    if !inner.trim().is_empty() {
+    if !json::trim_ws(inner).is_empty() {
         out.push(',');
         out.push_str(inner);
     }

@@ -34,7 +34,7 @@ impl Context {
             return Err(UsageError::NoTransports);
         }
         if let Some(auth) = &config.auth {
-            if json::members(auth).any(|m| m.is_err()) || !auth.trim_start().starts_with('{') {
+            if json::members(auth).any(|m| m.is_err()) || !json::trim_ws(auth).starts_with('{') {
                 return Err(UsageError::AuthNotObject);
             }
         }

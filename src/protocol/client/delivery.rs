@@ -225,18 +225,14 @@ impl Delivery {
 
     /// Fails the acks whose deadline passed at `now`.
     pub(super) fn time_out_acks(&mut self, now: Instant, cx: &mut Context) {
-        self.fail_acks(
-            AckFailure::Timeout,
-            |a| a.deadline.is_some_and(|d| now >= d),
-            cx,
-        );
+        self.fail_acks(AckFailure::Timeout, Some(now), cx);
     }
 
     /// The connection ended: the server's ack requests lapse and the acks of
     /// emits sent on it fail. Buffered emits stay.
     pub(super) fn connection_ended(&mut self, cx: &mut Context) {
         self.server_acks.clear();
-        self.fail_acks(AckFailure::Disconnected, |a| a.sent, cx);
+        self.fail_acks(AckFailure::Disconnected, None, cx);
     }
 
     /// Takes the server's ack request `id`; `false` when there is none.
@@ -248,9 +244,14 @@ impl Delivery {
         true
     }
 
+    /// Forgets the pending ack `id` (one copy of `Vec::retain` for both callers).
+    fn forget_ack(&mut self, id: u64) {
+        self.acks.retain(|a| a.id != id);
+    }
+
     fn discard(&mut self, item: Buffered, reason: DropReason, cx: &mut Context) {
         if let Some(id) = item.ack {
-            self.acks.retain(|a| a.id != id);
+            self.forget_ack(id);
         }
         cx.events.push_back(Event::Dropped {
             name: item.name,
@@ -260,20 +261,30 @@ impl Delivery {
         self.rearm(cx);
     }
 
-    /// Fails and forgets every pending ack matching `pred`. An emit whose ack
+    /// Fails and forgets the pending acks whose deadline passed at `due`, or
+    /// without `due` those of emits sent on the connection. An emit whose ack
     /// failed while it was still buffered is never sent.
-    fn fail_acks(
-        &mut self,
-        reason: AckFailure,
-        pred: impl Fn(&PendingAck) -> bool,
-        cx: &mut Context,
-    ) {
+    fn fail_acks(&mut self, reason: AckFailure, due: Option<Instant>, cx: &mut Context) {
+        // One closure for both cases: one copy of `retain` in the module.
+        let pred = |a: &PendingAck| match due {
+            Some(now) => a.deadline.is_some_and(|d| now >= d),
+            None => a.sent,
+        };
         let (events, buffer) = (&mut cx.events, &mut self.buffer);
         self.acks.retain(|a| {
             if !pred(a) {
                 return true;
             }
-            buffer.retain(|b| b.ack != Some(a.id));
+            // Each buffered emit taken from the front and put back unless it waited
+            // for this ack: the order is kept, as `retain` would, with the
+            // `pop_front` / `push_back` the buffer already uses (no `retain` code).
+            for _ in 0..buffer.len() {
+                if let Some(b) = buffer.pop_front() {
+                    if b.ack != Some(a.id) {
+                        buffer.push_back(b);
+                    }
+                }
+            }
             events.push_back(Event::AckFailed { id: a.id, reason });
             false
         });
@@ -367,7 +378,7 @@ impl Delivery {
                 if !self.acks.iter().any(|a| a.id == id) {
                     return;
                 }
-                self.acks.retain(|a| a.id != id);
+                self.forget_ack(id);
                 self.rearm(cx);
                 cx.events.push_back(Event::Ack {
                     id,
@@ -394,7 +405,7 @@ pub(super) fn check_emit(name: &str, args: &str) -> Result<(), UsageError> {
 
 /// Refuses argument text that is not one well-formed JSON array.
 pub(super) fn check_args(args: &str) -> Result<(), UsageError> {
-    if args.trim_start().starts_with('[') && json::validate(args).is_ok() {
+    if json::trim_ws(args).starts_with('[') && json::validate(args).is_ok() {
         Ok(())
     } else {
         Err(UsageError::ArgumentsNotArray)

@@ -187,11 +187,12 @@ impl Recovery {
     pub(super) fn connect_payload(&mut self, auth: Option<&str>) -> String {
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
-            let a = a.trim();
-            a.strip_prefix('{')
-                .and_then(|a| a.strip_suffix('}'))
-                .unwrap_or("")
-                .trim()
+            let a = json::trim_ws(a);
+            json::trim_ws(
+                a.strip_prefix('{')
+                    .and_then(|a| a.strip_suffix('}'))
+                    .unwrap_or(""),
+            )
         });
         let Some(pid) = &self.pid else {
             return String::from(auth.unwrap_or_default());
@@ -216,7 +217,8 @@ impl Recovery {
     pub(super) fn connected(&mut self, data: &str, cx: &mut Context) -> (Option<String>, bool) {
         let mut sid = None;
         let mut pid = None;
-        for (key, value) in json::members(data).flatten() {
+        for m in json::members(data) {
+            let Ok((key, value)) = m else { continue };
             match key.as_str() {
                 "sid" => sid = json::decode_string(value).ok(),
                 "pid" => pid = json::decode_string(value).ok(),

@@ -18,7 +18,7 @@
 //! One pending leave per room, and none for a room registered again: joining a
 //! room removes its pending leave.
 
-use crate::protocol::rooms::{Registry, Subscription};
+use crate::protocol::rooms::{self, Registry, Subscription};
 use crate::protocol::socket;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -49,7 +49,7 @@ impl Subscriptions {
     /// when it was already registered.
     pub(super) fn add(&mut self, sub: Subscription) -> Option<Message> {
         let join = message(sub.subscribe_event(), &sub);
-        self.pending_leaves.retain(|s| s.room() != sub.room());
+        rooms::remove_room(&mut self.pending_leaves, &sub);
         self.registry.insert(sub).then_some(join)
     }
 
@@ -61,7 +61,7 @@ impl Subscriptions {
         let removed = self.registry.remove_room(sub)?;
         let leave = message(removed.unsubscribe_event(), &removed);
         if keep_leave {
-            self.pending_leaves.retain(|s| s.room() != removed.room());
+            rooms::remove_room(&mut self.pending_leaves, &removed);
             self.pending_leaves.push(removed);
         }
         Some(leave)
