@@ -102,8 +102,13 @@ export function option(o, name) {
   return last === undefined ? 6 : 5;
 }
 
-/** The number, string or JSON text of the last `option` call. */
-export const optionValue = () => last;
+/** The number, string or JSON text of the last `option` call; not kept afterwards (the
+ *  last option read is `auth`). */
+export function optionValue() {
+  const v = last;
+  last = undefined;
+  return v;
+}
 
 /** A random seed for the reconnect jitter. */
 export const seed = () => Math.random() * 2 ** 53;
