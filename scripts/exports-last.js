@@ -29,6 +29,7 @@
 
 import fs from "node:fs";
 import binaryen from "binaryen";
+import { WasmReader } from "./wasm-reader.js";
 
 const file = process.argv[2];
 if (!file) {
@@ -90,61 +91,26 @@ console.log(`exports-last: ${own.length} exported functions moved to the end of 
 
 /** The function index space (`imported`, `total`) and the exports of wasm `bytes`. */
 function indexSpace(bytes) {
-    let pos = 8;
-    const u32 = () => {
-        let r = 0;
-        let shift = 0;
-        let b;
-        do {
-            b = bytes[pos++];
-            r += (b & 0x7f) * 2 ** shift;
-            shift += 7;
-        } while (b & 0x80);
-        return r;
-    };
-    const skipName = () => {
-        const n = u32();
-        pos += n;
-    };
-    const limits = () => {
-        const flags = u32();
-        u32();
-        if (flags & 1) u32();
-    };
+    const r = new WasmReader(bytes);
     let imported = 0;
     let defined = 0;
     const exports = [];
-    while (pos < bytes.length) {
-        const id = bytes[pos++];
-        const size = u32();
-        const end = pos + size;
+    for (const { id, start } of r.sections()) {
+        r.pos = start;
         if (id === 2) {
-            for (let i = 0, n = u32(); i < n; i++) {
-                skipName();
-                skipName();
-                const kind = bytes[pos++];
-                if (kind === 0) {
-                    imported++;
-                    u32();
-                } else if (kind === 1) {
-                    pos++;
-                    limits();
-                } else if (kind === 2) limits();
-                else if (kind === 3) pos += 2;
-                else if (kind === 4) {
-                    pos++;
-                    u32();
-                }
+            for (let i = 0, n = r.u32(); i < n; i++) {
+                r.name();
+                r.name();
+                if (r.skipImportDesc() === 0) imported++;
             }
-        } else if (id === 3) defined = u32();
+        } else if (id === 3) defined = r.u32();
         else if (id === 7) {
-            for (let i = 0, n = u32(); i < n; i++) {
-                skipName();
-                const kind = bytes[pos++];
-                exports.push({ kind, index: u32() });
+            for (let i = 0, n = r.u32(); i < n; i++) {
+                r.name();
+                const kind = r.byte();
+                exports.push({ kind, index: r.u32() });
             }
         }
-        pos = end;
     }
     return { functions: { imported, total: imported + defined }, exports };
 }

@@ -43,6 +43,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { WasmReader } from "./wasm-reader.js";
 
 const dir = process.argv[2];
 if (!dir) {
@@ -65,7 +66,6 @@ for (const file of [wasmFile, jsFile, ...dtsFiles]) {
 // ------------------------------------------------------------------ wasm reading/writing
 
 const bytes = fs.readFileSync(wasmFile);
-let pos = 0;
 /** " (module processed by wasm-bindgen X)", from its producers section, for messages. */
 function producedBy() {
     try {
@@ -76,22 +76,7 @@ function producedBy() {
         return "";
     }
 }
-const u32 = () => {
-    let r = 0;
-    let shift = 0;
-    let b;
-    do {
-        b = bytes[pos++];
-        r += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-    } while (b & 0x80);
-    return r;
-};
-const name = () => {
-    const n = u32();
-    pos += n;
-    return bytes.subarray(pos - n, pos).toString("utf8");
-};
+const r = new WasmReader(bytes);
 const leb = (n) => {
     const out = [];
     do {
@@ -106,35 +91,8 @@ const encName = (s) => {
     const b = Buffer.from(s, "utf8");
     return Buffer.concat([leb(b.length), b]);
 };
-/** Skips an import's description (after its names). */
-const skipImportDesc = () => {
-    const kind = bytes[pos++];
-    const limits = () => {
-        const flags = u32();
-        u32();
-        if (flags & 1) u32();
-    };
-    if (kind === 0) u32(); // function: type index
-    else if (kind === 1) {
-        pos++; // reference type
-        limits();
-    } else if (kind === 2) limits();
-    else if (kind === 3) pos += 2; // value type, mutability
-    else if (kind === 4) {
-        pos++; // tag attribute
-        u32();
-    } else expected("function, table, memory, global or tag imports", `import kind ${kind}`);
-};
-
 if (bytes.length < 8 || bytes.readUInt32LE(0) !== 0x6d736100) expected(`${wasmFile} to be a wasm module`, "other bytes");
-const sections = [];
-pos = 8;
-while (pos < bytes.length) {
-    const id = bytes[pos++];
-    const size = u32();
-    sections.push({ id, start: pos, end: pos + size });
-    pos += size;
-}
+const sections = r.sections();
 
 // Short names: a … z, A … Z, then two characters.
 const SYMBOLS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -157,23 +115,24 @@ const importSec = sections.find((s) => s.id === 2);
 const exportSec = sections.find((s) => s.id === 7);
 if (!importSec || !exportSec) expected("an import and an export section in the module", `${importSec ? "no export" : "no import"} section`);
 
-pos = importSec.start;
+r.pos = importSec.start;
 const imports = [];
-for (let i = 0, n = u32(); i < n; i++) {
-    const module = name();
-    const field = name();
-    const descStart = pos;
-    skipImportDesc();
-    imports.push({ module, field, desc: bytes.subarray(descStart, pos) });
+for (let i = 0, n = r.u32(); i < n; i++) {
+    const module = r.name();
+    const field = r.name();
+    const descStart = r.pos;
+    const kind = r.skipImportDesc();
+    if (kind < 0) expected("function, table, memory, global or tag imports", `import kind ${bytes[descStart]}`);
+    imports.push({ module, field, desc: bytes.subarray(descStart, r.pos) });
 }
-pos = exportSec.start;
+r.pos = exportSec.start;
 const exports = [];
-for (let i = 0, n = u32(); i < n; i++) {
-    const field = name();
-    const descStart = pos;
-    const kind = bytes[pos++];
-    u32();
-    exports.push({ field, kind, desc: bytes.subarray(descStart, pos) });
+for (let i = 0, n = r.u32(); i < n; i++) {
+    const field = r.name();
+    const descStart = r.pos;
+    const kind = r.byte();
+    r.u32();
+    exports.push({ field, kind, desc: bytes.subarray(descStart, r.pos) });
 }
 
 // The shape of the glue (assumptions 2-5 of the header), checked before anything is written.
