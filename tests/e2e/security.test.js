@@ -83,11 +83,6 @@ const POLICIES = {
 
 /** Serves pages/security-*.html with the Content-Security-Policy header asked for (`?csp=`). */
 function routes(req, res, url, ctx) {
-  if (url.pathname === "/favicon.ico") {
-    // Browsers ask for it; a 404 would be a console error in every page.
-    res.writeHead(204).end();
-    return true;
-  }
   const m = /^\/pages\/(security-[\w-]+\.html)$/.exec(url.pathname);
   if (!m) return false;
   const policy = POLICIES[url.searchParams.get("csp")];
