@@ -77,6 +77,7 @@ export class RealtimeClient extends ListenerMethods {
     // The application listeners live here from the start (listed and removable before
     // the module is ready); the client, in wasm or shared, calls them.
     this._ls = new Listeners();
+    this._ls.self = this;
     /** @type {Inner | null} */
     this._wasm = null;
     /** @type {Call[]} */
@@ -259,7 +260,7 @@ export class RealtimeClient extends ListenerMethods {
       this._wasm = null;
     }
     this._cancelQueue();
-    this._ls.off();
+    this._ls.off(0);
     this._closed = true;
   }
 

@@ -24,6 +24,14 @@ export class Listeners {
      *  `watch(event, false)` when it loses its last.
      *  @type {((event: string, on: boolean) => void) | null} */
     this.watch = null;
+    /** `this` of every listener call: the client (socket.io-client calls its
+     *  listeners with the socket as `this`; Frappe's Desk code relies on it).
+     *  @type {unknown} */
+    this.self = undefined;
+    /** The catch-all listeners (`onAny`), called before the others for every
+     *  server event (`event`), never for lifecycle events; null when none.
+     *  @type {Listener[] | null} */
+    this.any = null;
   }
 
   /** Adds `f` to `event`; `once`: removed before its first call.
@@ -40,19 +48,23 @@ export class Listeners {
     this.n++;
   }
 
-  /** socket.io-client's `off`: `(event, f)` that function (its first registration),
-   *  `(event)` every listener of the event, `()` every listener.
-   *  @param {string | null} [event]
-   *  @param {Listener | null} [f] */
-  off(event, f) {
-    if (event == null) {
+  /** socket.io-client's `off`, by the number of arguments `n` it was called with (as
+   *  its emitter does): `()` every listener, `(event)` every listener of the event,
+   *  `(event, f)` the first registration of `f`. `(event, undefined)` — what Frappe's
+   *  `frappe.realtime.off(event)` passes — removes the oldest listener added with `on`
+   *  (not `once`), and `(event, x)` with any other non-function removes nothing.
+   *  @param {number} n
+   *  @param {string} [event]
+   *  @param {unknown} [f] */
+  off(n, event, f) {
+    if (n === 0 || event === undefined) {
       for (const e of [...this.m.keys()]) this._drop(e);
       return;
     }
     const list = this.m.get(event);
     if (!list) return;
-    if (f == null) return this._drop(event);
-    const i = list.findIndex((l) => l.f === f);
+    if (n === 1) return this._drop(event);
+    const i = list.findIndex(f === undefined ? (l) => !l.once : (l) => l.f === f);
     if (i >= 0) {
       list.splice(i, 1);
       this.n--;
@@ -79,6 +91,14 @@ export class Listeners {
     return [...this.m.keys()];
   }
 
+  /** A server event: the catch-all listeners with `event` first, then `emit`.
+   *  @param {string} event
+   *  @param {unknown[]} args */
+  event(event, args) {
+    if (this.any) for (const f of this.any.slice()) call(f, [event, ...args], this.self);
+    this.emit(event, args);
+  }
+
   /** Calls the listeners of `event` with `args` (once-listeners are removed first; a
    *  listener added or removed meanwhile does not change this call).
    *  @param {string} event
@@ -86,7 +106,7 @@ export class Listeners {
   emit(event, args) {
     const list = this.m.get(event);
     if (list === undefined) return;
-    if (list.length === 1 && !list[0].once) return call(list[0].f, args);
+    if (list.length === 1 && !list[0].once) return call(list[0].f, args, this.self);
     const snapshot = list.slice();
     const kept = list.filter((l) => !l.once);
     if (kept.length === 0) this._drop(event);
@@ -94,7 +114,7 @@ export class Listeners {
       this.n -= list.length - kept.length;
       this.m.set(event, kept);
     }
-    for (const l of snapshot) call(l.f, args);
+    for (const l of snapshot) call(l.f, args, this.self);
   }
 }
 
@@ -136,13 +156,15 @@ export class ListenerMethods {
     return this;
   }
 
-  /** @template {Owner} T
+  /** socket.io-client's `off`: `()`, `(event)`, `(event, fn)`; see `Listeners.off`
+   *  for `(event, undefined)`.
+   *  @template {Owner} T
    *  @param {unknown} [event]
    *  @param {Listener} [fn]
    *  @this {T}
    *  @returns {T} */
   off(event, fn) {
-    this._ls.off(event === undefined ? undefined : String(event), fn);
+    this._ls.off(arguments.length, event === undefined ? undefined : String(event), fn);
     return this;
   }
 
@@ -160,12 +182,14 @@ export class ListenerMethods {
   }
 }
 
-/** Calls `f` with `args`; a throwing listener is reported, never breaks the client.
+/** Calls `f` with `args` and `self` as `this`; a throwing listener is reported, never
+ *  breaks the client.
  *  @param {Function} f
- *  @param {unknown[]} args */
-export function call(f, args) {
+ *  @param {unknown[]} args
+ *  @param {unknown} [self] */
+export function call(f, args, self) {
   try {
-    f.apply(undefined, args);
+    f.apply(self, args);
   } catch (e) {
     setTimeout(() => {
       throw e;

@@ -144,6 +144,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._key = canonical([this._url, o, sessionUser()]);
     this._id = newId("m");
     this._ls = own.listeners || new Listeners();
+    if (!own.listeners) this._ls.self = this;
     // The hub forwards only the server events some member listens to.
     this._ls.watch = (event, on) => {
       if (!isReserved(event)) this._send({ t: on ? "listen" : "unlisten", m: this._id, event });
@@ -394,7 +395,7 @@ export class SharedRealtimeClient extends ListenerMethods {
             }
           });
         }
-        this._dispatch(msg.event, args);
+        this._ls.event(msg.event, args);
         break;
       }
       case "ack": {
@@ -584,7 +585,7 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._queue.clear();
     // "bye" has left every event: no unlisten messages.
     this._ls.watch = null;
-    this._ls.off();
+    this._ls.off(0);
     if (this._hubObj) this._hubObj.close();
     if (this._portClose) this._portClose();
     this._abort.abort();

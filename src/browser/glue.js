@@ -238,7 +238,7 @@ export function wsOpen(hub, id, url) {
           // The core reports malformed frames.
         }
         // A reserved name goes to the core, which refuses it (seam.rs `is_reserved`).
-        if (args !== undefined && typeof args[0] === "string" && !RESERVED.has(args[0])) return hub.ls.emit(args.shift(), args);
+        if (args !== undefined && typeof args[0] === "string" && !RESERVED.has(args[0])) return hub.ls.event(args.shift(), args);
       }
     }
     input(TEXT, id, d);
@@ -341,7 +341,7 @@ export function release(hub) {
   for (const id of [...hub.t.keys()]) close(hub, id);
   timer(hub, -1);
   hooks(hub, false);
-  hub.ls.off();
+  hub.ls.off(0);
   hub.fast = -1;
   hub.input = () => {};
 }
@@ -488,7 +488,7 @@ export function deliver(hub, data, bins, ack) {
       }
     });
   }
-  hub.ls.emit(name, args);
+  hub.ls.event(name, args);
   return true;
 }
 
