@@ -583,3 +583,24 @@ fn a_buffered_emit_larger_than_max_payload_is_dropped_at_flush() {
     );
     assert_eq!(h.sent(), vec![r#"42/site,["small"]"#]);
 }
+
+#[test]
+fn a_room_held_twice_is_left_only_by_its_last_subscriber() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    let doc = Subscription::doc("ToDo", "A");
+    assert!(h.client.subscribe(h.now, doc.clone()).unwrap());
+    assert!(!h.client.subscribe(h.now, doc.clone()).unwrap());
+    assert_eq!(h.sent(), vec![r#"42/site,["doc_subscribe","ToDo","A"]"#]);
+    // One of the two lets go: the room stays, and comes back after a reconnect.
+    assert!(!h.client.unsubscribe(h.now, &doc).unwrap());
+    assert!(h.sent().is_empty());
+    let id = reconnect(&mut h, id, "", r#"{"sid":"s2"}"#);
+    assert_eq!(h.sent(), vec![r#"42/site,["doc_subscribe","ToDo","A"]"#]);
+    // The last one leaves it.
+    assert!(h.client.unsubscribe(h.now, &doc).unwrap());
+    assert_eq!(h.sent(), vec![r#"42/site,["doc_unsubscribe","ToDo","A"]"#]);
+    assert!(!h.client.unsubscribe(h.now, &doc).unwrap());
+    reconnect(&mut h, id, "", r#"{"sid":"s3"}"#);
+    assert!(h.sent().is_empty());
+}

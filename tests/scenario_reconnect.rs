@@ -5,6 +5,7 @@ mod support;
 
 use frappe_realtime::protocol::backoff::Backoff;
 use frappe_realtime::protocol::client::{DisconnectReason, Event, State, Transmit};
+use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
@@ -361,4 +362,85 @@ fn reconnect_now_does_nothing_after_an_auth_rejection() {
     h.client.reconnect_now(h.now);
     assert!(h.take_wire().is_empty());
     assert_eq!(h.client.state(), State::Failed);
+}
+
+/// Connects, loses the connection and fails every one of `max` attempts: the
+/// client has given up (`ReconnectFailed`), with rooms to restore.
+fn given_up(max: u32) -> Harness {
+    let mut c = config();
+    c.reconnection_attempts = Some(max);
+    let mut h = Harness::new(c);
+    let id = h.connected("s");
+    h.client
+        .subscribe(h.now, Subscription::doc("ToDo", "TD-1"))
+        .unwrap();
+    h.sent();
+    h.fail_transport(id);
+    h.advance_to_deadline();
+    fail_attempts(&mut h, max as usize - 1);
+    let id = h.pending_get().unwrap();
+    h.fail_transport(id);
+    assert_eq!(h.events.last(), Some(&Event::ReconnectFailed));
+    assert_eq!(h.client.poll_timeout(), None);
+    h.take_wire();
+    h
+}
+
+#[test]
+fn reconnect_now_revives_a_client_whose_attempts_ran_out() {
+    let mut h = given_up(5);
+    h.take_events();
+    // The network came back (`online`) or the tab became visible: one more
+    // round of attempts, reported as a reconnect, and the rooms come back.
+    h.client.reconnect_now(h.now);
+    h.pump();
+    let events = h.take_events();
+    assert!(
+        matches!(
+            events[..],
+            [
+                Event::ReconnectScheduled { attempt: 1, .. },
+                Event::ReconnectAttempt { attempt: 1 }
+            ]
+        ),
+        "{events:?}"
+    );
+    let id = h.open_polling(HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,".to_string()]);
+    h.reply_get(id, r#"40/site,{"sid":"back"}"#);
+    assert_eq!(
+        h.sent(),
+        vec![r#"42/site,["doc_subscribe","ToDo","TD-1"]"#.to_string()]
+    );
+    let events = h.take_events();
+    assert!(has(&events, |e| *e == Event::Reconnect { attempt: 1 }));
+    assert_eq!(h.client.state(), State::Connected);
+}
+
+#[test]
+fn a_revived_client_that_fails_again_gives_up_after_its_attempts() {
+    let mut h = given_up(2);
+    h.client.reconnect_now(h.now);
+    h.pump();
+    fail_attempts(&mut h, 1);
+    let id = h.pending_get().unwrap();
+    h.take_events();
+    h.fail_transport(id);
+    assert_eq!(h.events.last(), Some(&Event::ReconnectFailed));
+    assert_eq!(h.client.poll_timeout(), None);
+    // And it can be revived again.
+    h.client.reconnect_now(h.now);
+    h.pump();
+    assert!(h.pending_get().is_some());
+}
+
+#[test]
+fn reconnect_now_does_not_undo_a_disconnect() {
+    let mut h = given_up(1);
+    h.client.disconnect(h.now);
+    h.take_wire();
+    h.client.reconnect_now(h.now);
+    h.pump();
+    assert!(h.take_wire().is_empty());
+    assert_eq!(h.client.state(), State::Idle);
 }

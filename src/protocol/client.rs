@@ -34,7 +34,10 @@
 //!
 //! A server-side disconnect (`io server disconnect`), a client `disconnect()`,
 //! and a CONNECT_ERROR (an auth rejection) do not reconnect; everything else
-//! does, without limit unless `reconnection_attempts` says otherwise.
+//! does, without limit unless `reconnection_attempts` says otherwise. When
+//! those run out, `reconnect_now` (the page's `online`, `pageshow`, a tab
+//! made visible) starts them over: a client is never stopped for good by a
+//! network that went away for a while.
 //!
 //! Retries wait the [`Backoff`](crate::protocol::backoff::Backoff) delays:
 //! `reconnection_delay`, doubling up to `reconnection_delay_max`, spread by
@@ -229,11 +232,15 @@ impl Client {
     }
 
     /// Tries to reconnect now instead of waiting for the backoff (the network
-    /// came back, the tab became visible). While connected it only checks the
-    /// deadlines, which catches a connection that died while timers slept.
+    /// came back, the tab became visible); after `reconnection_attempts` ran
+    /// out, starts them over. While connected it only checks the deadlines,
+    /// which catches a connection that died while timers slept.
     pub fn reconnect_now(&mut self, now: Instant) {
         self.check_deadlines(now);
-        if self.recovery.retry_now(now, &mut self.cx) {
+        let idle = self.namespace.phase() == Phase::Idle;
+        if self.recovery.retry_now(now, &mut self.cx)
+            || (idle && self.recovery.revive(now, &mut self.cx))
+        {
             self.check_deadlines(now);
         }
     }
@@ -296,7 +303,8 @@ impl Client {
     }
 
     /// Registers a Frappe subscription and joins its room now if connected.
-    /// Returns `false` when it was already registered (nothing is sent).
+    /// Returns `false` when it was already registered: nothing is sent, but it
+    /// has one more subscriber (see `unsubscribe`).
     pub fn subscribe(&mut self, now: Instant, sub: Subscription) -> Result<bool, UsageError> {
         if !sub.is_valid() {
             return Err(UsageError::EmptySubscription);
@@ -311,8 +319,10 @@ impl Client {
         Ok(true)
     }
 
-    /// Forgets every subscription to the room `sub` joins and leaves the room
-    /// (now if connected). Returns `false` when nothing was registered.
+    /// Lets one subscriber of `sub` go. The last one forgets every
+    /// subscription to the room `sub` joins and leaves the room (now if
+    /// connected). Returns `false` when nothing was sent: `sub` was not
+    /// registered, or other subscribers still hold it.
     pub fn unsubscribe(&mut self, now: Instant, sub: &Subscription) -> Result<bool, UsageError> {
         if !sub.is_valid() {
             return Err(UsageError::EmptySubscription);

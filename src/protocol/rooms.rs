@@ -16,6 +16,11 @@
 //! | progress | `task_progress:<id>` | `progress_subscribe(id)` | `task_unsubscribe(id)` |
 //!
 //! `task` and `progress` join the same room; leaving it removes both.
+//!
+//! Subscriptions are counted: each `subscribe` of one subscription adds a
+//! subscriber, each `unsubscribe` lets one go, and the room is left with the
+//! last. (Frappe's server keeps no count: one leave leaves. Counting here lets
+//! two parts of a page share a room, e.g. Desk's form and the application.)
 
 use crate::protocol::json;
 use alloc::string::String;
@@ -167,26 +172,53 @@ impl Subscription {
     }
 }
 
-/// The subscriptions to restore after every reconnect, in the order they were made.
+/// The subscriptions to restore after every reconnect, in the order they were
+/// made, each with the number of its subscribers: a subscription made twice
+/// (two components of a page, or Desk's form and the application) is left
+/// only when both have let it go.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     entries: Vec<Subscription>,
+    /// `counts[i]`: how many subscribers hold `entries[i]` (at least 1).
+    counts: Vec<u32>,
 }
 
 impl Registry {
-    /// Adds a subscription; `false` when it is already present (nothing to send).
+    /// Adds a subscriber of `sub`; `false` when it was already present (one
+    /// more subscriber, nothing to send).
     pub fn insert(&mut self, sub: Subscription) -> bool {
-        if self.entries.contains(&sub) {
+        if let Some(i) = self.entries.iter().position(|s| *s == sub) {
+            self.counts[i] = self.counts[i].saturating_add(1);
             return false;
         }
         self.entries.push(sub);
+        self.counts.push(1);
         true
     }
 
-    /// Removes every subscription that joins the same room as `sub` and returns
-    /// one of them (the leave event to send), or `None` when there was none.
+    /// Lets one subscriber of `sub` go. While others hold it, returns `None`
+    /// (nothing to send). Else removes every subscription that joins the same
+    /// room as `sub` and returns one of them (the leave event to send), or
+    /// `None` when there was none.
     pub fn remove_room(&mut self, sub: &Subscription) -> Option<Subscription> {
-        remove_room(&mut self.entries, sub)
+        if let Some(i) = self.entries.iter().position(|s| s == sub) {
+            if self.counts[i] > 1 {
+                self.counts[i] -= 1;
+                return None;
+            }
+        }
+        let room = sub.room();
+        let mut removed = None;
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.entries[i].room() == room {
+                removed = Some(self.entries.remove(i));
+                self.counts.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        removed
     }
 
     /// The subscriptions, oldest first.
@@ -196,8 +228,8 @@ impl Registry {
 }
 
 /// Removes from `list` every subscription that joins the same room as `sub` and
-/// returns one of them, or `None` when there was none (one function for the
-/// registry and the client's pending leaves: one copy of `Vec::retain` in the module).
+/// returns one of them, or `None` when there was none (the client's pending
+/// leaves).
 pub fn remove_room(list: &mut Vec<Subscription>, sub: &Subscription) -> Option<Subscription> {
     let room = sub.room();
     let mut removed = None;

@@ -34,8 +34,14 @@ impl Machine {
                 step.connect_called = true;
                 self.client.connect(now);
             }
-            2 => self.client.disconnect(now),
-            3 => self.client.reconnect_now(now),
+            2 => {
+                step.disconnect_called = true;
+                self.client.disconnect(now);
+            }
+            3 => {
+                step.revive = self.gave_up;
+                self.client.reconnect_now(now);
+            }
             4..=6 => self.emit(input, step),
             7 | 8 => self.subscribe(input, step, true),
             9 => self.subscribe(input, step, false),

@@ -124,6 +124,11 @@ struct Step {
     /// The step was one `handle_timeout`.
     timeout_only: bool,
     connect_called: bool,
+    /// `reconnect_now` was called after the client gave up (see `gave_up`).
+    revive: bool,
+    /// `disconnect` was called (it may report `ReconnectFailed` for the
+    /// attempt it ends, but leaves nothing for `reconnect_now` to revive).
+    disconnect_called: bool,
     /// The transport a frame was delivered on.
     frame_on: Option<TransportId>,
     /// The text frame delivered, if there was one.
@@ -174,6 +179,9 @@ struct Machine {
     heartbeat_before: BTreeMap<u32, (Instant, Duration, usize)>,
     /// The current connection was already seen quiet.
     conn_verified: bool,
+    /// The attempts ran out (`ReconnectFailed`) and nothing started since:
+    /// `reconnect_now` must then start them over.
+    gave_up: bool,
     stats: Stats,
 }
 
@@ -198,6 +206,7 @@ pub fn run(data: &[u8]) -> Stats {
         heartbeat: BTreeMap::new(),
         heartbeat_before: BTreeMap::new(),
         conn_verified: false,
+        gave_up: false,
         stats: Stats::default(),
     };
     while !input.is_empty() && m.step < MAX_STEPS {
@@ -226,6 +235,8 @@ impl Machine {
             refused: false,
             timeout_only: false,
             connect_called: false,
+            revive: false,
+            disconnect_called: false,
             frame_on: None,
             plain: None,
             multi: false,
@@ -279,11 +290,15 @@ impl Machine {
 
         // The network side first: which transport and session each item is on.
         let mut items = Vec::new();
+        let mut opened = false;
         for t in &transmits {
             let seen = self.transports.observe(t);
             if seen.new_session {
+                opened = true;
                 assert!(
-                    step.connect_called || !matches!(before.state, State::Idle | State::Failed),
+                    step.connect_called
+                        || step.revive
+                        || !matches!(before.state, State::Idle | State::Failed),
                     "a session opened by itself while {:?}: {t:?}",
                     before.state
                 );
@@ -299,6 +314,20 @@ impl Machine {
             }
         }
         let disconnected = self.events(before, step, &events);
+        // (With `reconnection_attempts: 0` it gives up again at once.)
+        let attempts_allowed = self.config.reconnection_attempts != Some(0);
+        if step.revive && before.state == State::Idle && attempts_allowed {
+            assert!(
+                opened,
+                "reconnect_now after ReconnectFailed did not start over: {events:?}"
+            );
+        }
+        if step.connect_called || step.disconnect_called || opened {
+            self.gave_up = false;
+        }
+        if events.contains(&Event::ReconnectFailed) && !step.disconnect_called {
+            self.gave_up = true;
+        }
 
         for (session, item) in items {
             self.item(session, item);

@@ -4,7 +4,8 @@
 //! Invariants:
 //!
 //! - **registry**: `Client::subscriptions()` equals the model after every step,
-//!   and `subscribe` / `unsubscribe` answer what the model expects;
+//!   and `subscribe` / `unsubscribe` answer what the model expects (counted: a
+//!   subscription made n times is left by the n-th `unsubscribe`);
 //! - **stream** (per connection): the room events the client transmits on a
 //!   connection are, in order, a prefix of: one `*_subscribe` per registered
 //!   subscription at the CONNECT (the restore), then, when the server recovered
@@ -140,6 +141,8 @@ struct Conn {
 #[derive(Debug, Default)]
 pub struct Rooms {
     registry: Vec<Subscription>,
+    /// `holders[i]`: how many subscribers hold `registry[i]`.
+    holders: Vec<u32>,
     pending_leaves: Vec<Subscription>,
     conn: Option<Conn>,
     server: BTreeSet<String>,
@@ -166,8 +169,12 @@ impl Rooms {
             "subscribe({sub:?}) with {:?}",
             self.registry
         );
+        if let Some(i) = self.registry.iter().position(|s| s == sub) {
+            self.holders[i] += 1;
+        }
         if fresh {
             self.registry.push(sub.clone());
+            self.holders.push(1);
             if connected {
                 self.expect(join(sub));
             }
@@ -185,10 +192,31 @@ impl Rooms {
             assert_eq!(result, Err(UsageError::EmptySubscription), "{sub:?}");
             return;
         }
+        // Subscriptions are counted: while another subscriber holds `sub`,
+        // one lets go and nothing is sent.
+        if let Some(i) = self.registry.iter().position(|s| s == sub) {
+            if self.holders[i] > 1 {
+                self.holders[i] -= 1;
+                assert_eq!(
+                    result,
+                    Ok(false),
+                    "unsubscribe({sub:?}) of a room held twice"
+                );
+                return;
+            }
+        }
         let r = room(sub);
         // Every subscription to the room goes; the leave names the last one.
         let removed = self.registry.iter().rev().find(|s| room(s) == r).cloned();
-        self.registry.retain(|s| room(s) != r);
+        let mut i = 0;
+        while i < self.registry.len() {
+            if room(&self.registry[i]) == r {
+                self.registry.remove(i);
+                self.holders.remove(i);
+            } else {
+                i += 1;
+            }
+        }
         assert_eq!(result, Ok(removed.is_some()), "unsubscribe({sub:?})");
         if let Some(s) = removed {
             if connected {

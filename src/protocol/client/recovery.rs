@@ -16,7 +16,9 @@
 //!   number of delays handed out since the last reset, and resets at every
 //!   CONNECT and at every `connect()` from rest.
 //! - No attempt is scheduled with `reconnection` off or beyond
-//!   `reconnection_attempts` (then `ReconnectFailed` is reported once).
+//!   `reconnection_attempts` (then `ReconnectFailed` is reported once), until
+//!   `connect()`, or `revive` when the page tells the network or the tab is
+//!   back (socket.io-client stays down until the page reloads).
 //! - `offset` is only kept while the server offers recovery (`pid` set), and is
 //!   forgotten at a CONNECT that did not restore the session.
 
@@ -37,6 +39,9 @@ pub(super) struct Recovery {
     reconnecting: bool,
     /// Transient server rejections retried since the last CONNECT (or `connect`).
     rejection_retries: u32,
+    /// The attempts ran out (`ReconnectFailed` was reported) and nothing
+    /// started again since: `revive` may.
+    gave_up: bool,
     /// Connection state recovery: the private session id and the last offset.
     pid: Option<String>,
     offset: Option<String>,
@@ -56,6 +61,7 @@ impl Recovery {
             ),
             reconnecting: false,
             rejection_retries: 0,
+            gave_up: false,
             pid: None,
             offset: None,
             sent_pid: None,
@@ -79,6 +85,20 @@ impl Recovery {
         self.backoff.reset();
         self.rejection_retries = 0;
         self.reconnecting = false;
+        self.gave_up = false;
+    }
+
+    /// After the attempts ran out, the page says the network or the tab is
+    /// back: the backoff starts over with an attempt due `now` (reported as a
+    /// reconnect, like any other). `false` (nothing done) unless the client
+    /// gave up that way: a `disconnect()` or a refusal is not undone.
+    pub(super) fn revive(&mut self, now: Instant, cx: &mut Context) -> bool {
+        if !self.gave_up {
+            return false;
+        }
+        self.start_over();
+        self.schedule(now, cx);
+        self.retry_now(now, cx)
     }
 
     /// Schedules the next attempt (arms [`Timer::Reconnect`]), unless
@@ -92,6 +112,7 @@ impl Recovery {
             .reconnection_attempts
             .is_some_and(|max| self.backoff.attempts() >= max)
         {
+            self.gave_up = true;
             cx.events.push_back(Event::ReconnectFailed);
             return;
         }
@@ -123,8 +144,9 @@ impl Recovery {
         true
     }
 
-    /// No more attempts (`disconnect()`).
-    pub(super) fn cancel(&self, cx: &mut Context) {
+    /// No more attempts (`disconnect()`), not even by `revive`.
+    pub(super) fn cancel(&mut self, cx: &mut Context) {
+        self.gave_up = false;
         cx.timers.stop(Timer::Reconnect);
     }
 

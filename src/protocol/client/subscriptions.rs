@@ -3,7 +3,8 @@
 //!
 //! # Data
 //!
-//! - the registry: every subscription, oldest first, re-sent at each CONNECT;
+//! - the registry: every subscription, oldest first, with its number of
+//!   subscribers, re-sent at each CONNECT;
 //! - the pending leaves: rooms left that a recovered session may still hold.
 //!   Those left while disconnected, and, while the server offers connection
 //!   state recovery, those left while connected (the leave may still sit in a
@@ -46,15 +47,16 @@ impl Subscriptions {
     }
 
     /// Registers `sub` and returns the message that joins its room, or `None`
-    /// when it was already registered.
+    /// when it was already registered (it then has one more subscriber).
     pub(super) fn add(&mut self, sub: Subscription) -> Option<Message> {
         let join = message(sub.subscribe_event(), &sub);
         rooms::remove_room(&mut self.pending_leaves, &sub);
         self.registry.insert(sub).then_some(join)
     }
 
-    /// Forgets every subscription to the room `sub` joins and returns the
-    /// message that leaves it, or `None` when nothing was registered. With
+    /// Lets one subscriber of `sub` go; the last one forgets every
+    /// subscription to the room `sub` joins and returns the message that
+    /// leaves it. `None` when nothing was registered or others hold it. With
     /// `keep_leave` (the server may hold the room after a recovery) the leave
     /// is kept to be told again.
     pub(super) fn remove(&mut self, sub: &Subscription, keep_leave: bool) -> Option<Message> {
