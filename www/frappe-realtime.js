@@ -6,6 +6,7 @@
 // @ts-check
 
 import { RealtimeClient } from "./client.js";
+import { DeskRooms } from "./desk-rooms.js";
 import { LOG_LEVELS } from "./seam.js";
 
 /** @typedef {import("./client.js").EventListener} EventListener */
@@ -49,22 +50,31 @@ export function createRealtime(env = {}) {
   let hooked = false;
   /** @type {string | null} */
   let failing = null;
+  /** The rooms Desk's views hold (www/desk-rooms.js); made with the client.
+   *  @type {DeskRooms | null} */
+  let rooms = null;
 
-  // Every room goes through the core, which re-joins it after each reconnect.
-  /** @type {(join: number, kind: SubscriptionKind, a: any, b?: any) => boolean} */
-  const room = (join, kind, a, b) => {
-    if (rt.disabled || !client || a == null || a === "") return false;
+  // Every room goes through the core, which counts its subscribers and re-joins it after
+  // each reconnect. `view`: the room is held by Desk's view (`rooms`), not the application.
+  /** @type {(join: number, kind: SubscriptionKind, a: any, b?: any, view?: boolean) => boolean} */
+  const room = (join, kind, a, b, view) => {
+    if (rt.disabled || !client || !rooms || a == null || a === "") return false;
     a = String(a);
     if (kind === "doc" || kind === "doc_open") {
       if (b == null || b === "") return false;
       b = String(b);
     } else b = undefined;
-    if (join) {
-      wake();
+    if (join) wake();
+    if (view) {
+      if (kind === "doc_open") join ? rooms.open(a, /** @type {string} */ (b)) : rooms.close(a, b);
+      else rooms.form(a, /** @type {string} */ (b));
+    } else if (kind === "doctype" && (join ? rooms.list(a) : rooms.unlist(a))) {
+      // held (or let go) by the list view on screen
+    } else if (join) {
       // (The overloads of subscribe take the kind as a literal; `b` is a string for doc, doc_open.)
       client.subscribe(/** @type {any} */ (kind), a, b);
-      if (diagnose && kind.startsWith("doc")) permission(kind, a, b);
     } else client.unsubscribe(/** @type {any} */ (kind), a, b);
+    if (join && diagnose && kind.startsWith("doc")) permission(kind, a, b);
     return true;
   };
   // With debug: "debug", ask the web server the question the realtime server asks before
@@ -116,16 +126,26 @@ export function createRealtime(env = {}) {
       if (level) options.debug = level;
       diagnose = options.debug === "debug" && typeof win.fetch === "function";
       rt.lazy_connect = !!lazy_connect;
-      client = new Client(url, options);
-      if (client.ready) client.ready.catch((e) => console.error("frappe.realtime: cannot start:", e));
+      const c = (client = new Client(url, options));
+      if (c.ready) c.ready.catch((e) => console.error("frappe.realtime: cannot start:", e));
+      const desk = (rooms = new DeskRooms(c, { frappe: F, locals: () => win.locals || F().locals }));
 
-      client.on("connect", () => (failing = null));
-      client.on("connect_error", (err) => {
-        const msg = String((err && err.message) || err);
-        if (msg === failing) return; // once per streak; the client keeps retrying
-        failing = msg;
-        console.error("frappe.realtime: cannot connect to " + url + ": " + msg + (err && err.hint ? "\nhint: " + err.hint : ""));
-      });
+      // The facade's own bookkeeping, out of reach of the application's off().
+      let up = false;
+      c._ls.tap = (event, args) => {
+        if (event === "connect") {
+          failing = null;
+          if (up) desk.reconnected();
+          up = true;
+        } else if (event === "disconnect") desk.park();
+        else if (event === "connect_error") {
+          const err = /** @type {any} */ (args[0]);
+          const msg = String((err && err.message) || err);
+          if (msg === failing) return; // once per streak; the client keeps retrying
+          failing = msg;
+          console.error("frappe.realtime: cannot connect to " + url + ": " + msg + (err && err.hint ? "\nhint: " + err.hint : ""));
+        }
+      };
       client.on("msgprint", (m) => fn(F().msgprint) && F().msgprint(m));
       client.on("progress", (d) => {
         if (!d) return;
@@ -139,17 +159,20 @@ export function createRealtime(env = {}) {
 
       // Desk's form events (jQuery): subscribe on load / rename, presence on
       // refresh, leave presence on unload. Pages without jQuery have no forms.
+      // The rooms they join are held by the form (www/desk-rooms.js), apart from the
+      // application's: bounded by what the tab shows.
       const $ = win.jQuery || win.$;
       if (!hooked && fn($) && win.document) {
         hooked = true;
-        const form = (/** @type {string} */ events, /** @type {"doc_subscribe" | "doc_open" | "doc_close"} */ method) =>
+        const form = (/** @type {string} */ events, /** @type {number} */ join, /** @type {SubscriptionKind} */ kind) =>
           $(win.document).on(events, (/** @type {unknown} */ e, /** @type {any} */ frm) => {
-            if (frm && frm.doc && !(fn(frm.is_new) && frm.is_new())) rt[method](frm.doctype, frm.docname);
+            if (frm && frm.doc && !(fn(frm.is_new) && frm.is_new())) room(join, kind, frm.doctype, frm.docname, true);
           });
-        form("form-load form-rename", "doc_subscribe");
-        form("form-refresh", "doc_open");
-        form("form-unload", "doc_close");
+        form("form-load form-rename", 1, "doc");
+        form("form-refresh", 1, "doc_open");
+        form("form-unload", 0, "doc_open");
       }
+      desk.watchRoute();
     },
 
     get_host(port = 9000) {
@@ -206,8 +229,10 @@ export function createRealtime(env = {}) {
       if (!rt.open_docs.has(key) && room(1, "doc", doctype, docname)) rt.open_docs.add(key);
     },
     doc_unsubscribe(doctype, docname) {
-      room(0, "doc", doctype, docname);
-      return rt.open_docs.delete(doctype + ":" + docname);
+      // Only what the application holds: the form's hold on the room stays.
+      const held = rt.open_docs.delete(doctype + ":" + docname);
+      if (held) room(0, "doc", doctype, docname);
+      return held;
     },
     doc_open: (doctype, docname) => void room(1, "doc_open", doctype, docname),
     doc_close: (doctype, docname) => void room(0, "doc_open", doctype, docname),
@@ -237,7 +262,7 @@ export function createRealtime(env = {}) {
     set socket(value) {
       if (value || !client) return;
       client.close();
-      client = sock = null;
+      client = sock = rooms = null;
       rt.lazy_connect = false;
       rt.open_docs.clear();
     },

@@ -32,6 +32,10 @@ export class Listeners {
      *  server event (`event`), never for lifecycle events; null when none.
      *  @type {Listener[] | null} */
     this.any = null;
+    /** Sees every event before its listeners, out of reach of `off` (the facade's
+     *  own bookkeeping of connect / disconnect); null when none.
+     *  @type {((event: string, args: unknown[]) => void) | null} */
+    this.tap = null;
   }
 
   /** Adds `f` to `event`; `once`: removed before its first call.
@@ -104,6 +108,7 @@ export class Listeners {
    *  @param {string} event
    *  @param {unknown[]} args */
   emit(event, args) {
+    if (this.tap) this.tap(event, args);
     const list = this.m.get(event);
     if (list === undefined) return;
     if (list.length === 1 && !list[0].once) return call(list[0].f, args, this.self);

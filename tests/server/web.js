@@ -189,7 +189,8 @@ export async function startWeb(opts = {}) {
         logins: 0,
         failedLogins: 0,
         userInfo: 0,
-        permissionChecks: [], // {doctype, name, user, allowed, status}
+        permissionChecks: [], // {doctype, name, user, allowed, status}, the last 1000
+        permissionCalls: 0, // every has_permission / can_subscribe_* call
         proxiedHttp: 0,
         proxiedUpgrades: 0,
     };
@@ -202,6 +203,7 @@ export async function startWeb(opts = {}) {
         ...(opts.staticRoots || []),
     ];
     const testFiles = {
+        "/__test/jquery.min.js": path.join(REPO_ROOT, "node_modules", "jquery", "dist", "jquery.min.js"),
         "/__test/socket.io.min.js": path.join(REPO_ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js"),
         "/__test/socket.io.min.js.map": path.join(
             REPO_ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js.map",
@@ -344,6 +346,7 @@ export async function startWeb(opts = {}) {
                 const doctype = form.doctype || "";
                 const name = form.name ?? form.docname ?? "";
                 const verdict = checkPermission(who.user, doctype, name);
+                counters.permissionCalls++;
                 counters.permissionChecks.push({
                     doctype, name, user: who.user, allowed: verdict.allowed, status: verdict.allowed ? 200 : verdict.status,
                 });

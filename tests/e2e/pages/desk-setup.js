@@ -2,7 +2,8 @@
 // set up the way Frappe's page template and bundles leave them before an app's
 // app_include_js runs: frappe.boot (from /__test/boot.js: sitename, socketio_port,
 // window.dev_server), frappe.msgprint, frappe.show_progress, frappe.request.cleanup,
-// __, flt, a jQuery-like $(document).on / .trigger for the form events, and Frappe's own
+// __, flt, a jQuery-like $(document).on / .trigger for the form events (unless the page
+// loaded the real jQuery), and Frappe's own
 // RealTimeClient instance, created by desk.bundle.js but not connected until Desk's
 // startup calls init(). Recorded calls go to window.__log. An external file, so that
 // the strict-CSP variant of the page can use it too.
@@ -78,7 +79,8 @@
     };
     return api;
   }
-  window.$ = window.jQuery = $;
+  // (desk-form.html loads the real jQuery first.)
+  if (!window.jQuery) window.$ = window.jQuery = $;
 
   // A Desk form as the form events pass it (frm.doctype, frm.docname, frm.doc, frm.is_new()).
   window.makeForm = function (doctype, docname, isNew) {
