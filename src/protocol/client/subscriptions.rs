@@ -19,7 +19,7 @@
 //! One pending leave per room, and none for a room registered again: joining a
 //! room removes its pending leave.
 
-use crate::protocol::rooms::{self, Registry, Subscription};
+use crate::protocol::rooms::{Registry, Subscription};
 use crate::protocol::socket;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -37,7 +37,8 @@ fn message(name: &str, sub: &Subscription) -> Message {
 #[derive(Debug, Default)]
 pub(super) struct Subscriptions {
     registry: Registry,
-    pending_leaves: Vec<Subscription>,
+    /// (A registry too: one entry per room, never held twice.)
+    pending_leaves: Registry,
 }
 
 impl Subscriptions {
@@ -50,7 +51,7 @@ impl Subscriptions {
     /// when it was already registered (it then has one more subscriber).
     pub(super) fn add(&mut self, sub: Subscription) -> Option<Message> {
         let join = message(sub.subscribe_event(), &sub);
-        rooms::remove_room(&mut self.pending_leaves, &sub);
+        self.pending_leaves.remove_room(&sub);
         self.registry.insert(sub).then_some(join)
     }
 
@@ -63,8 +64,8 @@ impl Subscriptions {
         let removed = self.registry.remove_room(sub)?;
         let leave = message(removed.unsubscribe_event(), &removed);
         if keep_leave {
-            rooms::remove_room(&mut self.pending_leaves, &removed);
-            self.pending_leaves.push(removed);
+            self.pending_leaves.remove_room(&removed);
+            self.pending_leaves.insert(removed);
         }
         Some(leave)
     }
@@ -83,7 +84,7 @@ impl Subscriptions {
             let leaves = self.pending_leaves.iter();
             out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));
         } else {
-            self.pending_leaves.clear();
+            self.pending_leaves = Registry::default();
         }
         out
     }
