@@ -178,21 +178,25 @@ impl Subscription {
 /// only when both have let it go.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
-    entries: Vec<Subscription>,
-    /// `counts[i]`: how many subscribers hold `entries[i]` (at least 1).
-    counts: Vec<u32>,
+    entries: Vec<Entry>,
+}
+
+/// A registered subscription and how many subscribers hold it (at least 1).
+#[derive(Clone, Debug)]
+struct Entry {
+    sub: Subscription,
+    holders: u32,
 }
 
 impl Registry {
     /// Adds a subscriber of `sub`; `false` when it was already present (one
     /// more subscriber, nothing to send).
     pub fn insert(&mut self, sub: Subscription) -> bool {
-        if let Some(i) = find(&self.entries, &sub) {
-            self.counts[i] = self.counts[i].saturating_add(1);
+        if let Some(e) = self.find(&sub) {
+            e.holders = e.holders.saturating_add(1);
             return false;
         }
-        self.entries.push(sub);
-        self.counts.push(1);
+        self.entries.push(Entry { sub, holders: 1 });
         true
     }
 
@@ -201,9 +205,9 @@ impl Registry {
     /// room as `sub` and returns one of them (the leave event to send), or
     /// `None` when there was none.
     pub fn remove_room(&mut self, sub: &Subscription) -> Option<Subscription> {
-        if let Some(i) = find(&self.entries, sub) {
-            if self.counts[i] > 1 {
-                self.counts[i] -= 1;
+        if let Some(e) = self.find(sub) {
+            if e.holders > 1 {
+                e.holders -= 1;
                 return None;
             }
         }
@@ -211,9 +215,8 @@ impl Registry {
         let mut removed = None;
         let mut i = 0;
         while i < self.entries.len() {
-            if self.entries[i].room() == room {
-                removed = Some(self.entries.remove(i));
-                self.counts.remove(i);
+            if self.entries[i].sub.room() == room {
+                removed = Some(self.entries.remove(i).sub);
             } else {
                 i += 1;
             }
@@ -223,18 +226,18 @@ impl Registry {
 
     /// The subscriptions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
-        self.entries.iter()
+        self.entries.iter().map(|e| &e.sub)
     }
-}
 
-/// The index of `sub` in `list` (a plain loop: no iterator adapter in the binary).
-fn find(list: &[Subscription], sub: &Subscription) -> Option<usize> {
-    let mut i = 0;
-    while i < list.len() {
-        if list[i] == *sub {
-            return Some(i);
+    /// The entry of `sub` (a plain loop: no iterator adapter in the binary).
+    fn find(&mut self, sub: &Subscription) -> Option<&mut Entry> {
+        let mut i = 0;
+        while i < self.entries.len() {
+            if self.entries[i].sub == *sub {
+                return Some(&mut self.entries[i]);
+            }
+            i += 1;
         }
-        i += 1;
+        None
     }
-    None
 }
