@@ -192,9 +192,4 @@ export class DeskRooms {
     }
     this.parkedDocs.clear();
   }
-
-  /** [form documents held, parked documents, list views held, parked list views]. */
-  counts() {
-    return [this.docs.size, this.parkedDocs.size, this.lists.size, this.parkedLists.size];
-  }
 }

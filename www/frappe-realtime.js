@@ -129,10 +129,14 @@ export function createRealtime(env = {}) {
       const c = (client = new Client(url, options));
       if (c.ready) c.ready.catch((e) => console.error("frappe.realtime: cannot start:", e));
       const desk = (rooms = new DeskRooms(c, { frappe: F, locals: () => win.locals || F().locals }));
+      // The client's listeners (www/listeners.js): they run with `frappe.realtime.socket`
+      // as `this`, like socket.io-client's.
+      const ls = /** @type {{_ls: import("./listeners.js").Listeners}} */ (/** @type {unknown} */ (c))._ls;
+      ls.self = rt.socket;
 
       // The facade's own bookkeeping, out of reach of the application's off().
       let up = false;
-      c._ls.tap = (event, args) => {
+      ls.tap = (event, args) => {
         if (event === "connect") {
           failing = null;
           if (up) desk.reconnected();
