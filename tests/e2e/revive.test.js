@@ -1,0 +1,60 @@
+// An exhausted `reconnectionAttempts` (the SPAs pass 5, Desk's own client 3) is revived
+// when the page says the network is back (`online`) or the tab became visible: the
+// client tries again, reports a reconnect, and its rooms come back — where
+// socket.io-client stays down until the page is reloaded. The built package in Chromium
+// against the test servers; the realtime server is stopped until the attempts run out.
+//
+//   npm run build && node --test tests/e2e/revive.test.js
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { openRealtime, waitInPage, waitFor, useEnvAndBrowser, roomsOf, closeRealtime } from "./harness.js";
+
+const ALICE = "alice@example.com";
+
+describe("reconnectionAttempts ran out: revived by the page's online / visible", () => {
+  let env;
+  let browser;
+  useEnvAndBrowser({ site: "site1" }, (e, b) => {
+    env = e;
+    browser = b;
+  });
+
+  for (const how of ["online", "visibilitychange"]) {
+    test(`revived by ${how}`, async () => {
+      const ctx = await browser.newContext();
+      const page = await openRealtime(ctx, env, { user: ALICE, init: false });
+      await page.evaluate((url) => {
+        window.__c = new RealtimeClient(url + "/site1", {
+          withCredentials: true,
+          reconnectionAttempts: 2,
+          reconnectionDelay: 100,
+          reconnectionDelayMax: 200,
+          firstRetryDelay: 50,
+        });
+        for (const e of ["connect", "reconnect_failed", "reconnect"]) __c.on(e, () => __log.push([e]));
+        __c.subscribe("doc", "ToDo", "TD-9");
+      }, env.realtimeUrl);
+      await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
+
+      await env.stopRealtime({ abrupt: true });
+      await waitInPage(page, () => seen("reconnect_failed").length === 1, null, { what: "reconnect_failed", timeout: 15000 });
+      const state = await page.evaluate(() => __c.state);
+      assert.ok(state === "idle" || state === "failed", `the client gave up (${state})`);
+      // Nothing would happen by itself: no timer armed, no transport open.
+      const [, transports, timer] = await page.evaluate(() => __c.resources());
+      assert.deepEqual([transports, timer], [0, 0]);
+      await env.restartRealtime();
+
+      await page.evaluate((how) => {
+        if (how === "online") window.dispatchEvent(new Event("online"));
+        else document.dispatchEvent(new Event("visibilitychange")); // the page is visible
+      }, how);
+      await waitInPage(page, () => __c.connected && seen("reconnect").length === 1, null, { what: "reconnected", timeout: 15000 });
+      await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room back" });
+      assert.equal(await page.evaluate(() => seen("connect").length), 2);
+      await closeRealtime(env, page);
+      await ctx.close();
+    });
+  }
+});
