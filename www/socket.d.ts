@@ -1,8 +1,7 @@
 // Types of www/socket.js: socket.io-client's Socket and Manager over RealtimeClient, with
 // the names of socket.io-client 4.8's types (so that code typed against that library
-// compiles against this one). Event maps type `on` and `emit` where an app gives them;
-// every event name is also accepted with untyped arguments, as the client sends and
-// receives any event.
+// compiles against this one). Event maps type `on` and `emit` as socket.io-client's do;
+// with the default map (no map given) any event name takes any arguments.
 
 import { RealtimeClient, RealtimeClientOptions, TransportName } from "./client.js";
 
@@ -85,6 +84,19 @@ type ArgsOf<M, E> = E extends keyof M ? (M[E] extends (...args: infer A) => any 
 type AllButLast<T extends any[]> = T extends [...infer H, any] ? H : any[];
 type Last<T extends any[]> = T extends [...any[], infer L] ? L : any;
 type FirstArg<T> = T extends (arg: infer P, ...rest: any[]) => any ? P : any;
+/** What an ack resolves `emitWithAck` with: its first argument, or the one after the
+ *  timeout error of an ack decorated by `timeout()`. */
+type AckValue<F> = F extends (err: Error, value: infer V, ...rest: any[]) => any ? V : FirstArg<F>;
+/** The arguments of an emit after `timeout()`: its ack (the last one, a function) gets the timeout error first. */
+type TimeoutArgs<P extends any[]> = P extends [...infer H, infer L]
+  ? L extends (...args: infer A) => infer R
+    ? [...H, (err: Error, ...args: A) => R]
+    : P
+  : P;
+/** An emit events map as `timeout(ms)` makes it (socket.io-client's DecorateAcknowledgements). */
+export type DecorateAcknowledgements<E> = {
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R ? (...args: TimeoutArgs<P>) => R : E[K];
+};
 
 /** A listener of any event. */
 export type AnyListener = (...args: any[]) => void;
@@ -175,11 +187,8 @@ export declare class Socket<ListenEvents extends EventsMap = DefaultEventsMap, E
   readonly recovered: boolean;
 
   on<E extends ListenNames<ListenEvents>>(event: E, listener: ListenerOf<ListenEvents, E>): this;
-  on(event: string, listener: AnyListener): this;
   once<E extends ListenNames<ListenEvents>>(event: E, listener: ListenerOf<ListenEvents, E>): this;
-  once(event: string, listener: AnyListener): this;
   off<E extends ListenNames<ListenEvents>>(event?: E, listener?: ListenerOf<ListenEvents, E>): this;
-  off(event?: string, listener?: AnyListener): this;
   addEventListener(event: string, listener: AnyListener): this;
   removeListener(event?: string, listener?: AnyListener): this;
   removeAllListeners(event?: string): this;
@@ -187,13 +196,11 @@ export declare class Socket<ListenEvents extends EventsMap = DefaultEventsMap, E
   listeners(event: string): Function[];
 
   emit<E extends Names<EmitEvents>>(event: E, ...args: ArgsOf<EmitEvents, E>): this;
-  emit(event: string, ...args: any[]): this;
-  emitWithAck<E extends Names<EmitEvents>>(event: E, ...args: AllButLast<ArgsOf<EmitEvents, E>>): Promise<FirstArg<Last<ArgsOf<EmitEvents, E>>>>;
-  emitWithAck<T = any>(event: string, ...args: any[]): Promise<T>;
+  emitWithAck<E extends Names<EmitEvents>>(event: E, ...args: AllButLast<ArgsOf<EmitEvents, E>>): Promise<AckValue<Last<ArgsOf<EmitEvents, E>>>>;
   /** `emit("message", ...args)`. */
   send(...args: any[]): this;
   /** The next emit waits at most `ms` for its ack: its callback gets `(err, ...args)`. */
-  timeout(ms: number): this;
+  timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   /** The next emit is dropped unless connected. */
   readonly volatile: this;
   /** Accepted for compatibility (the browser negotiates compression). */
