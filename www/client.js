@@ -11,7 +11,7 @@
 
 import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
 import { ListenerMethods, Listeners } from "./listeners.js";
-import { checkEmit, subscriptionArgs } from "./rules.js";
+import { ROOM_EVENTS, checkEmit, roomEmit, subscriptionArgs } from "./rules.js";
 
 /** @typedef {import("./client.js").RealtimeClientOptions} RealtimeClientOptions */
 /** @typedef {import("./client.js").WasmSource} WasmSource */
@@ -165,9 +165,25 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   /** Emits; a function as the last argument receives the ack. Throws TypeError before sending on bad input.
+   *  A Frappe room event with exactly the server's arguments (`emit("doc_subscribe",
+   *  doctype, name)`, rules.js `roomEmit`) becomes `subscribe` / `unsubscribe`: the same
+   *  frame, but kept by the core and sent again after every reconnect, and never dropped
+   *  by the offline buffer.
    *  @param {string} event
    *  @param {...any} args */
   emit(event, ...args) {
+    // One lookup for every other event.
+    if (ROOM_EVENTS[event] !== undefined) {
+      const r = roomEmit(event, args);
+      if (r) return r[1] ? this.subscribe(r[0], r[2], r[3]) : this.unsubscribe(r[0], r[2], r[3]);
+    }
+    return this._emit(event, args);
+  }
+
+  /** `emit` as it is: no room recognised.
+   *  @param {string} event
+   *  @param {any[]} args */
+  _emit(event, args) {
     if (this._wasm) {
       this._wasm.emit(event, args, undefined);
     } else {

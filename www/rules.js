@@ -103,6 +103,49 @@ export function roomKey(s) {
   return (s[0] === "progress" ? "task" : s[0]) + "\u0000" + s.slice(1).join("\u0000");
 }
 
+/**
+ * The room events an application may emit itself, as socket.io-client apps do
+ * (`socket.emit("doc_subscribe", doctype, name)`): event → [subscription kind, 1 join /
+ * 0 leave, number of names]. A null prototype, so that any other name costs one
+ * property lookup that finds nothing (RealtimeClient.emit's fast path).
+ * @type {{[event: string]: [string, number, number] | undefined}}
+ */
+export const ROOM_EVENTS = /** @type {any} */ ({
+  __proto__: null,
+  doctype_subscribe: ["doctype", 1, 1],
+  doctype_unsubscribe: ["doctype", 0, 1],
+  doc_subscribe: ["doc", 1, 2],
+  doc_unsubscribe: ["doc", 0, 2],
+  doc_open: ["doc_open", 1, 2],
+  doc_close: ["doc_open", 0, 2],
+  task_subscribe: ["task", 1, 1],
+  task_unsubscribe: ["task", 0, 1],
+  progress_subscribe: ["progress", 1, 1],
+});
+
+/**
+ * A raw room emit recognised: `[kind, join, first, second?]` when `event` is one of
+ * ROOM_EVENTS and `args` are exactly the names Frappe's handlers take (realtime/handlers
+ * `doc_subscribe(doctype, docname)`, …): that many, each a non-empty string or a finite
+ * number (a number names the same room: the server builds the room name as a template
+ * string; it is sent as its string), and no ack function. Anything else (an ack, an extra
+ * argument, an object, an empty name) is null: the emit goes out as it is, unkept.
+ * @param {unknown} event
+ * @param {readonly unknown[]} args
+ * @returns {[string, boolean, string, string?] | null}
+ */
+export function roomEmit(event, args) {
+  const r = typeof event === "string" ? ROOM_EVENTS[event] : undefined;
+  if (r === undefined || args.length !== r[2]) return null;
+  /** @type {string[]} */
+  const names = [];
+  for (const a of args) {
+    if (typeof a === "number" ? !Number.isFinite(a) : typeof a !== "string" || a === "") return null;
+    names.push(String(a));
+  }
+  return [r[0], r[1] === 1, names[0], names[1]];
+}
+
 /** The buffer's defaults, as src/protocol/config.rs has them. */
 export const BUFFER_DEFAULTS = { maxCount: 100, maxAge: 60000, overflow: "drop-oldest" };
 

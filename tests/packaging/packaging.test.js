@@ -33,6 +33,11 @@ const REQUIRED = [
     "www/client.d.ts",
     "www/frappe-realtime.js",
     "www/frappe-realtime.d.ts",
+    "www/socket.io-client.js",
+    "www/socket.io-client.d.ts",
+    "www/socket.js",
+    "www/socket.d.ts",
+    "www/socket-options.js",
 ];
 /** Nothing of the sources, tests, demo, examples or build directories ships. */
 const FORBIDDEN = /^(src|tests|fuzz|target|scripts|examples|bench|docs|node_modules|\.ci|\.cargo|www\/demo)\/|^Cargo\.|\.tgz$/;
@@ -151,6 +156,28 @@ describe("the npm tarball", () => {
             await run(path.join(BIN, "tsc"), ["-p", name], { cwd: esmDir, timeout: 60000 });
             timings[`tsc ${name}`] = Date.now() - t0;
         }
+        // The socket.io-client entry's types by their export name, as an app whose bundler
+        // aliases socket.io-client maps it for tsc too; and the same file against
+        // socket.io-client's own declarations, so that it stays what that library's users write.
+        const sio = fs.readFileSync(path.join(REPO_ROOT, "tests/packaging/socket-io-usage.ts"), "utf8");
+        assert.ok(sio.includes('from "../../www/socket.io-client.js"'));
+        fs.writeFileSync(path.join(esmDir, "socket-io-usage.ts"), sio.replace('from "../../www/socket.io-client.js"', 'from "frappe-realtime/socket.io-client"'));
+        fs.writeFileSync(path.join(esmDir, "socket-io-real.ts"), sio.replace('from "../../www/socket.io-client.js"', 'from "socket.io-client"'));
+        const sioConfigs = {
+            "tsconfig.sio.json": { compilerOptions: configs["tsconfig.nodenext.json"], files: ["socket-io-usage.ts"] },
+            "tsconfig.sio-real.json": {
+                compilerOptions: {
+                    ...configs["tsconfig.bundler.json"],
+                    skipLibCheck: true,
+                    paths: { "socket.io-client": [path.join(REPO_ROOT, "node_modules/socket.io-client/build/esm/index.d.ts")] },
+                },
+                files: ["socket-io-real.ts"],
+            },
+        };
+        for (const [name, config] of Object.entries(sioConfigs)) {
+            fs.writeFileSync(path.join(esmDir, name), JSON.stringify(config, null, 2));
+            await run(path.join(BIN, "tsc"), ["-p", name], { cwd: esmDir, timeout: 60000 });
+        }
         // The check has teeth: a wrong call fails to compile against the installed types.
         fs.writeFileSync(
             path.join(esmDir, "wrong.ts"),
@@ -161,6 +188,18 @@ describe("the npm tarball", () => {
             JSON.stringify({ compilerOptions: configs["tsconfig.nodenext.json"], files: ["wrong.ts"] }),
         );
         await assert.rejects(run(path.join(BIN, "tsc"), ["-p", "tsconfig.wrong.json"], { cwd: esmDir, timeout: 60000 }), /error TS\d+/);
+        // And the socket.io-client entry's event maps type the emits.
+        fs.writeFileSync(
+            path.join(esmDir, "wrong-sio.ts"),
+            'import { io, Socket } from "frappe-realtime/socket.io-client";\n' +
+                "const s: Socket<{}, { doc_subscribe: (doctype: string, name: string) => void }> = io();\n" +
+                's.emit("doc_subscribe", "ToDo", 1);\n',
+        );
+        fs.writeFileSync(
+            path.join(esmDir, "tsconfig.wrong-sio.json"),
+            JSON.stringify({ compilerOptions: configs["tsconfig.nodenext.json"], files: ["wrong-sio.ts"] }),
+        );
+        await assert.rejects(run(path.join(BIN, "tsc"), ["-p", "tsconfig.wrong-sio.json"], { cwd: esmDir, timeout: 60000 }), /error TS2345/);
     });
 
     test("the ESM entry imports in Node (no client is constructed: wasm needs a browser)", async () => {
@@ -171,7 +210,7 @@ describe("the npm tarball", () => {
                 window: { location: { origin: "https://erp.example.com", hostname: "erp.example.com", protocol: "https:" } },
             });
             const resolved = {};
-            for (const spec of ["frappe-realtime", "frappe-realtime/dist/frappe-realtime.js", "frappe-realtime/pkg/frappe_realtime_bg.wasm", "frappe-realtime/package.json"]) {
+            for (const spec of ["frappe-realtime", "frappe-realtime/socket.io-client", "frappe-realtime/dist/frappe-realtime.js", "frappe-realtime/pkg/frappe_realtime_bg.wasm", "frappe-realtime/package.json"]) {
                 resolved[spec] = import.meta.resolve(spec).replace(/^.*node_modules\\//, "");
             }
             let privatePath = null;
@@ -194,6 +233,8 @@ describe("the npm tarball", () => {
         assert.deepEqual(out.resolved, {
             // The ESM entry is the one-module bundle (scripts/bundle-esm.js).
             "frappe-realtime": "frappe-realtime/pkg/index.js",
+            // The socket.io-client entry, for a bundler alias (www/socket.io-client.js).
+            "frappe-realtime/socket.io-client": "frappe-realtime/www/socket.io-client.js",
             "frappe-realtime/dist/frappe-realtime.js": "frappe-realtime/dist/frappe-realtime.js",
             "frappe-realtime/pkg/frappe_realtime_bg.wasm": "frappe-realtime/pkg/frappe_realtime_bg.wasm",
             "frappe-realtime/package.json": "frappe-realtime/package.json",

@@ -6,7 +6,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BUFFER_DEFAULTS, EmitBuffer, bufferOptions, checkClone, checkEmit, isReserved, room, roomKey, subscriptionArgs } from "../../www/rules.js";
+import { BUFFER_DEFAULTS, EmitBuffer, ROOM_EVENTS, bufferOptions, checkClone, checkEmit, isReserved, room, roomEmit, roomKey, subscriptionArgs } from "../../www/rules.js";
 import { EMIT_RESERVED, LIFECYCLE, ROOM_KINDS } from "../../www/seam.js";
 import { fakeClock } from "./fakes.js";
 
@@ -93,6 +93,67 @@ describe("rooms", () => {
     assert.notEqual(roomKey(["task", "t1"]), roomKey(["task", "t2"]));
     assert.notEqual(roomKey(["doc", "ToDo", "1"]), roomKey(["doc_open", "ToDo", "1"]));
     assert.notEqual(roomKey(["doc", "ToDo", "1"]), roomKey(["doc", "ToDo", "2"]));
+  });
+});
+
+describe("roomEmit: raw room emits recognised as subscriptions", () => {
+  // Frappe's handlers (realtime/handlers.js) and the core's events (src/protocol/rooms.rs).
+  const CASES = [
+    ["doctype_subscribe", ["ToDo"], ["doctype", true, "ToDo", undefined]],
+    ["doctype_unsubscribe", ["ToDo"], ["doctype", false, "ToDo", undefined]],
+    ["doc_subscribe", ["ToDo", "TD-1"], ["doc", true, "ToDo", "TD-1"]],
+    ["doc_unsubscribe", ["ToDo", "TD-1"], ["doc", false, "ToDo", "TD-1"]],
+    ["doc_open", ["ToDo", "TD-1"], ["doc_open", true, "ToDo", "TD-1"]],
+    ["doc_close", ["ToDo", "TD-1"], ["doc_open", false, "ToDo", "TD-1"]],
+    ["task_subscribe", ["t-1"], ["task", true, "t-1", undefined]],
+    ["task_unsubscribe", ["t-1"], ["task", false, "t-1", undefined]],
+    ["progress_subscribe", ["t-1"], ["progress", true, "t-1", undefined]],
+  ];
+
+  test("each room event with the server's arguments → [kind, join, names]; every kind is a seam.js ROOM_KINDS", () => {
+    for (const [event, args, want] of CASES) {
+      assert.deepEqual(roomEmit(event, args), want, event);
+      assert.ok(ROOM_KINDS.includes(want[0]), want[0]);
+      // room() takes what roomEmit gives: the core will too.
+      room(want[0], want[2], want[3]);
+    }
+    assert.deepEqual(Object.keys(ROOM_EVENTS).sort(), CASES.map((c) => c[0]).sort());
+  });
+
+  test("a number is a name (the same room on the server), sent as its string", () => {
+    assert.deepEqual(roomEmit("doc_subscribe", ["HD Ticket", 42]), ["doc", true, "HD Ticket", "42"]);
+    assert.deepEqual(roomEmit("task_subscribe", [7]), ["task", true, "7", undefined]);
+  });
+
+  test("anything but exactly the server's arguments is not recognised (the emit goes out as it is)", () => {
+    const ack = () => {};
+    for (const [event, args] of [
+      ["doc_subscribe", ["ToDo"]], // too few
+      ["doc_subscribe", ["ToDo", "TD-1", "x"]], // too many
+      ["doc_subscribe", ["ToDo", "TD-1", ack]], // an ack
+      ["doctype_subscribe", ["ToDo", ack]],
+      ["doctype_subscribe", []],
+      ["doctype_subscribe", [""]], // empty name
+      ["doc_open", ["ToDo", ""]],
+      ["doc_subscribe", ["ToDo", null]],
+      ["doc_subscribe", ["ToDo", { name: "TD-1" }]],
+      ["task_subscribe", [NaN]],
+      ["task_subscribe", [Infinity]],
+      ["task_subscribe", [true]],
+      ["progress_unsubscribe", ["t-1"]], // Frappe has no such handler
+      ["list_update", ["ToDo"]],
+      ["toString", ["x"]], // not found through a prototype
+      ["constructor", ["x"]],
+      [undefined, ["x"]],
+      [5, ["x"]],
+    ]) {
+      assert.equal(roomEmit(event, args), null, `${String(event)}(${args.length} args)`);
+    }
+  });
+
+  test("ROOM_EVENTS has no prototype: other names cost one lookup that finds nothing", () => {
+    assert.equal(Object.getPrototypeOf(ROOM_EVENTS), null);
+    for (const name of ["toString", "__proto__", "hasOwnProperty", "message"]) assert.equal(ROOM_EVENTS[name], undefined, name);
   });
 });
 

@@ -1,5 +1,7 @@
-// One RealtimeClient for the whole app, like frappe-ui's socket: import it where needed.
-import { RealtimeClient } from "frappe-realtime";
+// One socket for the whole app, as an SPA written for socket.io-client has it. The code
+// is socket.io-client's API; vite.config.js aliases "socket.io-client" to
+// "frappe-realtime/socket.io-client", which is the whole move to frappe-realtime.
+import { io } from "socket.io-client";
 
 /**
  * The realtime server's URL with the site as namespace: `?realtime=<url>` on the page
@@ -16,4 +18,12 @@ export function realtimeUrl() {
 
 // withCredentials: the `sid` cookie of the Frappe session authenticates the socket,
 // also when the realtime server listens on another port (development).
-export const socket = new RealtimeClient(realtimeUrl(), { withCredentials: true });
+export const socket = io(realtimeUrl(), { withCredentials: true });
+
+/** "connected" or "disconnected", and the transport in use (socket.io-client's engine). */
+export function connectionInfo() {
+  return {
+    state: socket.connected ? "connected" : "disconnected",
+    transport: socket.connected ? socket.io.engine.transport.name : "",
+  };
+}

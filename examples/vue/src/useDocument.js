@@ -1,41 +1,45 @@
 // A composable: live updates of one document and the connection's state.
 import { onBeforeUnmount, onMounted, ref } from "vue";
-import { socket } from "./realtime.js";
+import { connectionInfo, socket } from "./realtime.js";
 
 export function useConnection() {
-  const state = ref(socket.state);
-  const transport = ref(socket.transport);
+  const state = ref("connecting");
+  const transport = ref("");
   const error = ref("");
   const update = () => {
-    state.value = socket.state;
-    transport.value = socket.transport;
+    const info = connectionInfo();
+    state.value = info.state;
+    transport.value = info.transport;
   };
   const handlers = {
     connect: () => {
       error.value = "";
       update();
+      // socket.io-client's idiom: the engine tells when polling is upgraded to WebSocket.
+      socket.io.engine.once("upgrade", update);
     },
     disconnect: update,
-    upgrade: update,
-    reconnect_attempt: update,
     connect_error: (err) => {
-      error.value = err.hint ? `${err.message} (${err.hint})` : err.message;
+      error.value = err.message;
       update();
     },
   };
   onMounted(() => {
     for (const [event, fn] of Object.entries(handlers)) socket.on(event, fn);
-    update();
+    socket.io.on("reconnect_attempt", update);
+    if (socket.connected) update();
   });
   onBeforeUnmount(() => {
     for (const [event, fn] of Object.entries(handlers)) socket.off(event, fn);
+    socket.io.off("reconnect_attempt", update);
   });
   return { state, transport, error };
 }
 
 /**
- * Joins the document's room (`doc_subscribe`; the client joins it again after every
- * reconnect) and collects its `doc_update` events. Frappe's doc_update carries
+ * Joins the document's room (`doc_subscribe`, and again on the Manager's `reconnect`: a
+ * restarted realtime server has forgotten it; frappe-realtime also keeps the room by
+ * itself) and collects its `doc_update` events. Frappe's doc_update carries
  * `{doctype, name, modified}`: a real app refetches the document there.
  */
 export function useDocument(doctype, name) {
@@ -46,13 +50,16 @@ export function useDocument(doctype, name) {
     modified.value = doc.modified;
     updates.value = [{ ...doc, received: new Date().toLocaleTimeString() }, ...updates.value].slice(0, 10);
   };
+  const subscribe = () => socket.emit("doc_subscribe", doctype, name);
   onMounted(() => {
     socket.on("doc_update", onUpdate);
-    socket.subscribe("doc", doctype, name);
+    socket.io.on("reconnect", subscribe);
+    subscribe();
   });
   onBeforeUnmount(() => {
     socket.off("doc_update", onUpdate);
-    socket.unsubscribe("doc", doctype, name);
+    socket.io.off("reconnect", subscribe);
+    socket.emit("doc_unsubscribe", doctype, name);
   });
   return { modified, updates };
 }
