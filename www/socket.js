@@ -146,6 +146,7 @@ export class Manager extends ListenerMethods {
    *  @param {string} nsp
    *  @param {Record<string, any>} [opts] */
   socket(nsp, opts) {
+    nsp = namespace(nsp);
     let s = this.nsps[nsp];
     if (!s) this.nsps[nsp] = s = new Socket(this, nsp, opts);
     else if (this._autoConnect && !s.active) s.connect();
@@ -297,7 +298,7 @@ export class Socket extends RealtimeClient {
     /** @type {Record<string, any>} */
     let opts;
     if (manager) {
-      href = manager._origin + String(options || "/");
+      href = manager._origin + namespace(options);
       opts = manager._optionsFor(nspOptions);
     } else {
       if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
@@ -305,11 +306,13 @@ export class Socket extends RealtimeClient {
       opts = clientOptions(/** @type {Record<string, any> | undefined} */ (options));
     }
     super(href, opts);
-    const u = resolveUrl(href);
+    // As RealtimeClient resolves it (a relative URL against the page).
+    const loc = here();
+    const u = new URL(href, loc ? loc.href : undefined);
     /** The namespace. */
-    this.nsp = manager ? String(options || "/") : u.pathname || "/";
-    /** @type {Manager} */
+    this.nsp = manager ? namespace(options) : u.pathname || "/";
     // (A copy: the Manager writes socket.io-client's defaults into its options.)
+    /** @type {Manager} */
     this._io = manager || new Manager(u.origin, Object.assign({}, typeof options === "object" ? options : null));
     if (!manager) this._io.nsps[this.nsp] = this;
     /** socket.io-client's `auth`: here the CONNECT payload is fixed when the socket is created. */
@@ -514,6 +517,7 @@ export class Socket extends RealtimeClient {
    *  hook; the socket cannot be used afterwards. */
   destroy() {
     super.close();
+    own(this)._ls.any = this._out = null;
     if (this._io.nsps[this.nsp] === this) delete this._io.nsps[this.nsp];
   }
 
@@ -583,6 +587,13 @@ export class Socket extends RealtimeClient {
         break;
     }
   }
+}
+
+/** A namespace as given to `Manager.socket`, with its leading "/".
+ *  @param {unknown} nsp */
+function namespace(nsp) {
+  const s = nsp ? String(nsp) : "/";
+  return s[0] === "/" ? s : "/" + s;
 }
 
 /** `list` without `f` (its first occurrence), or emptied without `f`; null when empty.
