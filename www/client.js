@@ -175,9 +175,31 @@ export class RealtimeClient extends ListenerMethods {
     // One lookup for every other event.
     if (ROOM_EVENTS[event] !== undefined) {
       const r = roomEmit(event, args);
-      if (r) return r[1] ? this.subscribe(r[0], r[2], r[3]) : this.unsubscribe(r[0], r[2], r[3]);
+      if (r) return this._rawRoom(r[0], r[1], r[2], r[3]);
     }
     return this._emit(event, args);
+  }
+
+  /** A room joined or left by a raw emit. Socket.IO's server keeps a socket's rooms as a
+   *  set (a second join does nothing, one leave leaves), and apps rely on it (they
+   *  subscribe again at every `connect` or `reconnect`): the raw emits hold each room
+   *  once, as one of the client's counted subscribers (src/protocol/rooms.rs), beside
+   *  `subscribe()` and frappe.realtime's holders.
+   *  @param {string} kind
+   *  @param {boolean} join
+   *  @param {string} a
+   *  @param {string} [b] */
+  _rawRoom(kind, join, a, b) {
+    const raw = this._raw || (this._raw = new Set());
+    const k = kind + "\0" + a + "\0" + b;
+    if (join ? raw.has(k) : !raw.delete(k)) return this;
+    if (!join) {
+      // task_unsubscribe leaves the room progress_subscribe joined too.
+      raw.delete("progress\0" + a + "\0" + b);
+      return this.unsubscribe(kind, a, b);
+    }
+    raw.add(k);
+    return this.subscribe(kind, a, b);
   }
 
   /** `emit` as it is: no room recognised.

@@ -325,8 +325,6 @@ export class Socket extends RealtimeClient {
     // and whether `open` went out with `reconnect` already (it precedes `connect`).
     this._attempting = false;
     this._opened = false;
-    /** While the Manager's `reconnect` listeners run (see `emit`). */
-    this._restoring = false;
     // The Manager's events come from this socket's lifecycle, before its own listeners
     // see it (socket.io-client's order: the Manager's `close` before the socket's
     // `disconnect`, `open` and `reconnect` before `connect`). A hook on this client's
@@ -363,7 +361,7 @@ export class Socket extends RealtimeClient {
    * @param {string} event
    * @param {...any} args */
   emit(event, ...args) {
-    if (this._flags === null && this._out === null && !this._restoring) return super.emit(event, ...args);
+    if (this._flags === null && this._out === null) return super.emit(event, ...args);
     const f = this._flags || {};
     this._flags = null;
     checkEmit(event, args);
@@ -373,11 +371,6 @@ export class Socket extends RealtimeClient {
       return this;
     }
     if (ack && f.timeout !== undefined) super.timeout(f.timeout).emit(event, ...args);
-    // In the Manager's `reconnect` listeners a room event goes out as it is: the core
-    // has already joined the rooms it keeps again, and an app that subscribes again
-    // there (frappe-react-sdk does) must not add a subscription that its one
-    // unsubscribe would not remove.
-    else if (this._restoring) own(this)._emit(event, args);
     else super.emit(event, ...args);
     this._notifyOutgoing(event, ack ? args.slice(0, -1) : args);
     return this;
@@ -537,12 +530,7 @@ export class Socket extends RealtimeClient {
         this._attempting = false;
         m._fire("open", []);
         engine._ls.emit("open", []);
-        this._restoring = true;
-        try {
-          m._fire("reconnect", args);
-        } finally {
-          this._restoring = false;
-        }
+        m._fire("reconnect", args);
         break;
       case "connect":
         this._attempting = false;
