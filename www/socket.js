@@ -328,12 +328,9 @@ export class Socket extends RealtimeClient {
     // The Manager's events come from this socket's lifecycle, before its own listeners
     // see it (socket.io-client's order: the Manager's `close` before the socket's
     // `disconnect`, `open` and `reconnect` before `connect`). A hook on this client's
-    // Listeners, not a listener, so that `off()` cannot remove it.
-    const ls = own(this)._ls;
-    const emit = ls.emit;
-    ls.emit = (/** @type {string} */ event, /** @type {unknown[]} */ args) => {
-      if (LIFECYCLE[event] !== undefined) this._lifecycle(event, args);
-      emit.call(ls, event, args);
+    // Listeners (its tap), not a listener, so that `off()` cannot remove it.
+    own(this)._ls.tap = (event, args) => {
+      if (LIFECYCLE[event] !== undefined) this._lifecycle(event, /** @type {any[]} */ (args));
     };
   }
 
