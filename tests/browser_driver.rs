@@ -52,7 +52,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn add(this: &Listeners, event: &str, f: &Function, once: bool);
     #[wasm_bindgen(method)]
-    fn off(this: &Listeners, event: &JsValue, f: &JsValue);
+    fn off(this: &Listeners, n: u32, event: &JsValue, f: &JsValue);
 }
 
 /// A client and the listeners it calls.
@@ -201,28 +201,41 @@ fn off_removes_exactly_the_given_function() {
     let (c, ls) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let a = noop();
     let b = noop();
-    let off = |event: Option<&str>, f: Option<&Function>| {
+    // `off` as called with `n` arguments (socket.io-client's emitter goes by arity).
+    let off = |n: u32, event: Option<&str>, f: Option<&Function>| {
         ls.off(
+            n,
             &event.map_or(JsValue::UNDEFINED, JsValue::from),
             f.map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
         )
     };
     ls.add("doc_update", &a, false);
     ls.add("doc_update", &b, false);
-    off(Some("doc_update"), Some(&a));
+    off(2, Some("doc_update"), Some(&a));
     assert_eq!(c.resources()[0], 1);
     // A different function with the same source is not the same listener.
-    off(Some("doc_update"), Some(&noop()));
+    off(2, Some("doc_update"), Some(&noop()));
     assert_eq!(c.resources()[0], 1);
-    off(Some("doc_update"), Some(&b));
+    off(2, Some("doc_update"), Some(&b));
     assert_eq!(c.resources()[0], 0);
     ls.add("x", &a, false);
     ls.add("x", &noop(), false);
     ls.add("y", &a, false);
-    off(Some("x"), None);
+    off(1, Some("x"), None);
     assert_eq!(c.resources()[0], 1);
-    off(None, None);
+    off(0, None, None);
     assert_eq!(c.resources()[0], 0);
+    // `off(event, undefined)`, as Frappe's `frappe.realtime.off(event)` calls it: the
+    // oldest listener added with `on`; a `once` listener is not one.
+    ls.add("z", &a, true);
+    ls.add("z", &b, false);
+    ls.add("z", &noop(), false);
+    off(2, Some("z"), None);
+    assert_eq!(c.resources()[0], 2);
+    off(2, Some("z"), None);
+    assert_eq!(c.resources()[0], 1);
+    off(2, Some("z"), None);
+    assert_eq!(c.resources()[0], 1, "the once listener stays");
     c.close();
 }
 

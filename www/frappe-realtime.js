@@ -425,7 +425,8 @@ function adapter(c, uri) {
     /** @param {string} [ev]
      *  @param {EventListener} [f] */
     off(ev, f) {
-      c.off(ev, f);
+      // By the number of arguments, as socket.io-client's (listeners.js `off`).
+      c.off.apply(c, /** @type {any} */ (arguments));
       return s;
     },
     hasListeners: (/** @type {string} */ ev) => c.hasListeners(ev),

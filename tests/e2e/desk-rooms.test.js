@@ -171,6 +171,20 @@ describe("Desk: a tab that showed 200 documents", () => {
     // Both listeners would run in the one dispatch of the event.
     await waitInPage(p, () => __calls.length > 0, null, { what: "list_update" });
     assert.deepEqual(await p.evaluate(() => __calls), [["report view", true]]);
+    // On the socket itself, socket.io-client's arity: off(event) removes every listener.
+    const left = await p.evaluate(() => {
+      const f = () => {};
+      frappe.realtime.on("x", f);
+      frappe.realtime.on("x", () => {});
+      frappe.realtime.on("x", () => {});
+      const n = [frappe.realtime.client.listeners("x").length];
+      frappe.realtime.off("x", f);
+      n.push(frappe.realtime.client.listeners("x").length);
+      frappe.realtime.socket.off("x");
+      n.push(frappe.realtime.client.listeners("x").length);
+      return n;
+    });
+    assert.deepEqual(left, [3, 2, 0]);
     await closeRealtime(env, p);
   });
 });
