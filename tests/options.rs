@@ -69,6 +69,8 @@ fn every_option_is_applied() {
         ("rejectionRetries", Value::Number(1e12)),
         ("firstRetryDelay", Value::Number(50.0)),
         ("auth", json(r#"{"token":"t"}"#)),
+        ("maxAttachments", Value::Number(2.0)),
+        ("maxAttachmentBytes", Value::Number(1e5)),
     ])
     .unwrap();
     let c = &o.config;
@@ -100,7 +102,9 @@ fn every_option_is_applied() {
         o.extra_headers.as_deref(),
         Some(r#"{"Authorization":"token k:s"}"#)
     );
-    assert_eq!(OPTIONS.len(), 22, "a new option gets a line in this test");
+    assert_eq!(c.max_attachments, 2);
+    assert_eq!(c.max_attachment_bytes, 100_000);
+    assert_eq!(OPTIONS.len(), 24, "a new option gets a line in this test");
 }
 
 #[test]

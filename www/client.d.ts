@@ -36,7 +36,8 @@ export type DisconnectReason =
   | "io client disconnect"
   | "ping timeout"
   | "transport close"
-  | "transport error";
+  | "transport error"
+  | "parse error";
 
 /**
  * `ConnectError`: the server refused the namespace (CONNECT_ERROR: origin,
@@ -178,6 +179,10 @@ export interface RealtimeClientOptions {
   bufferOverflow?: "drop-oldest" | "drop-newest";
   /** Default ack timeout in ms for emits with a callback (none by default). */
   ackTimeout?: number;
+  /** Most binary attachments one packet from the server may announce (default 10, as socket.io-parser). More closes the connection (`parse error`, a ProtocolError on `error` first), then the client reconnects. */
+  maxAttachments?: number;
+  /** Most bytes held for the attachments of one binary packet still arriving (default 100 000 000). More closes the connection like `maxAttachments`. */
+  maxAttachmentBytes?: number;
   /** Console log level (default `"warn"`). */
   debug?: LogLevel;
   /**

@@ -104,7 +104,7 @@ use self::subscriptions::Subscriptions;
 use self::timers::Timer;
 use crate::protocol::config::{ClientConfig, TransportKind};
 use crate::protocol::engine;
-use crate::protocol::error::UsageError;
+use crate::protocol::error::{DecodeError, UsageError};
 use crate::protocol::rooms::Subscription;
 use crate::protocol::socket::{self, PacketType};
 use crate::protocol::time::Instant;
@@ -120,7 +120,13 @@ pub struct Client {
     delivery: Delivery,
     recovery: Recovery,
     subscriptions: Subscriptions,
+    /// Malformed or refused packets reported on the current session.
+    protocol_errors: u32,
 }
+
+/// The malformed packets one session may send before the client closes it
+/// (`parse error`); each is reported as an [`Event::Error`] first.
+pub const MAX_PROTOCOL_ERRORS: u32 = 10;
 
 impl Client {
     /// A client in the `Idle` state. Fails when `config.auth` is not a JSON
@@ -134,6 +140,7 @@ impl Client {
             transports: Transports::default(),
             delivery: Delivery::default(),
             subscriptions: Subscriptions::default(),
+            protocol_errors: 0,
         })
     }
 
@@ -463,6 +470,20 @@ impl Client {
         }
     }
 
+    /// Reports a malformed or refused packet from the server. One past a
+    /// limit ([`DecodeError::closes`]), or the [`MAX_PROTOCOL_ERRORS`]-th on
+    /// one session, closes the connection (`parse error`; socket.io-client
+    /// closes at the first): a broken server gets a bounded number of reports,
+    /// then the reconnect's backoff.
+    fn protocol_error(&mut self, now: Instant, error: DecodeError) {
+        self.cx.events.push_back(Event::Error { error });
+        self.protocol_errors += 1;
+        if error.closes() || self.protocol_errors >= MAX_PROTOCOL_ERRORS {
+            let reason = DisconnectReason::ParseError;
+            self.session_lost(now, reason, ConnectErrorKind::Transport, "parse error");
+        }
+    }
+
     /// Closes the session politely (the Engine.IO close packet first), then
     /// drops it.
     fn say_goodbye(&mut self) {
@@ -473,6 +494,7 @@ impl Client {
     /// Drops the current transport(s) and everything tied to them (the
     /// namespace moves on next).
     fn close_session(&mut self) {
+        self.protocol_errors = 0;
         self.transports.close(&mut self.cx);
         self.delivery.forget_partial();
     }
@@ -497,7 +519,7 @@ impl Client {
             Err(e) if self.namespace.phase() == Phase::Opening => {
                 self.attempt_failed(now, ConnectErrorKind::Handshake, e.message())
             }
-            Err(error) => self.cx.events.push_back(Event::Error { error }),
+            Err(error) => self.protocol_error(now, error),
         }
     }
 
@@ -511,10 +533,12 @@ impl Client {
             }
             engine::Packet::Message(text) => match socket::Packet::decode(text) {
                 Ok(p) => self.handle_socket_packet(now, p),
-                Err(error) => self.cx.events.push_back(Event::Error { error }),
+                Err(error) => self.protocol_error(now, error),
             },
             engine::Packet::Binary(data) => {
-                self.delivery.attachment(data.into_owned(), &mut self.cx)
+                if let Err(error) = self.delivery.attachment(data.into_owned(), &mut self.cx) {
+                    self.protocol_error(now, error);
+                }
             }
             engine::Packet::Pong(_) | engine::Packet::Upgrade | engine::Packet::Noop => {}
         }
@@ -579,11 +603,11 @@ impl Client {
                 self.namespace.rejected(retry, &mut self.cx);
             }
             Incoming::Disconnect => self.end_connection(now, DisconnectReason::IoServerDisconnect),
-            Incoming::Delivery => {
-                if self.delivery.receive(&p, &mut self.cx) {
-                    self.recovery.event_received(p.data);
-                }
-            }
+            Incoming::Delivery => match self.delivery.receive(&p, &mut self.cx) {
+                Ok(true) => self.recovery.event_received(p.data),
+                Ok(false) => {}
+                Err(error) => self.protocol_error(now, error),
+            },
         }
     }
 }

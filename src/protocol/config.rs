@@ -96,6 +96,13 @@ pub struct ClientConfig {
     pub buffer_max_age: Duration,
     /// What a full buffer does with one more emit.
     pub buffer_overflow: OverflowPolicy,
+    /// The most binary attachments one packet from the server may announce
+    /// (default 10, socket.io-parser's `maxAttachments`); more closes the
+    /// connection (`parse error`).
+    pub max_attachments: u32,
+    /// The most bytes held for the attachments of one binary packet still
+    /// arriving (default 100 MB); more closes the connection (`parse error`).
+    pub max_attachment_bytes: usize,
     /// Seed of the reconnect jitter. The driver passes a random value; tests
     /// pass a constant and get exact delays.
     pub jitter_seed: u64,
@@ -130,6 +137,8 @@ impl ClientConfig {
             buffer_max_count: 100,
             buffer_max_age: Duration(60_000),
             buffer_overflow: OverflowPolicy::DropOldest,
+            max_attachments: 10,
+            max_attachment_bytes: 100_000_000,
             jitter_seed: 0x5EED_F4A9_9E00_0001,
         }
     }

@@ -38,10 +38,28 @@ pub enum DecodeError {
     InvalidHandshake,
     /// A binary frame arrived when no attachment was expected.
     UnexpectedBinary,
+    /// A binary packet announced more attachments than `max_attachments`
+    /// (closes the connection).
+    TooManyAttachments,
+    /// The attachments of one binary packet held more bytes than
+    /// `max_attachment_bytes` (closes the connection).
+    AttachmentsTooLarge,
+    /// More server ack requests were left unanswered than the client keeps:
+    /// the oldest was dropped (reported once per connection).
+    TooManyAckRequests,
 }
 
 impl DecodeError {
     /// A short human-readable description.
+    /// Whether the error closes the connection (a limit of what the client
+    /// holds for the server was passed).
+    pub fn closes(self) -> bool {
+        matches!(
+            self,
+            DecodeError::TooManyAttachments | DecodeError::AttachmentsTooLarge
+        )
+    }
+
     pub fn message(self) -> &'static str {
         match self {
             DecodeError::Empty => "empty frame",
@@ -55,6 +73,9 @@ impl DecodeError {
             DecodeError::InvalidEventName => "event name is not a string",
             DecodeError::InvalidHandshake => "invalid Engine.IO handshake",
             DecodeError::UnexpectedBinary => "binary frame without a pending attachment",
+            DecodeError::TooManyAttachments => "attachments over maxAttachments",
+            DecodeError::AttachmentsTooLarge => "attachment bytes over maxAttachmentBytes",
+            DecodeError::TooManyAckRequests => "over 1000 ack requests unanswered, oldest dropped",
         }
     }
 }

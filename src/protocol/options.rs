@@ -59,7 +59,7 @@ pub enum Kind {
 }
 
 /// Every option read here, with its type, in the order types are checked.
-pub const OPTIONS: [(&str, Kind); 22] = [
+pub const OPTIONS: [(&str, Kind); 24] = [
     ("reconnection", Kind::Bool),
     ("reconnectionAttempts", Kind::Number),
     ("reconnectionDelay", Kind::Number),
@@ -82,6 +82,8 @@ pub const OPTIONS: [(&str, Kind); 22] = [
     ("rejectionRetries", Kind::Number),
     ("firstRetryDelay", Kind::Number),
     ("auth", Kind::Object),
+    ("maxAttachments", Kind::Number),
+    ("maxAttachmentBytes", Kind::Number),
 ];
 
 /// Indices into [`OPTIONS`].
@@ -108,6 +110,8 @@ mod at {
     pub const REJECTION_RETRIES: usize = 19;
     pub const FIRST_RETRY: usize = 20;
     pub const AUTH: usize = 21;
+    pub const MAX_ATTACHMENTS: usize = 22;
+    pub const MAX_ATTACHMENT_BYTES: usize = 23;
 }
 
 /// A bad option: its message, e.g. `option timeout must be a number`.
@@ -314,6 +318,8 @@ fn values(
         at::MAX_AGE,
         at::FIRST_RETRY,
         at::MAX_COUNT,
+        at::MAX_ATTACHMENTS,
+        at::MAX_ATTACHMENT_BYTES,
         at::REJECTION_RETRIES,
     ] {
         let Some(n) = num(i) else { continue };
@@ -325,6 +331,8 @@ fn values(
             at::MAX_AGE => c.buffer_max_age = Duration(d),
             at::FIRST_RETRY => c.first_retry_delay = Duration(d),
             at::MAX_COUNT => c.buffer_max_count = d as usize,
+            at::MAX_ATTACHMENTS => c.max_attachments = d.min(u64::from(u32::MAX)) as u32,
+            at::MAX_ATTACHMENT_BYTES => c.max_attachment_bytes = d as usize,
             _ => c.rejection_retries = d.min(u64::from(u32::MAX)) as u32,
         }
     }

@@ -77,6 +77,9 @@ pub enum DisconnectReason {
     TransportClose,
     /// The transport failed.
     TransportError,
+    /// The server sent what the client refuses to hold (a limit passed) or too
+    /// many malformed packets on one connection.
+    ParseError,
 }
 
 impl DisconnectReason {
@@ -88,6 +91,7 @@ impl DisconnectReason {
             DisconnectReason::PingTimeout => "ping timeout",
             DisconnectReason::TransportClose => "transport close",
             DisconnectReason::TransportError => "transport error",
+            DisconnectReason::ParseError => "parse error",
         }
     }
 

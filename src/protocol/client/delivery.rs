@@ -106,7 +106,13 @@ struct PartialBinary {
     data: String,
     expected: u32,
     attachments: Vec<Vec<u8>>,
+    /// The bytes held in `attachments`.
+    bytes: usize,
 }
+
+/// The most server ack requests kept unanswered on one connection; beyond,
+/// the oldest is dropped (an app that never answers must not grow memory).
+pub(super) const MAX_SERVER_ACKS: usize = 1000;
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -114,8 +120,10 @@ pub(super) struct Delivery {
     buffer: VecDeque<Buffered>,
     acks: Vec<PendingAck>,
     next_ack: u64,
-    /// Ack ids the server asked for on this connection.
+    /// Ack ids the server asked for on this connection, oldest first.
     server_acks: Vec<u64>,
+    /// An ack request was dropped on this connection (reported once).
+    server_acks_dropped: bool,
     partial: Option<PartialBinary>,
 }
 
@@ -232,6 +240,7 @@ impl Delivery {
     /// emits sent on it fail. Buffered emits stay.
     pub(super) fn connection_ended(&mut self, cx: &mut Context) {
         self.server_acks.clear();
+        self.server_acks_dropped = false;
         self.fail_acks(AckFailure::Disconnected, None, cx);
     }
 
@@ -240,7 +249,7 @@ impl Delivery {
         let Some(pos) = self.server_acks.iter().position(|&a| a == id) else {
             return false;
         };
-        self.server_acks.swap_remove(pos);
+        self.server_acks.remove(pos);
         true
     }
 
@@ -304,18 +313,20 @@ impl Delivery {
 
     /// An EVENT or ACK (binary or not) from the server: delivered now, or once
     /// its attachments arrived (a binary packet replaces one still waiting for
-    /// attachments). Returns whether it was an event with a valid name (a
-    /// malformed one is reported as an `Event::Error`).
-    pub(super) fn receive(&mut self, p: &socket::Packet<'_>, cx: &mut Context) -> bool {
+    /// attachments). Returns whether it was an event with a valid name, or the
+    /// error to report (a malformed name; more attachments announced than
+    /// `max_attachments`).
+    pub(super) fn receive(
+        &mut self,
+        p: &socket::Packet<'_>,
+        cx: &mut Context,
+    ) -> Result<bool, DecodeError> {
         let is_event = matches!(p.kind, PacketType::Event | PacketType::BinaryEvent);
+        if p.attachments > cx.config.max_attachments {
+            return Err(DecodeError::TooManyAttachments);
+        }
         let name = if is_event {
-            match p.event_name() {
-                Ok(n) => n,
-                Err(error) => {
-                    cx.events.push_back(Event::Error { error });
-                    return false;
-                }
-            }
+            p.event_name()?
         } else {
             String::new()
         };
@@ -326,29 +337,39 @@ impl Delivery {
             data: String::from(p.data),
             expected: p.attachments,
             attachments: Vec::new(),
+            bytes: 0,
         };
         if p.attachments == 0 {
             self.deliver(partial, cx);
         } else {
             self.partial = Some(partial);
         }
-        is_event
+        Ok(is_event)
     }
 
-    /// A binary attachment arrived.
-    pub(super) fn attachment(&mut self, data: Vec<u8>, cx: &mut Context) {
+    /// A binary attachment arrived; the error to report when none was expected,
+    /// or when the packet's attachments now hold more than
+    /// `max_attachment_bytes` (the packet is dropped).
+    pub(super) fn attachment(
+        &mut self,
+        data: Vec<u8>,
+        cx: &mut Context,
+    ) -> Result<(), DecodeError> {
         let Some(partial) = &mut self.partial else {
-            cx.events.push_back(Event::Error {
-                error: DecodeError::UnexpectedBinary,
-            });
-            return;
+            return Err(DecodeError::UnexpectedBinary);
         };
+        partial.bytes = partial.bytes.saturating_add(data.len());
+        if partial.bytes > cx.config.max_attachment_bytes {
+            self.partial = None;
+            return Err(DecodeError::AttachmentsTooLarge);
+        }
         partial.attachments.push(data);
         if partial.attachments.len() as u32 >= partial.expected {
             if let Some(done) = self.partial.take() {
                 self.deliver(done, cx);
             }
         }
+        Ok(())
     }
 
     /// Forgets a binary packet still waiting for attachments (its transport is gone).
@@ -364,6 +385,15 @@ impl Delivery {
                     return;
                 }
                 if let Some(id) = p.id {
+                    if self.server_acks.len() >= MAX_SERVER_ACKS {
+                        self.server_acks.remove(0);
+                        if !self.server_acks_dropped {
+                            self.server_acks_dropped = true;
+                            cx.events.push_back(Event::Error {
+                                error: DecodeError::TooManyAckRequests,
+                            });
+                        }
+                    }
                     self.server_acks.push(id);
                 }
                 cx.events.push_back(Event::Message {
