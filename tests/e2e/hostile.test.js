@@ -163,6 +163,105 @@ describe("frappe-realtime against a hostile server", () => {
     }
   });
 
+  /** Placeholders 0..n-1, as a binary event's JSON carries them. */
+  const placeholders = (n) => Array.from({ length: n }, (_, num) => ({ _placeholder: true, num }));
+
+  /** One ProtocolError naming `limit`, then disconnect "parse error", then a reconnect; the
+   *  sane second connection delivers a normal and a binary event. */
+  async function closedByLimit(ctx, t, limit) {
+    await connects(t, 2, "reconnect after the limit closed the connection");
+    const log = await t.page.evaluate(() => __log);
+    await diag(ctx, t);
+    const lifecycle = log.filter((e) => e[0] === "connect" || e[0] === "disconnect" || e[0] === "connect_error");
+    assert.deepEqual(lifecycle, [["connect"], ["disconnect", "parse error"], ["connect"]]);
+    const errors = log.filter((e) => e[0] === "error");
+    assert.equal(errors.length, 1, `one error: ${JSON.stringify(errors)}`);
+    assert.equal(errors[0][1], "ProtocolError");
+    assert.match(errors[0][2], new RegExp(limit));
+    const s2 = await session(t, 2);
+    await delivers(t, s2, limit);
+    await t.page.evaluate(() => __c.on("bin", (b) => __log.push(["bin", b instanceof ArrayBuffer ? b.byteLength : -1])));
+    s2.sendRaw(`451-/site1,["bin",${JSON.stringify(placeholders(1)[0])}]`);
+    s2.sendBinary(Buffer.alloc(1000, 7));
+    await waitInPage(t.page, () => seen("bin").length === 1, null, { what: `${limit}: a binary event on the sane connection` });
+    assert.deepEqual(await t.page.evaluate(() => seen("bin")), [["bin", 1000]]);
+  }
+
+  test("a binary event announcing 45 attachments (maxAttachments 10): one ProtocolError, parse error, reconnect", async (ctx) => {
+    let hostile = 1;
+    h.onSession = (s) => {
+      if (hostile-- > 0) s.sendRaw(`4545-/site1,["ev",${JSON.stringify(placeholders(1)[0])}]`);
+    };
+    try {
+      const t = await open();
+      await closedByLimit(ctx, t, "maxAttachments");
+      await healthy(t, "maxAttachments");
+    } finally {
+      h.onSession = null;
+    }
+  });
+
+  test("attachments of one binary event over maxAttachmentBytes (100 000; 10 × 20 KB): one ProtocolError, parse error, reconnect", async (ctx) => {
+    let hostile = 1;
+    h.onSession = (s) => {
+      if (hostile-- > 0) {
+        s.sendRaw(`4510-/site1,["ev",${JSON.stringify(placeholders(10))}]`);
+        for (let i = 0; i < 10; i++) s.sendBinary(Buffer.alloc(20 * 1024, i));
+      }
+    };
+    try {
+      const t = await open({ maxAttachmentBytes: 100000 });
+      await closedByLimit(ctx, t, "maxAttachmentBytes");
+      await healthy(t, "maxAttachmentBytes", 200 * 1024);
+    } finally {
+      h.onSession = null;
+    }
+  });
+
+  for (const transports of [["websocket"], ["polling"]]) {
+    test(`a storm of 1000 malformed frames (${transports}): at most 10 ProtocolErrors, parse error, reconnect; the page keeps ticking`, async (ctx) => {
+      const t = await open({ transports });
+      await connects(t, 1);
+      const ticksAtStorm = await t.page.evaluate(() => __ticks);
+      const s = await session(t, 1);
+      s.storm("42/site1,{not json", 1000);
+      await connects(t, 2, "reconnect after the storm");
+      const log = await t.page.evaluate(() => __log);
+      await diag(ctx, t);
+      const errors = log.filter((e) => e[0] === "error");
+      assert.ok(errors.length >= 1 && errors.length <= 10, `1..10 errors, got ${errors.length}`);
+      for (const e of errors) assert.equal(e[1], "ProtocolError");
+      const lifecycle = log.filter((e) => e[0] === "connect" || e[0] === "disconnect");
+      assert.deepEqual(lifecycle, [["connect"], ["disconnect", "parse error"], ["connect"]]);
+      assert.ok((await t.page.evaluate(() => __ticks)) > ticksAtStorm, "ticks advanced across the storm");
+      await delivers(t, await session(t, 2), "storm");
+      await healthy(t, "storm");
+    });
+  }
+
+  test("5000 server events with ack ids the app never answers: the oldest are dropped with a ProtocolError; the connection stays up", async (ctx) => {
+    const t = await open();
+    await connects(t, 1);
+    const s = await session(t, 1);
+    await t.page.evaluate(() => {
+      window.__evs = 0;
+      __c.on("ev", () => window.__evs++); // never calls the ack callback
+    });
+    s.storm((i) => `42/site1,${i + 1}["ev",${i}]`, 5000);
+    await waitInPage(t.page, () => window.__evs === 5000, null, { what: "5000 events delivered", timeout: 20000 });
+    await delivers(t, s, "unanswered acks");
+    const log = await t.page.evaluate(() => __log);
+    await diag(ctx, t);
+    const errors = log.filter((e) => e[0] === "error");
+    assert.ok(errors.length >= 1, "at least one drop reported");
+    for (const e of errors) {
+      assert.equal(e[1], "ProtocolError");
+      assert.match(e[2], /ack/);
+    }
+    assert.deepEqual(log.filter((e) => e[0] !== "error" && !e[0].startsWith("marker-")), [["connect"]], "no disconnect");
+    await healthy(t, "unanswered acks");
+  });
+
   const MB = 1024 * 1024;
   let pingWasm = null;
 
