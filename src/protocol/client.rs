@@ -186,12 +186,14 @@ impl Client {
     /// A plain EVENT frame is `42<namespace>,[…]` (`42[…]` for `/`): no ack id, no
     /// binary attachments. While this returns `Some(id)` and `now < poll_timeout()`,
     /// `handle_text(now, id, frame)` with such a frame does nothing but push one
-    /// [`Event::Message`] whose `data` is the frame after that prefix, or one
-    /// [`Event::Error`] if the payload is malformed, or [`Event::Refused`] if the event name is reserved
+    /// [`Event::Message`] whose `data` is the frame after that prefix, or
+    /// [`Event::Refused`] if the event name is reserved
     /// ([`crate::protocol::seam::is_reserved`]): no deadline is due, nothing is
     /// sent, no state changes. A driver may then decode such frames itself and
     /// skip the core, refusing the same reserved names; the browser driver
-    /// parses them with `JSON.parse` in place.
+    /// parses them with `JSON.parse` in place. A malformed payload must still
+    /// reach the core: it is counted, and the [`MAX_PROTOCOL_ERRORS`]-th of a
+    /// session closes it.
     ///
     /// `None` unless the namespace is connected over a WebSocket with no upgrade
     /// probe, no binary packet waiting for attachments and no connection state
