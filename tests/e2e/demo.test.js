@@ -190,6 +190,7 @@ describe("npm start: the demo in headless Chromium", () => {
   test("restart the realtime server: reconnecting with a countdown, connected again, every room back", async () => {
     const oldId = await alice.evaluate(() => frappe.realtime.socket.id);
     const historyStart = await alice.evaluate(() => demo.history.length);
+    const clicked = await alice.evaluate(() => Date.now());
     await alice.click("#restart");
 
     // The indicator counts down to the next attempt (reconnect_scheduled's `at`).
@@ -204,9 +205,11 @@ describe("npm start: the demo in headless Chromium", () => {
       null,
       { what: "reconnecting with the next attempt's time", timeout: 5000 },
     );
-    assert.ok(countdown.at > countdown.now - 200, JSON.stringify(countdown));
+    // The next attempt was scheduled after the restart (no timing asserted: on a loaded
+    // machine the countdown may already read 0.0 s when the page is looked at).
+    assert.ok(countdown.at >= clicked, JSON.stringify({ clicked, ...countdown }));
     const seconds = Number(/in (\d+\.\d) s$/.exec(countdown.text)[1]);
-    assert.ok(seconds > 0 && seconds <= 5.1, countdown.text);
+    assert.ok(seconds >= 0 && seconds <= 5.1, countdown.text);
 
     await waitInPage(alice, () => document.getElementById("conn").dataset.state === "connected", null, {
       what: "alice connected again",
