@@ -19,12 +19,7 @@ fn on_websocket(max_attachments: u32, max_bytes: usize) -> Harness {
     c.max_attachments = max_attachments;
     c.max_attachment_bytes = max_bytes;
     let mut h = Harness::new(c);
-    h.connect();
-    h.client.handle_transport_open(h.now, 1);
-    h.client.handle_text(h.now, 1, HANDSHAKE);
-    h.client.handle_text(h.now, 1, r#"40/site,{"sid":"w"}"#);
-    h.take_events();
-    h.take_wire();
+    h.connected_websocket("w");
     h
 }
 

@@ -263,12 +263,7 @@ fn binary_event_is_reassembled_from_its_attachments_on_websocket() {
     let mut c = config();
     c.transports = vec![TransportKind::WebSocket];
     let mut h = Harness::new(c);
-    h.connect();
-    h.client.handle_transport_open(h.now, 1);
-    h.client.handle_text(h.now, 1, HANDSHAKE);
-    h.client.handle_text(h.now, 1, r#"40/site,{"sid":"w"}"#);
-    h.take_events();
-    h.take_wire();
+    h.connected_websocket("w");
     h.client.handle_text(
         h.now,
         1,

@@ -159,6 +159,21 @@ export function waitFor(check, { timeout = 5000, interval = 25, what } = {}) {
     return waitUntil(check, { timeout, interval, what });
 }
 
+/** Waits until the page's `[data-testid=<id>]` reads `expected` (any text when null);
+ *  returns the text. */
+export function testid(page, id, expected, what, timeout = 10000) {
+  return waitInPage(
+    page,
+    ({ id, expected }) => {
+      const el = document.querySelector(`[data-testid="${id}"]`);
+      const text = el && el.textContent.trim();
+      return text && (expected === null || text === expected) && text;
+    },
+    { id, expected },
+    { what, timeout },
+  );
+}
+
 /**
  * For a node:test suite: starts the test environment (`startEnv(envOptions)`) and a
  * browser before its tests, hands both to `set(env, browser)`, and stops both after.

@@ -18,35 +18,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
 import { freePort, sleep, within } from "../server/util.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, roomsOf } from "../e2e/harness.js";
-import { REPO_ROOT, npm, pack, requireBuild, run, tempDir } from "./pack.js";
+import { launchBrowser, newPage, login, openPage, testid, waitFor, roomsOf } from "../e2e/harness.js";
+import { REPO_ROOT, copyProject, npm, pack, requireBuild, run, tempDir } from "./pack.js";
 
 const ALICE = "alice@example.com";
 const EXAMPLES = ["vue", "react"];
 const skip = process.env.FRAPPE_REALTIME_SKIP_EXAMPLES === "1" && "FRAPPE_REALTIME_SKIP_EXAMPLES=1";
-
-/** Copies an example without what its own installs and builds left behind. */
-function copyExample(name, to) {
-    const from = path.join(REPO_ROOT, "examples", name);
-    fs.cpSync(from, to, {
-        recursive: true,
-        filter: (src) => !/[\\/](node_modules|dist)([\\/]|$)/.test(path.relative(from, src) ? "/" + path.relative(from, src) : ""),
-    });
-}
-
-/** Waits until `[data-testid=<id>]` reads `expected` (any text when null); returns the text. */
-function testid(page, id, expected, what, timeout = 10000) {
-    return waitInPage(
-        page,
-        ({ id, expected }) => {
-            const el = document.querySelector(`[data-testid="${id}"]`);
-            const text = el && el.textContent.trim();
-            return text && (expected === null || text === expected) && text;
-        },
-        { id, expected },
-        { what, timeout },
-    );
-}
 
 describe("examples/vue and examples/react, built with Vite, against the test servers", { skip }, () => {
     let tmp;
@@ -66,7 +43,7 @@ describe("examples/vue and examples/react, built with Vite, against the test ser
         await Promise.all(
             EXAMPLES.map(async (name) => {
                 const dir = (dirs[name] = path.join(tmp.dir, name));
-                copyExample(name, dir);
+                copyProject(path.join(REPO_ROOT, "examples", name), dir);
                 const t1 = Date.now();
                 // The lock pins vite / vue / react; frappe-realtime comes from this tarball.
                 await npm(["install", tarball], { cwd: dir, tmp: tmp.dir, timeout: 180000 });

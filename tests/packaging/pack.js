@@ -91,3 +91,12 @@ export async function fixture(dir, tmp, tarball, pkg = {}) {
     // A package without dependencies installs from the tarball alone: no registry.
     return npm(["install", "--offline", tarball], { cwd: dir, tmp });
 }
+
+/** Copies the project at `from` (examples/<name>, tests/spa/<name>) to `to`, without the
+ *  node_modules and dist its own installs and builds left behind. */
+export function copyProject(from, to) {
+    fs.cpSync(from, to, {
+        recursive: true,
+        filter: (src) => !/[\\/](node_modules|dist)([\\/]|$)/.test(path.relative(from, src) ? "/" + path.relative(from, src) : ""),
+    });
+}

@@ -25,8 +25,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { startEnv } from "../server/env.js";
 import { freePort } from "../server/util.js";
-import { launchBrowser, newPage, login, openPage, waitInPage, waitFor, socketsOf } from "../e2e/harness.js";
-import { REPO_ROOT, npm, pack, requireBuild, run, tempDir } from "./pack.js";
+import { launchBrowser, newPage, login, openPage, testid, waitInPage, waitFor, socketsOf } from "../e2e/harness.js";
+import { REPO_ROOT, copyProject, npm, pack, requireBuild, run, tempDir } from "./pack.js";
 
 const ALICE = "alice@example.com";
 const APPS = ["frappe-ui", "react-sdk", "alias"];
@@ -36,15 +36,6 @@ const skip = process.env.FRAPPE_REALTIME_SKIP_EXAMPLES === "1" && "FRAPPE_REALTI
 // of frappe-realtime. Its absence from a build says socket.io-client was not bundled.
 const SOCKET_IO_CLIENT_MARK = "xhr poll error";
 
-/** Copies tests/spa/<name> without what a local install or build left behind. */
-function copyApp(name, to) {
-    const from = path.join(REPO_ROOT, "tests", "spa", name);
-    fs.cpSync(from, to, {
-        recursive: true,
-        filter: (src) => !/^(node_modules|dist)/.test(path.relative(from, src)),
-    });
-}
-
 /** Every .js file under `dir`, read. */
 function jsOf(dir) {
     return fs
@@ -52,20 +43,6 @@ function jsOf(dir) {
         .filter((f) => f.endsWith(".js"))
         .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
         .join("\n");
-}
-
-/** Waits until `[data-testid=<id>]` reads `expected`; returns the text. */
-function testid(page, id, expected, what, timeout = 10000) {
-    return waitInPage(
-        page,
-        ({ id, expected }) => {
-            const el = document.querySelector(`[data-testid="${id}"]`);
-            const text = el && el.textContent.trim();
-            return text === expected && text;
-        },
-        { id, expected },
-        { what, timeout },
-    );
 }
 
 /** The server-side sockets of alice that are in `room` (one per app page). */
@@ -98,7 +75,7 @@ describe("SPAs on socket.io-client's API, moved over by a Vite alias, against th
         await Promise.all(
             APPS.map(async (name) => {
                 const dir = (dirs[name] = path.join(tmp.dir, "tests", "spa", name));
-                copyApp(name, dir);
+                copyProject(path.join(REPO_ROOT, "tests", "spa", name), dir);
                 const t1 = Date.now();
                 await npm(["ci"], { cwd: dir, tmp: tmp.dir, timeout: 300000 });
                 timings[`npm ci ${name}`] = Date.now() - t1;

@@ -192,6 +192,18 @@ impl Harness {
         id
     }
 
+    /// Connects the namespace over WebSocket transport 1 with socket id `sid`
+    /// (the config lists only WebSocket); the events and wire so far are taken.
+    pub fn connected_websocket(&mut self, sid: &str) {
+        self.connect();
+        self.client.handle_transport_open(self.now, 1);
+        self.client.handle_text(self.now, 1, HANDSHAKE);
+        self.client
+            .handle_text(self.now, 1, &format!("40/site,{{\"sid\":\"{sid}\"}}"));
+        self.take_events();
+        self.take_wire();
+    }
+
     /// Kills the polling transport as a network failure would.
     /// Its pending requests are dropped from the wire, as the driver would.
     pub fn fail_transport(&mut self, transport: TransportId) {
