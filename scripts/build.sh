@@ -21,6 +21,9 @@ rm -rf "$out/snippets"
 wasm-bindgen --target web --out-dir "$out" "$wasm"
 # Import and export names `a`, `b`, … in the module and the glue alike (~2.5 KB gzip).
 node scripts/short-names.js "$out"
+# The glue's state in a function, so that a trap can be followed by a fresh instance
+# (scripts/glue-generations.js; www/client.js `renew`).
+node scripts/glue-generations.js "$out"
 
 # The features rustc emits for wasm32 (see docs/toolchain.md); without them wasm-opt
 # rejects the module.
@@ -56,10 +59,11 @@ node scripts/exports-last.js "$bg"
 
 # RealtimeClient opens a client's first WebSocket while the wasm module still loads
 # (glue.js `preopen`): the glue re-exports it, so that www/client.js reaches it through
-# pkg/frappe_realtime.js like the rest.
+# pkg/frappe_realtime.js like the rest; likewise `onCrash` and `detachAll` (its recovery
+# from a trap).
 snippet="$(grep -o "\./snippets/[^\"']*/src/browser/glue\.js" "$out/frappe_realtime.js" | head -n 1)"
 [[ -n "$snippet" ]] || { echo "build: the glue does not import src/browser/glue.js" >&2; exit 1; }
-printf '\nexport { preopen } from "%s";\n' "$snippet" >>"$out/frappe_realtime.js"
+printf '\nexport { preopen, onCrash, detachAll } from "%s";\n' "$snippet" >>"$out/frappe_realtime.js"
 
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and

@@ -9,7 +9,7 @@
 
 // @ts-check
 
-import init, { WasmClient, preopen } from "../pkg/frappe_realtime.js";
+import init, { WasmClient, preopen, generation, endFirst, onCrash, detachAll } from "../pkg/frappe_realtime.js";
 import { ListenerMethods, Listeners } from "./listeners.js";
 import { ROOM_EVENTS, checkEmit, roomEmit, subscriptionArgs } from "./rules.js";
 
@@ -42,6 +42,94 @@ export function whenReady() {
     });
   }
   return ready;
+}
+
+// ------------------------------------------------------------ recovery from a trap
+//
+// A trap inside the wasm (out of memory, a bug), or a JS exception that unwinds through
+// it, leaves the module instance in an unknown state: a RefCell still borrowed, the
+// allocator half-way through an update. Nothing more may run on it. Every client of the
+// page shares that instance, so all of them move on together (`crash`):
+//
+//   1. at once, from JS alone: every hub is detached (transports closed, timer and page
+//      listeners removed; src/browser/glue.js `detachAll`) and every RealtimeClient lets
+//      go of its WasmClient, so its calls queue as they do before the module is ready;
+//   2. on a later task, when no frame of the old instance can be on the stack (`renew`):
+//      a fresh instance of the same compiled module (scripts/glue-generations.js), the old
+//      one retired (its memory becomes garbage), and for each client: `disconnect`
+//      ("transport error") if it was connected, one `error` (an Error named
+//      InternalError, the trap as its `cause`), acks still pending rejected with it, then
+//      a new WasmClient with the same URL, options and listeners, its subscriptions (as
+//      many holds of each), debug level and connection intent (`connect()` /
+//      `disconnect()`) as they were, and the queued calls.
+//
+// The call that trapped is not repeated (it may be what traps). Emits waiting in the old
+// instance's offline buffer are lost with it. Traps in a row are spaced (`renewDelay`), so
+// a bug that traps on every connection cannot spin.
+
+/** The glue copy whose instance the clients use: `WasmClient` and how to retire it. */
+let gen = { WasmClient, end: endFirst };
+/** Every RealtimeClient running on the current instance.
+ *  @type {Set<RealtimeClient>} */
+const clients = new Set();
+/** When the last traps happened (performance.now()), within the last minute.
+ *  @type {number[]} */
+let traps = [];
+let renewing = false;
+
+/** Milliseconds before the next fresh instance: 0 for a first trap, then 1 s doubling to
+ *  30 s while traps come within a minute of each other. */
+function renewDelay() {
+  const t = performance.now();
+  traps = traps.filter((x) => t - x < 60000);
+  traps.push(t);
+  return traps.length < 2 ? 0 : Math.min(30000, 1000 * 2 ** (traps.length - 2));
+}
+
+/** A trap (or an exception that unwound through the wasm): see above.
+ *  @param {unknown} e */
+function crash(e) {
+  if (renewing) return;
+  renewing = true;
+  console.error("frappe-realtime: internal error; the client restarts:", e);
+  detachAll();
+  for (const c of clients) c._wasm = null;
+  const err = /** @type {Error & {cause?: unknown}} */ (new Error("frappe-realtime: internal error (" + String(e) + "); the client restarted with its options, subscriptions and listeners"));
+  err.name = "InternalError";
+  err.cause = e;
+  setTimeout(() => renew(err), renewDelay());
+}
+onCrash(crash);
+
+/** @param {Error} err */
+function renew(err) {
+  let next;
+  try {
+    next = generation();
+  } catch (e) {
+    // No memory for a fresh instance yet: try again later.
+    setTimeout(() => renew(err), renewDelay());
+    return;
+  }
+  gen.end();
+  gen = next;
+  renewing = false;
+  for (const c of [...clients]) c._restart(err);
+}
+
+/** `f()`, or `fallback` when the wasm traps (the trap goes to `crash`).
+ *  @template T
+ *  @param {() => T} f
+ *  @param {T} fallback
+ *  @returns {T} */
+function guard(f, fallback) {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+    crash(e);
+    return fallback;
+  }
 }
 
 /** Hints for the connect_error messages of Frappe's realtime server (contract §3). */
@@ -83,6 +171,16 @@ export class RealtimeClient extends ListenerMethods {
     /** @type {Call[]} */
     this._queue = [];
     this._closed = false;
+    // What a fresh instance needs after a trap (see `crash`): the subscriptions with
+    // their holds, whether the application wants the connection, the debug level, and
+    // the rejections of the acks still pending.
+    /** @type {Map<string, [string, string, string | undefined, number]>} */
+    this._subs = new Map();
+    this._want = !(options && options.autoConnect === false);
+    /** @type {string | undefined} */
+    this._debug = undefined;
+    /** @type {Set<(err: Error) => void>} */
+    this._pending = new Set();
     const own = () => whenReady().then(() => this._boot(() => this._create()));
     if (options && options.shared) {
       // Shared mode (docs/shared.md) is its own module, loaded only when asked for: the
@@ -125,7 +223,8 @@ export class RealtimeClient extends ListenerMethods {
     }
     for (const call of this._queue.splice(0)) {
       try {
-        call(/** @type {Inner} */ (this._wasm));
+        const w = /** @type {Inner} */ (this._wasm);
+        guard(() => call(w), undefined);
       } catch (e) {
         // A call made before the module loaded failed when replayed; the
         // others still run.
@@ -146,17 +245,76 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   _create() {
-    this._wasm = new WasmClient(this._url, this._options, this._ls);
+    const w = new gen.WasmClient(this._url, this._options, this._ls);
     // Hints are added before any listener sees the error; a hook, not a
     // listener, so off() cannot remove it.
-    this._wasm.setErrorHook(withHint);
+    w.setErrorHook(withHint);
+    this._wasm = w;
+    clients.add(this);
+  }
+
+  /** Starts again on a fresh instance after a trap (see `crash`).
+   *  @param {Error} err */
+  _restart(err) {
+    if (this._ls.up) {
+      this._ls.up = false;
+      this._ls.emit("disconnect", ["transport error"]);
+    }
+    this._ls.emit("error", [err]);
+    for (const reject of [...this._pending]) reject(err);
+    const queued = this._queue.splice(0);
+    const w = guard(() => {
+      // Constructed without connecting: the subscriptions go in first.
+      const o = Object.assign({}, this._options, { autoConnect: false });
+      const w = new gen.WasmClient(this._url, o, this._ls);
+      w.setErrorHook(withHint);
+      if (this._debug !== undefined) w.debug = this._debug;
+      for (const [kind, a, b, n] of this._subs.values()) for (let i = 0; i < n; i++) w.subscribe(kind, a, b);
+      if (this._want) w.connect();
+      return w;
+    }, null);
+    if (!w) {
+      // It trapped again: the next instance replays the calls.
+      this._queue.unshift(...queued);
+      return;
+    }
+    this._wasm = w;
+    for (const call of queued) {
+      try {
+        guard(() => call(w), undefined);
+      } catch (e) {
+        console.error("frappe-realtime:", e);
+      }
+    }
   }
 
   /** @param {(w: Inner) => void} fn */
   _call(fn) {
     if (this._closed) return;
-    if (this._wasm) fn(this._wasm);
+    const w = this._wasm;
+    if (w) guard(() => fn(w), undefined);
     else this._queue.push(fn);
+  }
+
+  /** A value read from the client, `fallback` without one (or when it traps).
+   *  @template T
+   *  @param {(w: Inner) => T} f
+   *  @param {T} fallback
+   *  @returns {T} */
+  _read(f, fallback) {
+    const w = this._wasm;
+    return w ? guard(() => f(w), fallback) : fallback;
+  }
+
+  /** `p`, also rejected by a trap (see `crash`) while it is pending.
+   *  @param {Promise<any>} p
+   *  @returns {Promise<any>} */
+  _track(p) {
+    const pending = this._pending;
+    return new Promise((resolve, reject) => {
+      pending.add(reject);
+      p.then(resolve, reject).finally(() => pending.delete(reject));
+    });
   }
 
   /** Resolves once the wasm module is loaded and the client exists. */
@@ -206,8 +364,9 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} event
    *  @param {any[]} args */
   _emit(event, args) {
-    if (this._wasm) {
-      this._wasm.emit(event, args, undefined);
+    const w = this._wasm;
+    if (w) {
+      guard(() => w.emit(event, args, undefined), undefined);
     } else {
       checkEmit(event, args);
       this._call((w) => w.emit(event, args, undefined));
@@ -227,17 +386,19 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {number | undefined} timeout
    *  @returns {Promise<any>} */
   _emitWithAck(event, args, timeout) {
-    if (this._wasm) return this._wasm.emitWithAck(event, args, timeout);
+    const w = this._wasm;
+    // A trap leaves the promise pending until `_restart` rejects it.
+    if (w) return this._track(guard(() => w.emitWithAck(event, args, timeout), new Promise(() => {})));
     checkEmit(event, args);
     // Queued with the other calls, so that it keeps its place among them; a close()
     // before the module is ready rejects it.
-    return new Promise((resolve, reject) => {
+    return this._track(new Promise((resolve, reject) => {
       if (this._closed) return reject(new Error("frappe-realtime: the client is closed"));
       /** @type {Call} */
       const call = (w) => w.emitWithAck(event, args, timeout).then(resolve, reject);
       call.cancel = (err) => reject(err || new Error("frappe-realtime: the client was closed before it was ready"));
       this._queue.push(call);
-    });
+    }));
   }
 
   /** socket.io-client's `timeout(ms).emit(...)` / `.emitWithAck(...)`.
@@ -245,7 +406,8 @@ export class RealtimeClient extends ListenerMethods {
   timeout(ms) {
     return {
       emit: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
-        if (this._wasm) this._wasm.emit(event, args, ms);
+        const w = this._wasm;
+        if (w) guard(() => w.emit(event, args, ms), undefined);
         else {
           checkEmit(event, args);
           this._call((w) => w.emit(event, args, ms));
@@ -262,6 +424,7 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} [second] */
   subscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
+    this._hold(String(kind), a, b, 1);
     this._call((w) => w.subscribe(String(kind), a, b));
     return this;
   }
@@ -271,11 +434,27 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} [second] */
   unsubscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
+    this._hold(String(kind), a, b, -1);
     this._call((w) => w.unsubscribe(String(kind), a, b));
     return this;
   }
 
+  /** Counts a hold of a subscription, as the core does (src/protocol/rooms.rs), for a
+   *  fresh instance after a trap.
+   *  @param {string} kind
+   *  @param {string} a
+   *  @param {string | undefined} b
+   *  @param {number} d */
+  _hold(kind, a, b, d) {
+    const k = kind + "\0" + a + "\0" + b;
+    const e = this._subs.get(k);
+    const n = (e ? e[3] : 0) + d;
+    if (n > 0) this._subs.set(k, [kind, a, b, n]);
+    else this._subs.delete(k);
+  }
+
   connect() {
+    this._want = true;
     this._call((w) => w.connect());
     return this;
   }
@@ -285,6 +464,7 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   disconnect() {
+    this._want = false;
     this._call((w) => w.disconnect());
     return this;
   }
@@ -292,12 +472,19 @@ export class RealtimeClient extends ListenerMethods {
   /** Disconnects and releases every listener, timer and page hook. */
   close() {
     if (this._closed) return;
-    if (this._wasm) {
-      this._wasm.close();
-      this._wasm.free();
+    // Between a trap and the fresh instance, the acks pending are only here.
+    const broken = !this._wasm && clients.has(this);
+    clients.delete(this);
+    const w = this._wasm;
+    if (w) {
       this._wasm = null;
+      guard(() => {
+        w.close();
+        w.free();
+      }, undefined);
     }
     this._cancelQueue();
+    if (broken) for (const reject of [...this._pending]) reject(new Error("frappe-realtime: the client is closed"));
     this._ls.off(0);
     this._closed = true;
   }
@@ -311,7 +498,7 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get connected() {
-    return this._wasm ? this._wasm.connected : false;
+    return this._read((w) => w.connected, false);
   }
 
   get disconnected() {
@@ -319,18 +506,19 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get id() {
-    return this._wasm ? this._wasm.id : undefined;
+    return this._read((w) => w.id, undefined);
   }
 
   /** "polling" | "websocket" | undefined */
   get transport() {
-    return /** @type {TransportName | undefined} */ (this._wasm ? this._wasm.transport : undefined);
+    return /** @type {TransportName | undefined} */ (this._read((w) => w.transport, undefined));
   }
 
   /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
   get state() {
     if (this._closed) return "closed";
-    if (this._wasm) return /** @type {ClientState} */ (this._wasm.state);
+    if (this._wasm) return /** @type {ClientState} */ (this._read((w) => w.state, "reconnecting"));
+    if (clients.has(this)) return "reconnecting"; // between a trap and the fresh instance
     return this._options && this._options.autoConnect === false ? "idle" : "connecting";
   }
 
@@ -340,23 +528,24 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get buffered() {
-    return this._wasm ? this._wasm.buffered : 0;
+    return this._read((w) => w.buffered, 0);
   }
 
   get debug() {
-    return /** @type {LogLevel} */ (this._wasm ? this._wasm.debug : (this._options && this._options.debug) || "warn");
+    return /** @type {LogLevel} */ (this._read((w) => w.debug, undefined) || this._debug || (this._options && this._options.debug) || "warn");
   }
 
   /** @param {LogLevel} level */
   set debug(level) {
     this._call((w) => {
       w.debug = String(level);
+      this._debug = String(level);
     });
   }
 
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
-    return /** @type {[number, number, number, number]} */ (this._wasm ? Array.from(this._wasm.resources()) : [this._ls.n, 0, 0, 0]);
+    return /** @type {[number, number, number, number]} */ (this._read((w) => Array.from(w.resources()), [this._ls.n, 0, 0, 0]));
   }
 }
 

@@ -36,6 +36,9 @@ export class Listeners {
      *  own bookkeeping of connect / disconnect); null when none.
      *  @type {((event: string, args: unknown[]) => void) | null} */
     this.tap = null;
+    /** Whether the last lifecycle event was `connect` rather than `disconnect` (set by
+     *  the driver's hub, read by RealtimeClient after a trap). */
+    this.up = false;
   }
 
   /** Adds `f` to `event`; `once`: removed before its first call.

@@ -127,8 +127,16 @@ export const wall = () => Date.now();
  *  @returns {Hub} */
 export function hubNew(input, prefix, withCredentials, headers, ls) {
   if (headers) headers = JSON.parse(headers);
-  return /** @type {Hub} */ ({
-    input,
+  const hub = /** @type {Hub} */ ({
+    // An exception out of the driver (a trap, or a JS error that unwound through the
+    // wasm) leaves the module instance in an unknown state: `crashed` takes over.
+    input: (/** @type {number} */ kind, /** @type {number} */ id, /** @type {unknown} */ data) => {
+      try {
+        input(kind, id, data);
+      } catch (e) {
+        crashed(e);
+      }
+    },
     prefix,
     fast: -1, // transport id whose plain EVENT frames may skip the core
     due: 0, // …until this performance.now() (the core's next deadline)
@@ -139,6 +147,24 @@ export function hubNew(input, prefix, withCredentials, headers, ls) {
     hooks: [],
     ls,
   });
+  hubs.add(hub);
+  return hub;
+}
+
+/** Every hub not released yet (`detachAll`). */
+const hubs = new Set();
+
+/** What happens when the driver throws (see `hubNew`): by default the exception goes on
+ *  to the event loop; RealtimeClient starts a fresh module instance (www/client.js).
+ *  @type {(e: unknown) => void} */
+let crashed = (e) => {
+  throw e;
+};
+
+/** Sets what happens when the driver throws.
+ *  @param {(e: unknown) => void} f */
+export function onCrash(f) {
+  crashed = f;
 }
 
 /** Sets the fast path (see the top of this file); `id` -1 turns it off.
@@ -338,12 +364,25 @@ export function hooks(hub, on) {
 /** Drops everything the client installed; later inputs (a late ack call) go nowhere.
  *  @param {Hub} hub */
 export function release(hub) {
+  detach(hub);
+  hub.ls.off(0);
+}
+
+/** `release` but the application listeners, which stay with the client's Listeners.
+ *  @param {Hub} hub */
+function detach(hub) {
+  hubs.delete(hub);
   for (const id of [...hub.t.keys()]) close(hub, id);
   timer(hub, -1);
   hooks(hub, false);
-  hub.ls.off(0);
   hub.fast = -1;
   hub.input = () => {};
+}
+
+/** Detaches every hub, from JS alone (their module instance is not called): after a
+ *  trap, before the clients move to a fresh instance. */
+export function detachAll() {
+  for (const hub of [...hubs]) detach(hub);
 }
 
 /** Counts for leak checks: [listeners, transports, timer armed, page listeners].
@@ -500,6 +539,8 @@ export function deliver(hub, data, bins, ack) {
  *  @param {string | undefined} json */
 export function fire(hub, name, a, json) {
   if (json) a = JSON.parse(json);
+  // Whether the client last said it was connected (read after a trap, www/client.js).
+  if (name === "connect" || name === "disconnect") hub.ls.up = name === "connect";
   hub.ls.emit(name, a === undefined ? [] : [a]);
 }
 
