@@ -1,13 +1,15 @@
 //! Scenarios: what the client holds for the server is bounded. A binary packet
 //! announcing more attachments than `max_attachments`, attachments over
-//! `max_attachment_bytes`, and the `MAX_PROTOCOL_ERRORS`-th malformed packet of
-//! a session close the connection (`parse error`) after one report each, then
-//! the client reconnects; unanswered server ack requests are capped, the oldest
-//! dropped and reported once.
+//! `max_attachment_bytes`, a polling response over `MAX_PAYLOAD_PACKETS` packets,
+//! and the `MAX_PROTOCOL_ERRORS`-th malformed packet of a session close the
+//! connection (`parse error`) after one report each, then the client reconnects;
+//! unanswered server ack requests are capped, the oldest dropped and reported once.
 
 mod support;
 
-use frappe_realtime::protocol::client::{DisconnectReason, Event, MAX_PROTOCOL_ERRORS};
+use frappe_realtime::protocol::client::{
+    DisconnectReason, Event, MAX_PAYLOAD_PACKETS, MAX_PROTOCOL_ERRORS,
+};
 use frappe_realtime::protocol::config::TransportKind;
 use frappe_realtime::protocol::error::{DecodeError, UsageError};
 use support::*;
@@ -151,4 +153,40 @@ fn unanswered_server_ack_requests_are_capped_oldest_dropped_reported_once() {
     assert_eq!(h.client.ack(h.now, 2, "[]"), Ok(()));
     assert_eq!(h.client.ack(h.now, 1001, "[]"), Ok(()));
     assert_eq!(h.sent(), vec![r#"43/site,2[]"#, r#"43/site,1001[]"#]);
+}
+
+#[test]
+fn a_polling_response_over_max_payload_packets_closes_the_connection() {
+    let mut h = Harness::new(config());
+    let id = h.connected("s");
+    h.take_events();
+    // MAX_PAYLOAD_PACKETS noops are accepted: the next GET goes out.
+    let noops = vec!["6"; MAX_PAYLOAD_PACKETS].join("\u{1e}");
+    h.reply_get(id, &noops);
+    assert!(h.take_events().is_empty());
+    assert!(h.client.connected());
+    let next = h.pending_get().expect("the next GET");
+    // One more: the events of the packets before the limit are kept, then one
+    // report and `parse error`.
+    let payload = format!(r#"42/site,["before"]{}{noops}"#, '\u{1e}');
+    h.reply_get(next, &payload);
+    let mut events = h.take_events();
+    assert!(
+        matches!(&events[0], Event::Message { name, .. } if name == "before"),
+        "{events:?}"
+    );
+    events.remove(0);
+    assert_eq!(
+        events[0],
+        Event::Error {
+            error: DecodeError::TooManyPackets
+        }
+    );
+    assert_eq!(
+        events[1],
+        Event::Disconnect {
+            reason: DisconnectReason::ParseError
+        }
+    );
+    assert!(!h.client.connected());
 }

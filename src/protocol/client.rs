@@ -128,6 +128,11 @@ pub struct Client {
 /// (`parse error`); each is reported as an [`Event::Error`] first.
 pub const MAX_PROTOCOL_ERRORS: u32 = 10;
 
+/// The most packets one polling response may hold: socket.io's server sends what
+/// queued since the last `GET` (a burst of hundreds at most); past this the response
+/// is a broken server's, and the connection is closed with a `ProtocolError`.
+pub const MAX_PAYLOAD_PACKETS: usize = 10_000;
+
 impl Client {
     /// A client in the `Idle` state. Fails when `config.auth` is not a JSON
     /// object or `config.transports` is empty.
@@ -365,10 +370,14 @@ impl Client {
             Route::Current(TransportKind::WebSocket) => self.handle_engine_text(now, text),
             Route::Current(TransportKind::Polling) => {
                 self.transports.get_answered();
-                for part in engine::split_payload(text) {
+                for (n, part) in engine::split_payload(text).enumerate() {
                     // Stop as soon as a packet ended this transport (CONNECT_ERROR,
                     // close): the rest of the payload belongs to a dead session.
                     if self.transports.current() != Some(transport) {
+                        return;
+                    }
+                    if n == MAX_PAYLOAD_PACKETS {
+                        self.protocol_error(now, DecodeError::TooManyPackets);
                         return;
                     }
                     self.handle_engine_text(now, part);
@@ -528,7 +537,7 @@ impl Client {
     fn handle_engine_packet(&mut self, now: Instant, packet: engine::Packet<'_>) {
         match packet {
             engine::Packet::Open(text) => self.handle_open(now, text),
-            engine::Packet::Ping(data) => self.transports.ping(now, data, &mut self.cx),
+            engine::Packet::Ping(_) => self.transports.ping(now, &mut self.cx),
             engine::Packet::Close => {
                 let reason = DisconnectReason::TransportClose;
                 self.session_lost(now, reason, ConnectErrorKind::Transport, "transport close")

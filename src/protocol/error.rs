@@ -47,6 +47,11 @@ pub enum DecodeError {
     /// More server ack requests were left unanswered than the client keeps:
     /// the oldest was dropped (reported once per connection).
     TooManyAckRequests,
+    /// A polling response held more than [`MAX_PAYLOAD_PACKETS`] packets (closes
+    /// the connection).
+    ///
+    /// [`MAX_PAYLOAD_PACKETS`]: crate::protocol::client::MAX_PAYLOAD_PACKETS
+    TooManyPackets,
 }
 
 impl DecodeError {
@@ -56,7 +61,9 @@ impl DecodeError {
     pub fn closes(self) -> bool {
         matches!(
             self,
-            DecodeError::TooManyAttachments | DecodeError::AttachmentsTooLarge
+            DecodeError::TooManyAttachments
+                | DecodeError::AttachmentsTooLarge
+                | DecodeError::TooManyPackets
         )
     }
 
@@ -76,6 +83,7 @@ impl DecodeError {
             DecodeError::TooManyAttachments => "attachments over maxAttachments",
             DecodeError::AttachmentsTooLarge => "attachment bytes over maxAttachmentBytes",
             DecodeError::TooManyAckRequests => "over 1000 ack requests unanswered, oldest dropped",
+            DecodeError::TooManyPackets => "polling response over 10000 packets",
         }
     }
 }

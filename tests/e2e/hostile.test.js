@@ -262,20 +262,103 @@ describe("frappe-realtime against a hostile server", () => {
     await healthy(t, "unanswered acks");
   });
 
+  // Large messages through the core. A message of S bytes must not leave wasm memory above
+  // 1.5 × S + 2 MB once delivered (issue 15's target; linear memory never shrinks, so this
+  // bounds the high-water mark of handling it).
   const MB = 1024 * 1024;
-  let pingWasm = null;
+  const S = 4 * MB;
+  const big = "x".repeat(S);
+  /** route → wasm memory after it (bytes) */
+  const afterBig = new Map();
+  for (const [name, transports, send, check] of [
+    ["a ping carrying 4 MB", ["websocket"], (s) => s.sendRaw("2" + big), null],
+    ["an event with an ack id carrying 4 MB", ["websocket"], (s) => s.event("big", [big], "7"), (p) => seen("big").length === 1],
+    ["an event carrying 4 MB over polling", ["polling"], (s) => s.event("big", [big]), (p) => seen("big").length === 1],
+    ["a binary event with a 4 MB attachment", ["websocket"], (s) => {
+      s.sendRaw("451-/site1," + JSON.stringify(["big", { _placeholder: true, num: 0 }]));
+      s.sendBinary(Buffer.alloc(S, 7));
+    }, (p) => seen("big").length === 1],
+  ]) {
+    test(`a large message through the core: ${name}: delivered whole, the connection stays, memory bounded`, async (ctx) => {
+      const t = await open({ transports });
+      await connects(t, 1);
+      const s = await session(t, 1);
+      await t.page.evaluate(() => __c.on("big", (a) => __log.push(["big", typeof a === "string" ? a.length : a.byteLength])));
+      send(s);
+      if (check) await waitInPage(t.page, check, null, { what: `${name}: delivered`, timeout: 15000 });
+      await delivers(t, s, name);
+      const log = await t.page.evaluate(() => __log);
+      assert.deepEqual(log.filter((e) => e[0] === "disconnect" || e[0] === "error"), [], "no disconnect, no error");
+      if (check) assert.deepEqual(await t.page.evaluate(() => seen("big")), [["big", S]], "delivered whole");
+      await healthy(t, name, S);
+      ctx.diagnostic(`wasm memory: ${t.base.wasm} → ${t.measured.wasm} bytes (target ${1.5 * S + 2 * MB})`);
+      afterBig.set(name, t.measured.wasm);
+    });
+  }
 
-  test("a ping carrying 1 MB: the connection goes on, and wasm memory stays within the bound", async (ctx) => {
+  test("issue 15's memory target: wasm memory ≤ 1.5 × S + 2 MB after each large message above", { todo: "not met: the allocator rounds a large block up to a power of two, and an event through the core is held twice (input and payload); see docs/reliability.md" }, () => {
+    const over = [...afterBig].filter(([, w]) => w > 1.5 * S + 2 * MB);
+    assert.deepEqual(over, [], "routes over the target (wasm memory in bytes)");
+  });
+
+  test("a polling response of 10 001 packets: one ProtocolError, parse error, reconnect", async (ctx) => {
+    const t = await open({ transports: ["polling"] });
+    await connects(t, 1);
+    const s = await session(t, 1);
+    // The first noop answers the GET waiting now; the other 10 001 queue for the next one.
+    s.storm("6", 10002);
+    await connects(t, 2, "connect after the oversized response");
+    await diag(ctx, t);
+    assert.deepEqual(await errorsOf(t), [["ProtocolError", "polling response over 10000 packets"]]);
+    assert.deepEqual(await t.page.evaluate(() => seen("disconnect")), [["disconnect", "parse error"]]);
+    await delivers(t, await session(t, 2), "10 001 packets");
+    await healthy(t, "10 001 packets");
+  });
+
+  test("a partial frame, then silence (a WebSocket frame that never ends, no more pings): ping timeout, reconnect", async (ctx) => {
     const t = await open();
     await connects(t, 1);
     const s = await session(t, 1);
-    s.sendRaw("2" + "x".repeat(MB));
-    await delivers(t, s, "1 MB ping");
-    const log = await t.page.evaluate(() => __log);
-    assert.deepEqual(log.filter((e) => e[0] === "disconnect"), [], "no disconnect");
-    await healthy(t, "1 MB ping", MB);
-    pingWasm = t.measured.wasm;
-    ctx.diagnostic(`wasm memory after the 1 MB ping: ${pingWasm} bytes (before: ${t.base.wasm})`);
+    s.stall(100);
+    await connects(t, 2, "connect after the stalled link", 15000);
+    await diag(ctx, t);
+    assert.deepEqual(await t.page.evaluate(() => seen("disconnect")), [["disconnect", "ping timeout"]]);
+    assert.deepEqual(await errorsOf(t), []);
+    await delivers(t, await session(t, 2), "partial frame");
+    await healthy(t, "partial frame");
+  });
+
+  test("a flood of 10 000 pings: each answered, the connection stays, the page keeps ticking", async () => {
+    const t = await open();
+    await connects(t, 1);
+    const s = await session(t, 1);
+    const t0 = await t.page.evaluate(() => __ticks);
+    s.storm("2", 10000);
+    for (let i = 0; i < 200 && s.received.filter((p) => p === "3").length < 200; i++) await new Promise((r) => setTimeout(r, 50));
+    await delivers(t, s, "ping flood");
+    assert.ok(s.received.filter((p) => p === "3").length >= 200, "pongs come back (the server keeps the last 200 packets)");
+    assert.deepEqual(await t.page.evaluate(() => seen("disconnect")), []);
+    assert.ok((await t.page.evaluate(() => __ticks)) > t0, "the main thread ticked across the flood");
+    await healthy(t, "ping flood");
+  });
+
+  test("handshakes announcing pingInterval 0 and pingTimeout 0: a connect_error each, then the sane server connects", async (ctx) => {
+    let bad = 3;
+    h.handshake = (sid) => (bad-- > 0 ? "0" + JSON.stringify({ sid, upgrades: [], pingInterval: 0, pingTimeout: 0, maxPayload: 1e6 }) : null);
+    try {
+      const t = await open();
+      await connects(t, 1, "connect once the handshake is sane");
+      await diag(ctx, t);
+      const log = await t.page.evaluate(() => __log);
+      const reported = log.filter((e) => e[0] !== "connect");
+      assert.equal(reported.length, 3, "one report per bad handshake");
+      for (const r of reported) assert.equal(r[0], "connect_error");
+      // The bad sessions may have answered a namespace CONNECT too: the live one is the last.
+      await delivers(t, await session(t, h.connects - t.connects), "zero heartbeat");
+      await healthy(t, "zero heartbeat");
+    } finally {
+      h.handshake = null;
+    }
   });
 
   // Forced traps: the page makes the shipped module trap (or an exception unwind through
@@ -347,8 +430,4 @@ describe("frappe-realtime against a hostile server", () => {
       await healthy(t, name);
     });
   }
-
-  test("issue 15's memory target: wasm memory ≤ 1.5 × the largest message + 2 MB after a 1 MB ping", { todo: "not met yet: the core's memory work (issue 15, deliver 2)" }, () => {
-    assert.ok(pingWasm !== null && pingWasm <= 1.5 * MB + 2 * MB, `wasm memory ${pingWasm}`);
-  });
 });

@@ -12,7 +12,7 @@
 //   h.onSession = fn | null    called with each new session once its namespace CONNECT is answered
 //   h.sessions                 live sessions; each: {sid, transport, nsp, open, received[],
 //                              sendRaw(text), sendBinary(buf), event(name, args, ackId?),
-//                              storm(frames, count), close()}
+//                              storm(frames, count), stall(bytes), close()}
 //   h.connects                 namespace CONNECTs answered so far
 //   h.waitSession(n)           resolves with the n-th (1-based) session to connect a namespace
 //   h.close()
@@ -83,6 +83,12 @@ export async function startHostile({ pingInterval = 1000, pingTimeout = 3000, ma
       },
       event(name, args = [], ackId = "") {
         send(s, "4" + "2" + (s.nsp && s.nsp !== "/" ? s.nsp + "," : "") + ackId + JSON.stringify([name, ...args]));
+      },
+      stall(bytes) {
+        // No more pings or pong checks, and the start of a WebSocket text frame that never
+        // ends (`bytes` of a 65 535-byte payload): the link looks alive and says nothing.
+        clearInterval(s.timer);
+        if (s.ws) s.ws._socket.write(Buffer.concat([Buffer.from([0x81, 126, 0xff, 0xff]), Buffer.alloc(bytes, 0x34)]));
       },
       storm(frame, count) {
         const n = Math.min(count, STORM_MAX);

@@ -275,15 +275,16 @@ impl Transports {
 
     // ----- input -----------------------------------------------------------
 
-    /// The server's ping: the heartbeat is renewed and answered.
-    pub(super) fn ping(&mut self, now: Instant, data: &str, cx: &mut Context) {
+    /// The server's ping: the heartbeat is renewed and answered with a bare pong, as
+    /// engine.io-client does (whatever the ping carries is not echoed).
+    pub(super) fn ping(&mut self, now: Instant, cx: &mut Context) {
         // Before the handshake there is no heartbeat to keep.
         let Some(s) = self.current.as_mut().filter(|s| s.sid.is_some()) else {
             return;
         };
         cx.timers
             .set(Timer::Ping, Some(now + s.ping_interval + s.ping_timeout));
-        self.send(engine::Packet::Pong(data).to_text(), cx);
+        self.send(engine::Packet::Pong("").to_text(), cx);
     }
 
     /// A WebSocket opened: the probe's sends `2probe`. (A direct WebSocket
