@@ -62,6 +62,14 @@ export interface ProtocolError extends Error {
   name: "ProtocolError";
 }
 
+/** The argument of `error` after a trap inside the wasm (out of memory, a bug): the client restarted on a fresh
+ *  module instance with the same options, subscriptions and listeners; pending acks were rejected with it. */
+export interface InternalError extends Error {
+  name: "InternalError";
+  /** The trap (a WebAssembly.RuntimeError) or the exception that unwound through the wasm. */
+  cause: unknown;
+}
+
 /** How an ack that will never come fails (timeout, disconnect, dropped emit, closed client). */
 export interface AckError extends Error {
   name: "AckError";
@@ -111,8 +119,10 @@ export interface RealtimeEvents {
   upgrade: (transport: "websocket") => void;
   /** The WebSocket probe failed; the session stays on polling. */
   upgradeError: () => void;
-  /** A protocol error from the server's side (malformed packet, a server event with a reserved name, …). */
-  error: (err: ProtocolError) => void;
+  /** A protocol error from the server's side (malformed packet, a server event with a reserved name, …), or an
+   *  InternalError: the wasm trapped and the client restarted on a fresh instance with its options, subscriptions
+   *  and listeners. */
+  error: (err: ProtocolError | InternalError) => void;
   /** An emit was dropped without being sent (offline buffer full or expired, or too large); its ack callback gets the error. */
   dropped: (info: DroppedInfo) => void;
 }

@@ -68,7 +68,7 @@ export function whenReady() {
 // a bug that traps on every connection cannot spin.
 
 /** The glue copy whose instance the clients use: `WasmClient` and how to retire it. */
-let gen = { WasmClient, end: endFirst };
+let gen = { WasmClient: guarded(WasmClient), end: endFirst };
 /** Every RealtimeClient running on the current instance.
  *  @type {Set<RealtimeClient>} */
 const clients = new Set();
@@ -106,6 +106,7 @@ function renew(err) {
   let next;
   try {
     next = generation();
+    guarded(next.WasmClient);
   } catch (e) {
     // No memory for a fresh instance yet: try again later.
     setTimeout(() => renew(err), renewDelay());
@@ -114,22 +115,31 @@ function renew(err) {
   gen.end();
   gen = next;
   renewing = false;
-  for (const c of [...clients]) c._restart(err);
+  // A client that traps again stops the round: the next one takes every client left.
+  for (const c of [...clients]) if (!renewing) c._restart(err);
 }
 
-/** `f()`, or `fallback` when the wasm traps (the trap goes to `crash`).
- *  @template T
- *  @param {() => T} f
- *  @param {T} fallback
- *  @returns {T} */
-function guard(f, fallback) {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-    crash(e);
-    return fallback;
+/** `W` (a glue copy's WasmClient) with every method, getter and setter guarded: a trap
+ *  inside goes to `crash`, and the call returns undefined.
+ *  @param {typeof WasmClient} W */
+function guarded(W) {
+  const proto = /** @type {any} */ (W.prototype);
+  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+    for (const f of /** @type {("value" | "get" | "set")[]} */ (["value", "get", "set"])) {
+      const g = d[f];
+      if (k !== "constructor" && typeof g === "function")
+        d[f] = function (/** @type {unknown[]} */ ...a) {
+          try {
+            return g.apply(this, a);
+          } catch (e) {
+            if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+            crash(e);
+          }
+        };
+    }
+    Object.defineProperty(proto, k, d);
   }
+  return W;
 }
 
 /** Hints for the connect_error messages of Frappe's realtime server (contract §3). */
@@ -224,7 +234,7 @@ export class RealtimeClient extends ListenerMethods {
     for (const call of this._queue.splice(0)) {
       try {
         const w = /** @type {Inner} */ (this._wasm);
-        guard(() => call(w), undefined);
+        call(w);
       } catch (e) {
         // A call made before the module loaded failed when replayed; the
         // others still run.
@@ -263,25 +273,27 @@ export class RealtimeClient extends ListenerMethods {
     this._ls.emit("error", [err]);
     for (const reject of [...this._pending]) reject(err);
     const queued = this._queue.splice(0);
-    const w = guard(() => {
+    let w;
+    try {
       // Constructed without connecting: the subscriptions go in first.
-      const o = Object.assign({}, this._options, { autoConnect: false });
-      const w = new gen.WasmClient(this._url, o, this._ls);
+      w = new gen.WasmClient(this._url, Object.assign({}, this._options, { autoConnect: false }), this._ls);
       w.setErrorHook(withHint);
       if (this._debug !== undefined) w.debug = this._debug;
       for (const [kind, a, b, n] of this._subs.values()) for (let i = 0; i < n; i++) w.subscribe(kind, a, b);
       if (this._want) w.connect();
-      return w;
-    }, null);
-    if (!w) {
+    } catch (e) {
+      crash(e);
+    }
+    if (renewing) {
       // It trapped again: the next instance replays the calls.
       this._queue.unshift(...queued);
       return;
     }
-    this._wasm = w;
+    const ok = /** @type {WasmClient} */ (w);
+    this._wasm = ok;
     for (const call of queued) {
       try {
-        guard(() => call(w), undefined);
+        call(ok);
       } catch (e) {
         console.error("frappe-realtime:", e);
       }
@@ -291,19 +303,8 @@ export class RealtimeClient extends ListenerMethods {
   /** @param {(w: Inner) => void} fn */
   _call(fn) {
     if (this._closed) return;
-    const w = this._wasm;
-    if (w) guard(() => fn(w), undefined);
+    if (this._wasm) fn(this._wasm);
     else this._queue.push(fn);
-  }
-
-  /** A value read from the client, `fallback` without one (or when it traps).
-   *  @template T
-   *  @param {(w: Inner) => T} f
-   *  @param {T} fallback
-   *  @returns {T} */
-  _read(f, fallback) {
-    const w = this._wasm;
-    return w ? guard(() => f(w), fallback) : fallback;
   }
 
   /** `p`, also rejected by a trap (see `crash`) while it is pending.
@@ -313,7 +314,8 @@ export class RealtimeClient extends ListenerMethods {
     const pending = this._pending;
     return new Promise((resolve, reject) => {
       pending.add(reject);
-      p.then(resolve, reject).finally(() => pending.delete(reject));
+      // undefined: the call trapped (`_restart` rejects it).
+      if (p) p.then(resolve, reject).finally(() => pending.delete(reject));
     });
   }
 
@@ -366,7 +368,7 @@ export class RealtimeClient extends ListenerMethods {
   _emit(event, args) {
     const w = this._wasm;
     if (w) {
-      guard(() => w.emit(event, args, undefined), undefined);
+      w.emit(event, args, undefined);
     } else {
       checkEmit(event, args);
       this._call((w) => w.emit(event, args, undefined));
@@ -388,7 +390,7 @@ export class RealtimeClient extends ListenerMethods {
   _emitWithAck(event, args, timeout) {
     const w = this._wasm;
     // A trap leaves the promise pending until `_restart` rejects it.
-    if (w) return this._track(guard(() => w.emitWithAck(event, args, timeout), new Promise(() => {})));
+    if (w) return this._track(w.emitWithAck(event, args, timeout));
     checkEmit(event, args);
     // Queued with the other calls, so that it keeps its place among them; a close()
     // before the module is ready rejects it.
@@ -407,7 +409,7 @@ export class RealtimeClient extends ListenerMethods {
     return {
       emit: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
         const w = this._wasm;
-        if (w) guard(() => w.emit(event, args, ms), undefined);
+        if (w) w.emit(event, args, ms);
         else {
           checkEmit(event, args);
           this._call((w) => w.emit(event, args, ms));
@@ -478,10 +480,8 @@ export class RealtimeClient extends ListenerMethods {
     const w = this._wasm;
     if (w) {
       this._wasm = null;
-      guard(() => {
-        w.close();
-        w.free();
-      }, undefined);
+      w.close();
+      w.free();
     }
     this._cancelQueue();
     if (broken) for (const reject of [...this._pending]) reject(new Error("frappe-realtime: the client is closed"));
@@ -498,7 +498,7 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get connected() {
-    return this._read((w) => w.connected, false);
+    return this._wasm ? !!this._wasm.connected : false;
   }
 
   get disconnected() {
@@ -506,18 +506,18 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get id() {
-    return this._read((w) => w.id, undefined);
+    return this._wasm ? this._wasm.id : undefined;
   }
 
   /** "polling" | "websocket" | undefined */
   get transport() {
-    return /** @type {TransportName | undefined} */ (this._read((w) => w.transport, undefined));
+    return /** @type {TransportName | undefined} */ (this._wasm ? this._wasm.transport : undefined);
   }
 
   /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
   get state() {
     if (this._closed) return "closed";
-    if (this._wasm) return /** @type {ClientState} */ (this._read((w) => w.state, "reconnecting"));
+    if (this._wasm) return /** @type {ClientState} */ (this._wasm.state || "reconnecting");
     if (clients.has(this)) return "reconnecting"; // between a trap and the fresh instance
     return this._options && this._options.autoConnect === false ? "idle" : "connecting";
   }
@@ -528,11 +528,11 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get buffered() {
-    return this._read((w) => w.buffered, 0);
+    return (this._wasm && this._wasm.buffered) || 0;
   }
 
   get debug() {
-    return /** @type {LogLevel} */ (this._read((w) => w.debug, undefined) || this._debug || (this._options && this._options.debug) || "warn");
+    return /** @type {LogLevel} */ ((this._wasm && this._wasm.debug) || this._debug || (this._options && this._options.debug) || "warn");
   }
 
   /** @param {LogLevel} level */
@@ -545,7 +545,7 @@ export class RealtimeClient extends ListenerMethods {
 
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
-    return /** @type {[number, number, number, number]} */ (this._read((w) => Array.from(w.resources()), [this._ls.n, 0, 0, 0]));
+    return /** @type {[number, number, number, number]} */ (this._wasm ? Array.from(this._wasm.resources() || []) : [this._ls.n, 0, 0, 0]);
   }
 }
 

@@ -13,6 +13,7 @@ export type {
   EventListener,
   LifecycleEvent,
   LogLevel,
+  InternalError,
   ProtocolError,
   ReconnectScheduledInfo,
   RealtimeClientOptions,
