@@ -2,7 +2,7 @@
 //! Also run under Miri (`scripts/miri.sh`), which checks every access for bounds,
 //! alignment, aliasing and provenance.
 
-use super::{class, Arena, SizeClasses, CHUNK, CLASSES};
+use super::{class, large, Arena, SizeClasses, CHUNK, CLASSES, LARGE};
 use core::alloc::Layout;
 use core::ptr::null_mut;
 
@@ -93,7 +93,15 @@ fn layout(size: usize, align: usize) -> Layout {
 
 /// The block size the allocator gives `layout`.
 fn block_size(layout: Layout) -> usize {
-    8 << class(layout.size(), layout.align())
+    match large(layout.size()) {
+        Some(n) if layout.align() <= CHUNK => n,
+        _ => 8 << class(layout.size(), layout.align()),
+    }
+}
+
+/// Whether `layout` takes a large block (sized by `LARGE`, one free list of regions).
+fn is_large(layout: Layout) -> bool {
+    layout.align() <= CHUNK && large(layout.size()).is_some()
 }
 
 /// A live block the tests keep: its pointer, its layout and the byte filling it.
@@ -388,9 +396,10 @@ fn a_refused_realloc_leaves_the_block_as_it_was() {
 fn random_operations_keep_every_invariant() {
     let steps = if cfg!(miri) { 600 } else { 20_000 };
     let mut rng = rng::XorShift(0x9E37_79B9_7F4A_7C15);
-    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(64));
+    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(256));
     let mut live: Vec<Live> = Vec::new();
-    // The blocks freed and not yet reused, per class: the top of each free list.
+    // The small blocks freed and not yet reused, per class: the top of each free
+    // list. (Large blocks share one list of regions: `check_all` covers them.)
     let mut freed: Vec<Vec<*mut u8>> = (0..CLASSES).map(|_| Vec::new()).collect();
     let mut next_tag = 0u8;
     let mut tag = || {
@@ -401,8 +410,9 @@ fn random_operations_keep_every_invariant() {
         let size = match rng.below(10) {
             0 => 0,
             1..=6 => rng.below(128),
-            7 | 8 => rng.below(4096),
-            _ => rng.below(40_000),
+            7 => rng.below(4096),
+            8 => rng.below(40_000),
+            _ => rng.below(200_000),
         };
         let align = 1 << [0, 0, 0, 1, 2, 3, 3, 4, 6, 12][rng.below(10)];
         layout(size, align)
@@ -419,7 +429,9 @@ fn random_operations_keep_every_invariant() {
         };
         if op == 0 {
             let l = random_layout(&mut rng);
-            let expected = freed[class(l.size(), l.align())].pop();
+            let expected = (!is_large(l))
+                .then(|| freed[class(l.size(), l.align())].pop())
+                .flatten();
             let b = take(&mut a, l, tag());
             if let Some(e) = expected {
                 assert_eq!(b.p, e, "step {step}: the last freed block of the class");
@@ -429,7 +441,9 @@ fn random_operations_keep_every_invariant() {
             let b = live.swap_remove(rng.below(live.len()));
             // SAFETY: `b` is live with this layout and removed from `live`.
             unsafe { a.dealloc(b.p, b.layout) };
-            freed[class(b.layout.size(), b.layout.align())].push(b.p);
+            if !is_large(b.layout) {
+                freed[class(b.layout.size(), b.layout.align())].push(b.p);
+            }
         } else {
             let i = rng.below(live.len());
             let b = live[i];
@@ -438,7 +452,13 @@ fn random_operations_keep_every_invariant() {
                 class(b.layout.size(), b.layout.align()),
                 class(new.size(), new.align()),
             );
-            let expected = if c_new == c_old {
+            let (l_old, l_new) = (is_large(b.layout), is_large(new));
+            let expected = if l_old && l_new {
+                // Same or smaller: in place; larger: wherever a region fits.
+                (block_size(new) <= block_size(b.layout)).then_some(b.p)
+            } else if l_new {
+                None
+            } else if c_new == c_old && !l_old {
                 Some(b.p)
             } else {
                 freed[c_new].pop()
@@ -453,7 +473,7 @@ fn random_operations_keep_every_invariant() {
                 holds_tag(p, b.layout.size().min(new.size()), b.tag),
                 "step {step}: realloc lost the contents"
             );
-            if c_new != c_old {
+            if !l_old && (c_new != c_old || l_new) {
                 freed[c_old].push(b.p);
             }
             let t = tag();
@@ -470,4 +490,79 @@ fn random_operations_keep_every_invariant() {
     }
     check_all(&a, &live);
     assert!(a.top.arena.used > 1, "the test should have grown the arena");
+}
+
+/// The arena's used bytes (pages handed out).
+fn used<const P: usize>(a: &SizeClasses<Buffer<P>>) -> usize {
+    a.top.arena.used * P
+}
+
+#[test]
+fn large_blocks_are_sized_by_units_not_powers_of_two() {
+    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(256));
+    // Up to LARGE / 2: a power of two; above: the next multiple of LARGE.
+    assert_eq!(block_size(layout(LARGE / 2, 8)), LARGE / 2);
+    assert_eq!(block_size(layout(LARGE / 2 + 1, 8)), LARGE);
+    assert_eq!(block_size(layout(4 * 1024 * 1024 + 1, 1)), 4 * 1024 * 1024 + LARGE);
+    let b = take(&mut a, layout(4 * 1024 * 1024 + 1, 1), 1);
+    // 4 MB + 1 byte costs 4 MB + 64 KB of arena, not 8 MB.
+    assert_eq!(used(&a), 4 * 1024 * 1024 + LARGE);
+    check_all(&a, &[b]);
+}
+
+#[test]
+fn a_freed_large_block_at_the_top_goes_back_to_it_and_the_next_grows_from_there() {
+    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(256));
+    let small_block = take(&mut a, layout(100, 8), 1);
+    let four = take(&mut a, layout(4 << 20, 1), 2);
+    let after_four = used(&a);
+    // SAFETY: allocated above with this layout, not used again.
+    unsafe { a.dealloc(four.p, four.layout) };
+    // 5 MB starts where the 4 MB block was: the arena grows by 1 MB only.
+    let five = take(&mut a, layout(5 << 20, 1), 3);
+    assert_eq!(five.p, four.p);
+    assert_eq!(used(&a), after_four + (1 << 20));
+    check_all(&a, &[small_block, five]);
+}
+
+#[test]
+fn freed_large_blocks_merge_with_free_neighbours_and_are_split_on_reuse() {
+    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(256));
+    let [x, y, z] = [1u8, 2, 3].map(|t| take(&mut a, layout(3 * LARGE, 8), t));
+    // A small chunk above them: they no longer reach the top.
+    let lid = take(&mut a, layout(64, 8), 4);
+    let grown = used(&a);
+    // SAFETY: allocated above with these layouts, not used again.
+    unsafe {
+        a.dealloc(x.p, x.layout);
+        a.dealloc(z.p, z.layout);
+        a.dealloc(y.p, y.layout);
+    }
+    // One region of 9 units at x: 7 units come from its front, 2 from what is left.
+    let seven = take(&mut a, layout(7 * LARGE, 8), 5);
+    assert_eq!(seven.p, x.p);
+    let two = take(&mut a, layout(2 * LARGE, 8), 6);
+    assert_eq!(two.p, x.p.wrapping_add(7 * LARGE));
+    assert_eq!(used(&a), grown, "no growth: everything reused");
+    check_all(&a, &[seven, two, lid]);
+}
+
+#[test]
+fn realloc_of_a_large_block_shrinks_in_place_and_frees_the_tail() {
+    let mut a: SizeClasses<Buffer<65536>> = SizeClasses::new(Buffer::new(256));
+    let b = take(&mut a, layout(10 * LARGE, 1), 1);
+    let lid = take(&mut a, layout(64, 8), 2);
+    // SAFETY: `b` is live with this layout; the result replaces it.
+    let p = unsafe { a.realloc(b.p, b.layout, 4 * LARGE) };
+    assert_eq!(p, b.p, "in place");
+    assert!(holds_tag(p, 4 * LARGE, 1));
+    // The freed tail (6 units) serves the next request of that size.
+    let tail = take(&mut a, layout(6 * LARGE, 1), 3);
+    assert_eq!(tail.p, b.p.wrapping_add(4 * LARGE));
+    let shrunk = Live {
+        p,
+        layout: layout(4 * LARGE, 1),
+        tag: 1,
+    };
+    check_all(&a, &[shrunk, lid, tail]);
 }
