@@ -297,7 +297,10 @@ impl<A: Arena> SizeClasses<A> {
     pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let align = layout.align();
         let fits = align <= CHUNK;
-        match (large(layout.size()).filter(|_| fits), large(new_size).filter(|_| fits)) {
+        match (
+            large(layout.size()).filter(|_| fits),
+            large(new_size).filter(|_| fits),
+        ) {
             (Some(old), Some(new)) if new <= old => {
                 if new < old {
                     // SAFETY: the tail of the large block `ptr` (caller), a multiple of
@@ -359,7 +362,9 @@ impl Region {
         // SAFETY: room for two words at an aligned address, not in use (caller).
         unsafe {
             r.cast::<*mut u8>().write(next);
-            r.wrapping_add(size_of::<*mut u8>()).cast::<usize>().write(size);
+            r.wrapping_add(size_of::<*mut u8>())
+                .cast::<usize>()
+                .write(size);
         }
     }
 }

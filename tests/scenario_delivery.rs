@@ -4,7 +4,7 @@
 mod support;
 
 use frappe_realtime::protocol::client::{AckFailure, AckRequest, DropReason, Event};
-use frappe_realtime::protocol::config::OverflowPolicy;
+use frappe_realtime::protocol::config::{OverflowPolicy, TransportKind};
 use frappe_realtime::protocol::error::UsageError;
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::Duration;
@@ -603,4 +603,92 @@ fn a_room_held_twice_is_left_only_by_its_last_subscriber() {
     assert!(!h.client.unsubscribe(h.now, &doc).unwrap());
     reconnect(&mut h, id, "", r#"{"sid":"s3"}"#);
     assert!(h.sent().is_empty());
+}
+
+/// `handle_poll_response` / `handle_binary_owned` (the driver's way: the input given
+/// away, a payload that ends a packet taken rather than copied) give exactly the
+/// events and the wire of `handle_text` / `handle_binary`, for events with and
+/// without ack ids, binary events, acks of the app's emits and payloads of several
+/// packets.
+#[test]
+fn inputs_given_away_give_the_same_events_and_wire_as_borrowed_ones() {
+    let run = |owned: bool| {
+        let mut h = Harness::new(config());
+        let id = h.connected("s");
+        let ack = h
+            .client
+            .emit(h.now, "q", "[1]", vec![], AckRequest::Ack { timeout: None });
+        assert_eq!(ack, Ok(Some(0)));
+        let text = |h: &mut Harness, id, t: &str| {
+            if owned {
+                let parts = t.split('\u{1e}').map(String::from).collect();
+                h.client.handle_poll_response(h.now, id, parts);
+            } else {
+                h.client.handle_text(h.now, id, t);
+            }
+        };
+        let mut wire = Vec::new();
+        // Polling: several packets, the last payload ending the response.
+        text(
+            &mut h,
+            id,
+            "42/site,[\"a\",1]\u{1e}2\u{1e}42/site,7[\"b\",{\"x\":\"\u{e9}\"}]",
+        );
+        wire.extend(h.sent());
+        text(&mut h, id, "43/site,0[\"answer\"]");
+        wire.extend(h.sent());
+        // Binary event: the header's payload is taken, the attachment kept as given.
+        text(
+            &mut h,
+            id,
+            "451-/site,3[\"bin\",{\"_placeholder\":true,\"num\":0}]",
+        );
+        if owned {
+            h.client.handle_binary_owned(h.now, id, vec![1, 2, 3]);
+        } else {
+            h.client.handle_binary(h.now, id, &[1, 2, 3]);
+        }
+        text(&mut h, id, "b4AQID");
+        wire.extend(h.sent());
+        (h.take_events(), wire)
+    };
+    let (borrowed, owned) = (run(false), run(true));
+    assert_eq!(owned, borrowed);
+    let names: Vec<&str> = owned
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message { name, .. } => Some(name.as_str()),
+            Event::Ack { .. } => Some("ack"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["a", "b", "ack", "bin"], "{:?}", owned.0);
+}
+
+/// The payload of a WebSocket frame given away is the frame's own buffer (no copy).
+#[test]
+fn the_payload_of_a_frame_given_away_is_that_frame_s_buffer() {
+    let mut c = config();
+    c.transports = vec![TransportKind::WebSocket];
+    let mut h = Harness::new(c);
+    h.connected_websocket("w");
+    h.take_events();
+    let frame = String::from("42/site,5[\"big\",\"xxxxxxxx\"]");
+    let buffer = frame.as_ptr();
+    h.client.handle_text_owned(h.now, 1, frame);
+    match &h.take_events()[..] {
+        [Event::Message {
+            name, data, ack, ..
+        }] => {
+            assert_eq!((name.as_str(), ack), ("big", &Some(5)));
+            assert_eq!(data, "[\"big\",\"xxxxxxxx\"]");
+            assert_eq!(
+                data.as_ptr(),
+                buffer,
+                "the frame's buffer, its head removed"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

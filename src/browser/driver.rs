@@ -158,14 +158,23 @@ fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
     let t = id as TransportId;
     // What the input carries is read before the driver is borrowed; then one call of
     // `run` for every kind (one instance of the drive loop in the module, not one per kind).
+    // Frames, responses and attachments are copied into wasm memory once, exactly
+    // (`text`), and given away to the core, which keeps a payload as it came.
     let text = match kind {
-        Input::Text => data.as_string().unwrap_or_default(),
+        Input::Text => utf8_text(&data),
         Input::Ack => match js::encode_args(data.unchecked_ref()) {
             Ok(enc) => enc.get(0).as_string().unwrap_or_default(),
             Err(_) => return,
         },
         _ => String::new(),
     };
+    let mut parts = Vec::new();
+    if kind == Input::Payload {
+        let a: &Array = data.unchecked_ref();
+        for i in 0..a.length() {
+            parts.push(utf8_text(&a.get(i)));
+        }
+    }
     let bytes = if kind == Input::Binary {
         bytes(data.unchecked_ref())
     } else {
@@ -179,8 +188,9 @@ fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
     }
     run(rc, |c, now| match kind {
         Input::Open => c.handle_transport_open(now, t),
-        Input::Text => c.handle_text(now, t, &text),
-        Input::Binary => c.handle_binary(now, t, &bytes),
+        Input::Text => c.handle_text_owned(now, t, text),
+        Input::Payload => c.handle_poll_response(now, t, parts),
+        Input::Binary => c.handle_binary_owned(now, t, bytes),
         Input::Closed | Input::Failed => c.handle_transport_closed(now, t, kind == Input::Failed),
         Input::Sent => c.handle_sent(now, t),
         Input::TryNow => c.reconnect_now(now),
@@ -285,6 +295,11 @@ impl Inner {
         }
         found
     }
+}
+
+/// The string `s` (a JS string) as UTF-8 in wasm memory, exactly its size.
+fn utf8_text(s: &JsValue) -> String {
+    String::from_utf8(bytes(&js::utf8(s))).unwrap_or_default()
 }
 
 /// The bytes of a `Uint8Array`. Not `to_vec()`: its length assertion would bring

@@ -30,6 +30,7 @@ const TIMEOUT = 6;
 const TRY_NOW = 7;
 const CHECK = 8;
 const ACK = 9;
+const PAYLOAD = 10;
 const LIFECYCLE = ["connect", "connect_error", "disconnect", "reconnect_scheduled", "reconnect_attempt", "reconnect", "reconnect_failed", "upgrade", "upgradeError", "dropped", "error"];
 const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
@@ -297,8 +298,10 @@ export function poll(hub, id, url, body) {
   if (post) init.body = body;
   else init.signal = (ch.get = new AbortController()).signal;
   fetch(url, init)
-    .then((r) => (r.ok ? r.text().then((t) => /** @type {[number, string?]} */ ([post ? SENT : TEXT, t])) : /** @type {[number, string?]} */ ([FAILED])))
-    .catch(() => /** @type {[number, string?]} */ ([FAILED]))
+    // A GET's response goes in as its packets (split at the record separator): the
+    // core takes each one's payload over rather than copying it (seam.rs `Payload`).
+    .then((r) => (r.ok ? r.text().then((t) => /** @type {[number, unknown?]} */ (post ? [SENT] : [PAYLOAD, t.split("\x1e")])) : /** @type {[number, unknown?]} */ ([FAILED])))
+    .catch(() => /** @type {[number, unknown?]} */ ([FAILED]))
     .then(([kind, text]) => {
       if (hub.t.get(id) === ch) hub.input(kind, id, text);
     });
@@ -562,6 +565,16 @@ export function makeError(typeError, name, message, type, data) {
     }
   }
   return e;
+}
+
+const encoder = new TextEncoder();
+
+/** The UTF-8 bytes of a string, made here rather than by wasm-bindgen's string passing
+ *  (which reserves three bytes per character in wasm memory for non-ASCII text, then
+ *  shrinks): a frame of S bytes then needs S bytes of wasm memory, no more.
+ *  @param {string} s */
+export function utf8(s) {
+  return encoder.encode(s);
 }
 
 /** Copies a Uint8Array into a view of the same length (in wasm memory).

@@ -95,6 +95,8 @@ extern "C" {
         data: &str,
     ) -> JsValue;
     /// `dst.set(src)`: `dst` has `src`'s length.
+    /// The UTF-8 bytes of the string `s` (`TextEncoder`).
+    pub fn utf8(s: &JsValue) -> js_sys::Uint8Array;
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(src: &js_sys::Uint8Array, dst: &mut [u8]);
     /// `console.warn` (or `console.log`) with the package prefix.

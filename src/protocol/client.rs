@@ -108,6 +108,7 @@ use crate::protocol::error::{DecodeError, UsageError};
 use crate::protocol::rooms::Subscription;
 use crate::protocol::socket::{self, PacketType};
 use crate::protocol::time::Instant;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// The client. See the module documentation.
@@ -369,29 +370,88 @@ impl Client {
             Route::Probe => self.transports.probe_text(transport, text, &mut self.cx),
             Route::Current(TransportKind::WebSocket) => self.handle_engine_text(now, text),
             Route::Current(TransportKind::Polling) => {
-                self.transports.get_answered();
-                for (n, part) in engine::split_payload(text).enumerate() {
-                    // Stop as soon as a packet ended this transport (CONNECT_ERROR,
-                    // close): the rest of the payload belongs to a dead session.
-                    if self.transports.current() != Some(transport) {
-                        return;
-                    }
-                    if n == MAX_PAYLOAD_PACKETS {
-                        self.protocol_error(now, DecodeError::TooManyPackets);
-                        return;
-                    }
-                    self.handle_engine_text(now, part);
-                }
-                self.transports.pump(&mut self.cx);
+                let parts = engine::split_payload(text).map(String::from).collect();
+                self.poll_response(now, transport, parts);
             }
+        }
+    }
+
+    /// A polling `GET`'s response already split into its packets (at `\x1e`), each
+    /// given away as in [`Client::handle_text_owned`]: what the browser driver
+    /// passes, so that the payload of every packet, not only the last, is taken
+    /// rather than copied. Otherwise as [`Client::handle_text`] with the joined text.
+    pub fn handle_poll_response(
+        &mut self,
+        now: Instant,
+        transport: TransportId,
+        parts: Vec<String>,
+    ) {
+        self.check_deadlines(now);
+        if self.transports.route(transport) == Route::Current(TransportKind::Polling) {
+            self.poll_response(now, transport, parts);
+        }
+    }
+
+    fn poll_response(&mut self, now: Instant, transport: TransportId, parts: Vec<String>) {
+        self.transports.get_answered();
+        // An empty payload has no packets (`engine::split_payload`).
+        for (n, part) in parts.into_iter().filter(|p| !p.is_empty()).enumerate() {
+            // Stop as soon as a packet ended this transport (CONNECT_ERROR,
+            // close): the rest of the payload belongs to a dead session.
+            if self.transports.current() != Some(transport) {
+                return;
+            }
+            if n == MAX_PAYLOAD_PACKETS {
+                self.protocol_error(now, DecodeError::TooManyPackets);
+                return;
+            }
+            self.engine_text_owned(now, part);
+        }
+        self.transports.pump(&mut self.cx);
+    }
+
+    /// [`Client::handle_text`] for a text the caller gives away (the browser driver
+    /// does): a payload that ends it — an EVENT's or ACK's JSON, the bulk of a large
+    /// message — becomes that very `String`, its head removed in place, where
+    /// `handle_text` copies it. A large message is then held once in memory, not
+    /// twice. Same events, same wire.
+    pub fn handle_text_owned(&mut self, now: Instant, transport: TransportId, text: String) {
+        self.check_deadlines(now);
+        if self.transports.route(transport) == Route::Current(TransportKind::WebSocket) {
+            self.engine_text_owned(now, text);
+        } else {
+            // Probe, stale, or a polling response in one piece.
+            self.handle_text(now, transport, &text);
+        }
+    }
+
+    /// One Engine.IO packet in a text given away (see [`Client::handle_text_owned`]).
+    fn engine_text_owned(&mut self, now: Instant, text: String) {
+        let start = text.as_ptr() as usize;
+        self.delivery.give(start + text.len());
+        self.handle_engine_text(now, &text);
+        if let Some(at) = self.delivery.taken_at() {
+            // The head moved out of the way in place (the payload starts at a char
+            // boundary: after ASCII header bytes).
+            let mut bytes = text.into_bytes();
+            bytes.copy_within(at - start.., 0);
+            bytes.truncate(bytes.len() - (at - start));
+            self.delivery
+                .fill(String::from_utf8(bytes).unwrap_or_default(), &mut self.cx);
         }
     }
 
     /// A binary WebSocket frame (a binary attachment).
     pub fn handle_binary(&mut self, now: Instant, transport: TransportId, data: &[u8]) {
+        self.handle_binary_owned(now, transport, Vec::from(data));
+    }
+
+    /// [`Client::handle_binary`] for bytes the caller gives away: an attachment is
+    /// kept as they are, not copied.
+    pub fn handle_binary_owned(&mut self, now: Instant, transport: TransportId, data: Vec<u8>) {
         self.check_deadlines(now);
         if self.transports.current() == Some(transport) {
-            self.handle_engine_packet(now, engine::Packet::decode_binary(data));
+            self.handle_engine_packet(now, engine::Packet::Binary(data.into()));
         }
     }
 

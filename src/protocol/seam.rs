@@ -18,7 +18,7 @@ use alloc::string::String;
 pub enum Input {
     /// Transport `id` opened.
     Open,
-    /// A text frame (or a polling response) on transport `id`.
+    /// A text frame (or a polling response in one piece) on transport `id`.
     Text,
     /// A binary frame on transport `id`.
     Binary,
@@ -36,11 +36,14 @@ pub enum Input {
     Check,
     /// A listener answered the server's ack request `id` (`data`: the arguments).
     Ack,
+    /// A polling response on transport `id`, split at `\x1e` into its packets
+    /// (`data`: an array of strings).
+    Payload,
 }
 
 impl Input {
     /// Every input, by its number (`ALL[n]` has number `n`).
-    pub const ALL: [Input; 10] = [
+    pub const ALL: [Input; 11] = [
         Input::Open,
         Input::Text,
         Input::Binary,
@@ -51,6 +54,7 @@ impl Input {
         Input::TryNow,
         Input::Check,
         Input::Ack,
+        Input::Payload,
     ];
 
     /// The input with number `n`.
@@ -71,6 +75,7 @@ impl Input {
             Input::TryNow => "TRY_NOW",
             Input::Check => "CHECK",
             Input::Ack => "ACK",
+            Input::Payload => "PAYLOAD",
         }
     }
 }

@@ -503,7 +503,10 @@ fn large_blocks_are_sized_by_units_not_powers_of_two() {
     // Up to LARGE / 2: a power of two; above: the next multiple of LARGE.
     assert_eq!(block_size(layout(LARGE / 2, 8)), LARGE / 2);
     assert_eq!(block_size(layout(LARGE / 2 + 1, 8)), LARGE);
-    assert_eq!(block_size(layout(4 * 1024 * 1024 + 1, 1)), 4 * 1024 * 1024 + LARGE);
+    assert_eq!(
+        block_size(layout(4 * 1024 * 1024 + 1, 1)),
+        4 * 1024 * 1024 + LARGE
+    );
     let b = take(&mut a, layout(4 * 1024 * 1024 + 1, 1), 1);
     // 4 MB + 1 byte costs 4 MB + 64 KB of arena, not 8 MB.
     assert_eq!(used(&a), 4 * 1024 * 1024 + LARGE);

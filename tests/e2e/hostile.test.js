@@ -262,74 +262,51 @@ describe("frappe-realtime against a hostile server", () => {
     await healthy(t, "unanswered acks");
   });
 
-  // Large messages through the core. A message of S bytes must not leave wasm memory above
-  // 1.5 × S + 2 MB once delivered (issue 15's target; linear memory never shrinks, so this
-  // bounds the high-water mark of handling it).
+  // Large messages through the core: a message of S bytes leaves wasm memory at most
+  // 1.5 × S + 2 MB once delivered (issue 15's target; linear memory never shrinks, so
+  // this bounds the high-water mark of handling it). The frame is copied into wasm
+  // memory once, exactly (UTF-8 made in JS), and its payload handed over, not copied
+  // again (Client::handle_text_owned); large blocks are sized in 64 KB units.
   const MB = 1024 * 1024;
   const S = 4 * MB;
   const big = "x".repeat(S);
-  /** route → wasm memory after it (bytes) */
-  const afterBig = new Map();
+  // 4 MB of UTF-8 in 2 M characters: wasm-bindgen's string passing would reserve 3 bytes each.
+  const accented = "\u00e9".repeat(S / 2);
   for (const [name, transports, send, check] of [
     ["a ping carrying 4 MB", ["websocket"], (s) => s.sendRaw("2" + big), null],
-    ["an event with an ack id carrying 4 MB", ["websocket"], (s) => s.event("big", [big], "7"), (p) => seen("big").length === 1],
-    ["an event carrying 4 MB over polling", ["polling"], (s) => s.event("big", [big]), (p) => seen("big").length === 1],
+    ["an event with an ack id carrying 4 MB", ["websocket"], (s) => s.event("big", [big], "7"), S],
+    ["an event with an ack id carrying 4 MB of non-ASCII text", ["websocket"], (s) => s.event("big", [accented], "7"), S / 2],
+    ["an event carrying 4 MB over polling", ["polling"], (s) => s.event("big", [big]), S],
+    ["an event carrying 4 MB over polling, between two other packets", ["polling"], (s) => {
+      s.sendRaw("6");
+      s.event("big", [big]);
+      s.sendRaw("6");
+    }, S],
     ["a binary event with a 4 MB attachment", ["websocket"], (s) => {
       s.sendRaw("451-/site1," + JSON.stringify(["big", { _placeholder: true, num: 0 }]));
       s.sendBinary(Buffer.alloc(S, 7));
-    }, (p) => seen("big").length === 1],
+    }, S],
+    ["a 2 MB event, then a 4 MB one (the first one's memory reused)", ["websocket"], (s) => {
+      s.event("big", ["y".repeat(2 * MB)], "1");
+      s.event("big", [big], "2");
+    }, S],
   ]) {
-    test(`a large message through the core: ${name}: delivered whole, the connection stays, memory bounded`, async (ctx) => {
+    test(`a large message through the core: ${name}: delivered whole, and wasm memory ≤ 1.5 × 4 MB + 2 MB after it`, async (ctx) => {
       const t = await open({ transports });
       await connects(t, 1);
       const s = await session(t, 1);
       await t.page.evaluate(() => __c.on("big", (a) => __log.push(["big", typeof a === "string" ? a.length : a.byteLength])));
       send(s);
-      if (check) await waitInPage(t.page, check, null, { what: `${name}: delivered`, timeout: 15000 });
+      if (check) await waitInPage(t.page, (n) => seen("big").some((e) => e[1] === n), check, { what: `${name}: delivered`, timeout: 20000 });
       await delivers(t, s, name);
       const log = await t.page.evaluate(() => __log);
       assert.deepEqual(log.filter((e) => e[0] === "disconnect" || e[0] === "error"), [], "no disconnect, no error");
-      if (check) assert.deepEqual(await t.page.evaluate(() => seen("big")), [["big", S]], "delivered whole");
+      if (check) assert.deepEqual((await t.page.evaluate(() => seen("big"))).at(-1), ["big", check], "delivered whole");
       await healthy(t, name, S);
       ctx.diagnostic(`wasm memory: ${t.base.wasm} → ${t.measured.wasm} bytes (target ${1.5 * S + 2 * MB})`);
-      afterBig.set(name, t.measured.wasm);
+      assert.ok(t.measured.wasm <= 1.5 * S + 2 * MB, `${name}: wasm memory ${t.measured.wasm} > 1.5 × S + 2 MB`);
     });
   }
-
-  test("no trap is final: every client of the page moves to the fresh instance, each with one InternalError", async () => {
-    const t = await open();
-    await connects(t, 1);
-    await t.page.evaluate(() => {
-      const c2 = (window.__c2 = new __c.constructor(location.origin + "/site1", { withCredentials: false, transports: ["websocket"], reconnectionDelay: 100 }));
-      window.__log2 = [];
-      for (const e of ["connect", "disconnect", "error"]) c2.on(e, (x) => __log2.push([e, x && x.name]));
-    });
-    await waitInPage(t.page, () => __log2.length === 1, null, { what: "the second client connected" });
-    // The second client's WasmClient traps (re-entered from its own send).
-    await t.page.evaluate(() => {
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        if (data === '42/site1,["poke"]') {
-          WebSocket.prototype.send = send;
-          void __c2._wasm.connected;
-        }
-        return send.call(this, data);
-      };
-      __c2.emit("poke");
-    });
-    await connects(t, 2, "the first client connected again");
-    await waitInPage(t.page, () => __log2.filter((e) => e[0] === "connect").length === 2, null, { what: "the second client connected again" });
-    assert.deepEqual(await t.page.evaluate(() => __log2), [["connect", undefined], ["disconnect", undefined], ["error", "InternalError"], ["connect", undefined]]);
-    assert.deepEqual((await errorsOf(t)).map((e) => e[0]), ["InternalError"]);
-    assert.equal(await t.page.evaluate(() => __instances), 2, "one fresh instance for both");
-    await t.page.evaluate(() => __c2.close());
-    await healthy(t, "two clients");
-  });
-
-  test("issue 15's memory target: wasm memory ≤ 1.5 × S + 2 MB after each large message above", { todo: "not met: the allocator rounds a large block up to a power of two, and an event through the core is held twice (input and payload); see docs/reliability.md" }, () => {
-    const over = [...afterBig].filter(([, w]) => w > 1.5 * S + 2 * MB);
-    assert.deepEqual(over, [], "routes over the target (wasm memory in bytes)");
-  });
 
   test("a polling response of 10 001 packets: one ProtocolError, parse error, reconnect", async (ctx) => {
     const t = await open({ transports: ["polling"] });

@@ -9,7 +9,11 @@
 //!   deadlines and whether they were sent yet (or still wait in the buffer);
 //! - the ack requests of the server's events on this connection, each answered
 //!   at most once;
-//! - the binary EVENT or ACK whose attachments are still arriving.
+//! - the binary EVENT or ACK whose attachments are still arriving;
+//! - while the caller hands over an input it gives away
+//!   ([`Client::handle_text_owned`](super::Client::handle_text_owned)): where that
+//!   input ends, and the packet whose payload ends it, waiting for the input itself
+//!   to become its payload (no copy of the bulk of a large message).
 //!
 //! # Invariants
 //!
@@ -125,9 +129,35 @@ pub(super) struct Delivery {
     /// An ack request was dropped on this connection (reported once).
     server_acks_dropped: bool,
     partial: Option<PartialBinary>,
+    /// The address one past the end of an input given away, while it is handled.
+    given_end: Option<usize>,
+    /// The packet whose payload ends that input, and where the payload starts.
+    taken: Option<(PartialBinary, usize)>,
 }
 
 impl Delivery {
+    /// An input that ends at address `end` is being handled and given away: a
+    /// payload that ends it is taken from it ([`Delivery::fill`]) rather than copied.
+    pub(super) fn give(&mut self, end: usize) {
+        self.given_end = Some(end);
+    }
+
+    /// The input's handling is over: the address where the payload taken from it
+    /// starts, if one was.
+    pub(super) fn taken_at(&mut self) -> Option<usize> {
+        self.given_end = None;
+        self.taken.as_ref().map(|t| t.1)
+    }
+
+    /// The taken payload (the given input, its head removed) goes to its packet,
+    /// which is then delivered or waits for its attachments.
+    pub(super) fn fill(&mut self, data: String, cx: &mut Context) {
+        if let Some((mut partial, _)) = self.taken.take() {
+            partial.data = data;
+            self.settle(partial, cx);
+        }
+    }
+
     /// How many emits wait in the buffer.
     pub(super) fn buffered(&self) -> usize {
         self.buffer.len()
@@ -330,21 +360,38 @@ impl Delivery {
         } else {
             String::new()
         };
+        // The payload of a packet that ends an input given away is taken from it once
+        // it is handled (`fill`): the bulk of a large message is held once, not twice.
+        let at = p.data.as_ptr() as usize;
+        let take = self.given_end == Some(at + p.data.len()) && !p.data.is_empty();
         let partial = PartialBinary {
             kind: p.kind,
             id: p.id,
             name,
-            data: String::from(p.data),
+            data: if take {
+                String::new()
+            } else {
+                String::from(p.data)
+            },
             expected: p.attachments,
             attachments: Vec::new(),
             bytes: 0,
         };
-        if p.attachments == 0 {
+        if take {
+            self.taken = Some((partial, at));
+        } else {
+            self.settle(partial, cx);
+        }
+        Ok(is_event)
+    }
+
+    /// A packet with its payload: delivered now, or once its attachments arrived.
+    fn settle(&mut self, partial: PartialBinary, cx: &mut Context) {
+        if partial.expected == 0 {
             self.deliver(partial, cx);
         } else {
             self.partial = Some(partial);
         }
-        Ok(is_event)
     }
 
     /// A binary attachment arrived; the error to report when none was expected,
