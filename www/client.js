@@ -233,8 +233,7 @@ export class RealtimeClient extends ListenerMethods {
     }
     for (const call of this._queue.splice(0)) {
       try {
-        const w = /** @type {Inner} */ (this._wasm);
-        call(w);
+        call(/** @type {Inner} */ (this._wasm));
       } catch (e) {
         // A call made before the module loaded failed when replayed; the
         // others still run.
@@ -366,9 +365,8 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} event
    *  @param {any[]} args */
   _emit(event, args) {
-    const w = this._wasm;
-    if (w) {
-      w.emit(event, args, undefined);
+    if (this._wasm) {
+      this._wasm.emit(event, args, undefined);
     } else {
       checkEmit(event, args);
       this._call((w) => w.emit(event, args, undefined));
@@ -397,7 +395,11 @@ export class RealtimeClient extends ListenerMethods {
     return this._track(new Promise((resolve, reject) => {
       if (this._closed) return reject(new Error("frappe-realtime: the client is closed"));
       /** @type {Call} */
-      const call = (w) => w.emitWithAck(event, args, timeout).then(resolve, reject);
+      const call = (w) => {
+        // undefined when it trapped: `_restart` rejects the tracked promise.
+        const p = w.emitWithAck(event, args, timeout);
+        if (p) p.then(resolve, reject);
+      };
       call.cancel = (err) => reject(err || new Error("frappe-realtime: the client was closed before it was ready"));
       this._queue.push(call);
     }));
