@@ -434,8 +434,9 @@ impl Client {
             // The head moved out of the way in place (the payload starts at a char
             // boundary: after ASCII header bytes).
             let mut bytes = text.into_bytes();
-            bytes.copy_within(at - start.., 0);
-            bytes.truncate(bytes.len() - (at - start));
+            let head = (at - start).min(bytes.len());
+            bytes.copy_within(head.., 0);
+            bytes.truncate(bytes.len() - head);
             self.delivery
                 .fill(String::from_utf8(bytes).unwrap_or_default(), &mut self.cx);
         }
