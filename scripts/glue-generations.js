@@ -27,7 +27,8 @@
 //   1. the glue's imports are `import … from "<path>";` lines (one statement per line);
 //   2. its exports are `export class <Name>`, `export function <name>` and one final
 //      `export { initSync, __wbg_init as default };`;
-//   3. it keeps the instance in `let wasmModule, wasmInstance, wasm;`.
+//   3. it keeps the instance in `let wasmModule, wasmInstance, wasm;`;
+//   4. its loader is the four functions listed at `LOADER`, and `let __wbg_init_promise;`.
 //
 //   node scripts/glue-generations.js pkg
 
@@ -47,7 +48,61 @@ function expect(ok, what) {
   }
 }
 
-const lines = src.split("\n");
+// wasm-bindgen's loader (`__wbg_load`, `initSync`, `__wbg_init`, `__wbg_init_once`):
+// replaced by a smaller one below that accepts the same inputs (a URL or string, a
+// Request, a Response, bytes, a compiled WebAssembly.Module, or a promise of one, as
+// `{module_or_path}` / `{module}`); what a failed fetch or a non-wasm Content-Type does
+// is said where it happens. Each is a top-level function ending at a line `}`.
+const LOADER = ["async function __wbg_load(", "function initSync(", "async function __wbg_init(", "async function __wbg_init_once("];
+let text = src;
+for (const head of LOADER) {
+  const at = text.indexOf("\n" + head);
+  expect(at >= 0, "`" + head + "` at the start of a line");
+  const end = text.indexOf("\n}\n", at);
+  expect(end > at, "the end of `" + head + "`");
+  text = text.slice(0, at) + text.slice(end + 2);
+}
+expect(text.includes("\nlet __wbg_init_promise;\n"), "`let __wbg_init_promise;`");
+text = text.replace("\nlet __wbg_init_promise;\n", "\n");
+const loader = `
+// The argument as wasm-bindgen takes it: \`{key: value}\`, or the value itself.
+const arg = (o, key) => (o && Object.getPrototypeOf(o) === Object.prototype ? o[key] : o);
+
+function initSync(o) {
+    if (wasm !== undefined) return wasm;
+    let module = arg(o, "module");
+    if (!(module instanceof WebAssembly.Module)) module = new WebAssembly.Module(module);
+    return __wbg_finalize_init(new WebAssembly.Instance(module, __wbg_get_imports()), module);
+}
+
+let loading;
+function __wbg_init(o) {
+    return wasm !== undefined ? Promise.resolve(wasm) : loading || (loading = load(o).catch((e) => {
+        loading = undefined;
+        throw e;
+    }));
+}
+
+async function load(o) {
+    let source = await (arg(o, "module_or_path") ?? new URL("frappe_realtime_bg.wasm", import.meta.url));
+    if (typeof source == "string" || source instanceof URL || (typeof Request == "function" && source instanceof Request)) source = await fetch(source);
+    const imports = __wbg_get_imports();
+    let out;
+    if (typeof Response == "function" && source instanceof Response) {
+        if (!source.ok) throw new Error("frappe-realtime: cannot fetch the wasm module: HTTP " + source.status + " " + source.url);
+        // Streaming compiles while it downloads, but needs Content-Type application/wasm.
+        out = await (source.headers.get("Content-Type") == "application/wasm"
+            ? WebAssembly.instantiateStreaming(source, imports)
+            : WebAssembly.instantiate(await source.arrayBuffer(), imports));
+    } else {
+        out = await WebAssembly.instantiate(source, imports);
+        if (out instanceof WebAssembly.Instance) out = { instance: out, module: source };
+    }
+    return __wbg_finalize_init(out.instance, out.module);
+}
+`;
+text += loader;
+const lines = text.split("\n");
 const imports = [];
 const body = [];
 const names = [];

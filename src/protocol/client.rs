@@ -426,19 +426,14 @@ impl Client {
     }
 
     /// One Engine.IO packet in a text given away (see [`Client::handle_text_owned`]).
-    fn engine_text_owned(&mut self, now: Instant, text: String) {
+    fn engine_text_owned(&mut self, now: Instant, mut text: String) {
         let start = text.as_ptr() as usize;
         self.delivery.give(start + text.len());
         self.handle_engine_text(now, &text);
         if let Some(at) = self.delivery.taken_at() {
-            // The head moved out of the way in place (the payload starts at a char
-            // boundary: after ASCII header bytes).
-            let mut bytes = text.into_bytes();
-            let head = (at - start).min(bytes.len());
-            bytes.copy_within(head.., 0);
-            bytes.truncate(bytes.len() - head);
-            self.delivery
-                .fill(String::from_utf8(bytes).unwrap_or_default(), &mut self.cx);
+            // The head removed in place (the payload starts after ASCII header bytes).
+            text.drain(..at - start);
+            self.delivery.fill(text, &mut self.cx);
         }
     }
 
