@@ -68,7 +68,7 @@ export function whenReady() {
 // a bug that traps on every connection cannot spin.
 
 /** The glue copy whose instance the clients use: `WasmClient` and how to retire it. */
-let gen = { WasmClient: guarded(WasmClient), end: endFirst };
+let gen = { WasmClient, end: endFirst };
 /** Every RealtimeClient running on the current instance.
  *  @type {Set<RealtimeClient>} */
 const clients = new Set();
@@ -106,7 +106,6 @@ function renew(err) {
   let next;
   try {
     next = generation();
-    guarded(next.WasmClient);
   } catch (e) {
     // No memory for a fresh instance yet: try again later.
     setTimeout(() => renew(err), renewDelay());
@@ -117,29 +116,6 @@ function renew(err) {
   renewing = false;
   // A client that traps again stops the round: the next one takes every client left.
   for (const c of [...clients]) if (!renewing) c._restart(err);
-}
-
-/** `W` (a glue copy's WasmClient) with every method, getter and setter guarded: a trap
- *  inside goes to `crash`, and the call returns undefined.
- *  @param {typeof WasmClient} W */
-function guarded(W) {
-  const proto = /** @type {any} */ (W.prototype);
-  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-    for (const f of /** @type {("value" | "get" | "set")[]} */ (["value", "get", "set"])) {
-      const g = d[f];
-      if (k !== "constructor" && typeof g === "function")
-        d[f] = function (/** @type {unknown[]} */ ...a) {
-          try {
-            return g.apply(this, a);
-          } catch (e) {
-            if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-            crash(e);
-          }
-        };
-    }
-    Object.defineProperty(proto, k, d);
-  }
-  return W;
 }
 
 /** Hints for the connect_error messages of Frappe's realtime server (contract §3). */
@@ -233,7 +209,7 @@ export class RealtimeClient extends ListenerMethods {
     }
     for (const call of this._queue.splice(0)) {
       try {
-        call(/** @type {Inner} */ (this._wasm));
+        this._w(call);
       } catch (e) {
         // A call made before the module loaded failed when replayed; the
         // others still run.
@@ -254,12 +230,20 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   _create() {
-    const w = new gen.WasmClient(this._url, this._options, this._ls);
+    clients.add(this);
+    let w;
+    try {
+      w = new gen.WasmClient(this._url, this._options, this._ls);
+    } catch (e) {
+      // A trap: the fresh instance creates it (`_restart`); bad options: thrown.
+      if (e instanceof WebAssembly.RuntimeError) return crash(e);
+      clients.delete(this);
+      throw e;
+    }
     // Hints are added before any listener sees the error; a hook, not a
     // listener, so off() cannot remove it.
     w.setErrorHook(withHint);
     this._wasm = w;
-    clients.add(this);
   }
 
   /** Starts again on a fresh instance after a trap (see `crash`).
@@ -288,11 +272,10 @@ export class RealtimeClient extends ListenerMethods {
       this._queue.unshift(...queued);
       return;
     }
-    const ok = /** @type {WasmClient} */ (w);
-    this._wasm = ok;
+    this._wasm = /** @type {WasmClient} */ (w);
     for (const call of queued) {
       try {
-        call(ok);
+        this._w(call);
       } catch (e) {
         console.error("frappe-realtime:", e);
       }
@@ -302,12 +285,29 @@ export class RealtimeClient extends ListenerMethods {
   /** @param {(w: Inner) => void} fn */
   _call(fn) {
     if (this._closed) return;
-    if (this._wasm) fn(this._wasm);
+    if (this._wasm) this._w(fn);
     else this._queue.push(fn);
   }
 
+  /** `f` on the client's WasmClient: its result, or `fallback` without one or when the
+   *  wasm traps (the trap goes to `crash`).
+   *  @template T
+   *  @param {(w: Inner) => T} f
+   *  @param {T} [fallback]
+   *  @returns {T} */
+  _w(f, fallback) {
+    const w = this._wasm;
+    try {
+      if (w) return f(w);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      crash(e);
+    }
+    return /** @type {T} */ (fallback);
+  }
+
   /** `p`, also rejected by a trap (see `crash`) while it is pending.
-   *  @param {Promise<any>} p
+   *  @param {Promise<any> | undefined} p
    *  @returns {Promise<any>} */
   _track(p) {
     const pending = this._pending;
@@ -366,7 +366,7 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {any[]} args */
   _emit(event, args) {
     if (this._wasm) {
-      this._wasm.emit(event, args, undefined);
+      this._w((w) => w.emit(event, args, undefined));
     } else {
       checkEmit(event, args);
       this._call((w) => w.emit(event, args, undefined));
@@ -386,9 +386,8 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {number | undefined} timeout
    *  @returns {Promise<any>} */
   _emitWithAck(event, args, timeout) {
-    const w = this._wasm;
     // A trap leaves the promise pending until `_restart` rejects it.
-    if (w) return this._track(w.emitWithAck(event, args, timeout));
+    if (this._wasm) return this._track(this._w((w) => w.emitWithAck(event, args, timeout)));
     checkEmit(event, args);
     // Queued with the other calls, so that it keeps its place among them; a close()
     // before the module is ready rejects it.
@@ -410,8 +409,7 @@ export class RealtimeClient extends ListenerMethods {
   timeout(ms) {
     return {
       emit: (/** @type {string} */ event, /** @type {any[]} */ ...args) => {
-        const w = this._wasm;
-        if (w) w.emit(event, args, ms);
+        if (this._wasm) this._w((w) => w.emit(event, args, ms));
         else {
           checkEmit(event, args);
           this._call((w) => w.emit(event, args, ms));
@@ -428,8 +426,10 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} [second] */
   subscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
-    this._hold(String(kind), a, b, 1);
-    this._call((w) => w.subscribe(String(kind), a, b));
+    this._call((w) => {
+      w.subscribe(String(kind), a, b);
+      this._hold(String(kind), a, b, 1);
+    });
     return this;
   }
 
@@ -438,13 +438,16 @@ export class RealtimeClient extends ListenerMethods {
    *  @param {string} [second] */
   unsubscribe(kind, first, second) {
     const [a, b] = subscriptionArgs(first, second);
-    this._hold(String(kind), a, b, -1);
-    this._call((w) => w.unsubscribe(String(kind), a, b));
+    this._call((w) => {
+      w.unsubscribe(String(kind), a, b);
+      this._hold(String(kind), a, b, -1);
+    });
     return this;
   }
 
   /** Counts a hold of a subscription, as the core does (src/protocol/rooms.rs), for a
-   *  fresh instance after a trap.
+   *  fresh instance after a trap; counted as the call reaches a WasmClient, so that a
+   *  call still queued at a trap is replayed once, not counted and replayed.
    *  @param {string} kind
    *  @param {string} a
    *  @param {string | undefined} b
@@ -479,12 +482,11 @@ export class RealtimeClient extends ListenerMethods {
     // Between a trap and the fresh instance, the acks pending are only here.
     const broken = !this._wasm && clients.has(this);
     clients.delete(this);
-    const w = this._wasm;
-    if (w) {
-      this._wasm = null;
+    this._w((w) => {
       w.close();
       w.free();
-    }
+    });
+    this._wasm = null;
     this._cancelQueue();
     if (broken) for (const reject of [...this._pending]) reject(new Error("frappe-realtime: the client is closed"));
     this._ls.off(0);
@@ -500,7 +502,7 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get connected() {
-    return this._wasm ? !!this._wasm.connected : false;
+    return this._w((w) => w.connected, false);
   }
 
   get disconnected() {
@@ -508,18 +510,18 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get id() {
-    return this._wasm ? this._wasm.id : undefined;
+    return this._w((w) => w.id);
   }
 
   /** "polling" | "websocket" | undefined */
   get transport() {
-    return /** @type {TransportName | undefined} */ (this._wasm ? this._wasm.transport : undefined);
+    return /** @type {TransportName | undefined} */ (this._w((w) => w.transport));
   }
 
   /** "idle" | "connecting" | "connected" | "reconnecting" | "failed" | "closed" */
   get state() {
     if (this._closed) return "closed";
-    if (this._wasm) return /** @type {ClientState} */ (this._wasm.state || "reconnecting");
+    if (this._wasm) return /** @type {ClientState} */ (this._w((w) => w.state, "reconnecting"));
     if (clients.has(this)) return "reconnecting"; // between a trap and the fresh instance
     return this._options && this._options.autoConnect === false ? "idle" : "connecting";
   }
@@ -530,11 +532,11 @@ export class RealtimeClient extends ListenerMethods {
   }
 
   get buffered() {
-    return (this._wasm && this._wasm.buffered) || 0;
+    return this._w((w) => w.buffered, 0);
   }
 
   get debug() {
-    return /** @type {LogLevel} */ ((this._wasm && this._wasm.debug) || this._debug || (this._options && this._options.debug) || "warn");
+    return /** @type {LogLevel} */ (this._w((w) => w.debug) || this._debug || (this._options && this._options.debug) || "warn");
   }
 
   /** @param {LogLevel} level */
@@ -547,7 +549,7 @@ export class RealtimeClient extends ListenerMethods {
 
   /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
   resources() {
-    return /** @type {[number, number, number, number]} */ (this._wasm ? Array.from(this._wasm.resources() || []) : [this._ls.n, 0, 0, 0]);
+    return /** @type {[number, number, number, number]} */ (this._w((w) => Array.from(w.resources()), [this._ls.n, 0, 0, 0]));
   }
 }
 

@@ -402,6 +402,8 @@ describe("frappe-realtime against a hostile server", () => {
           WebSocket.prototype.send = function (data) {
             if (data === when) {
               WebSocket.prototype.send = send;
+              // Between the trap and the fresh instance: queued, then held once.
+              queueMicrotask(() => __c.subscribe("doc", "ToDo", "T-2"));
               if (how === "wasm") void __c._wasm.connected; // borrowed: `unreachable`
               else if (how === "getter") void __c.state;
               else throw new Error("send failed");
@@ -428,6 +430,13 @@ describe("frappe-realtime against a hostile server", () => {
       const joined = () => s2.received.some((p) => p === '42/site1,["doc_subscribe","ToDo","T-1"]');
       for (let i = 0; i < 100 && !joined(); i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(joined(), "the subscription is joined again on the new session");
+      // The one made while the client was between instances is held once: one
+      // unsubscribe leaves it.
+      const leave = '42/site1,["doc_unsubscribe","ToDo","T-2"]';
+      await t.page.evaluate(() => void __c.unsubscribe("doc", "ToDo", "T-2"));
+      for (let i = 0; i < 100 && !s2.received.includes(leave); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(s2.received.includes('42/site1,["doc_subscribe","ToDo","T-2"]'), "joined on the new session");
+      assert.ok(s2.received.includes(leave), "one unsubscribe leaves the room made between instances");
       await delivers(t, s2, name);
       // The client still sends: an emit reaches the new session.
       await t.page.evaluate(() => void __c.emit("after", 1));
