@@ -207,12 +207,17 @@ export class RealtimeClient extends ListenerMethods {
     } finally {
       this._dropEarly();
     }
-    for (const call of this._queue.splice(0)) {
+    this._replay(this._queue.splice(0));
+  }
+
+  /** Runs calls queued while there was no WasmClient; one that fails (a call made
+   *  before the module loaded, or before a fresh instance) does not stop the others.
+   *  @param {Call[]} calls */
+  _replay(calls) {
+    for (const call of calls) {
       try {
         this._w(call);
       } catch (e) {
-        // A call made before the module loaded failed when replayed; the
-        // others still run.
         console.error("frappe-realtime:", e);
       }
     }
@@ -231,19 +236,24 @@ export class RealtimeClient extends ListenerMethods {
 
   _create() {
     clients.add(this);
-    let w;
     try {
-      w = new gen.WasmClient(this._url, this._options, this._ls);
+      this._wasm = this._newWasm(this._options);
     } catch (e) {
       // A trap: the fresh instance creates it (`_restart`); bad options: thrown.
       if (e instanceof WebAssembly.RuntimeError) return crash(e);
       clients.delete(this);
       throw e;
     }
+  }
+
+  /** A WasmClient of the current instance for this client's URL and listeners.
+   *  @param {RealtimeClientOptions | undefined} options */
+  _newWasm(options) {
+    const w = new gen.WasmClient(this._url, options, this._ls);
     // Hints are added before any listener sees the error; a hook, not a
     // listener, so off() cannot remove it.
     w.setErrorHook(withHint);
-    this._wasm = w;
+    return w;
   }
 
   /** Starts again on a fresh instance after a trap (see `crash`).
@@ -259,8 +269,7 @@ export class RealtimeClient extends ListenerMethods {
     let w;
     try {
       // Constructed without connecting: the subscriptions go in first.
-      w = new gen.WasmClient(this._url, Object.assign({}, this._options, { autoConnect: false }), this._ls);
-      w.setErrorHook(withHint);
+      w = this._newWasm(Object.assign({}, this._options, { autoConnect: false }));
       if (this._debug !== undefined) w.debug = this._debug;
       for (const [kind, a, b, n] of this._subs.values()) for (let i = 0; i < n; i++) w.subscribe(kind, a, b);
       if (this._want) w.connect();
@@ -273,13 +282,7 @@ export class RealtimeClient extends ListenerMethods {
       return;
     }
     this._wasm = /** @type {WasmClient} */ (w);
-    for (const call of queued) {
-      try {
-        this._w(call);
-      } catch (e) {
-        console.error("frappe-realtime:", e);
-      }
-    }
+    this._replay(queued);
   }
 
   /** @param {(w: Inner) => void} fn */
@@ -394,11 +397,7 @@ export class RealtimeClient extends ListenerMethods {
     return this._track(new Promise((resolve, reject) => {
       if (this._closed) return reject(new Error("frappe-realtime: the client is closed"));
       /** @type {Call} */
-      const call = (w) => {
-        // undefined when it trapped: `_restart` rejects the tracked promise.
-        const p = w.emitWithAck(event, args, timeout);
-        if (p) p.then(resolve, reject);
-      };
+      const call = (w) => w.emitWithAck(event, args, timeout).then(resolve, reject);
       call.cancel = (err) => reject(err || new Error("frappe-realtime: the client was closed before it was ready"));
       this._queue.push(call);
     }));

@@ -9,7 +9,7 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, newPage, openPage, waitInPage } from "./harness.js";
+import { launchBrowser, newPage, openPage, waitFor, waitInPage } from "./harness.js";
 import { startHostile } from "../server/hostile.js";
 
 /** JS heap growth allowed over a case, after a forced GC (bytes). */
@@ -341,7 +341,7 @@ describe("frappe-realtime against a hostile server", () => {
     const s = await session(t, 1);
     const t0 = await t.page.evaluate(() => __ticks);
     s.storm("2", 10000);
-    for (let i = 0; i < 200 && s.received.filter((p) => p === "3").length < 200; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => s.received.filter((p) => p === "3").length >= 200, { timeout: 10000, what: "200 pongs" });
     await delivers(t, s, "ping flood");
     assert.ok(s.received.filter((p) => p === "3").length >= 200, "pongs come back (the server keeps the last 200 packets)");
     assert.deepEqual(await t.page.evaluate(() => seen("disconnect")), []);
@@ -428,19 +428,19 @@ describe("frappe-realtime against a hostile server", () => {
       assert.deepEqual(await t.page.evaluate(() => __ack), ["rejected", "InternalError"], "the pending ack is rejected");
       await waitInPage(t.page, () => __c.connected && __c.state === "connected", null, { what: "the same client object connected" });
       const joined = () => s2.received.some((p) => p === '42/site1,["doc_subscribe","ToDo","T-1"]');
-      for (let i = 0; i < 100 && !joined(); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(joined, { what: "doc_subscribe T-1 on the new session" });
       assert.ok(joined(), "the subscription is joined again on the new session");
       // The one made while the client was between instances is held once: one
       // unsubscribe leaves it.
       const leave = '42/site1,["doc_unsubscribe","ToDo","T-2"]';
       await t.page.evaluate(() => void __c.unsubscribe("doc", "ToDo", "T-2"));
-      for (let i = 0; i < 100 && !s2.received.includes(leave); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => s2.received.includes(leave), { what: "doc_unsubscribe T-2" });
       assert.ok(s2.received.includes('42/site1,["doc_subscribe","ToDo","T-2"]'), "joined on the new session");
       assert.ok(s2.received.includes(leave), "one unsubscribe leaves the room made between instances");
       await delivers(t, s2, name);
       // The client still sends: an emit reaches the new session.
       await t.page.evaluate(() => void __c.emit("after", 1));
-      for (let i = 0; i < 100 && !s2.received.includes('42/site1,["after",1]'); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => s2.received.includes('42/site1,["after",1]'), { what: "the emit after recovery" });
       assert.ok(s2.received.includes('42/site1,["after",1]'), "an emit after recovery reaches the server");
       // The trap is reported once on the console (console.error), not as a page error.
       await healthy(t, name);
