@@ -90,6 +90,15 @@ async fn close_releases_listeners_transports_timer_and_page_hooks() {
         before[1] + before[2] > 0,
         "a transport or a timer {before:?}"
     );
+    // The fifth value is the size of the module's memory.
+    let all = c.resources_js();
+    assert_eq!(all.length(), 5, "five values");
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let bytes = memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    assert_eq!(all.get(4).as_f64(), Some(bytes as f64), "wasm memory bytes");
     c.close();
     assert_eq!(c.resources(), vec![0, 0, 0, 0]);
     // Nothing comes back to life: no timer fires into a closed client.

@@ -303,8 +303,12 @@ export class RealtimeClient {
   readonly buffered: number;
   /** Console log level; settable at run time. */
   debug: LogLevel;
-  /** `[listeners, transports, timer armed (0/1), page listeners]`, for leak checks. */
-  resources(): [number, number, number, number];
+  /**
+   * For leak checks: `[listeners, transports, timer armed (0/1), page listeners, wasm
+   * memory bytes]`. The last is the size of the module instance's linear memory, which
+   * all clients of a page share and which never shrinks (docs/reliability.md).
+   */
+  resources(): [number, number, number, number, number];
 }
 
 /** Where the wasm module comes from; call before the first client. */

@@ -546,9 +546,9 @@ export class RealtimeClient extends ListenerMethods {
     });
   }
 
-  /** [listeners, transports, timer armed (0/1), page listeners]: for leak checks. */
+  /** [listeners, transports, timer armed (0/1), page listeners, wasm memory bytes]: for leak checks. */
   resources() {
-    return /** @type {[number, number, number, number]} */ (this._w((w) => Array.from(w.resources()), [this._ls.n, 0, 0, 0]));
+    return /** @type {[number, number, number, number, number]} */ (this._w((w) => Array.from(w.resources()), [this._ls.n, 0, 0, 0, 0]));
   }
 }
 

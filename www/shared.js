@@ -639,9 +639,10 @@ export class SharedRealtimeClient extends ListenerMethods {
     this._send({ t: "debug", m: this._id, level: String(level) });
   }
 
-  /** [listeners, transports, timer armed, page listeners] of this member (the connection is the hub's). */
+  /** [listeners, transports, timer armed, page listeners, wasm memory bytes] of this
+   *  member (the connection and its module instance are the hub's). */
   resources() {
-    return [this._ls.n, 0, 0, 0];
+    return [this._ls.n, 0, 0, 0, 0];
   }
 
   /** Shared-mode details, for diagnostics: this member's id, its role, the hub's id. */

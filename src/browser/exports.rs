@@ -307,11 +307,14 @@ impl WasmClient {
     }
 
     /// What the client holds, for leak checks:
-    /// `[listeners, transports, timer armed, page listeners]`.
+    /// `[listeners, transports, timer armed, page listeners, wasm memory bytes]` (the
+    /// last is the module instance's linear memory, shared by its clients; it never
+    /// shrinks, see docs/reliability.md).
     #[wasm_bindgen(js_name = resources)]
     #[wasm_bindgen(unchecked_return_type = "number[]")]
     pub fn resources_js(&self) -> Array {
-        js::resources(&self.inner.hub)
+        let pages = core::arch::wasm32::memory_size(0);
+        js::resources(&self.inner.hub, pages as f64 * 65536.0)
     }
 }
 
@@ -340,10 +343,12 @@ impl WasmClient {
         self.set_debug_js(&level.into())
     }
 
-    /// `[listeners, transports, timer armed, page listeners]`.
+    /// `[listeners, transports, timer armed, page listeners]` (the counts of
+    /// `resources_js`, without its memory size).
     pub fn resources(&self) -> Vec<u32> {
         self.resources_js()
             .iter()
+            .take(4)
             .map(|n| n.as_f64().unwrap_or(0.0) as u32)
             .collect()
     }

@@ -388,10 +388,11 @@ export function detachAll() {
   for (const hub of [...hubs]) detach(hub);
 }
 
-/** Counts for leak checks: [listeners, transports, timer armed, page listeners].
- *  @param {Hub} hub */
-export function resources(hub) {
-  return [hub.ls.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length];
+/** For leak checks: [listeners, transports, timer armed, page listeners, wasm memory
+ *  bytes] (the module instance's memory size, given by the wasm).
+ *  @param {Hub} hub @param {number} memory */
+export function resources(hub, memory) {
+  return [hub.ls.n, hub.t.size, hub.timer === undefined ? 0 : 1, hub.hooks.length, memory];
 }
 
 // ----------------------------------------------------------------- listener calls

@@ -42,8 +42,9 @@ extern "C" {
     pub fn hub_fast(hub: &JsValue, id: f64, due: f64);
     /// Closes every transport, the timer, the page listeners; removes every listener.
     pub fn release(hub: &JsValue);
-    /// `[listeners, transports, timer armed, page listeners]`.
-    pub fn resources(hub: &JsValue) -> Array;
+    /// `[listeners, transports, timer armed, page listeners, wasm memory bytes]`,
+    /// given the size of wasm memory.
+    pub fn resources(hub: &JsValue, memory: f64) -> Array;
 
     /// Opens WebSocket transport `id`; throws on an invalid URL (or a CSP refusal).
     #[wasm_bindgen(js_name = wsOpen, catch)]

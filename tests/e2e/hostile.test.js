@@ -35,11 +35,19 @@ describe("frappe-realtime against a hostile server", () => {
     if (h) await h.close();
   });
 
-  /** Heap after a forced GC, and the wasm memory's size. */
+  /** Heap after a forced GC, and the wasm memory's size: as the client's `resources()`
+   *  reports it, checked against the memory the page recorded (before the client
+   *  exists, the recorded one). */
   async function measure(t) {
     await t.cdp.send("HeapProfiler.collectGarbage");
     const heap = (await t.cdp.send("Runtime.getHeapUsage")).usedSize;
-    const wasm = await t.page.evaluate(() => wasmBytes());
+    const wasm = await t.page.evaluate(() => {
+      const recorded = wasmBytes();
+      if (window.__c === undefined) return recorded;
+      const reported = __c.resources()[4];
+      if (reported !== recorded) throw new Error(`resources() reports ${reported} B of wasm memory, the page recorded ${recorded} B`);
+      return reported;
+    });
     return { heap, wasm };
   }
 

@@ -81,8 +81,8 @@ export async function clientUsage(): Promise<void> {
   socket.debug = "debug";
   // @ts-expect-error not a log level
   socket.debug = "verbose";
-  const counts: [number, number, number, number] = socket.resources();
-  void counts;
+  const [listeners, , , , wasmBytes]: [number, number, number, number, number] = socket.resources();
+  void [listeners, wasmBytes];
 
   socket.reconnectNow();
   socket.disconnect().connect();
