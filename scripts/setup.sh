@@ -5,7 +5,7 @@
 #   rustup target wasm32-unknown-unknown (+ rustfmt, clippy if the profile lacked them)
 #   wasm-bindgen-cli, at the version of the `wasm-bindgen` crate pinned in Cargo.toml
 #   node_modules (npm ci), which provides wasm-opt (npm `binaryen`)
-#   chromium, chromium-driver, redis-server (apt; only as root, see below)
+#   chromium, chromium-driver, redis-server, nginx-light (apt; only as root, see below)
 #
 # FRAPPE_REALTIME_REQUIRE_BROWSER=1 turns a missing browser (when we cannot install
 # it because we are not root) from a warning into a failure.
@@ -100,10 +100,12 @@ if [[ ! -f node_modules/.package-lock.json ]] ||
     touch node_modules/.package-lock.json
 fi
 
-# --- Chromium, chromedriver, redis (browser and integration tests) -----------------
-apt_packages="chromium chromium-driver redis-server"
+# --- Chromium, chromedriver, redis, nginx (browser and integration tests) ----------
+# nginx: the multi-node tests put Debian's nginx in front of several realtime nodes
+# (tests/server/nginx.js); nginx-light is the package with the modules they use.
+apt_packages="chromium chromium-driver redis-server nginx-light"
 apt_command="apt-get update && apt-get install -y $apt_packages"
-if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]] || ! command -v redis-server >/dev/null; then
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || ! -x /usr/sbin/nginx ]] || ! command -v redis-server >/dev/null; then
     if [[ "$(id -u)" -eq 0 ]]; then
         echo "setup: installing $apt_packages (apt-get)"
         export DEBIAN_FRONTEND=noninteractive
@@ -111,12 +113,12 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]] || ! command -v re
         # shellcheck disable=SC2086 # word splitting of the package list is intended
         run_quiet apt-install apt-get install -y $apt_packages
     elif [[ "${FRAPPE_REALTIME_REQUIRE_BROWSER:-0}" == 1 ]]; then
-        echo "setup: ERROR: chromium, chromedriver or redis-server is missing and" \
+        echo "setup: ERROR: chromium, chromedriver, redis-server or nginx is missing and" \
             "FRAPPE_REALTIME_REQUIRE_BROWSER=1. Install them as root:" >&2
         echo "    sudo sh -c '$apt_command'" >&2
         exit 1
     else
-        echo "setup: WARNING: chromium, chromedriver or redis-server is missing, and" \
+        echo "setup: WARNING: chromium, chromedriver, redis-server or nginx is missing, and" \
             "installing them needs root. Browser tests will be skipped. Run:" >&2
         echo "    sudo sh -c '$apt_command'" >&2
     fi

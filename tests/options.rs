@@ -45,6 +45,37 @@ fn no_options_give_the_defaults() {
 }
 
 #[test]
+fn websocket_comes_first_unless_headers_need_polling() {
+    use TransportKind::{Polling, WebSocket};
+    let transports = |given| read(given).unwrap().config.transports;
+    assert_eq!(transports(vec![]), vec![WebSocket, Polling], "the default");
+    let headers = || ("extraHeaders", json(r#"{"Authorization":"token k:s"}"#));
+    assert_eq!(
+        transports(vec![headers()]),
+        vec![Polling, WebSocket],
+        "headers only go on polling requests: polling first"
+    );
+    assert_eq!(
+        transports(vec![("extraHeaders", json("{}"))]),
+        vec![Polling, WebSocket],
+        "the option given, even empty"
+    );
+    assert_eq!(
+        transports(vec![
+            headers(),
+            ("transports", json(r#"["websocket","polling"]"#))
+        ]),
+        vec![WebSocket, Polling],
+        "an explicit order wins"
+    );
+    assert_eq!(
+        transports(vec![("transports", json(r#"["polling","websocket"]"#))]),
+        vec![Polling, WebSocket],
+        "socket.io-client's order, when asked for"
+    );
+}
+
+#[test]
 fn every_option_is_applied() {
     let o = read(vec![
         ("reconnection", Value::Bool(false)),

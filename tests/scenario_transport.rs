@@ -5,7 +5,7 @@
 mod support;
 
 use frappe_realtime::protocol::client::{AckRequest, ConnectErrorKind, Event, Transmit};
-use frappe_realtime::protocol::config::TransportKind;
+use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use support::*;
 
 fn upgrade_config() -> frappe_realtime::protocol::config::ClientConfig {
@@ -206,11 +206,19 @@ fn websocket_only_connects_directly_and_never_polls() {
 
 #[test]
 fn blocked_websocket_falls_back_to_polling_in_the_same_attempt() {
-    let mut c = config();
-    c.transports = vec![TransportKind::WebSocket, TransportKind::Polling];
-    let mut h = Harness::new(c);
+    // The default transports: WebSocket first (no session to lose between nodes
+    // behind a load balancer), polling when it cannot open.
+    let mut h = Harness::new(ClientConfig::new(NS));
     h.connect();
-    h.take_wire();
+    let wire = h.take_wire();
+    assert_eq!(
+        wire,
+        vec![Transmit::WebSocketOpen {
+            transport: 1,
+            url: "/socket.io/?EIO=4&transport=websocket".into()
+        }],
+        "the first attempt opens a WebSocket"
+    );
     h.client.handle_transport_closed(h.now, 1, true);
     assert!(h.take_events().is_empty(), "not a failed attempt yet");
     let poll = h.pending_get().expect("polling fallback");

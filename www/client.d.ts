@@ -165,7 +165,11 @@ export interface RealtimeClientOptions {
   rejectionRetries?: number;
   /** Time allowed for one attempt, from opening the transport to the namespace's CONNECT, in ms (default 20000). */
   timeout?: number;
-  /** Transports in the order tried (default `["polling", "websocket"]`: polling, then upgrade). */
+  /**
+   * Transports in the order tried. Default `["websocket", "polling"]`: a WebSocket, and
+   * polling when it cannot open; `["polling", "websocket"]` (polling, then an upgrade)
+   * when `extraHeaders` is set, since only polling requests carry headers.
+   */
   transports?: TransportName[];
   /** Upgrade from polling to WebSocket when the server offers it (default `true`). */
   upgrade?: boolean;

@@ -191,13 +191,14 @@ const early = new Map(); // URL → { ws, ev: events so far }
 
 /**
  * Opens the WebSocket the core will ask for first, if its options make that likely
- * (WebSocket first in `transports`, autoConnect, no `query`: then the URL is the
- * origin, the path and `?EIO=4&transport=websocket`, what the driver builds).
+ * (WebSocket first: `transports` says so, or is absent without `extraHeaders`, as in
+ * `options.rs`; autoConnect; no `query`: then the URL is the origin, the path and
+ * `?EIO=4&transport=websocket`, what the driver builds).
  * It runs before the module is there, so it reads those few options by name itself;
  * a wrong guess costs only the head start (the socket is closed unused).
  * Returns a function that closes it unless it was adopted, or undefined.
  * @param {string} url
- * @param {{transports?: unknown, query?: unknown, autoConnect?: unknown, path?: unknown} | null} [o]
+ * @param {{transports?: unknown, query?: unknown, autoConnect?: unknown, path?: unknown, extraHeaders?: unknown} | null} [o]
  * @returns {(() => void) | undefined}
  */
 export function preopen(url, o) {
@@ -206,7 +207,8 @@ export function preopen(url, o) {
     [origin] = urlParts(url);
     o = o || {};
     const t = o.transports;
-    if (o.query || o.autoConnect === false || !Array.isArray(t) || t[0] !== "websocket") return;
+    const first = t == null ? (o.extraHeaders == null ? "websocket" : "polling") : Array.isArray(t) && t[0];
+    if (o.query || o.autoConnect === false || first !== "websocket") return;
     path = o.path == null ? "/socket.io/" : String(o.path);
   } catch (_) {
     return; // the client's constructor reports bad options

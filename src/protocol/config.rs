@@ -51,7 +51,13 @@ pub struct ClientConfig {
     pub path: String,
     /// Extra query parameters added to every Engine.IO request.
     pub query: Vec<(String, String)>,
-    /// Transports in the order they are tried (default polling, then websocket).
+    /// Transports in the order they are tried. Default: WebSocket, then polling
+    /// when the WebSocket cannot open (`try_all_transports`); polling first when the
+    /// options set `extraHeaders`, which only polling requests can carry. See
+    /// "Transports" in docs/architecture.md: a WebSocket session lives on the one
+    /// connection it opened on, so it works behind load balancers without sticky
+    /// sessions, where polling-first (socket.io-client's default) fails whenever a
+    /// request of the session lands on another node.
     pub transports: Vec<TransportKind>,
     /// Probe and upgrade from polling to WebSocket when the server offers it.
     pub upgrade: bool,
@@ -122,7 +128,7 @@ impl ClientConfig {
             namespace,
             path: String::from("/socket.io/"),
             query: Vec::new(),
-            transports: vec![TransportKind::Polling, TransportKind::WebSocket],
+            transports: vec![TransportKind::WebSocket, TransportKind::Polling],
             upgrade: true,
             try_all_transports: true,
             reconnection: true,

@@ -274,10 +274,18 @@ fn values(
     nums: &Nums,
     texts: &mut Texts,
 ) -> Result<Option<LogLevel>, OptionError> {
+    // Headers go only on polling requests: with `extraHeaders` and no `transports`,
+    // polling comes first (the WebSocket then upgrades a session they authenticated).
+    if texts.get(at::HEADERS).is_some_and(Option::is_some) {
+        if let [first, second] = &mut c.transports[..] {
+            core::mem::swap(first, second);
+        }
+    }
     let num = |i: usize| nums.get(i).copied().flatten();
     let flag = |i: usize| num(i).map(|n| n != 0.0);
     let mut text = |i: usize| texts.get_mut(i).and_then(Option::take);
     let name = |i: usize| OPTIONS.get(i).map_or("", |o| o.0);
+    // Given, the list replaces that default.
     if let Some(list) = text(at::TRANSPORTS) {
         c.transports.clear();
         // Checked above: every element is a string.

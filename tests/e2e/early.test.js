@@ -47,9 +47,14 @@ describe("the early WebSocket", () => {
   const record = (p) =>
     p.evaluate(() => ({ sockets: __sockets, readyAt: __readyAt, constructedAt: __constructedAt, wasmAt: window.__wasmAt, log: __log }));
 
-  for (const wasmDelay of [300, 0]) {
-    test(`WebSocket first: the socket opened at construction is the one the client uses (module ${wasmDelay ? "held back " + wasmDelay + " ms" : "not held back"})`, async () => {
-      const p = await open({ options: JSON.stringify({ transports: ["websocket"] }), wasmDelay });
+  for (const [transports, wasmDelay] of [
+    [["websocket"], 300],
+    [["websocket"], 0],
+    [undefined, 300], // the default: WebSocket first
+  ]) {
+    const named = transports ? "transports " + JSON.stringify(transports) : "the default transports";
+    test(`WebSocket first (${named}): the socket opened at construction is the one the client uses (module ${wasmDelay ? "held back " + wasmDelay + " ms" : "not held back"})`, async () => {
+      const p = await open({ options: JSON.stringify({ transports }), wasmDelay });
       await connectedIn(p);
       const r = await record(p);
       assert.equal(r.sockets.length, 1, "one WebSocket: " + JSON.stringify(r.sockets));
@@ -71,7 +76,8 @@ describe("the early WebSocket", () => {
   }
 
   for (const [what, options] of [
-    ["polling first (the default transports)", {}],
+    ["polling first", { transports: ["polling", "websocket"] }],
+    ["extraHeaders and no transports (headers go on polling requests only: polling first)", { extraHeaders: { "X-Test": "1" } }],
     ["a query option (the URL is the core's to build)", { transports: ["websocket"], query: { a: "1" } }],
     ["autoConnect false", { transports: ["websocket"], autoConnect: false }],
   ]) {

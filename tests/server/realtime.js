@@ -11,6 +11,7 @@
 import http from "node:http";
 import { Server } from "socket.io";
 import { createClient } from "redis";
+import { createAdapter } from "@socket.io/redis-adapter";
 import { parseCookies } from "./web.js";
 import { closeServer, listen, trackConnections, within } from "./util.js";
 
@@ -91,6 +92,11 @@ function summarize(value, depth = 0) {
  * @param {boolean} [opts.testHandlers=true] install the test-only `echo_*` handlers
  * @param {number} [opts.authTimeoutMs=10000] bound on each call to the web server
  * @param {number} [opts.pingInterval] / [opts.pingTimeout] socket.io heartbeat (defaults 25000/20000)
+ * @param {boolean} [opts.cluster=false] one node of several (tests/server/cluster.js): socket.io's
+ *   Redis adapter on `redisUrl` makes rooms cluster-wide (a room emit reaches the sockets of
+ *   every node, `doc_viewers` lists the viewers of every node); each node delivers what it
+ *   reads on Redis `events` to its own sockets only (every node reads every message)
+ * @param {string} [opts.name] the node's name in `state()` (cluster.js: node-1, node-2, …)
  * @param {(msg: string) => void} [opts.log]
  */
 export async function startRealtime(opts = {}) {
@@ -131,6 +137,20 @@ export async function startRealtime(opts = {}) {
         ...(opts.pingTimeout ? { pingTimeout: opts.pingTimeout } : {}),
         ...(opts.maxHttpBufferSize ? { maxHttpBufferSize: opts.maxHttpBufferSize } : {}),
     });
+
+    // Several nodes: rooms across nodes through Redis (socket.io's adapter).
+    const adapterClients = [];
+    if (opts.cluster) {
+        if (!opts.redisUrl) throw new Error("startRealtime: cluster needs redisUrl");
+        const pub = createClient({ url: opts.redisUrl, socket: { reconnectStrategy: (n) => Math.min(50 + n * 50, 500) } });
+        const sub = pub.duplicate();
+        for (const c of [pub, sub]) {
+            c.on("error", () => {}); // reconnects by itself; counted on the events subscriber
+            adapterClients.push(c);
+        }
+        await Promise.all([pub.connect(), sub.connect()]);
+        io.adapter(createAdapter(pub, sub));
+    }
 
     const sites = io.of(SITE_NAMESPACE);
 
@@ -232,11 +252,23 @@ export async function startRealtime(opts = {}) {
     function notifyViewers(socket, doctype, docname) {
         if (!doctype || !docname) return;
         const room = openDocRoom(doctype, docname);
+        const send = (users) => {
+            if (users.length === 1 && users[0] === socket.data.user) return;
+            socket.nsp.to(room).emit("doc_viewers", { doctype, docname, users: [...new Set(users)] });
+        };
+        if (opts.cluster) {
+            // The viewers on every node (Frappe's one node reads its own sockets, below).
+            socket.nsp
+                .in(room)
+                .fetchSockets()
+                .then((all) => send(all.map((s) => s.data.user)))
+                .catch((err) => log(`doc_viewers: ${err}`));
+            return;
+        }
         const members = socket.nsp.adapter.rooms.get(room) || new Set();
         const users = [];
         for (const [id, s] of socket.nsp.sockets) if (members.has(id)) users.push(s.data.user);
-        if (users.length === 1 && users[0] === socket.data.user) return;
-        socket.nsp.to(room).emit("doc_viewers", { doctype, docname, users: [...new Set(users)] });
+        send(users);
     }
 
     function installFrappeHandlers(socket) {
@@ -351,7 +383,10 @@ export async function startRealtime(opts = {}) {
             } else {
                 for (const nsp of io._nsps.values()) if (SITE_NAMESPACE.test(nsp.name) && nsp.name !== "/") targets.push(nsp);
             }
-            for (const nsp of targets) nsp.to(payload.room).emit(payload.event, payload.message);
+            // In a cluster every node reads every message: each emits to its own sockets.
+            for (const nsp of targets) (opts.cluster ? nsp.local : nsp).to(payload.room).emit(payload.event, payload.message);
+        } else if (opts.cluster) {
+            for (const nsp of io._nsps.values()) if (SITE_NAMESPACE.test(nsp.name) && nsp.name !== "/") nsp.local.emit(payload.event, payload.message);
         } else {
             sites.emit(payload.event, payload.message);
         }
@@ -423,6 +458,7 @@ export async function startRealtime(opts = {}) {
         }
         return {
             port,
+            name: opts.name || null,
             defaultSite,
             cookieMessage,
             namespaceQuirk,
@@ -526,6 +562,17 @@ export async function startRealtime(opts = {}) {
                         } catch {
                             // already closed
                         }
+                    }
+                    // The adapter's clients may still wait for replies (its unsubscribe
+                    // at io.close): QUIT lets them come; a plain disconnect would reject
+                    // them where nothing catches it.
+                    for (const c of adapterClients) {
+                        try {
+                            await within(c.quit(), 1000);
+                        } catch {
+                            // already closed
+                        }
+                        if (c.isOpen) await c.disconnect().catch(() => {});
                     }
                 })();
             }

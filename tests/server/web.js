@@ -12,6 +12,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeServer, listen, trackConnections } from "./util.js";
+import { createGate } from "./capacity.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, "..", "..");
@@ -157,6 +158,9 @@ function frappeError(excType, message) {
  * @param {Array<{prefix: string, dir: string}>} [opts.staticRoots] extra static mounts
  * @param {object} [opts.config] served as /__test/config and /__test/boot.js
  * @param {boolean} [opts.blockWebSocket=false] the /socket.io/ proxy refuses WebSocket upgrades
+ * @param {{workers: number, serviceMs?: number, queue?: number, timeoutMs?: number} | null} [opts.capacity]
+ *   the realtime server's calls (frappe.realtime.*) go through a bounded capacity like
+ *   gunicorn's behind nginx (capacity.js): 502 beyond the queue, 504 after timeoutMs
  * @param {(req: http.IncomingMessage, res: http.ServerResponse, url: URL, ctx: object) => boolean | Promise<boolean>}
  *   [opts.routes] extra endpoints (the demo's, scripts/start.js): called first for every request
  *   except /socket.io/; returns true when it answered. `ctx`: `user(req)` (the session's user,
@@ -180,6 +184,7 @@ export async function startWeb(opts = {}) {
     // Failure switches for get_user_info: null (normal), 500, "down" (connection reset),
     // "invalid-json" (an HTML error page with status 200), or a number of ms to delay.
     let userInfoFailure = null;
+    let gate = opts.capacity ? createGate(opts.capacity) : null;
     let userInfoDelayMs = 0;
     let permissionDelayMs = 0;
 
@@ -264,6 +269,10 @@ export async function startWeb(opts = {}) {
 
     async function handleApi(req, res, url) {
         const method = url.pathname.slice("/api/method/".length);
+        if (gate && method.startsWith("frappe.realtime.")) {
+            const out = await gate.run(() => true);
+            if (out !== true) return sendText(res, out, `<html><body><h1>${out}</h1></body></html>`, "text/html");
+        }
         switch (method) {
             case "login": {
                 if (req.method !== "POST") return sendJson(res, 405, frappeError("ValidationError", "POST only"));
@@ -608,6 +617,7 @@ export async function startWeb(opts = {}) {
             userInfoFailure,
             ...counters,
             permissionChecks: counters.permissionChecks.slice(-100),
+            capacity: gate ? gate.stats() : null,
         };
     }
 
@@ -644,6 +654,12 @@ export async function startWeb(opts = {}) {
         setPermissionDelay(ms) {
             permissionDelayMs = ms;
         },
+        /** A new bounded capacity for the realtime server's calls (capacity.js), or none
+         *  (null); its counters start over. */
+        setCapacity(capacity) {
+            if (gate) gate.close();
+            gate = capacity ? createGate(capacity) : null;
+        },
         /** Replaces the permission rules (see DEFAULT_PERMISSIONS). */
         setPermissions(rules) {
             permissions = [...rules];
@@ -668,6 +684,7 @@ export async function startWeb(opts = {}) {
         async stop() {
             if (closed) return;
             closed = true;
+            if (gate) gate.close();
             await closeServer(server, tracker);
             proxyAgent.destroy();
         },

@@ -1,0 +1,126 @@
+// A web server's bounded capacity, as Frappe's gunicorn behind nginx has it: `workers`
+// requests served at a time, each holding its worker for `serviceMs`; the requests beyond
+// wait in arrival order. What happens to a request that cannot be served:
+//
+//   - more than `queue` already waiting: refused at once with 502 (nginx's answer when
+//     gunicorn's listen backlog is full and the connection is refused);
+//   - waited `timeoutMs` without a worker: 504 (nginx's proxy_read_timeout);
+//
+// `queue: Infinity` and `timeoutMs: Infinity` give a web server that only queues.
+// Used by web.js for the realtime server's calls (get_user_info, has_permission), which
+// are what a reconnecting fleet costs the web server. Test infrastructure only.
+
+/**
+ * @param {object} o
+ * @param {number} o.workers requests served at once (≥ 1)
+ * @param {number} [o.serviceMs=20] how long each request holds its worker
+ * @param {number} [o.queue=Infinity] the most requests waiting; beyond: 502
+ * @param {number} [o.timeoutMs=Infinity] the longest wait for a worker; beyond: 504
+ * @param {number} [o.binMs=100] width of the arrival histogram's bins
+ */
+export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutMs = Infinity, binMs = 100 }) {
+    if (!(workers >= 1)) throw new Error("capacity: workers must be at least 1");
+    let busy = 0;
+    /** @type {Array<{start: () => void, drop: () => void, timer: NodeJS.Timeout | null}>} */
+    const waiting = [];
+    const t0 = Date.now();
+    const stats = {
+        arrived: 0,
+        served: 0,
+        refused: 0, // 502
+        timedOut: 0, // 504
+        queuePeak: 0,
+        /** Arrivals per bin of `binMs` since the gate was made. */
+        arrivals: /** @type {number[]} */ ([]),
+        /** Bins during which the queue was full at least once (a 502 was answered). */
+        fullBins: /** @type {Set<number>} */ (new Set()),
+    };
+
+    function next() {
+        busy--;
+        const w = waiting.shift();
+        if (w) w.start();
+    }
+
+    /**
+     * Runs `serve` once a worker is free, after the service time; resolves with its
+     * value, or with 502 / 504 when the request is refused or waits too long.
+     * @template T
+     * @param {() => T | Promise<T>} serve
+     * @returns {Promise<T | 502 | 504>}
+     */
+    function run(serve) {
+        stats.arrived++;
+        const bin = Math.floor((Date.now() - t0) / binMs);
+        stats.arrivals[bin] = (stats.arrivals[bin] || 0) + 1;
+        return new Promise((resolve) => {
+            const start = () => {
+                busy++;
+                setTimeout(async () => {
+                    try {
+                        resolve(await serve());
+                        stats.served++;
+                    } finally {
+                        next();
+                    }
+                }, serviceMs);
+            };
+            if (busy < workers) return start();
+            if (waiting.length >= queue) {
+                stats.refused++;
+                stats.fullBins.add(bin);
+                return resolve(502);
+            }
+            const w = {
+                timer: /** @type {NodeJS.Timeout | null} */ (null),
+                start: () => {
+                    if (w.timer) clearTimeout(w.timer);
+                    start();
+                },
+                drop: () => {
+                    if (w.timer) clearTimeout(w.timer);
+                    resolve(504);
+                },
+            };
+            if (Number.isFinite(timeoutMs)) {
+                w.timer = setTimeout(() => {
+                    const i = waiting.indexOf(w);
+                    if (i >= 0) waiting.splice(i, 1);
+                    stats.timedOut++;
+                    resolve(504);
+                }, timeoutMs);
+            }
+            waiting.push(w);
+            stats.queuePeak = Math.max(stats.queuePeak, waiting.length);
+        });
+    }
+
+    return {
+        run,
+        /** Counters, with the arrivals histogram as a plain array (empty bins 0). */
+        stats() {
+            const arrivals = Array.from(stats.arrivals, (n) => n || 0);
+            return {
+                workers,
+                serviceMs,
+                queue,
+                timeoutMs,
+                binMs,
+                arrived: stats.arrived,
+                served: stats.served,
+                refused: stats.refused,
+                timedOut: stats.timedOut,
+                queuePeak: stats.queuePeak,
+                waiting: waiting.length,
+                busy,
+                arrivals,
+                peakPerBin: arrivals.reduce((a, b) => Math.max(a, b), 0),
+                fullBins: stats.fullBins.size,
+            };
+        },
+        /** Answers the waiting requests 504 and clears their timers: for stop(). */
+        close() {
+            for (const w of waiting.splice(0)) w.drop();
+        },
+    };
+}

@@ -1,0 +1,62 @@
+// tests/server/capacity.js: the web server's bounded capacity used by the multi-node
+// environment. Orders and counts only; no timing is asserted.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { createGate } from "../../tests/server/capacity.js";
+
+test("serves `workers` at a time, in arrival order", async () => {
+    const gate = createGate({ workers: 2, serviceMs: 5 });
+    const order = [];
+    let running = 0;
+    let most = 0;
+    const all = [];
+    for (let i = 0; i < 7; i++) {
+        all.push(
+            gate.run(async () => {
+                running++;
+                most = Math.max(most, running);
+                order.push(i);
+                await Promise.resolve();
+                running--;
+                return i;
+            }),
+        );
+    }
+    assert.deepEqual(await Promise.all(all), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal(most, 1, "each serve is quick; the service time is the worker's hold");
+    const s = gate.stats();
+    assert.equal(s.arrived, 7);
+    assert.equal(s.served, 7);
+    assert.equal(s.queuePeak, 5, "two served at once, five waited");
+    assert.equal(s.arrivals.reduce((a, b) => a + b, 0), 7);
+});
+
+test("refuses with 502 beyond the queue", async () => {
+    const gate = createGate({ workers: 1, serviceMs: 20, queue: 2 });
+    const out = await Promise.all([1, 2, 3, 4, 5].map((i) => gate.run(() => i)));
+    assert.deepEqual(out, [1, 2, 3, 502, 502], "one served, two waited, two refused");
+    const s = gate.stats();
+    assert.equal(s.refused, 2);
+    assert.ok(s.fullBins >= 1);
+});
+
+test("answers 504 after timeoutMs without a worker", async () => {
+    const gate = createGate({ workers: 1, serviceMs: 200, timeoutMs: 20 });
+    const out = await Promise.all([gate.run(() => "a"), gate.run(() => "b")]);
+    assert.deepEqual(out, ["a", 504]);
+    assert.equal(gate.stats().timedOut, 1);
+});
+
+test("close answers the waiting requests", async () => {
+    const gate = createGate({ workers: 1, serviceMs: 50 });
+    const first = gate.run(() => "a");
+    const second = gate.run(() => "b");
+    gate.close();
+    assert.equal(await second, 504);
+    assert.equal(await first, "a");
+});
+
+test("refuses a gate without workers", () => {
+    assert.throws(() => createGate({ workers: 0 }), /workers must be at least 1/);
+});
