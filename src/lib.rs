@@ -26,7 +26,7 @@
 //! client.connect(Instant(0));
 //! // 1. carry out every transmit (open a transport, send a frame, issue a request)
 //! while let Some(t) = client.poll_transmit() {
-//!     assert!(matches!(t, Transmit::PollGet { .. }));
+//!     assert!(matches!(t, Transmit::WebSocketOpen { .. }));
 //! }
 //! // 2. hand every event to the application
 //! while let Some(_event) = client.poll_event() {}

@@ -6,7 +6,8 @@ mod support;
 use frappe_realtime::protocol::client::{
     ConnectErrorKind, DisconnectReason, Event, State, Transmit,
 };
-use frappe_realtime::protocol::time::Instant;
+use frappe_realtime::protocol::client::{HEALTHY, REFUSED_DELAY_MAX};
+use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
 #[test]
@@ -328,17 +329,21 @@ fn reject(h: &mut Harness, message: &str) {
 }
 
 #[test]
-fn unauthorized_is_retried_with_backoff_a_bounded_number_of_times() {
+fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
     // Frappe's server says `Unauthorized: <error>` when its get_user_info call
-    // to the web server failed (web server down): the credentials were not
-    // judged, so the client tries again, three times by default, then stops.
+    // to the web server failed (web server down, restarting, a 502 under load):
+    // the credentials were not judged. The client tries again with the backoff
+    // `rejection_retries` times (3), then with delays doubling up to
+    // REFUSED_DELAY_MAX, and never stops; these retries are not counted
+    // against `reconnection_attempts`.
     let mut c = config();
     c.randomization_factor = 0.0;
+    c.reconnection_attempts = Some(2);
     let mut h = Harness::new(c);
     let message = "Unauthorized: TypeError: fetch failed";
     let mut errors = 0;
     let mut delays = Vec::new();
-    for attempt in 1..=4u32 {
+    for attempt in 1..=10u32 {
         reject(&mut h, message);
         delays.extend(h.scheduled_delays());
         let events = h.take_events();
@@ -346,29 +351,31 @@ fn unauthorized_is_retried_with_backoff_a_bounded_number_of_times() {
             .iter()
             .filter(|e| matches!(e, Event::ConnectError { kind: ConnectErrorKind::Server, message: m, .. } if m == message))
             .count();
-        if attempt <= 3 {
-            assert!(
-                matches!(events.last(), Some(Event::ReconnectScheduled { attempt: a, .. }) if *a == attempt),
-                "attempt {attempt}: {events:?}"
-            );
-            assert!(matches!(h.client.state(), State::Reconnecting { .. }));
-            h.wire.clear();
-            h.advance_to_deadline();
-        } else {
-            assert_eq!(h.client.state(), State::Failed, "{events:?}");
-            assert_eq!(h.client.poll_timeout(), None);
-        }
+        assert!(
+            matches!(events.last(), Some(Event::ReconnectScheduled { attempt: a, .. }) if *a == attempt),
+            "attempt {attempt}: {events:?}"
+        );
+        assert!(matches!(h.client.state(), State::Reconnecting { .. }));
+        assert!(!events.contains(&Event::ReconnectFailed));
+        h.wire.clear();
+        h.advance_to_deadline();
     }
-    assert_eq!(errors, 4);
-    // The usual reconnect backoff: 1 s, 2 s, 4 s.
-    assert_eq!(delays, vec![1000, 2000, 4000]);
+    assert_eq!(errors, 10);
+    assert_eq!(
+        delays,
+        vec![1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000]
+    );
+    assert_eq!(REFUSED_DELAY_MAX, Duration(60_000));
+    // The page's `online` or a visible tab brings a long wait forward.
+    reject(&mut h, message);
+    assert_eq!(h.scheduled_delays(), vec![60_000]);
     h.wire.clear();
-    h.advance(3_600_000);
-    assert!(h.take_wire().is_empty());
+    h.client.reconnect_now(h.now);
+    assert!(h.pending_get().is_some(), "the attempt starts at once");
 }
 
 #[test]
-fn unauthorized_retries_follow_the_backoff_and_reset_after_a_connect() {
+fn unauthorized_retries_start_over_after_a_healthy_connection() {
     let mut c = config();
     c.randomization_factor = 0.0;
     c.rejection_retries = 1;
@@ -380,24 +387,28 @@ fn unauthorized_retries_follow_the_backoff_and_reset_after_a_connect() {
     h.advance(999);
     assert!(h.pending_get().is_none(), "not before the backoff delay");
     h.advance(1);
-    // The retry connects: the count starts again.
+    // The retry connects and stays up: the next loss starts over.
     let id = h.open_polling(HANDSHAKE);
     h.sent();
     h.reply_get(id, r#"40/site,{"sid":"s1"}"#);
     assert!(h.client.connected());
+    h.advance(HEALTHY.0);
     h.fail_transport(id);
+    assert_eq!(h.scheduled_delays(), vec![250], "the quick first retry");
     h.wire.clear();
     h.events.clear();
     h.advance_to_deadline();
-    reject(&mut h, "Unauthorized: TypeError: fetch failed");
-    assert!(
-        matches!(h.client.state(), State::Reconnecting { .. }),
-        "one more retry after the successful connect"
-    );
-    h.wire.clear();
-    h.advance_to_deadline();
-    reject(&mut h, "Unauthorized: TypeError: fetch failed");
-    assert_eq!(h.client.state(), State::Failed);
+    let mut delays = Vec::new();
+    for _ in 0..3 {
+        reject(&mut h, "Unauthorized: TypeError: fetch failed");
+        assert!(matches!(h.client.state(), State::Reconnecting { .. }));
+        delays.extend(h.scheduled_delays());
+        h.wire.clear();
+        h.events.clear();
+        h.advance_to_deadline();
+    }
+    // One retry at the backoff (rejection_retries = 1), then the longer cap.
+    assert_eq!(delays, vec![1000, 2000, 4000]);
 }
 
 #[test]

@@ -1,14 +1,14 @@
 //! Scenarios: the quick first retry after a lost connection (`first_retry_delay`),
-//! on virtual time. After a connection that was up is lost, the first retry
-//! waits `first_retry_delay` (when shorter than `reconnection_delay`), the ones
-//! after it `reconnection_delay`, doubling; a failed first connection keeps
-//! socket.io-client's delays.
+//! on virtual time. After a connection that was up for `HEALTHY` is lost, the
+//! first retry waits `first_retry_delay` (when shorter than `reconnection_delay`),
+//! the ones after it `reconnection_delay`, doubling; a failed first connection
+//! keeps socket.io-client's delays (a connection lost sooner: tests/scenario_retry.rs).
 
 mod support;
 
 use frappe_realtime::protocol::backoff::Backoff;
 use frappe_realtime::protocol::client::{
-    ConnectErrorKind, DisconnectReason, Event, State, TransportId,
+    ConnectErrorKind, DisconnectReason, Event, State, TransportId, HEALTHY,
 };
 use frappe_realtime::protocol::config::ClientConfig;
 use frappe_realtime::protocol::time::{Duration, Instant};
@@ -29,7 +29,8 @@ fn fail_next_attempt(h: &mut Harness) {
     h.wire.clear();
 }
 
-/// Waits for the scheduled attempt and lets it connect with socket id `sid`.
+/// Waits for the scheduled attempt and lets it connect with socket id `sid`; the
+/// connection then stays up `HEALTHY`.
 fn succeed_next_attempt(h: &mut Harness, sid: &str) -> u32 {
     h.advance_to_deadline();
     let id = h.pending_get().expect("an attempt in flight");
@@ -37,13 +38,21 @@ fn succeed_next_attempt(h: &mut Harness, sid: &str) -> u32 {
     assert_eq!(h.sent(), vec!["40/site,"]);
     h.reply_get(id, &format!(r#"40/site,{{"sid":"{sid}"}}"#));
     assert!(h.client.connected());
+    h.advance(HEALTHY.0);
+    id
+}
+
+/// Connects with socket id `sid`, and stays up `HEALTHY` (the clock is then at 5 s).
+fn healthy(h: &mut Harness, sid: &str) -> TransportId {
+    let id = h.connected(sid);
+    h.advance(HEALTHY.0);
     id
 }
 
 #[test]
 fn a_lost_connection_is_retried_after_first_retry_delay_then_with_the_usual_backoff() {
     let mut h = Harness::new(exact());
-    let id = h.connected("s1");
+    let id = healthy(&mut h, "s1");
     h.fail_transport(id);
     assert_eq!(
         h.take_events(),
@@ -54,7 +63,7 @@ fn a_lost_connection_is_retried_after_first_retry_delay_then_with_the_usual_back
             Event::ReconnectScheduled {
                 attempt: 1,
                 delay: Duration(250),
-                at: Instant(250)
+                at: Instant(5250)
             }
         ]
     );
@@ -80,7 +89,7 @@ fn a_lost_connection_is_retried_after_first_retry_delay_then_with_the_usual_back
             Event::ReconnectScheduled {
                 attempt: 2,
                 delay: Duration(1000),
-                at: Instant(1250)
+                at: Instant(6250)
             }
         ]
     );
@@ -90,7 +99,7 @@ fn a_lost_connection_is_retried_after_first_retry_delay_then_with_the_usual_back
         Some(&Event::ReconnectScheduled {
             attempt: 3,
             delay: Duration(2000),
-            at: Instant(3250)
+            at: Instant(8250)
         })
     );
     for _ in 0..3 {
@@ -116,13 +125,13 @@ fn every_lost_connection_gets_the_quick_retry_but_a_server_disconnect_none() {
     ];
     for (what, lose) in lose {
         let mut h = Harness::new(exact());
-        let id = h.connected("s");
+        let id = healthy(&mut h, "s");
         lose(&mut h, id);
         assert_eq!(h.scheduled_delays(), vec![250], "{what}: {:?}", h.events);
     }
     // `io server disconnect`: no reconnect at all, quick or not.
     let mut h = Harness::new(exact());
-    let id = h.connected("s");
+    let id = healthy(&mut h, "s");
     h.reply_get(id, "41/site,");
     assert_eq!(h.client.state(), State::Idle);
     assert_eq!(h.client.poll_timeout(), None);
@@ -136,14 +145,14 @@ fn the_first_retry_is_at_most_reconnection_delay() {
     let mut c = exact();
     c.reconnection_delay = Duration(100);
     let mut h = Harness::new(c);
-    let id = h.connected("s");
+    let id = healthy(&mut h, "s");
     h.fail_transport(id);
     assert_eq!(
         h.events.last(),
         Some(&Event::ReconnectScheduled {
             attempt: 1,
             delay: Duration(100),
-            at: Instant(100)
+            at: Instant(5100)
         })
     );
     fail_next_attempt(&mut h);
@@ -156,7 +165,7 @@ fn first_retry_delay_equal_to_reconnection_delay_gives_socket_io_client_timing()
     let mut c = exact();
     c.first_retry_delay = c.reconnection_delay;
     let mut h = Harness::new(c);
-    let id = h.connected("s");
+    let id = healthy(&mut h, "s");
     h.fail_transport(id);
     for _ in 0..3 {
         fail_next_attempt(&mut h);
@@ -184,7 +193,7 @@ fn a_failed_first_connection_waits_reconnection_delay() {
     // Nor after `disconnect()` and `connect()` while a quick retry was pending:
     // `connect` starts over as a first connection.
     let mut h = Harness::new(exact());
-    let id = h.connected("s");
+    let id = healthy(&mut h, "s");
     h.fail_transport(id);
     assert_eq!(h.scheduled_delays(), vec![250]);
     h.client.disconnect(h.now);
@@ -199,7 +208,7 @@ fn a_failed_first_connection_waits_reconnection_delay() {
 #[test]
 fn the_quick_retry_applies_again_after_each_lost_connection() {
     let mut h = Harness::new(exact());
-    let id = h.connected("s1");
+    let id = healthy(&mut h, "s1");
     h.fail_transport(id);
     fail_next_attempt(&mut h); // the quick retry fails
     let id = succeed_next_attempt(&mut h, "s2");
@@ -222,7 +231,7 @@ fn the_quick_retry_is_spread_over_its_band() {
         let mut c = config();
         c.jitter_seed = seed;
         let mut h = Harness::new(c);
-        let id = h.connected("s");
+        let id = healthy(&mut h, "s");
         h.fail_transport(id);
         fail_next_attempt(&mut h);
         let d = h.scheduled_delays();
@@ -244,7 +253,7 @@ fn one_reconnection_attempt_is_the_quick_retry() {
     let mut c = exact();
     c.reconnection_attempts = Some(1);
     let mut h = Harness::new(c);
-    let id = h.connected("s");
+    let id = healthy(&mut h, "s");
     h.fail_transport(id);
     assert_eq!(h.scheduled_delays(), vec![250]);
     h.events.clear();

@@ -4,7 +4,7 @@
 mod support;
 
 use frappe_realtime::protocol::backoff::Backoff;
-use frappe_realtime::protocol::client::{DisconnectReason, Event, State, Transmit};
+use frappe_realtime::protocol::client::{DisconnectReason, Event, State, Transmit, HEALTHY};
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
@@ -175,6 +175,8 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
     c.randomization_factor = 0.0;
     let mut h = Harness::new(c);
     let id = h.connected("s1");
+    // Up for HEALTHY (5 s): its loss gets the quick first retry.
+    h.advance(HEALTHY.0);
     h.fail_transport(id);
     assert_eq!(
         h.take_events(),
@@ -186,7 +188,7 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
             Event::ReconnectScheduled {
                 attempt: 1,
                 delay: Duration(250),
-                at: Instant(250)
+                at: Instant(5250)
             }
         ]
     );
@@ -194,7 +196,7 @@ fn lost_connection_reconnects_and_reports_reconnect_then_connect() {
         h.client.state(),
         State::Reconnecting {
             attempt: 1,
-            at: Instant(250)
+            at: Instant(5250)
         }
     );
     h.advance(250);
@@ -230,6 +232,9 @@ fn backoff_starts_over_after_a_successful_reconnect() {
     h.reply_get(id, HANDSHAKE);
     h.sent();
     h.reply_get(id, r#"40/site,{"sid":"s"}"#);
+    // Once the connection has stayed up HEALTHY (tests/scenario_retry.rs: a
+    // shorter one goes on with the backoff).
+    h.advance(HEALTHY.0);
     h.fail_transport(id);
     assert_eq!(h.scheduled_delays(), vec![1000, 2000, 4000, 1000]);
 }

@@ -125,7 +125,7 @@ const HINTS = [
   ["No cookie transmitted.", "no sid cookie reached the realtime server: log in, and for a realtime server on another port or host keep withCredentials: true and make sure the cookie is not blocked as a third-party (SameSite) cookie"],
   ["Missing cookie and authorization header", "no sid cookie and no Authorization header reached the realtime server: log in, or pass extraHeaders: {Authorization: 'token key:secret'} with transports ['polling']"],
   ["No authentication method used", "the request carried cookies but no sid cookie: log in on this site"],
-  ["Unauthorized", "the realtime server could not check the session with the web server (its get_user_info call failed: the web server is down, restarting or failing); retried rejectionRetries times"],
+  ["Unauthorized", "the realtime server could not check the session with the web server (its get_user_info call failed: the web server is down, restarting or overloaded); retried until it can, at a growing delay"],
 ];
 
 /** @param {any} err */

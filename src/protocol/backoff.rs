@@ -102,7 +102,16 @@ impl Backoff {
     }
 
     /// The delay before the next attempt; counts one attempt.
+    #[inline]
     pub fn next_delay(&mut self) -> Duration {
+        self.next_delay_up_to(Duration(self.max))
+    }
+
+    /// [`Backoff::next_delay`] with another cap, when longer than the configured
+    /// one (`Duration(0)`: the configured cap): the doubling goes on up to it,
+    /// and the jitter keeps below it.
+    pub fn next_delay_up_to(&mut self, cap: Duration) -> Duration {
+        let max = cap.0.max(self.max);
         let n = self.attempts;
         self.attempts = n.saturating_add(1);
         let mut base = match self.quick {
@@ -111,18 +120,18 @@ impl Backoff {
         };
         // After a quick first delay, the second one is `min`: one doubling less.
         for _ in u32::from(self.quick.is_some())..n {
-            if base >= self.max {
+            if base >= max {
                 break;
             }
             base = base.saturating_mul(2);
         }
-        let base = base.min(self.max);
+        let base = base.min(max);
         if self.factor == 0.0 {
             return Duration(base);
         }
         let deviation = (self.rng.next_f64() * self.factor * base as f64) as u64;
         let up = self.rng.next_u64() & 1 == 1;
-        Duration(if up && base + deviation <= self.max {
+        Duration(if up && base + deviation <= max {
             base + deviation
         } else {
             base - deviation

@@ -92,6 +92,7 @@ pub use self::api::{
     AckFailure, AckRequest, ConnectErrorKind, DisconnectReason, DropReason, Event, State, Transmit,
     TransportId,
 };
+pub use self::recovery::{HEALTHY, REFUSED_DELAY_MAX};
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 
@@ -651,7 +652,7 @@ impl Client {
         match self.namespace.receive(&p, &self.cx) {
             Incoming::Ignored => {}
             Incoming::Connect => {
-                let (sid, recovered) = self.recovery.connected(p.data, &mut self.cx);
+                let (sid, recovered) = self.recovery.connected(now, p.data, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
                 // Restore the rooms first, then what was emitted while offline.
                 for message in self.subscriptions.on_connect(recovered) {

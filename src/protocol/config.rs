@@ -88,8 +88,9 @@ pub struct ClientConfig {
     pub randomization_factor: f64,
     /// How many times in a row a transient server rejection (Frappe's
     /// `Unauthorized: …`: the realtime server could not reach the web server)
-    /// is retried with the reconnect backoff before the client stops (default 3).
-    /// Other rejections are never retried.
+    /// is retried with the reconnect backoff (default 3); after that the delays
+    /// go on doubling up to `REFUSED_DELAY_MAX` (60 s), without end. Other
+    /// rejections are never retried.
     pub rejection_retries: u32,
     /// How long one attempt may take, from opening the transport to the
     /// namespace's CONNECT (default 20 000 ms).

@@ -80,7 +80,9 @@ mod transports;
 mod wire;
 
 use emits::Emits;
-use frappe_realtime::protocol::client::{Client, DisconnectReason, Event, State, TransportId};
+use frappe_realtime::protocol::client::{
+    Client, ConnectErrorKind, DisconnectReason, Event, State, TransportId, REFUSED_DELAY_MAX,
+};
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::error::UsageError;
 use frappe_realtime::protocol::time::{Duration, Instant};
@@ -182,6 +184,11 @@ struct Machine {
     /// The attempts ran out (`ReconnectFailed`) and nothing started since:
     /// `reconnect_now` must then start them over.
     gave_up: bool,
+    /// The attempt number of the last `ReconnectScheduled` (it only grows until
+    /// the backoff starts over) and how many of this run's delays followed a
+    /// transient refusal (not counted against `reconnection_attempts`).
+    last_attempt: u32,
+    uncounted: u32,
     stats: Stats,
 }
 
@@ -207,6 +214,8 @@ pub fn run(data: &[u8]) -> Stats {
         heartbeat_before: BTreeMap::new(),
         conn_verified: false,
         gave_up: false,
+        last_attempt: 0,
+        uncounted: 0,
         stats: Stats::default(),
     };
     while !input.is_empty() && m.step < MAX_STEPS {
@@ -418,16 +427,31 @@ impl Machine {
                         "a reconnect with reconnection off"
                     );
                     assert_eq!(*at, self.now + *delay, "ReconnectScheduled.at");
-                    let max = self
+                    if *attempt <= self.last_attempt {
+                        self.uncounted = 0; // the backoff started over
+                    }
+                    self.last_attempt = *attempt;
+                    // A retry of Frappe's transient refusal: uncounted, and its
+                    // delays may grow to REFUSED_DELAY_MAX.
+                    let refused = refusal_before(events, e);
+                    self.uncounted += u32::from(refused);
+                    let mut max = self
                         .config
                         .reconnection_delay_max
                         .max(self.config.reconnection_delay);
+                    if refused {
+                        max = max.max(REFUSED_DELAY_MAX);
+                    }
                     assert!(
                         delay.0 >= 1 && *delay <= max,
                         "reconnect delay {delay:?} outside 1..={max:?}"
                     );
                     if let Some(limit) = self.config.reconnection_attempts {
-                        assert!(*attempt <= limit, "attempt {attempt} beyond {limit}");
+                        let counted = attempt - self.uncounted.min(*attempt);
+                        assert!(
+                            counted <= limit,
+                            "attempt {attempt} ({counted} counted) beyond {limit}"
+                        );
                     }
                 }
                 Event::ConnectError { message, .. } if message == "ping timeout" => {
@@ -516,4 +540,14 @@ impl Machine {
             }
         }
     }
+}
+
+/// Whether the event just before `e` in `events` is a transient refusal
+/// (Frappe's `Unauthorized: …` CONNECT_ERROR), which `e` then retries.
+fn refusal_before(events: &[Event], e: &Event) -> bool {
+    let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
+        return false;
+    };
+    i > 0
+        && matches!(&events[i - 1], Event::ConnectError { kind: ConnectErrorKind::Server, message, .. } if message.starts_with("Unauthorized"))
 }

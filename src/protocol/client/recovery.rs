@@ -18,7 +18,22 @@
 //! - No attempt is scheduled with `reconnection` off or beyond
 //!   `reconnection_attempts` (then `ReconnectFailed` is reported once), until
 //!   `connect()`, or `revive` when the page tells the network or the tab is
-//!   back (socket.io-client stays down until the page reloads).
+//!   back (socket.io-client stays down until the page reloads). Retries of a
+//!   transient refusal are not counted against `reconnection_attempts`.
+//!
+//! # The retry policy (issue 16; docs/architecture.md, "Retry policy")
+//!
+//! - **Healthy before reset.** The backoff starts over only once a connection
+//!   has stayed up [`HEALTHY`] (checked when it is lost), not at its CONNECT: a
+//!   server that accepts and drops at once sees the delays grow to the cap
+//!   (0.2 attempts/s with the defaults) instead of a quick retry after every
+//!   short-lived connection (3.7 attempts/s before).
+//! - **Transient refusals never stop the client.** Frappe's `Unauthorized: …`
+//!   (its web server call failed: restart, 502, overload) is retried with the
+//!   backoff `rejection_retries` times, then with delays doubling up to
+//!   [`REFUSED_DELAY_MAX`], without end; the page's `online` / visible tab
+//!   brings the next attempt forward (`retry_now`, as for every wait).
+//!   Configuration refusals still stop at once.
 //! - `offset` is only kept while the server offers recovery (`pid` set), and is
 //!   forgotten at a CONNECT that did not restore the session.
 
@@ -28,8 +43,16 @@ use super::timers::Timer;
 use crate::protocol::backoff::Backoff;
 use crate::protocol::config::ClientConfig;
 use crate::protocol::json;
-use crate::protocol::time::Instant;
+use crate::protocol::time::{Duration, Instant};
 use alloc::string::String;
+
+/// How long a connection must stay up before its loss starts the backoff over
+/// (with the quick first retry); one lost sooner goes on with the next delay.
+pub const HEALTHY: Duration = Duration(5000);
+
+/// The cap on the delays between retries of a transient refusal, once
+/// `rejection_retries` retries at the reconnect backoff did not help.
+pub const REFUSED_DELAY_MAX: Duration = Duration(60_000);
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -39,6 +62,11 @@ pub(super) struct Recovery {
     reconnecting: bool,
     /// Transient server rejections retried since the last CONNECT (or `connect`).
     rejection_retries: u32,
+    /// Delays handed out for transient rejections since the backoff's reset:
+    /// not counted against `reconnection_attempts`.
+    uncounted: u32,
+    /// When the namespace connected, while it is.
+    up_since: Option<Instant>,
     /// The attempts ran out (`ReconnectFailed` was reported) and nothing
     /// started again since: `revive` may.
     gave_up: bool,
@@ -61,6 +89,8 @@ impl Recovery {
             ),
             reconnecting: false,
             rejection_retries: 0,
+            uncounted: 0,
+            up_since: None,
             gave_up: false,
             pid: None,
             offset: None,
@@ -83,6 +113,8 @@ impl Recovery {
     /// `connect()` from rest: the backoff starts over.
     pub(super) fn start_over(&mut self) {
         self.backoff.reset();
+        self.uncounted = 0;
+        self.up_since = None;
         self.rejection_retries = 0;
         self.reconnecting = false;
         self.gave_up = false;
@@ -107,16 +139,22 @@ impl Recovery {
         if !cx.config.reconnection {
             return;
         }
+        let counted = self.backoff.attempts().saturating_sub(self.uncounted);
         if cx
             .config
             .reconnection_attempts
-            .is_some_and(|max| self.backoff.attempts() >= max)
+            .is_some_and(|max| counted >= max)
         {
             self.gave_up = true;
             cx.events.push_back(Event::ReconnectFailed);
             return;
         }
-        let delay = self.backoff.next_delay();
+        let delay = self.backoff.next_delay_up_to(Duration(0));
+        self.arm(now, delay, cx);
+    }
+
+    /// Arms [`Timer::Reconnect`] `delay` after `now` and reports it.
+    fn arm(&mut self, now: Instant, delay: Duration, cx: &mut Context) {
         let at = now + delay;
         cx.timers.set(Timer::Reconnect, Some(at));
         cx.events.push_back(Event::ReconnectScheduled {
@@ -126,11 +164,16 @@ impl Recovery {
         });
     }
 
-    /// A connection that was up is lost: after one quick first retry (see
-    /// `first_retry_delay`) the backoff goes on from the start.
+    /// A connection that was up is lost. Up [`HEALTHY`] or longer: after one
+    /// quick first retry (see `first_retry_delay`) the backoff goes on from the
+    /// start. Lost sooner: the backoff goes on where it was.
     pub(super) fn connection_lost(&mut self, now: Instant, cx: &mut Context) {
-        self.backoff
-            .after_connection_lost(cx.config.first_retry_delay);
+        let up = self.up_since.take();
+        if up.is_some_and(|t| now.saturating_since(t) >= HEALTHY) {
+            self.backoff
+                .after_connection_lost(cx.config.first_retry_delay);
+            self.uncounted = 0;
+        }
         self.schedule(now, cx);
     }
 
@@ -147,6 +190,7 @@ impl Recovery {
     /// No more attempts (`disconnect()`), not even by `revive`.
     pub(super) fn cancel(&mut self, cx: &mut Context) {
         self.gave_up = false;
+        self.up_since = None;
         cx.timers.stop(Timer::Reconnect);
     }
 
@@ -187,17 +231,24 @@ impl Recovery {
         cx: &mut Context,
     ) -> bool {
         let message = message.unwrap_or_else(|| String::from("connect error"));
-        let retry = is_transient_rejection(&message)
-            && cx.config.reconnection
-            && self.rejection_retries < cx.config.rejection_retries;
+        let retry = is_transient_rejection(&message) && cx.config.reconnection;
         cx.events.push_back(Event::ConnectError {
             kind: ConnectErrorKind::Server,
             message,
             data: String::from(data),
         });
         if retry {
-            self.rejection_retries += 1;
-            self.schedule(now, cx);
+            // Not an attempt that ran out: the server could not check us yet.
+            self.uncounted = self.uncounted.saturating_add(1);
+            // The usual cap (`next_delay_up_to` keeps at least it), then the long one.
+            let cap = if self.rejection_retries < cx.config.rejection_retries {
+                Duration(0)
+            } else {
+                REFUSED_DELAY_MAX
+            };
+            let delay = self.backoff.next_delay_up_to(cap);
+            self.rejection_retries = self.rejection_retries.saturating_add(1);
+            self.arm(now, delay, cx);
         }
         retry
     }
@@ -234,9 +285,14 @@ impl Recovery {
     }
 
     /// The namespace connected with the server's CONNECT payload `data`:
-    /// reports a successful reconnect, starts the backoff over, and returns the
+    /// reports a successful reconnect, and returns the
     /// socket id in `data` and whether the server restored the previous session.
-    pub(super) fn connected(&mut self, data: &str, cx: &mut Context) -> (Option<String>, bool) {
+    pub(super) fn connected(
+        &mut self,
+        now: Instant,
+        data: &str,
+        cx: &mut Context,
+    ) -> (Option<String>, bool) {
         let mut sid = None;
         let mut pid = None;
         for m in json::members(data) {
@@ -258,7 +314,9 @@ impl Recovery {
             });
             self.reconnecting = false;
         }
-        self.backoff.reset();
+        // The backoff starts over once this connection proves healthy
+        // (`connection_lost`).
+        self.up_since = Some(now);
         self.rejection_retries = 0;
         (sid, recovered)
     }
