@@ -76,6 +76,8 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
         _ => vec![TransportKind::Polling],
     };
     c.buffer_max_count = 3;
+    // Probes between the backoff's attempts on half the seeds.
+    c.probe = seed % 2 == 0;
     let mut h = Harness::new(c);
     let mut opened: BTreeSet<u32> = BTreeSet::new();
     let mut model: Vec<Subscription> = Vec::new();

@@ -125,16 +125,27 @@ impl Backoff {
             }
             base = base.saturating_mul(2);
         }
-        let base = base.min(max);
+        Duration(self.jitter(base.min(max), max))
+    }
+
+    /// `base` moved like a delay (see the module documentation), without
+    /// counting an attempt: for the probes while the server cannot be reached.
+    pub fn spread(&mut self, base: Duration) -> Duration {
+        Duration(self.jitter(base.0, u64::MAX))
+    }
+
+    /// `base` moved up or down by a random fraction (at most the factor) of
+    /// itself; a move up past `max` goes down instead.
+    fn jitter(&mut self, base: u64, max: u64) -> u64 {
         if self.factor == 0.0 {
-            return Duration(base);
+            return base;
         }
         let deviation = (self.rng.next_f64() * self.factor * base as f64) as u64;
         let up = self.rng.next_u64() & 1 == 1;
-        Duration(if up && base + deviation <= max {
+        if up && base.saturating_add(deviation) <= max {
             base + deviation
         } else {
             base - deviation
-        })
+        }
     }
 }

@@ -92,7 +92,7 @@ pub use self::api::{
     AckFailure, AckRequest, ConnectErrorKind, DisconnectReason, DropReason, Event, State, Transmit,
     TransportId,
 };
-pub use self::recovery::{HEALTHY, REFUSED_DELAY_MAX};
+pub use self::recovery::{HEALTHY, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX, SLOW_CONNECT};
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 
@@ -501,8 +501,12 @@ impl Client {
         if self.cx.timers.is_due(Timer::Buffer, now) {
             self.delivery.expire(now, &mut self.cx);
         }
+        if self.recovery.heal_due(now, &mut self.cx) {
+            let joins = self.subscriptions.joins();
+            self.send_events(joins);
+        }
         if self.cx.timers.is_due(Timer::Reconnect, now) {
-            self.recovery.attempt_starts(&mut self.cx);
+            self.recovery.attempt_starts(now, &mut self.cx);
             self.open(now, 0);
         }
     }
@@ -516,10 +520,13 @@ impl Client {
 
     /// An attempt (Opening / Connecting) failed: report, clean up, retry.
     fn attempt_failed(&mut self, now: Instant, kind: ConnectErrorKind, message: &str) {
+        // The transport failed before the server's handshake: nothing answered.
+        let unreachable =
+            kind == ConnectErrorKind::Transport && self.transports.awaiting_handshake();
         self.close_session();
         self.namespace.rest(&mut self.cx);
         self.recovery
-            .attempt_failed(now, kind, message, &mut self.cx);
+            .attempt_failed(now, kind, message, unreachable, &mut self.cx);
     }
 
     /// The session died: the connection ends for `reason` if the namespace was
@@ -563,6 +570,8 @@ impl Client {
     /// namespace moves on next).
     fn close_session(&mut self) {
         self.protocol_errors = 0;
+        // Joins are re-sent on the connection they were meant for only.
+        self.cx.timers.stop(Timer::Heal);
         self.transports.close(&mut self.cx);
         self.delivery.forget_partial();
     }
@@ -639,6 +648,14 @@ impl Client {
             .send_message(&packet, Vec::new(), &mut self.cx);
     }
 
+    /// Sends EVENT packets of our namespace with these payloads, in order.
+    #[inline(never)]
+    fn send_events(&mut self, payloads: Vec<String>) {
+        for payload in payloads {
+            self.send_packet(PacketType::Event, None, &payload);
+        }
+    }
+
     /// Sends an emit now, unless it is too large for the session.
     fn send_buffered(&mut self, item: Buffered) {
         let max_payload = self.transports.max_payload();
@@ -655,9 +672,8 @@ impl Client {
                 let (sid, recovered) = self.recovery.connected(now, p.data, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
                 // Restore the rooms first, then what was emitted while offline.
-                for message in self.subscriptions.on_connect(recovered) {
-                    self.send_packet(PacketType::Event, None, &message);
-                }
+                let joins = self.subscriptions.on_connect(recovered);
+                self.send_events(joins);
                 while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
                     self.send_buffered(item);
                 }

@@ -84,6 +84,11 @@ pub struct ClientConfig {
     pub first_retry_delay: Duration,
     /// The cap on the reconnect delay (default 5000 ms).
     pub reconnection_delay_max: Duration,
+    /// While the server cannot be reached, also try between the backoff's
+    /// attempts, every `first_retry_delay` (default true; not a JS option:
+    /// `firstRetryDelay ≥ reconnectionDelay` turns it off there). See
+    /// "Probes" in `client/recovery.rs`.
+    pub probe: bool,
     /// The spread of each delay, 0 to 1 (default 0.5).
     pub randomization_factor: f64,
     /// How many times in a row a transient server rejection (Frappe's
@@ -137,6 +142,7 @@ impl ClientConfig {
             reconnection_delay: Duration(1000),
             first_retry_delay: Duration(250),
             reconnection_delay_max: Duration(5000),
+            probe: true,
             randomization_factor: 0.5,
             rejection_retries: 3,
             timeout: Duration(20_000),

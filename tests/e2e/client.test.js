@@ -416,7 +416,11 @@ describe("the first retry after a lost connection", () => {
       await page.evaluate(() => {
         record("reconnect_scheduled");
         frappe.realtime.doc_subscribe("ToDo", "F-1");
+        window.__upAt = performance.now();
       });
+      // The quick first retry follows a connection that stayed up 5 s (HEALTHY in
+      // src/protocol/client/recovery.rs; a shorter one goes on with the backoff).
+      await waitInPage(page, () => performance.now() - window.__upAt > 5100, null, { what: "up for 5 s", timeout: 10000 });
       await env.restartRealtime({ abrupt: true, downMs: 100 });
       const scheduled = await waitInPage(page, () => seen("reconnect_scheduled")[0] && seen("reconnect_scheduled")[0][1], null, {
         what: "reconnect scheduled",

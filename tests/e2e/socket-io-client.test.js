@@ -296,7 +296,8 @@ describe("the socket.io-client entry against a Frappe-compatible server", () => 
     const page = await openEntry(ctx, env);
     const out = await page.evaluate(async () => {
       const url = new URL(__frappe_test_env.socketUrl);
-      const m = new sio.Manager(url.origin, { autoConnect: false, reconnectionAttempts: 5, withCredentials: true, randomizationFactor: 0 });
+      // Polling first, asked for, so that the engine upgrades (the default is WebSocket first).
+      const m = new sio.Manager(url.origin, { autoConnect: false, reconnectionAttempts: 5, withCredentials: true, randomizationFactor: 0, transports: ["polling", "websocket"] });
       window.__s = m.socket(url.pathname);
       const r = {
         same: m.socket(url.pathname) === __s && __s.io === m,

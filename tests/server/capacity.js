@@ -32,6 +32,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         queuePeak: 0,
         /** Arrivals per bin of `binMs` since the gate was made. */
         arrivals: /** @type {number[]} */ ([]),
+        /** The same, per label of `run`. */
+        arrivalsBy: /** @type {Record<string, number[]>} */ ({}),
         /** Bins during which the queue was full at least once (a 502 was answered). */
         fullBins: /** @type {Set<number>} */ (new Set()),
     };
@@ -45,14 +47,18 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
     /**
      * Runs `serve` once a worker is free, after the service time; resolves with its
      * value, or with 502 / 504 when the request is refused or waits too long.
+     * `label` names the kind of request in the per-label arrivals.
      * @template T
      * @param {() => T | Promise<T>} serve
+     * @param {string} [label]
      * @returns {Promise<T | 502 | 504>}
      */
-    function run(serve) {
+    function run(serve, label = "request") {
         stats.arrived++;
         const bin = Math.floor((Date.now() - t0) / binMs);
         stats.arrivals[bin] = (stats.arrivals[bin] || 0) + 1;
+        const by = (stats.arrivalsBy[label] ||= []);
+        by[bin] = (by[bin] || 0) + 1;
         return new Promise((resolve) => {
             const start = () => {
                 busy++;
@@ -97,9 +103,11 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
 
     return {
         run,
-        /** Counters, with the arrivals histogram as a plain array (empty bins 0). */
+        /** Counters, with the arrivals histograms as plain arrays (empty bins 0). */
         stats() {
-            const arrivals = Array.from(stats.arrivals, (n) => n || 0);
+            const dense = (a) => Array.from(a, (n) => n || 0);
+            const arrivals = dense(stats.arrivals);
+            const arrivalsBy = Object.fromEntries(Object.entries(stats.arrivalsBy).map(([k, a]) => [k, dense(a)]));
             return {
                 workers,
                 serviceMs,
@@ -113,7 +121,9 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
                 queuePeak: stats.queuePeak,
                 waiting: waiting.length,
                 busy,
+                t0,
                 arrivals,
+                arrivalsBy,
                 peakPerBin: arrivals.reduce((a, b) => Math.max(a, b), 0),
                 fullBins: stats.fullBins.size,
             };

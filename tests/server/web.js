@@ -270,7 +270,7 @@ export async function startWeb(opts = {}) {
     async function handleApi(req, res, url) {
         const method = url.pathname.slice("/api/method/".length);
         if (gate && method.startsWith("frappe.realtime.")) {
-            const out = await gate.run(() => true);
+            const out = await gate.run(() => true, method === "frappe.realtime.get_user_info" ? "userInfo" : "permission");
             if (out !== true) return sendText(res, out, `<html><body><h1>${out}</h1></body></html>`, "text/html");
         }
         switch (method) {

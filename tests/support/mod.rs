@@ -31,10 +31,14 @@ pub struct Harness {
     pub events: Vec<Event>,
 }
 
-/// Defaults for scenarios: namespace `/site`, polling only unless a test says otherwise.
+/// Defaults for scenarios: namespace `/site`, polling only unless a test says
+/// otherwise, and no probes between the backoff's attempts (their own tests,
+/// tests/scenario_probe.rs and tests/scenario_random.rs, turn them on), so that
+/// a failed transport is followed by the counted attempts alone.
 pub fn config() -> ClientConfig {
     let mut c = ClientConfig::new(NS);
     c.transports = vec![TransportKind::Polling];
+    c.probe = false;
     c
 }
 

@@ -30,6 +30,16 @@ test("serves `workers` at a time, in arrival order", async () => {
     assert.equal(s.served, 7);
     assert.equal(s.queuePeak, 5, "two served at once, five waited");
     assert.equal(s.arrivals.reduce((a, b) => a + b, 0), 7);
+    assert.deepEqual(Object.keys(s.arrivalsBy), ["request"]);
+});
+
+test("counts arrivals per label", async () => {
+    const gate = createGate({ workers: 4, serviceMs: 1 });
+    await Promise.all([gate.run(() => 1, "userInfo"), gate.run(() => 2, "permission"), gate.run(() => 3, "permission")]);
+    const s = gate.stats();
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    assert.equal(sum(s.arrivalsBy.userInfo), 1);
+    assert.equal(sum(s.arrivalsBy.permission), 2);
 });
 
 test("refuses with 502 beyond the queue", async () => {

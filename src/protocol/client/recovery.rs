@@ -13,13 +13,16 @@
 //!
 //! - [`Timer::Reconnect`] is armed only here, and exactly while the client waits
 //!   for its next attempt (its phase is then `Idle`); the attempt counter is the
-//!   number of delays handed out since the last reset, and resets at every
-//!   CONNECT and at every `connect()` from rest.
+//!   number of delays handed out since the last reset, and resets when a
+//!   connection that stayed up [`HEALTHY`] is lost and at every `connect()`
+//!   from rest.
 //! - No attempt is scheduled with `reconnection` off or beyond
 //!   `reconnection_attempts` (then `ReconnectFailed` is reported once), until
 //!   `connect()`, or `revive` when the page tells the network or the tab is
 //!   back (socket.io-client stays down until the page reloads). Retries of a
 //!   transient refusal are not counted against `reconnection_attempts`.
+//! - `offset` is only kept while the server offers recovery (`pid` set), and is
+//!   forgotten at a CONNECT that did not restore the session.
 //!
 //! # The retry policy (issue 16; docs/architecture.md, "Retry policy")
 //!
@@ -34,8 +37,31 @@
 //!   [`REFUSED_DELAY_MAX`], without end; the page's `online` / visible tab
 //!   brings the next attempt forward (`retry_now`, as for every wait).
 //!   Configuration refusals still stop at once.
-//! - `offset` is only kept while the server offers recovery (`pid` set), and is
-//!   forgotten at a CONNECT that did not restore the session.
+//! - **Probes while the server cannot be reached.** The backoff's attempts
+//!   stay as they are (counted, reported as `reconnect_attempt` and
+//!   `connect_error`), but while the last failure was *unreachable* (the
+//!   transport failed before the Engine.IO handshake: nothing listens, the
+//!   proxy answers 502) and the client has been down less than
+//!   [`PROBE_WINDOW`], it also tries in between, every `first_retry_delay`
+//!   (jittered like a delay). A probe is an attempt like any other on the
+//!   wire; one that finds the server still away is silent and not counted
+//!   (no event), one that gets further is reported as the attempt it then is.
+//!   A restart of 1 to 60 s is then noticed within `first_retry_delay` ×
+//!   (1 + factor) of the server's return (375 ms with the defaults), where the
+//!   backoff alone waited up to 7.5 s; reaching nothing costs the server
+//!   nothing (no web server call). Off when `first_retry_delay ≥
+//!   reconnection_delay` (socket.io-client's timing).
+//! - **Rooms that heal.** Frappe's server drops a `doc_subscribe` (and
+//!   `doctype_subscribe`, `doc_open`) whose permission call to the web server
+//!   failed, without a word to the client; under a reconnect herd the web
+//!   server refuses or times out exactly then. A connection made under stress —
+//!   its run saw a transient refusal, or the attempt took [`SLOW_CONNECT`] or
+//!   more (the web server's queue) — re-sends its joins [`HEAL_ROUNDS`] times,
+//!   the first after twice the attempt's time (at least 1 s), each gap doubling,
+//!   jittered like a delay; joining a room held already changes nothing (the
+//!   task rooms, which need no permission call, are re-sent too: one list of
+//!   joins for CONNECT and healing is smaller code). A quick, unrefused
+//!   connection re-sends nothing.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
@@ -54,6 +80,18 @@ pub const HEALTHY: Duration = Duration(5000);
 /// `rejection_retries` retries at the reconnect backoff did not help.
 pub const REFUSED_DELAY_MAX: Duration = Duration(60_000);
 
+/// The shortest attempt (transport to CONNECT) that counts as made under
+/// stress: the web server answered `get_user_info` slowly.
+pub const SLOW_CONNECT: Duration = Duration(1000);
+
+/// How many times a connection made under stress re-sends its joins.
+pub const HEAL_ROUNDS: u32 = 3;
+
+/// How long after the connection was lost (or the first attempt failed)
+/// probes go on while the server cannot be reached: past the 60 s of outage
+/// the policy promises to notice at once, then the backoff alone.
+pub const PROBE_WINDOW: Duration = Duration(90_000);
+
 /// See the module documentation.
 #[derive(Debug)]
 pub(super) struct Recovery {
@@ -67,6 +105,17 @@ pub(super) struct Recovery {
     uncounted: u32,
     /// When the namespace connected, while it is.
     up_since: Option<Instant>,
+    /// Since when the client is without a connection (lost, or its first
+    /// attempt failed); `None` while connected or at rest.
+    down_since: Option<Instant>,
+    /// Rounds of re-sent joins left on this connection, and the gap before
+    /// the next one.
+    heal_left: u32,
+    heal_gap: Duration,
+    /// When the next counted attempt is due, while probes may come before it;
+    /// `None` once it started. An attempt under way is a probe while this is
+    /// still ahead.
+    counted_at: Option<Instant>,
     /// The attempts ran out (`ReconnectFailed` was reported) and nothing
     /// started again since: `revive` may.
     gave_up: bool,
@@ -91,6 +140,10 @@ impl Recovery {
             rejection_retries: 0,
             uncounted: 0,
             up_since: None,
+            down_since: None,
+            counted_at: None,
+            heal_left: 0,
+            heal_gap: Duration(0),
             gave_up: false,
             pid: None,
             offset: None,
@@ -115,6 +168,8 @@ impl Recovery {
         self.backoff.reset();
         self.uncounted = 0;
         self.up_since = None;
+        self.down_since = None;
+        self.counted_at = None;
         self.rejection_retries = 0;
         self.reconnecting = false;
         self.gave_up = false;
@@ -153,8 +208,10 @@ impl Recovery {
         self.arm(now, delay, cx);
     }
 
-    /// Arms [`Timer::Reconnect`] `delay` after `now` and reports it.
+    /// Arms [`Timer::Reconnect`] `delay` after `now` for the next counted
+    /// attempt and reports it.
     fn arm(&mut self, now: Instant, delay: Duration, cx: &mut Context) {
+        self.counted_at = Some(now + delay);
         let at = now + delay;
         cx.timers.set(Timer::Reconnect, Some(at));
         cx.events.push_back(Event::ReconnectScheduled {
@@ -168,6 +225,7 @@ impl Recovery {
     /// quick first retry (see `first_retry_delay`) the backoff goes on from the
     /// start. Lost sooner: the backoff goes on where it was.
     pub(super) fn connection_lost(&mut self, now: Instant, cx: &mut Context) {
+        self.down_since = Some(now);
         let up = self.up_since.take();
         if up.is_some_and(|t| now.saturating_since(t) >= HEALTHY) {
             self.backoff
@@ -179,45 +237,89 @@ impl Recovery {
 
     /// While waiting to reconnect, moves the attempt to `now`; `false` when
     /// not waiting.
-    pub(super) fn retry_now(&self, now: Instant, cx: &mut Context) -> bool {
+    pub(super) fn retry_now(&mut self, now: Instant, cx: &mut Context) -> bool {
         if cx.timers.get(Timer::Reconnect).is_none() {
             return false;
         }
+        // The page asked: a counted attempt, not a probe.
+        self.counted_at = Some(now);
         cx.timers.set(Timer::Reconnect, Some(now));
         true
+    }
+
+    /// After an unreachable failure, arms a probe `first_retry_delay`
+    /// (jittered) from `now` when that comes before the counted attempt and
+    /// the client has been down less than [`PROBE_WINDOW`].
+    fn probe_later(&mut self, now: Instant, cx: &mut Context) {
+        let interval = cx.config.first_retry_delay;
+        let (Some(down), Some(counted)) = (self.down_since, self.counted_at) else {
+            return;
+        };
+        if !cx.config.probe
+            || interval >= cx.config.reconnection_delay
+            || now.saturating_since(down) >= PROBE_WINDOW
+        {
+            return;
+        }
+        let at = now + self.backoff.spread(interval);
+        cx.timers.set(Timer::Reconnect, Some(at.min(counted)));
     }
 
     /// No more attempts (`disconnect()`), not even by `revive`.
     pub(super) fn cancel(&mut self, cx: &mut Context) {
         self.gave_up = false;
         self.up_since = None;
+        self.down_since = None;
+        self.counted_at = None;
         cx.timers.stop(Timer::Reconnect);
     }
 
     /// [`Timer::Reconnect`] fired: the attempt starts now.
-    pub(super) fn attempt_starts(&mut self, cx: &mut Context) {
+    pub(super) fn attempt_starts(&mut self, now: Instant, cx: &mut Context) {
         cx.timers.stop(Timer::Reconnect);
-        cx.events.push_back(Event::ReconnectAttempt {
-            attempt: self.backoff.attempts(),
-        });
+        if !self.counted_at.is_some_and(|at| now < at) {
+            self.counted_at = None;
+            cx.events.push_back(Event::ReconnectAttempt {
+                attempt: self.backoff.attempts(),
+            });
+        }
         self.reconnecting = true;
     }
 
-    /// An attempt failed on our side (`kind`, `message`): reported, and the
-    /// next one scheduled.
+    /// An attempt failed on our side (`kind`, `message`; `unreachable`: its
+    /// transport failed before the Engine.IO handshake). A probe that found
+    /// the server still away is silent: the next probe or the counted attempt
+    /// follows. Anything else is reported and the next counted attempt
+    /// scheduled (after a probe, the one already due), with probes before it
+    /// when the server could not be reached.
     pub(super) fn attempt_failed(
         &mut self,
         now: Instant,
         kind: ConnectErrorKind,
         message: &str,
+        unreachable: bool,
         cx: &mut Context,
     ) {
-        cx.events.push_back(Event::ConnectError {
-            kind,
-            message: String::from(message),
-            data: String::new(),
-        });
-        self.schedule(now, cx);
+        // A probe that outlived the counted attempt's time stands for it.
+        let probe = self.counted_at.is_some_and(|at| at > now);
+        if self.down_since.is_none() {
+            self.down_since = Some(now);
+        }
+        if !(probe && unreachable) {
+            cx.events.push_back(Event::ConnectError {
+                kind,
+                message: String::from(message),
+                data: String::new(),
+            });
+        }
+        match self.counted_at {
+            // After a probe, the counted attempt stays where it was.
+            Some(at) if probe => cx.timers.set(Timer::Reconnect, Some(at)),
+            _ => self.schedule(now, cx),
+        }
+        if unreachable {
+            self.probe_later(now, cx);
+        }
     }
 
     /// The server refused the namespace (CONNECT_ERROR with `message`, if it
@@ -251,6 +353,24 @@ impl Recovery {
             self.arm(now, delay, cx);
         }
         retry
+    }
+
+    /// Arms [`Timer::Heal`] for the next round of re-sent joins, if any is left.
+    fn heal_next(&mut self, now: Instant, cx: &mut Context) {
+        let at = (self.heal_left > 0).then(|| now + self.backoff.spread(self.heal_gap));
+        self.heal_gap = Duration(self.heal_gap.0.saturating_mul(2));
+        cx.timers.set(Timer::Heal, at);
+    }
+
+    /// Whether a round of re-sent joins is due at `now` (the caller sends
+    /// them); arms the next one.
+    pub(super) fn heal_due(&mut self, now: Instant, cx: &mut Context) -> bool {
+        if !cx.timers.is_due(Timer::Heal, now) {
+            return false;
+        }
+        self.heal_left = self.heal_left.saturating_sub(1);
+        self.heal_next(now, cx);
+        true
     }
 
     // ----- the namespace's CONNECT -----------------------------------------
@@ -314,9 +434,23 @@ impl Recovery {
             });
             self.reconnecting = false;
         }
+        // Made under stress: its joins will be re-sent (`heal_due`).
+        let took = cx
+            .timers
+            .get(Timer::Attempt)
+            .map_or(Duration(0), |deadline| {
+                now.saturating_since(Instant(deadline.0.saturating_sub(cx.config.timeout.0)))
+            });
+        if self.rejection_retries > 0 || took >= SLOW_CONNECT {
+            self.heal_left = HEAL_ROUNDS;
+            self.heal_gap = Duration(took.0.max(500) * 2);
+            self.heal_next(now, cx);
+        }
         // The backoff starts over once this connection proves healthy
         // (`connection_lost`).
         self.up_since = Some(now);
+        self.down_since = None;
+        self.counted_at = None;
         self.rejection_retries = 0;
         (sid, recovered)
     }

@@ -70,16 +70,22 @@ impl Subscriptions {
         Some(leave)
     }
 
+    /// The messages that join every registered room (again, for a connection
+    /// made under stress: see "Rooms that heal" in `recovery.rs`; a join of a
+    /// room held already changes nothing on the server).
+    pub(super) fn joins(&self) -> Vec<Message> {
+        self.registry
+            .iter()
+            .map(|s| message(s.subscribe_event(), s))
+            .collect()
+    }
+
     /// The namespace connected: the messages that join every registered room,
     /// then, when the server `recovered` the previous session, those that leave
     /// the rooms it may still hold (kept for the next recovery; a fresh session
     /// forgets them).
     pub(super) fn on_connect(&mut self, recovered: bool) -> Vec<Message> {
-        let mut out: Vec<Message> = self
-            .registry
-            .iter()
-            .map(|s| message(s.subscribe_event(), s))
-            .collect();
+        let mut out = self.joins();
         if recovered {
             let leaves = self.pending_leaves.iter();
             out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));

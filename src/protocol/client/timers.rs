@@ -17,6 +17,8 @@
 //!   (opening the transport, or waiting for the namespace's CONNECT);
 //! - [`Timer::Ack`] (delivery): the earliest deadline of the emits waiting for an ack;
 //! - [`Timer::Buffer`] (delivery): when the oldest buffered emit expires;
+//! - [`Timer::Heal`] (recovery): armed while a connection made under stress has
+//!   rounds of re-sent joins left (see "Rooms that heal" in `recovery.rs`);
 //! - [`Timer::Reconnect`] (recovery): armed exactly while waiting to reconnect,
 //!   at the time the next attempt starts.
 
@@ -33,13 +35,15 @@ pub(super) enum Timer {
     Ack,
     /// The oldest buffered emit is older than `buffer_max_age`.
     Buffer,
+    /// A connection made under stress re-sends its permission-checked joins.
+    Heal,
     /// The next reconnect attempt starts.
     Reconnect,
 }
 
 impl Timer {
     /// How many timers there are.
-    const COUNT: usize = 5;
+    const COUNT: usize = 6;
 }
 
 /// The deadline of every [`Timer`]. See the module documentation.

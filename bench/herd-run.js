@@ -1,0 +1,144 @@
+// One herd run (used by bench/herd.js and tests/e2e/herd.test.js): N clients of one
+// library in Chromium pages, each in R document rooms, behind a cluster of realtime nodes
+// (tests/server/cluster.js) whose web server has a bounded capacity; node 1 is killed and
+// started again after `downMs`; then, until every client is connected and every room is
+// back on the server (or `limitMs` passes), the run samples the pages and the server.
+//
+// Measured (times from the moment the killed node answers again, "back"; the server's
+// own view for rooms):
+//   connectedMs   until every client says it is connected
+//   roomsMs       until the servers hold every (socket, room) pair of the herd
+//   peakUserInfo  most get_user_info calls reaching the web server in one 100 ms bin
+//   peakPermission  most permission calls (has_permission) in one 100 ms bin
+//   overflowMs    100 ms bins in which the web server refused a call (502) or let one
+//                 time out (504), × 100
+//   gaveUp        clients that stopped trying (reconnect_failed / failed) and are not connected
+//   refusals      connect_errors "Unauthorized: …" the clients saw
+// null when not reached within `limitMs`.
+
+import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
+import { sleep } from "../tests/server/util.js";
+
+/** The page's query for one library configuration. */
+const LIBS = {
+    "frappe-realtime": { lib: "frappe-realtime" },
+    "socket.io-client (Desk: 3 attempts)": { lib: "socket.io-client", attempts: 3 },
+    "socket.io-client (SPA: 5 attempts)": { lib: "socket.io-client", attempts: 5 },
+};
+export const LIB_NAMES = Object.keys(LIBS);
+
+/**
+ * @param {object} o
+ * @param {any} o.cluster a started cluster (tests/server/cluster.js)
+ * @param {any} o.browser launchBrowser()'s handle
+ * @param {string} o.libName one of LIB_NAMES
+ * @param {number} o.clients
+ * @param {number} o.perPage
+ * @param {number} o.rooms
+ * @param {number} o.downMs
+ * @param {number} [o.limitMs=60000]
+ * @param {object} o.capacity the web server's capacity for this run (capacity.js)
+ * @param {(msg: string) => void} [o.log]
+ */
+export async function herdRun(o) {
+    const log = o.log || (() => {});
+    const { cluster } = o;
+    const spec = LIBS[o.libName];
+    if (!spec) throw new Error(`herd: unknown library ${o.libName}`);
+    cluster.web.setCapacity(null); // the setup is not measured
+    const ctx = await o.browser.newContext();
+    const pages = [];
+    const pairs = o.clients * o.rooms;
+    const herdPairs = () => {
+        let n = 0;
+        for (const s of cluster.sockets()) for (const r of s.rooms) if (r.startsWith("doc:ToDo/H-")) n++;
+        return n;
+    };
+    try {
+        for (let first = 0, i = 0; first < o.clients; first += o.perPage, i++) {
+            const p = await newPage(ctx);
+            if (i === 0) await login(p, cluster.webUrl, "alice@example.com");
+            const n = Math.min(o.perPage, o.clients - first);
+            const query = new URLSearchParams({ clients: String(n), rooms: String(o.rooms), first: String(first), ...stringify(spec) });
+            await openPage(p, `/pages/herd.html?${query}`, { siteUrl: cluster.webUrl });
+            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
+            pages.push(p);
+        }
+        const status = async () => {
+            const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
+            return all.reduce((a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals }), {
+                connected: 0,
+                gaveUp: 0,
+                refusals: 0,
+            });
+        };
+        // Everyone connected and in their rooms before the node goes.
+        const setupLimit = Date.now() + 120000;
+        for (;;) {
+            const s = await status();
+            if (s.connected === o.clients && herdPairs() === pairs) break;
+            if (Date.now() > setupLimit) throw new Error(`herd setup: ${s.connected}/${o.clients} connected, ${herdPairs()}/${pairs} rooms`);
+            await sleep(200);
+        }
+        const before = await status();
+        log(`  ${o.libName}: ${o.clients} clients, ${pairs} rooms; killing node-1`);
+        cluster.web.setCapacity(o.capacity);
+        const kill = Date.now();
+        await cluster.stopNode(0, { abrupt: true });
+        await sleep(Math.max(0, o.downMs - (Date.now() - kill)));
+        await cluster.startNode(0);
+        const back = Date.now();
+        const limit = back + (o.limitMs ?? 60000);
+        let connectedAt = null;
+        let roomsAt = null;
+        let last = before;
+        const timeline = [];
+        while (Date.now() < limit && (connectedAt === null || roomsAt === null)) {
+            const s = await status();
+            const r = herdPairs();
+            const t = Date.now() - back;
+            timeline.push([t, s.connected, r]);
+            if (connectedAt === null && s.connected === o.clients) connectedAt = t;
+            if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
+            last = s;
+            await sleep(100);
+        }
+        const gate = cluster.web.state().capacity;
+        // Bins from the gate's start (the kill); the kill and the restart in bins.
+        const by = gate.arrivalsBy || {};
+        const peak = (a) => (a || []).reduce((x, y) => Math.max(x, y), 0);
+        return {
+            lib: o.libName,
+            clients: o.clients,
+            rooms: o.rooms,
+            downMs: o.downMs,
+            connectedMs: connectedAt,
+            roomsMs: roomsAt,
+            roomsBack: herdPairs(),
+            roomsExpected: pairs,
+            peakUserInfo: peak(by.userInfo),
+            peakPermission: peak(by.permission),
+            userInfoCalls: (by.userInfo || []).reduce((a, b) => a + b, 0),
+            permissionCalls: (by.permission || []).reduce((a, b) => a + b, 0),
+            overflowMs: gate.fullBins * gate.binMs,
+            refused: gate.refused,
+            timedOut: gate.timedOut,
+            gaveUp: last.gaveUp,
+            refusals: last.refusals - before.refusals,
+            backAtBin: Math.floor((back - kill) / gate.binMs),
+            arrivals: { userInfo: by.userInfo || [], permission: by.permission || [] },
+            timeline,
+        };
+    } finally {
+        await Promise.all(pages.map((p) => p.evaluate(() => __herdClose()).catch(() => {})));
+        await ctx.close().catch(() => {});
+        const gone = Date.now() + 20000;
+        while (cluster.sockets().length > 0 && Date.now() < gone) await sleep(100);
+        cluster.web.setCapacity(null);
+    }
+}
+
+/** @param {Record<string, unknown>} o */
+function stringify(o) {
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+}

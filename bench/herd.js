@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// `npm run bench:herd`: a reconnect herd. N clients of one site (several per Chromium
+// page), each in R document rooms, behind realtime nodes (tests/server/cluster.js: nginx,
+// one Redis) whose web server has a bounded capacity (tests/server/capacity.js, like
+// gunicorn behind nginx); node 1 is killed and started again after a short outage. Run
+// for this client with its default options and for socket.io-client 4.8.4 configured as
+// Frappe's Desk (reconnectionAttempts 3) and as the SPAs (5), against a web server that
+// queues and one that refuses when busy. Writes docs/scale.md, docs/bench/herd.json and
+// docs/bench/herd.svg (not with --out DIR or --quick).
+//
+//   node bench/herd.js [--clients 1000] [--per-page 50] [--rooms 5] [--nodes 1]
+//                      [--down-ms 2000] [--workers 4] [--service-ms 5] [--limit-ms 60000]
+//                      [--libs a,b] [--webs queue,refuse] [--quick] [--out DIR]
+//
+// --quick: 100 clients, 3 rooms, written to the system's temp directory. Each run is
+// bench/herd-run.js (what is measured is said there).
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync, spawnSync } from "node:child_process";
+import { startCluster } from "../tests/server/cluster.js";
+import { launchBrowser } from "../tests/e2e/harness.js";
+import { herdRun, LIB_NAMES } from "./herd-run.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (n) => args.includes(n);
+const value = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
+const quick = flag("--quick");
+const N = Number(value("--clients", quick ? 100 : 1000));
+const PER_PAGE = Number(value("--per-page", 50));
+const ROOMS = Number(value("--rooms", quick ? 3 : 5));
+const NODES = Number(value("--nodes", 1));
+const DOWN = Number(value("--down-ms", 2000));
+const WORKERS = Number(value("--workers", 4));
+const SERVICE = Number(value("--service-ms", 5));
+const LIMIT = Number(value("--limit-ms", 60000));
+const libs = value("--libs", null) ? value("--libs").split(",").map((s) => LIB_NAMES.find((n) => n.startsWith(s))) : LIB_NAMES;
+const WEBS = {
+    queue: { workers: WORKERS, serviceMs: SERVICE, queue: Infinity, timeoutMs: Infinity },
+    refuse: { workers: WORKERS, serviceMs: SERVICE, queue: 0, timeoutMs: Infinity },
+};
+const webs = value("--webs", "queue,refuse").split(",");
+const OUT = value("--out", null) ? path.resolve(value("--out")) : quick ? path.join(os.tmpdir(), "frappe-realtime-herd") : path.join(ROOT, "docs/bench");
+const writeDocs = !quick && !value("--out", null);
+const log = (...a) => console.error(...a);
+
+if (!fs.existsSync(path.join(ROOT, "pkg/index.js"))) {
+    log("bench:herd: pkg/ is not built; run npm run build first");
+    process.exit(1);
+}
+
+const capacityPerS = (WORKERS * 1000) / SERVICE;
+const results = [];
+const cluster = await startCluster({ nodes: NODES, mode: "round-robin" });
+const browser = await launchBrowser();
+try {
+    for (const web of webs) {
+        for (const lib of libs) {
+            log(`${web} web server, ${lib}:`);
+            const r = await herdRun({
+                cluster,
+                browser,
+                libName: lib,
+                clients: N,
+                perPage: PER_PAGE,
+                rooms: ROOMS,
+                downMs: DOWN,
+                limitMs: LIMIT,
+                capacity: WEBS[web],
+                log,
+            });
+            r.web = web;
+            results.push(r);
+            log(`  connected ${fmtMs(r.connectedMs)}, rooms ${fmtMs(r.roomsMs)} (${r.roomsBack}/${r.roomsExpected}), peak get_user_info ${r.peakUserInfo}/100 ms, permission ${r.peakPermission}/100 ms, gave up ${r.gaveUp}, refusals ${r.refusals}`);
+        }
+    }
+} finally {
+    await browser.close();
+    await cluster.stop();
+}
+
+const machine = {
+    cpu: os.cpus()[0] ? os.cpus()[0].model.trim() : "unknown",
+    cores: os.cpus().length,
+    node: process.version,
+    chromium: chromiumVersion(),
+    nginx: nginxVersion(),
+};
+const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT };
+const out = { date: new Date().toISOString(), machine, config, results };
+fs.mkdirSync(OUT, { recursive: true });
+fs.writeFileSync(path.join(OUT, "herd.json"), JSON.stringify(out, null, 1) + "\n");
+fs.writeFileSync(path.join(OUT, "herd.svg"), chart(out));
+const md = markdown(out);
+if (writeDocs) fs.writeFileSync(path.join(ROOT, "docs/scale.md"), md);
+else fs.writeFileSync(path.join(OUT, "scale.md"), md);
+log(`==> wrote ${path.relative(process.cwd(), OUT)}/herd.json, herd.svg${writeDocs ? ", docs/scale.md" : ", scale.md"}`);
+process.stdout.write(table(out) + "\n");
+
+// ------------------------------------------------------------------------- output
+
+function fmtMs(ms) {
+    return ms === null ? "not within the limit" : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function table(o) {
+    const lines = [
+        "| web server | client | 100 % connected | 100 % rooms | rooms back | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing | given up | refusals seen |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ];
+    for (const r of o.results) {
+        lines.push(
+            `| ${r.web} | ${r.lib} | ${fmtMs(r.connectedMs)} | ${fmtMs(r.roomsMs)} | ${r.roomsBack}/${r.roomsExpected} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
+        );
+    }
+    return lines.join("\n");
+}
+
+function markdown(o) {
+    const c = o.config;
+    const work = c.clients * (1 + c.rooms);
+    return `# Scale: a reconnect herd
+
+Written by \`npm run bench:herd\` (bench/herd.js) on ${o.date.slice(0, 10)}; the numbers
+below are that run's, nothing else. ${c.clients} clients of one site, ${c.perPage} per
+Chromium page, each in ${c.rooms} document rooms, behind ${c.nodes} realtime node${c.nodes > 1 ? "s" : ""}
+(tests/server/cluster.js: Debian's nginx, round-robin, one Redis). The node${c.nodes > 1 ? " node-1" : ""} is
+killed (its TCP connections dropped, like a crash) and started again ${c.downMs} ms later. The web
+server has ${c.workers} workers of ${c.serviceMs} ms each (${c.capacityPerS} calls/s): **queue** waits
+for a worker however long; **refuse** answers 502 at once when every worker is busy (gunicorn
+behind nginx with a full backlog). Every reconnect costs one \`get_user_info\` call and one
+permission call per document room: ${work} calls for the whole herd, ${(work / c.capacityPerS).toFixed(1)} s of
+work at full capacity.
+
+Clients: **frappe-realtime** with its default options (it re-joins its rooms itself);
+**socket.io-client 4.8.4** as Frappe's Desk configures it (\`reconnectionAttempts: 3\`) and as
+the SPAs do (\`5\`), each re-emitting its \`doc_subscribe\`s at every \`connect\` (the best an
+application does; Frappe's server restores only \`user:\`, \`website\` and \`all\`). Times are from
+the moment the killed node answers again; rooms are counted on the servers.
+
+${table(o)}
+
+![web server calls per 100 ms after the restart](bench/herd.svg)
+
+Machine: ${o.machine.cpu} × ${o.machine.cores}; ${o.machine.chromium}; ${o.machine.nginx}; Node ${o.machine.node}.
+Limit per run: ${c.limitMs / 1000} s after the node is back ("not within the limit" = not reached).
+Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json](bench/herd.json).
+
+## Reading it
+
+- *100 % rooms* is when the servers hold every (socket, room) pair again. Frappe's server drops a
+  \`doc_subscribe\` whose permission call failed (a 502 from a busy web server) without telling the
+  client; rooms that never come back show in *rooms back*.
+- *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a capacity of
+  ${c.capacityPerS / 10} per 100 ms.
+- *queue overflowing*: the 100 ms periods in which the web server refused a call (502).
+`;
+}
+
+function chart(o) {
+    const W = 780;
+    const H = 170;
+    const L = 60;
+    const runs = o.results;
+    const maxBins = Math.max(...runs.map((r) => Math.max(r.arrivals.userInfo.length, r.arrivals.permission.length)), 1);
+    const perBin = (r, i) => (r.arrivals.userInfo[i] || 0) + (r.arrivals.permission[i] || 0);
+    const peak = Math.max(...runs.map((r) => Math.max(...Array.from({ length: maxBins }, (_, i) => perBin(r, i)))), o.config.capacityPerS / 10, 1);
+    const colors = ["#2f6fde", "#9aa3ad", "#d08c2a"];
+    const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    const panels = [...new Set(runs.map((r) => r.web))];
+    const parts = [];
+    let y = 24;
+    parts.push(`<text x="16" y="${y}" font-weight="bold">Web server calls per 100 ms (get_user_info + permission) from the kill; dashed: capacity</text>`);
+    y += 16;
+    runs.filter((r) => r.web === panels[0]).forEach((r, k) => {
+        parts.push(`<rect x="${16 + k * 250}" y="${y}" width="12" height="4" fill="${colors[k % 3]}"/><text x="${32 + k * 250}" y="${y + 6}" font-size="11">${esc(r.lib)}</text>`);
+    });
+    y += 20;
+    for (const web of panels) {
+        const top = y;
+        const x = (i) => L + (i / maxBins) * (W - L - 20);
+        const yv = (v) => top + H - (Math.min(v, peak) / peak) * H;
+        parts.push(`<text x="16" y="${top + 12}" font-size="12">${esc(web)}</text>`);
+        parts.push(`<line x1="${L}" y1="${top + H}" x2="${W - 20}" y2="${top + H}" stroke="#999"/>`);
+        parts.push(`<line x1="${L}" y1="${yv(o.config.capacityPerS / 10)}" x2="${W - 20}" y2="${yv(o.config.capacityPerS / 10)}" stroke="#c33" stroke-dasharray="4 3"/>`);
+        parts.push(`<text x="${L - 6}" y="${yv(peak) + 4}" font-size="10" text-anchor="end">${peak}</text><text x="${L - 6}" y="${top + H}" font-size="10" text-anchor="end">0</text>`);
+        runs.filter((r) => r.web === web).forEach((r, k) => {
+            const pts = Array.from({ length: maxBins }, (_, i) => `${x(i).toFixed(1)},${yv(perBin(r, i)).toFixed(1)}`).join(" ");
+            parts.push(`<polyline fill="none" stroke="${colors[k % 3]}" stroke-width="1.5" points="${pts}"/>`);
+            parts.push(`<line x1="${x(r.backAtBin)}" y1="${top}" x2="${x(r.backAtBin)}" y2="${top + H}" stroke="#bbb" stroke-dasharray="2 3"/>`);
+        });
+        parts.push(`<text x="${W - 20}" y="${top + H + 14}" font-size="10" text-anchor="end">${(maxBins / 10).toFixed(0)} s</text>`);
+        y += H + 30;
+    }
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="#fff"/>${parts.join("")}</svg>\n`;
+}
+
+function chromiumVersion() {
+    try {
+        return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+    } catch {
+        return "Chromium (version unknown)";
+    }
+}
+
+function nginxVersion() {
+    const r = spawnSync("/usr/sbin/nginx", ["-v"], { encoding: "utf8" });
+    return ((r.stderr || "") + (r.stdout || "")).trim() || "nginx (version unknown)";
+}

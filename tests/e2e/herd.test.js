@@ -1,0 +1,56 @@
+// End-to-end: a small reconnect herd (the benchmark's run, bench/herd-run.js, at a size
+// for npm test). 60 clients with default options, 3 document rooms each, behind one
+// realtime node and nginx; the node is killed and back after 1 s, while the web server
+// has 4 workers and either queues or refuses (502) when they are busy. Every client must
+// come back, none may give up, and every room must be back on the server — including
+// the joins Frappe's server dropped when their permission call was refused (the client
+// re-sends them after a connection made under stress). Timings are not asserted here:
+// they are the benchmark's (npm run bench:herd, docs/scale.md).
+//
+//   node --test tests/e2e/herd.test.js
+
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startCluster } from "../server/cluster.js";
+import { launchBrowser } from "./harness.js";
+import { herdRun } from "../../bench/herd-run.js";
+
+const CAPACITY = {
+  queue: { workers: 4, serviceMs: 5, queue: Infinity, timeoutMs: Infinity },
+  refuse: { workers: 4, serviceMs: 5, queue: 0, timeoutMs: Infinity },
+};
+
+describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
+  let cluster;
+  let browser;
+  before(async () => {
+    cluster = await startCluster({ nodes: 1 });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (cluster) await cluster.stop();
+  });
+
+  for (const web of Object.keys(CAPACITY)) {
+    test(`a web server that ${web === "queue" ? "queues" : "refuses when busy"}: every client back, none given up, every room back`, async () => {
+      const r = await herdRun({
+        cluster,
+        browser,
+        libName: "frappe-realtime",
+        clients: 60,
+        perPage: 30,
+        rooms: 3,
+        downMs: 1000,
+        limitMs: 60000,
+        capacity: CAPACITY[web],
+      });
+      const summary = JSON.stringify({ ...r, timeline: undefined, arrivals: undefined });
+      assert.equal(r.gaveUp, 0, summary);
+      assert.notEqual(r.connectedMs, null, "every client connected again: " + summary);
+      assert.equal(r.roomsBack, r.roomsExpected, "every room back: " + summary);
+      assert.notEqual(r.roomsMs, null, summary);
+      assert.ok(r.userInfoCalls >= 60, "each client reconnected through the web server: " + summary);
+    });
+  }
+});

@@ -1,0 +1,176 @@
+//! Probes while the server cannot be reached (src/protocol/client/recovery.rs,
+//! "The retry policy"), on virtual time: between the backoff's counted attempts the
+//! client tries every `first_retry_delay`, silently, so that a server back after an
+//! outage of 1 to 60 s is reached within one probe interval.
+
+mod support;
+
+use frappe_realtime::protocol::client::{ConnectErrorKind, Event, State, PROBE_WINDOW};
+use frappe_realtime::protocol::config::ClientConfig;
+use frappe_realtime::protocol::time::Instant;
+use support::*;
+
+/// Polling, probes on; `factor` the jitter.
+fn probing(factor: f64, seed: u64) -> ClientConfig {
+    let mut c = config();
+    c.probe = true;
+    c.randomization_factor = factor;
+    c.jitter_seed = seed;
+    c
+}
+
+/// Connects and stays up long enough to be healthy, then loses the connection;
+/// returns the time of the loss.
+fn connected_then_lost(h: &mut Harness) -> Instant {
+    let id = h.connected("s1");
+    h.advance(10_000);
+    h.fail_transport(id);
+    h.wire.clear();
+    h.now
+}
+
+/// The server is away: each attempt's GET fails as a refused connection does.
+/// Returns when each attempt started, until `until`.
+fn away_until(h: &mut Harness, until: Instant) -> Vec<u64> {
+    let mut starts = Vec::new();
+    while h.client.poll_timeout().is_some_and(|t| t < until) {
+        h.advance_to_deadline();
+        let id = h.pending_get().expect("an attempt");
+        starts.push(h.now.0);
+        h.fail_transport(id);
+        h.wire.clear();
+    }
+    starts
+}
+
+#[test]
+fn while_the_server_is_away_probes_fill_the_backoff_silently() {
+    let mut h = Harness::new(probing(0.0, 1));
+    let lost = connected_then_lost(&mut h).0;
+    h.events.clear();
+    let starts = away_until(&mut h, Instant(lost + 3_300));
+    let rel: Vec<u64> = starts.iter().map(|t| t - lost).collect();
+    // Counted attempts at 250 (the quick retry), 1250, 3250 (250 + 1000 + 2000);
+    // probes every 250 ms between them.
+    assert_eq!(
+        rel,
+        vec![250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750, 3000, 3250]
+    );
+    // Only the counted attempts are reported.
+    let attempts: Vec<u32> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ReconnectAttempt { attempt } => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, vec![1, 2, 3]);
+    let errors = h
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::ConnectError {
+                    kind: ConnectErrorKind::Transport,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(errors, 3, "{:?}", h.events);
+    // The counted schedule after the quick retry (cleared above): 1 s, 2 s, 4 s.
+    assert_eq!(h.scheduled_delays(), vec![1000, 2000, 4000]);
+}
+
+#[test]
+fn a_server_back_after_1_to_60_s_is_reached_within_one_probe_interval() {
+    // Default jitter (0.5): a probe every 125–375 ms.
+    for outage in [1_000u64, 2_000, 7_500, 30_000, 60_000] {
+        for seed in 1..20u64 {
+            let mut h = Harness::new(probing(0.5, seed));
+            let lost = connected_then_lost(&mut h).0;
+            let back = Instant(lost + outage);
+            away_until(&mut h, back);
+            // The server answers from `back` on.
+            h.advance_to_deadline();
+            let waited = h.now.0 - back.0;
+            assert!(
+                waited <= 375,
+                "outage {outage} ms, seed {seed}: reached {waited} ms after the server was back"
+            );
+            let id = h.pending_get().expect("an attempt");
+            h.reply_get(id, HANDSHAKE);
+            assert_eq!(h.sent(), vec!["40/site,"]);
+            h.reply_get(id, r#"40/site,{"sid":"s2"}"#);
+            assert!(h.client.connected());
+            assert!(has(&h.events, |e| matches!(e, Event::Reconnect { .. })));
+        }
+    }
+}
+
+#[test]
+fn probes_stop_after_the_window_and_the_backoff_goes_on() {
+    let mut h = Harness::new(probing(0.0, 1));
+    let lost = connected_then_lost(&mut h).0;
+    let starts = away_until(&mut h, Instant(lost + PROBE_WINDOW.0 + 20_000));
+    let after: Vec<u64> = starts
+        .iter()
+        .map(|t| t - lost)
+        .filter(|t| *t > PROBE_WINDOW.0 + 250)
+        .collect();
+    // Past the window, only the backoff's attempts, 5 s apart (the cap).
+    assert!(after.windows(2).all(|w| w[1] - w[0] == 5000), "{after:?}");
+    assert!(!after.is_empty());
+    assert!(matches!(h.client.state(), State::Reconnecting { .. }));
+}
+
+#[test]
+fn a_reachable_server_gets_no_probes() {
+    // The handshake comes but the attempt times out: not unreachable, so only
+    // the backoff's attempts follow (the web server may be what is slow).
+    let mut c = probing(0.0, 1);
+    c.timeout = frappe_realtime::protocol::time::Duration(500);
+    let mut h = Harness::new(c);
+    let lost = connected_then_lost(&mut h).0;
+    let mut starts = Vec::new();
+    for _ in 0..4 {
+        h.advance_to_deadline();
+        let id = h.pending_get().expect("an attempt");
+        starts.push(h.now.0 - lost);
+        h.reply_get(id, HANDSHAKE);
+        h.sent();
+        // No CONNECT answer: the attempt's timeout fails it.
+        h.advance_to_deadline();
+        h.wire.clear();
+    }
+    // 250 (quick), then 500 ms of attempt + 1000, + 2000, + 4000.
+    assert_eq!(starts, vec![250, 1750, 4250, 8750]);
+}
+
+#[test]
+fn socket_io_client_timing_has_no_probes() {
+    let mut c = probing(0.0, 1);
+    c.first_retry_delay = c.reconnection_delay;
+    let mut h = Harness::new(c);
+    let lost = connected_then_lost(&mut h).0;
+    let starts = away_until(&mut h, Instant(lost + 8_000));
+    let rel: Vec<u64> = starts.iter().map(|t| t - lost).collect();
+    assert_eq!(rel, vec![1000, 3000, 7000]);
+}
+
+#[test]
+fn reconnect_now_is_a_counted_attempt() {
+    let mut h = Harness::new(probing(0.0, 1));
+    let lost = connected_then_lost(&mut h).0;
+    away_until(&mut h, Instant(lost + 600));
+    h.events.clear();
+    h.client.reconnect_now(h.now);
+    h.pump();
+    assert!(
+        has(&h.events, |e| matches!(e, Event::ReconnectAttempt { .. })),
+        "{:?}",
+        h.events
+    );
+}
