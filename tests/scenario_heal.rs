@@ -1,12 +1,12 @@
 //! Rooms that heal (src/protocol/client/recovery.rs, "The retry policy"), on virtual
-//! time with exact wire strings: a connection made under stress (a transient refusal
-//! in its run, or an attempt of SLOW_CONNECT or more) re-sends its joins HEAL_ROUNDS
-//! times, since Frappe's server drops a join whose permission call failed without
-//! telling the client (a join of a room held already changes nothing).
+//! time with exact wire strings: a reconnect, or a first connection made under stress
+//! (a transient refusal in its run, or an attempt of SLOW_CONNECT or more), re-sends its
+//! joins HEAL_ROUNDS times, since Frappe's server drops a join whose permission call
+//! failed without telling the client (a join of a room held already changes nothing).
 
 mod support;
 
-use frappe_realtime::protocol::client::{TransportId, HEAL_ROUNDS, SLOW_CONNECT};
+use frappe_realtime::protocol::client::{TransportId, HEAL_FIRST, HEAL_ROUNDS, SLOW_CONNECT};
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
 
@@ -69,7 +69,7 @@ fn all_joins() -> Vec<String> {
 }
 
 #[test]
-fn a_quick_connection_re_sends_nothing() {
+fn a_first_quick_connection_re_sends_nothing() {
     let mut h = subscribed();
     connect_after(&mut h, 20);
     assert_eq!(sent_until(&mut h, 20_000), vec![]);
@@ -106,24 +106,28 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
     h.wire.clear();
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    let out = sent_until(&mut h, 8_000);
-    // A quick attempt: the first gap is 2 × 500 ms.
+    let out = sent_until(&mut h, 15_000);
+    // A quick attempt: the first gap is HEAL_FIRST (2 s), then 4 s and 8 s.
     let times: Vec<u64> = out.iter().map(|(t, _)| *t).collect();
-    assert_eq!(times, vec![1_000, 3_000, 7_000]);
+    assert_eq!(times, vec![HEAL_FIRST.0, 6_000, 14_000]);
     assert!(out.iter().all(|(_, m)| *m == all_joins()));
 }
 
 #[test]
-fn a_lost_connection_ends_its_rounds() {
+fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
+    // Whichever client's join lands when the web server is busy is dropped, so a
+    // reconnect re-sends its joins even when it connected quickly.
     let mut h = subscribed();
     let id = connect_after(&mut h, 2_000);
     h.advance(1_000);
     h.fail_transport(id);
     h.wire.clear();
-    // The next connection is quick: nothing re-sent, on it or late from the old one.
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    assert_eq!(sent_until(&mut h, 30_000), vec![]);
+    // The old connection's rounds (the first due 4 s after its CONNECT) are gone;
+    // the new one's come at 2, 6 and 14 s.
+    let times: Vec<u64> = sent_until(&mut h, 15_000).iter().map(|(t, _)| *t).collect();
+    assert_eq!(times, vec![HEAL_FIRST.0, 6_000, 14_000]);
 }
 
 #[test]

@@ -174,3 +174,39 @@ fn reconnect_now_is_a_counted_attempt() {
         h.events
     );
 }
+
+#[test]
+fn probes_end_when_the_attempts_run_out() {
+    // Found in CI: a probe outlived the counted attempt's time and stood for it; that
+    // was the last attempt, the client gave up, and a probe armed from the stale
+    // counted time tried once more (a second reconnect_failed).
+    for fail_after in [100, 240, 300, 400] {
+        let mut c = probing(0.0, 1);
+        c.reconnection_attempts = Some(2);
+        let mut h = Harness::new(c);
+        let lost = connected_then_lost(&mut h).0;
+        // Each attempt takes `fail_after` ms to fail (a loaded machine).
+        while h.client.poll_timeout().is_some_and(|t| t.0 < lost + 60_000) {
+            h.advance_to_deadline();
+            let id = h.pending_get().expect("an attempt");
+            h.advance(fail_after);
+            h.fail_transport(id);
+            h.wire.clear();
+        }
+        let failed = h
+            .events
+            .iter()
+            .filter(|e| **e == Event::ReconnectFailed)
+            .count();
+        assert_eq!(
+            failed, 1,
+            "attempts failing after {fail_after} ms: {:?}",
+            h.events
+        );
+        assert_eq!(
+            h.client.poll_timeout(),
+            None,
+            "nothing armed once it gave up"
+        );
+    }
+}

@@ -92,7 +92,9 @@ pub use self::api::{
     AckFailure, AckRequest, ConnectErrorKind, DisconnectReason, DropReason, Event, State, Transmit,
     TransportId,
 };
-pub use self::recovery::{HEALTHY, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX, SLOW_CONNECT};
+pub use self::recovery::{
+    HEALTHY, HEAL_FIRST, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX, SLOW_CONNECT,
+};
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 

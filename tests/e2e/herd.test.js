@@ -39,7 +39,7 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
         browser,
         libName: "frappe-realtime",
         clients: 60,
-        perPage: 30,
+        perPage: 10,
         rooms: 3,
         downMs: 1000,
         limitMs: 60000,

@@ -54,14 +54,21 @@
 //! - **Rooms that heal.** Frappe's server drops a `doc_subscribe` (and
 //!   `doctype_subscribe`, `doc_open`) whose permission call to the web server
 //!   failed, without a word to the client; under a reconnect herd the web
-//!   server refuses or times out exactly then. A connection made under stress —
-//!   its run saw a transient refusal, or the attempt took [`SLOW_CONNECT`] or
-//!   more (the web server's queue) — re-sends its joins [`HEAL_ROUNDS`] times,
-//!   the first after twice the attempt's time (at least 1 s), each gap doubling,
-//!   jittered like a delay; joining a room held already changes nothing (the
-//!   task rooms, which need no permission call, are re-sent too: one list of
-//!   joins for CONNECT and healing is smaller code). A quick, unrefused
-//!   connection re-sends nothing.
+//!   server refuses or times out exactly then, for whichever client's join
+//!   comes at the wrong moment (a client that connected quickly loses joins
+//!   too, so its own connect time tells nothing). A reconnect, or a first
+//!   connection made under stress — its run saw a transient refusal, or the
+//!   attempt took [`SLOW_CONNECT`] or more (the web server's queue) — re-sends
+//!   its joins [`HEAL_ROUNDS`] times, the first after twice the attempt's time
+//!   and at least [`HEAL_FIRST`] (past the herd's burst), each gap doubling
+//!   (2, 6 and 14 s after a quick reconnect), jittered like a delay. One round
+//!   after quick reconnects was not enough: 178 of 180 rooms in the small herd
+//!   test under two CPU hogs, the web server refusing for 1.6 s. Joining a
+//!   room held already changes nothing on the server; it costs one permission
+//!   call per doc or doctype room per round (the task rooms, which need no
+//!   permission call, are re-sent too: one list of joins for CONNECT and
+//!   healing is smaller code). A page's first, quick connection re-sends
+//!   nothing.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
@@ -84,8 +91,13 @@ pub const REFUSED_DELAY_MAX: Duration = Duration(60_000);
 /// stress: the web server answered `get_user_info` slowly.
 pub const SLOW_CONNECT: Duration = Duration(1000);
 
-/// How many times a connection made under stress re-sends its joins.
+/// How many times a reconnect, or a connection made under stress, re-sends
+/// its joins.
 pub const HEAL_ROUNDS: u32 = 3;
+
+/// The shortest wait before the first re-sent joins: past the burst of calls
+/// a herd of reconnects makes (the later rounds double it).
+pub const HEAL_FIRST: Duration = Duration(2000);
 
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
@@ -191,6 +203,8 @@ impl Recovery {
     /// Schedules the next attempt (arms [`Timer::Reconnect`]), unless
     /// reconnection is off or the attempts ran out.
     pub(super) fn schedule(&mut self, now: Instant, cx: &mut Context) {
+        // No counted attempt ahead (`arm` sets the next), so no probe either.
+        self.counted_at = None;
         if !cx.config.reconnection {
             return;
         }
@@ -211,8 +225,8 @@ impl Recovery {
     /// Arms [`Timer::Reconnect`] `delay` after `now` for the next counted
     /// attempt and reports it.
     fn arm(&mut self, now: Instant, delay: Duration, cx: &mut Context) {
-        self.counted_at = Some(now + delay);
         let at = now + delay;
+        self.counted_at = Some(at);
         cx.timers.set(Timer::Reconnect, Some(at));
         cx.events.push_back(Event::ReconnectScheduled {
             attempt: self.backoff.attempts(),
@@ -256,6 +270,7 @@ impl Recovery {
             return;
         };
         if !cx.config.probe
+            || interval.0 == 0
             || interval >= cx.config.reconnection_delay
             || now.saturating_since(down) >= PROBE_WINDOW
         {
@@ -428,22 +443,23 @@ impl Recovery {
             self.offset = None;
         }
         self.pid = pid;
-        if self.reconnecting {
+        let reconnect = self.reconnecting;
+        if reconnect {
             cx.events.push_back(Event::Reconnect {
                 attempt: self.backoff.attempts(),
             });
             self.reconnecting = false;
         }
-        // Made under stress: its joins will be re-sent (`heal_due`).
+        // A reconnect, or made under stress: its joins will be re-sent (`heal_due`).
         let took = cx
             .timers
             .get(Timer::Attempt)
             .map_or(Duration(0), |deadline| {
                 now.saturating_since(Instant(deadline.0.saturating_sub(cx.config.timeout.0)))
             });
-        if self.rejection_retries > 0 || took >= SLOW_CONNECT {
+        if reconnect || self.rejection_retries > 0 || took >= SLOW_CONNECT {
             self.heal_left = HEAL_ROUNDS;
-            self.heal_gap = Duration(took.0.max(500) * 2);
+            self.heal_gap = Duration(took.0.saturating_mul(2).max(HEAL_FIRST.0));
             self.heal_next(now, cx);
         }
         // The backoff starts over once this connection proves healthy
