@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { startCluster } from "../tests/server/cluster.js";
 import { launchBrowser } from "../tests/e2e/harness.js";
 import { herdRun, LIB_NAMES } from "./herd-run.js";
@@ -56,6 +56,7 @@ const capacityPerS = (WORKERS * 1000) / SERVICE;
 const results = [];
 const cluster = await startCluster({ nodes: NODES, mode: "round-robin" });
 const browser = await launchBrowser();
+const chromium = `Chromium ${browser.browser.version()}`;
 try {
     for (const web of webs) {
         for (const lib of libs) {
@@ -94,7 +95,7 @@ const machine = {
     cpu: os.cpus()[0] ? os.cpus()[0].model.trim() : "unknown",
     cores: os.cpus().length,
     node: process.version,
-    chromium: chromiumVersion(),
+    chromium,
     nginx: nginxVersion(),
 };
 const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT };
@@ -209,14 +210,6 @@ function chart(o) {
         y += H + 30;
     }
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="#fff"/>${parts.join("")}</svg>\n`;
-}
-
-function chromiumVersion() {
-    try {
-        return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
-    } catch {
-        return "Chromium (version unknown)";
-    }
 }
 
 function nginxVersion() {

@@ -57,15 +57,7 @@ fn while_the_server_is_away_probes_fill_the_backoff_silently() {
         vec![250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750, 3000, 3250]
     );
     // Only the counted attempts are reported.
-    let attempts: Vec<u32> = h
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ReconnectAttempt { attempt } => Some(*attempt),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(attempts, vec![1, 2, 3]);
+    assert_eq!(h.reconnect_attempts(), vec![1, 2, 3]);
     let errors = h
         .events
         .iter()

@@ -116,15 +116,7 @@ fn scheduled_reconnects_use_the_seeded_delays_on_virtual_time() {
     h.connect();
     fail_attempts(&mut h, 8);
     assert_eq!(h.scheduled_delays(), GOLDEN_SEED_42.to_vec());
-    let attempts: Vec<u32> = h
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ReconnectAttempt { attempt } => Some(*attempt),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(attempts, (1..=8).collect::<Vec<_>>());
+    assert_eq!(h.reconnect_attempts(), (1..=8).collect::<Vec<_>>());
     // Each attempt started exactly when it was scheduled.
     let total: u64 = GOLDEN_SEED_42.iter().sum();
     assert_eq!(h.now, Instant(total));

@@ -372,21 +372,19 @@ export async function startRealtime(opts = {}) {
      * With a room: to that room of namespace `/<namespace>` (nothing if nobody is connected
      * there). Without: to every site namespace.
      */
+    /** Every site namespace this node has (not the default `/`). */
+    const siteNamespaces = () => [...io._nsps.values()].filter((nsp) => SITE_NAMESPACE.test(nsp.name) && nsp.name !== "/");
+
     function deliver(payload) {
         if (!payload || typeof payload.event !== "string") return false;
         counters.delivered[payload.event] = (counters.delivered[payload.event] || 0) + 1;
         if (payload.room) {
-            const targets = [];
-            if (payload.namespace) {
-                const nsp = io._nsps.get(`/${payload.namespace}`);
-                if (nsp) targets.push(nsp);
-            } else {
-                for (const nsp of io._nsps.values()) if (SITE_NAMESPACE.test(nsp.name) && nsp.name !== "/") targets.push(nsp);
-            }
+            const named = payload.namespace && io._nsps.get(`/${payload.namespace}`);
+            const targets = payload.namespace ? (named ? [named] : []) : siteNamespaces();
             // In a cluster every node reads every message: each emits to its own sockets.
             for (const nsp of targets) (opts.cluster ? nsp.local : nsp).to(payload.room).emit(payload.event, payload.message);
         } else if (opts.cluster) {
-            for (const nsp of io._nsps.values()) if (SITE_NAMESPACE.test(nsp.name) && nsp.name !== "/") nsp.local.emit(payload.event, payload.message);
+            for (const nsp of siteNamespaces()) nsp.local.emit(payload.event, payload.message);
         } else {
             sites.emit(payload.event, payload.message);
         }

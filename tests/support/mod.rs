@@ -218,6 +218,17 @@ impl Harness {
         self.pump();
     }
 
+    /// The numbers of the reconnect attempts reported so far, in order.
+    pub fn reconnect_attempts(&self) -> Vec<u32> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ReconnectAttempt { attempt } => Some(*attempt),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The reconnect delays scheduled so far, in order.
     pub fn scheduled_delays(&self) -> Vec<u64> {
         self.events
