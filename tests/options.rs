@@ -123,7 +123,6 @@ fn every_option_is_applied() {
     assert_eq!(c.buffer_max_count, 3);
     assert_eq!(c.buffer_max_age, Duration(10));
     assert_eq!(c.buffer_overflow, OverflowPolicy::DropNewest);
-    assert_eq!(c.rejection_retries, u32::MAX);
     assert_eq!(c.first_retry_delay, Duration(50));
     assert_eq!(c.auth.as_deref(), Some(r#"{"token":"t"}"#));
     assert_eq!(o.log, Some(LogLevel::Debug));

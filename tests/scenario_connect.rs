@@ -6,7 +6,7 @@ mod support;
 use frappe_realtime::protocol::client::{
     ConnectErrorKind, DisconnectReason, Event, State, Transmit,
 };
-use frappe_realtime::protocol::client::{HEALTHY, REFUSED_DELAY_MAX};
+use frappe_realtime::protocol::client::{HEALTHY, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX};
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
@@ -332,10 +332,11 @@ fn reject(h: &mut Harness, message: &str) {
 fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
     // Frappe's server says `Unauthorized: <error>` when its get_user_info call
     // to the web server failed (web server down, restarting, a 502 under load):
-    // the credentials were not judged. The client tries again with the backoff
-    // `rejection_retries` times (3), then with delays doubling up to
-    // REFUSED_DELAY_MAX, and never stops; these retries are not counted
-    // against `reconnection_attempts`.
+    // the credentials were not judged. The client tries again anywhere in a
+    // window of twice the backoff's delay, doubling up to REFUSED_DELAY_MAX
+    // (without jitter, the middle of the window: the backoff's delays, then
+    // half the cap), and never stops; these retries are not counted against
+    // `reconnection_attempts`.
     let mut c = config();
     c.randomization_factor = 0.0;
     c.reconnection_attempts = Some(2);
@@ -363,12 +364,12 @@ fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
     assert_eq!(errors, 10);
     assert_eq!(
         delays,
-        vec![1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000]
+        vec![1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000]
     );
     assert_eq!(REFUSED_DELAY_MAX, Duration(60_000));
     // The page's `online` or a visible tab brings a long wait forward.
     reject(&mut h, message);
-    assert_eq!(h.scheduled_delays(), vec![60_000]);
+    assert_eq!(h.scheduled_delays(), vec![30_000]);
     h.wire.clear();
     h.client.reconnect_now(h.now);
     assert!(h.pending_get().is_some(), "the attempt starts at once");
@@ -378,7 +379,6 @@ fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
 fn unauthorized_retries_start_over_after_a_healthy_connection() {
     let mut c = config();
     c.randomization_factor = 0.0;
-    c.rejection_retries = 1;
     let mut h = Harness::new(c);
     reject(&mut h, "Unauthorized: SyntaxError: Unexpected token <");
     assert_eq!(h.scheduled_delays(), vec![1000]);
@@ -407,8 +407,71 @@ fn unauthorized_retries_start_over_after_a_healthy_connection() {
         h.events.clear();
         h.advance_to_deadline();
     }
-    // One retry at the backoff (rejection_retries = 1), then the longer cap.
+    // The windows start over too.
     assert_eq!(delays, vec![1000, 2000, 4000]);
+}
+
+#[test]
+fn refusals_spread_over_their_whole_window() {
+    // Full jitter: a herd turned away in one instant comes back spread over
+    // [1, window] ms (2 s, then 4 s, …), not bunched around the delay.
+    for refusal in 0..3u32 {
+        let window = 2000u64 << refusal;
+        let mut delays = Vec::new();
+        for seed in 1..=400u64 {
+            let mut c = config();
+            c.jitter_seed = seed;
+            let mut h = Harness::new(c);
+            for _ in 0..=refusal {
+                h.wire.clear();
+                h.events.clear();
+                if h.client.poll_timeout().is_some() {
+                    h.advance_to_deadline();
+                }
+                reject(&mut h, "Unauthorized: TypeError: fetch failed");
+            }
+            delays.extend(h.scheduled_delays());
+        }
+        assert_eq!(delays.len(), 400);
+        assert!(
+            delays.iter().all(|d| (1..=window).contains(d)),
+            "{delays:?}"
+        );
+        // Each quarter of the window gets about a quarter of the clients.
+        for q in 0..4 {
+            let n = delays
+                .iter()
+                .filter(|d| (q * window / 4..(q + 1) * window / 4).contains(&(**d - 1)))
+                .count();
+            assert!(
+                (70..=130).contains(&n),
+                "quarter {q} of {window} ms: {n} of 400"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_refusal_after_a_long_wait_widens_the_window_and_its_cap() {
+    // The realtime server gave up on the web server after 10 s (its queue): the
+    // window is four times that wait, doubling, capped at REFUSED_WAIT_MAX;
+    // without jitter, the middle of the window.
+    let mut c = config();
+    c.randomization_factor = 0.0;
+    let mut h = Harness::new(c);
+    let mut delays = Vec::new();
+    for _ in 0..5 {
+        let id = h.open_polling(HANDSHAKE);
+        assert_eq!(h.sent(), vec!["40/site,"]);
+        h.advance(10_000);
+        h.reply_get(id, r#"44/site,{"message":"Unauthorized: TimeoutError: The operation was aborted due to timeout"}"#);
+        delays.extend(h.scheduled_delays());
+        h.events.clear();
+        h.wire.clear();
+        h.advance_to_deadline();
+    }
+    assert_eq!(delays, vec![20_000, 40_000, 60_000, 60_000, 60_000]);
+    assert_eq!(REFUSED_WAIT_MAX, Duration(120_000));
 }
 
 #[test]

@@ -1,14 +1,24 @@
 //! Rooms that heal (src/protocol/client/recovery.rs, "The retry policy"), on virtual
 //! time with exact wire strings: a reconnect, or a first connection made under stress
 //! (a transient refusal in its run, or an attempt of SLOW_CONNECT or more), re-sends its
-//! joins HEAL_ROUNDS times, since Frappe's server drops a join whose permission call
+//! joins in HEAL_ROUNDS rounds, since Frappe's server drops a join whose permission call
 //! failed without telling the client (a join of a room held already changes nothing).
+//! Each round waits past the herd and trickles, one join at a time. Without jitter
+//! (`randomization_factor` 0) every wait is the middle of its window: a round starts 2 G
+//! after the last one's end (G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time),
+//! doubling), its joins G / (2 × rooms) apart.
 
 mod support;
 
-use frappe_realtime::protocol::client::{TransportId, HEAL_FIRST, HEAL_ROUNDS, SLOW_CONNECT};
+use frappe_realtime::protocol::client::{
+    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, SLOW_CONNECT,
+};
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
+
+/// The server's handshake with pings far apart: the rounds span minutes, and
+/// these tests play no pings.
+const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":600000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
 const JOINS: [&str; 4] = [
     r#"42/site,["doc_subscribe","ToDo","T-1"]"#,
@@ -36,7 +46,7 @@ fn subscribed() -> Harness {
 /// Connects, the server answering the CONNECT `after` ms after the attempt began;
 /// returns the transport, with the joins at CONNECT checked and taken.
 fn connect_after(h: &mut Harness, after: u64) -> TransportId {
-    let id = h.open_polling(HANDSHAKE);
+    let id = h.open_polling(SLOW_PINGS);
     assert_eq!(h.sent(), vec!["40/site,"]);
     h.advance(after);
     h.reply_get(id, r#"40/site,{"sid":"s"}"#);
@@ -45,8 +55,7 @@ fn connect_after(h: &mut Harness, after: u64) -> TransportId {
     id
 }
 
-/// What goes out until `until` ms from now (within the session's ping window),
-/// with when (ms from now).
+/// What goes out until `until` ms from now, with when (ms from now).
 fn sent_until(h: &mut Harness, until: u64) -> Vec<(u64, Vec<String>)> {
     let start = h.now.0;
     let mut out = Vec::new();
@@ -64,33 +73,42 @@ fn sent_until(h: &mut Harness, until: u64) -> Vec<(u64, Vec<String>)> {
     out
 }
 
-fn all_joins() -> Vec<String> {
-    JOINS.iter().map(|s| s.to_string()).collect()
+/// `(ms from the CONNECT, join)` for every join re-sent in `rounds`, each round given
+/// as (its start, the gap between its joins), the joins in registration order.
+fn rounds(rounds: &[(u64, u64)], joins: &[&str]) -> Vec<(u64, Vec<String>)> {
+    let mut out = Vec::new();
+    for (start, pace) in rounds {
+        for (i, join) in joins.iter().enumerate() {
+            out.push((start + pace * i as u64, vec![join.to_string()]));
+        }
+    }
+    out
 }
 
 #[test]
 fn a_first_quick_connection_re_sends_nothing() {
     let mut h = subscribed();
     connect_after(&mut h, 20);
-    assert_eq!(sent_until(&mut h, 20_000), vec![]);
+    assert_eq!(sent_until(&mut h, 300_000), vec![]);
 }
 
 #[test]
-fn a_slow_connection_re_sends_its_joins_three_times() {
+fn a_slow_connection_re_sends_its_joins_in_three_paced_rounds() {
     let mut h = subscribed();
     let took = SLOW_CONNECT.0 + 500; // 1.5 s: the web server's queue
     connect_after(&mut h, took);
-    let out = sent_until(&mut h, 24_000);
-    // At 2 × 1.5 s, then gaps of 6 s and 12 s.
+    let out = sent_until(&mut h, 300_000);
+    // G = 8 × 1.5 s = 12 s: the first round 24 s after the CONNECT, its joins
+    // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48 s.
+    assert_eq!(HEAL_AFTER_SLOW * took, 12_000);
     assert_eq!(
         out,
-        vec![
-            (3_000, all_joins()),
-            (9_000, all_joins()),
-            (21_000, all_joins()),
-        ]
+        rounds(
+            &[(24_000, 1_500), (76_500, 3_000), (181_500, 6_000)],
+            &JOINS
+        )
     );
-    assert_eq!(out.len() as u32, HEAL_ROUNDS);
+    assert_eq!(out.len() as u32, HEAL_ROUNDS * JOINS.len() as u32);
 }
 
 #[test]
@@ -106,11 +124,15 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
     h.wire.clear();
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    let out = sent_until(&mut h, 15_000);
-    // A quick attempt: the first gap is HEAL_FIRST (2 s), then 4 s and 8 s.
-    let times: Vec<u64> = out.iter().map(|(t, _)| *t).collect();
-    assert_eq!(times, vec![HEAL_FIRST.0, 6_000, 14_000]);
-    assert!(out.iter().all(|(_, m)| *m == all_joins()));
+    // A quick attempt: G is HEAL_FIRST (10 s), then 20 s and 40 s.
+    assert_eq!(HEAL_FIRST.0, 10_000);
+    assert_eq!(
+        sent_until(&mut h, 300_000),
+        rounds(
+            &[(20_000, 1_250), (63_750, 2_500), (151_250, 5_000)],
+            &JOINS
+        )
+    );
 }
 
 #[test]
@@ -124,10 +146,12 @@ fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
     h.wire.clear();
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    // The old connection's rounds (the first due 4 s after its CONNECT) are gone;
-    // the new one's come at 2, 6 and 14 s.
-    let times: Vec<u64> = sent_until(&mut h, 15_000).iter().map(|(t, _)| *t).collect();
-    assert_eq!(times, vec![HEAL_FIRST.0, 6_000, 14_000]);
+    // The old connection's first round (due 32 s after its CONNECT, some 30 s
+    // from here) is gone; the new one's starts 20 s after its CONNECT.
+    assert_eq!(
+        sent_until(&mut h, 60_000),
+        rounds(&[(20_000, 1_250)], &JOINS)
+    );
 }
 
 #[test]
@@ -138,16 +162,9 @@ fn an_unsubscribed_room_is_not_re_sent() {
         .unsubscribe(h.now, &Subscription::doctype("Note"))
         .unwrap();
     assert_eq!(h.sent(), vec![r#"42/site,["doctype_unsubscribe","Note"]"#]);
-    let out = sent_until(&mut h, 3_500);
+    // Three rooms left: G = 12 s, the joins 2 s apart.
     assert_eq!(
-        out,
-        vec![(
-            3_000,
-            vec![
-                r#"42/site,["doc_subscribe","ToDo","T-1"]"#.to_string(),
-                r#"42/site,["doc_open","ToDo","T-1"]"#.to_string(),
-                r#"42/site,["task_subscribe","job-1"]"#.to_string()
-            ]
-        )]
+        sent_until(&mut h, 30_000),
+        rounds(&[(24_000, 2_000)], &[JOINS[0], JOINS[2], JOINS[3]])
     );
 }

@@ -353,7 +353,7 @@ fn reconnect_now_does_nothing_after_an_auth_rejection() {
     let mut h = Harness::new(config());
     let id = h.open_polling(HANDSHAKE);
     h.sent();
-    // A refusal that is not retried (an `Unauthorized: …` one is, rejectionRetries times).
+    // A refusal that is not retried (an `Unauthorized: …` one is, without end).
     h.reply_get(id, r#"44/site,{"message":"No cookie transmitted."}"#);
     h.take_wire();
     h.client.reconnect_now(h.now);

@@ -158,10 +158,10 @@ export interface RealtimeClientOptions {
   /** Spread of each delay, 0 to 1 (default 0.5); at the cap the spread goes down, never past it. */
   randomizationFactor?: number;
   /**
-   * How many times in a row a transient rejection is retried with the reconnect backoff (default 3)
-   * before the delays go on doubling up to 60 s: Frappe's `Unauthorized: …`, sent when the realtime
-   * server cannot reach the web server, is retried without end and not counted against
-   * `reconnectionAttempts`. Other rejections (no cookie, invalid origin or namespace) are never retried.
+   * @deprecated Checked and ignored. Frappe's transient `Unauthorized: …` refusal (the realtime
+   * server could not reach the web server) is retried without end, each retry anywhere in a
+   * window that starts at twice `reconnectionDelay` and doubles up to 60 s, not counted against
+   * `reconnectionAttempts`; other rejections (no cookie, invalid origin or namespace) are never retried.
    */
   rejectionRetries?: number;
   /** Time allowed for one attempt, from opening the transport to the namespace's CONNECT, in ms (default 20000). */

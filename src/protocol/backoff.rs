@@ -134,6 +134,22 @@ impl Backoff {
         Duration(self.jitter(base.0, u64::MAX))
     }
 
+    /// A time anywhere in `[1, window]` ms, uniform ("full jitter": clients
+    /// that drew it stay spread over the whole window), without counting an
+    /// attempt; the middle of the window when `randomization_factor` is 0.
+    pub fn within(&mut self, window: Duration) -> Duration {
+        let w = window.0.max(1);
+        if self.factor == 0.0 {
+            return Duration((w / 2).max(1));
+        }
+        Duration(w - (self.rng.next_f64() * w as f64) as u64)
+    }
+
+    /// Counts one attempt whose delay was chosen elsewhere.
+    pub fn count(&mut self) {
+        self.attempts = self.attempts.saturating_add(1);
+    }
+
     /// `base` moved up or down by a random fraction (at most the factor) of
     /// itself; a move up past `max` goes down instead.
     fn jitter(&mut self, base: u64, max: u64) -> u64 {

@@ -93,7 +93,8 @@ pub use self::api::{
     TransportId,
 };
 pub use self::recovery::{
-    HEALTHY, HEAL_FIRST, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX, SLOW_CONNECT,
+    HEALTHY, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX,
+    REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
@@ -503,9 +504,12 @@ impl Client {
         if self.cx.timers.is_due(Timer::Buffer, now) {
             self.delivery.expire(now, &mut self.cx);
         }
-        if self.recovery.heal_due(now, &mut self.cx) {
+        if self.cx.timers.is_due(Timer::Heal, now) {
             let joins = self.subscriptions.joins();
-            self.send_events(joins);
+            let index = self.recovery.heal_step(now, joins.len(), &mut self.cx);
+            if let Some(join) = joins.get(index) {
+                self.send_packet(PacketType::Event, None, join);
+            }
         }
         if self.cx.timers.is_due(Timer::Reconnect, now) {
             self.recovery.attempt_starts(now, &mut self.cx);

@@ -91,12 +91,6 @@ pub struct ClientConfig {
     pub probe: bool,
     /// The spread of each delay, 0 to 1 (default 0.5).
     pub randomization_factor: f64,
-    /// How many times in a row a transient server rejection (Frappe's
-    /// `Unauthorized: …`: the realtime server could not reach the web server)
-    /// is retried with the reconnect backoff (default 3); after that the delays
-    /// go on doubling up to `REFUSED_DELAY_MAX` (60 s), without end. Other
-    /// rejections are never retried.
-    pub rejection_retries: u32,
     /// How long one attempt may take, from opening the transport to the
     /// namespace's CONNECT (default 20 000 ms).
     pub timeout: Duration,
@@ -144,7 +138,6 @@ impl ClientConfig {
             reconnection_delay_max: Duration(5000),
             probe: true,
             randomization_factor: 0.5,
-            rejection_retries: 3,
             timeout: Duration(20_000),
             auth: None,
             buffer_max_count: 100,

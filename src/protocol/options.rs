@@ -3,8 +3,10 @@
 //! [`ClientConfig`] plus the browser driver's own settings.
 //!
 //! The option names are socket.io-client's, plus ours (`bufferMaxCount`,
-//! `bufferMaxAge`, `bufferOverflow`, `debug`, `ackTimeout`, `rejectionRetries`,
-//! `firstRetryDelay`); [`OPTIONS`] lists them with their types. The browser hands
+//! `bufferMaxAge`, `bufferOverflow`, `debug`, `ackTimeout`, `firstRetryDelay`, and
+//! `rejectionRetries`, deprecated: still checked, no effect since transient refusals
+//! are retried in full-jitter windows, `client/recovery.rs`); [`OPTIONS`] lists them
+//! with their types. The browser hands
 //! each value over through a [`Source`] as it finds it in the object; every rule and
 //! every message lives here, so `cargo test` covers them. Types are checked first,
 //! in the order of [`OPTIONS`], then values; the first problem is reported as an
@@ -341,7 +343,8 @@ fn values(
             at::MAX_COUNT => c.buffer_max_count = d as usize,
             at::MAX_ATTACHMENTS => c.max_attachments = d.min(u64::from(u32::MAX)) as u32,
             at::MAX_ATTACHMENT_BYTES => c.max_attachment_bytes = d as usize,
-            _ => c.rejection_retries = d.min(u64::from(u32::MAX)) as u32,
+            // `rejectionRetries`: deprecated, checked and not used (module docs).
+            _ => {}
         }
     }
     for (i, field) in [

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod rng;
 
 use frappe_realtime::protocol::client::{Client, Event, Transmit, TransportId};

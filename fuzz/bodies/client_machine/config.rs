@@ -43,7 +43,6 @@ pub fn decode(input: &mut Input) -> ClientConfig {
     c.reconnection_delay = Duration(*input.pick(&[1000, 1, 50, 300]));
     c.reconnection_delay_max = Duration(*input.pick(&[5000, 1, 200, 20_000]));
     c.randomization_factor = *input.pick(&[0.5, 0.0, 1.0, 0.25]);
-    c.rejection_retries = *input.pick(&[3, 0, 1]);
     c.timeout = Duration(*input.pick(&[20_000, 1, 100, 3000]));
     c.buffer_max_count = *input.pick(&[100, 0, 1, 3]);
     c.buffer_max_age = Duration(*input.pick(&[60_000, 0, 1, 500]));

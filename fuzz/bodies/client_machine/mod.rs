@@ -81,7 +81,7 @@ mod wire;
 
 use emits::Emits;
 use frappe_realtime::protocol::client::{
-    Client, ConnectErrorKind, DisconnectReason, Event, State, TransportId, REFUSED_DELAY_MAX,
+    Client, ConnectErrorKind, DisconnectReason, Event, State, TransportId, REFUSED_WAIT_MAX,
 };
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::error::UsageError;
@@ -432,7 +432,8 @@ impl Machine {
                     }
                     self.last_attempt = *attempt;
                     // A retry of Frappe's transient refusal: uncounted, and its
-                    // delays may grow to REFUSED_DELAY_MAX.
+                    // window may grow to REFUSED_DELAY_MAX, or REFUSED_WAIT_MAX
+                    // after a long wait.
                     let refused = refusal_before(events, e);
                     self.uncounted += u32::from(refused);
                     let mut max = self
@@ -440,7 +441,7 @@ impl Machine {
                         .reconnection_delay_max
                         .max(self.config.reconnection_delay);
                     if refused {
-                        max = max.max(REFUSED_DELAY_MAX);
+                        max = max.max(REFUSED_WAIT_MAX);
                     }
                     assert!(
                         delay.0 >= 1 && *delay <= max,

@@ -31,10 +31,25 @@
 //!   server that accepts and drops at once sees the delays grow to the cap
 //!   (0.2 attempts/s with the defaults) instead of a quick retry after every
 //!   short-lived connection (3.7 attempts/s before).
-//! - **Transient refusals never stop the client.** Frappe's `Unauthorized: …`
-//!   (its web server call failed: restart, 502, overload) is retried with the
-//!   backoff `rejection_retries` times, then with delays doubling up to
-//!   [`REFUSED_DELAY_MAX`], without end; the page's `online` / visible tab
+//! - **Transient refusals never stop the client, and spread a herd.**
+//!   Frappe's `Unauthorized: …` (its web server call failed: restart, 502,
+//!   overload, its own timeout) is retried without end, not counted against
+//!   `reconnection_attempts`. The k-th refusal in a row waits anywhere in
+//!   `[1, window]` ms, uniformly ("full jitter"), with `window = max(2 ×
+//!   reconnection_delay, 4 × the refused attempt's time) × 2^(k−1)`, capped
+//!   at [`REFUSED_DELAY_MAX`], or [`REFUSED_WAIT_MAX`] when the refused
+//!   attempt took [`SLOW_CONNECT`] or more (the web server's queue). One page waits about as long as the
+//!   backoff's delays (the window's mean is the delay); a herd that a refusing
+//!   web server turned away spreads its retries over the whole window instead
+//!   of coming back in step (the spread a ±50 % jitter gives), and doubles it
+//!   until the web server keeps up. On the fleet simulation
+//!   (tests/support/fleet.rs, 1,000 clients in 3 rooms, a web server of 4
+//!   workers × 10 ms that refuses when busy) the backoff's own delays had the
+//!   last client connected 58 s after the node's return, full jitter over
+//!   this window 23–54 s (three seeds). A queue past the realtime server's
+//!   10 s timeout (10,000 clients on that web server) wastes every call in it
+//!   (the web server still serves it); the long cap lets the fleet drain it
+//!   instead of refilling it for ever. The page's `online` / visible tab
 //!   brings the next attempt forward (`retry_now`, as for every wait).
 //!   Configuration refusals still stop at once.
 //! - **Probes while the server cannot be reached.** The backoff's attempts
@@ -51,7 +66,7 @@
 //!   backoff alone waited up to 7.5 s; reaching nothing costs the server
 //!   nothing (no web server call). Off when `first_retry_delay ≥
 //!   reconnection_delay` (socket.io-client's timing).
-//! - **Rooms that heal.** Frappe's server drops a `doc_subscribe` (and
+//! - **Rooms that heal, paced.** Frappe's server drops a `doc_subscribe` (and
 //!   `doctype_subscribe`, `doc_open`) whose permission call to the web server
 //!   failed, without a word to the client; under a reconnect herd the web
 //!   server refuses or times out exactly then, for whichever client's join
@@ -59,16 +74,24 @@
 //!   too, so its own connect time tells nothing). A reconnect, or a first
 //!   connection made under stress — its run saw a transient refusal, or the
 //!   attempt took [`SLOW_CONNECT`] or more (the web server's queue) — re-sends
-//!   its joins [`HEAL_ROUNDS`] times, the first after twice the attempt's time
-//!   and at least [`HEAL_FIRST`] (past the herd's burst), each gap doubling
-//!   (2, 6 and 14 s after a quick reconnect), jittered like a delay. One round
-//!   after quick reconnects was not enough: 178 of 180 rooms in the small herd
-//!   test under two CPU hogs, the web server refusing for 1.6 s. Joining a
-//!   room held already changes nothing on the server; it costs one permission
-//!   call per doc or doctype room per round (the task rooms, which need no
-//!   permission call, are re-sent too: one list of joins for CONNECT and
-//!   healing is smaller code). A page's first, quick connection re-sends
-//!   nothing.
+//!   its joins in [`HEAL_ROUNDS`] rounds. Each re-sent join is one more
+//!   permission call, so the rounds wait until the herd is likely over and
+//!   then trickle: the first round starts anywhere in `[G, 3G]` after the
+//!   CONNECT, `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the attempt's
+//!   time)` (a herd of N clients in R rooms is N × (1 + R) calls: 10 s of work
+//!   for 1,000 clients in 3 rooms on 4 workers of 10 ms, and a client that
+//!   waited long in the queue was far down it); within a round each join
+//!   waits anywhere in `[1, G / rooms]` after the previous one (one call at a
+//!   time from each client, the round over in about G / 2); the next round
+//!   starts as the first did, with G doubled. On the fleet simulation
+//!   (1,000 clients in 3 rooms, 4 workers × 10 ms) the rounds at 2, 6 and
+//!   14 s, all joins at once, tripled the web server's work while the herd
+//!   was still in its queue: 3,342 calls past the realtime server's timeout
+//!   and the rooms back after 12.7 s where they are now back after 10.0 s
+//!   with none; with a web server that refuses, 2,752 of 3,000 rooms within
+//!   120 s where now all 3,000 are back within 91–98 s. Joining a room held
+//!   already changes nothing on the server. A page's first, quick
+//!   connection re-sends nothing.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
@@ -83,21 +106,29 @@ use alloc::string::String;
 /// (with the quick first retry); one lost sooner goes on with the next delay.
 pub const HEALTHY: Duration = Duration(5000);
 
-/// The cap on the delays between retries of a transient refusal, once
-/// `rejection_retries` retries at the reconnect backoff did not help.
+/// The cap on the window of a transient refusal's retry (see the module
+/// documentation), unless the refusal came after a long wait.
 pub const REFUSED_DELAY_MAX: Duration = Duration(60_000);
+
+/// The cap on that window when the refused attempt took [`SLOW_CONNECT`] or
+/// more: the web server queues, perhaps past the realtime server's timeout,
+/// and a call that waits that long is wasted work for it.
+pub const REFUSED_WAIT_MAX: Duration = Duration(120_000);
 
 /// The shortest attempt (transport to CONNECT) that counts as made under
 /// stress: the web server answered `get_user_info` slowly.
 pub const SLOW_CONNECT: Duration = Duration(1000);
 
-/// How many times a reconnect, or a connection made under stress, re-sends
-/// its joins.
+/// How many rounds of re-sent joins a reconnect, or a connection made under
+/// stress, makes.
 pub const HEAL_ROUNDS: u32 = 3;
 
-/// The shortest wait before the first re-sent joins: past the burst of calls
-/// a herd of reconnects makes (the later rounds double it).
-pub const HEAL_FIRST: Duration = Duration(2000);
+/// The shortest gap before the first round of re-sent joins: past the herd's
+/// burst of calls (the later rounds double it).
+pub const HEAL_FIRST: Duration = Duration(10_000);
+
+/// The first round's gap is at least this many times the attempt's time.
+pub const HEAL_AFTER_SLOW: u64 = 8;
 
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
@@ -110,8 +141,8 @@ pub(super) struct Recovery {
     backoff: Backoff,
     /// The current attempt is a reconnect (report `Reconnect` when it succeeds).
     reconnecting: bool,
-    /// Transient server rejections retried since the last CONNECT (or `connect`).
-    rejection_retries: u32,
+    /// Transient refusals in a row since the last CONNECT (or `connect`).
+    refusals: u32,
     /// Delays handed out for transient rejections since the backoff's reset:
     /// not counted against `reconnection_attempts`.
     uncounted: u32,
@@ -124,6 +155,8 @@ pub(super) struct Recovery {
     /// the next one.
     heal_left: u32,
     heal_gap: Duration,
+    /// The join of the current round to re-send next.
+    heal_index: usize,
     /// When the next counted attempt is due, while probes may come before it;
     /// `None` once it started. An attempt under way is a probe while this is
     /// still ahead.
@@ -149,13 +182,14 @@ impl Recovery {
                 config.jitter_seed,
             ),
             reconnecting: false,
-            rejection_retries: 0,
+            refusals: 0,
             uncounted: 0,
             up_since: None,
             down_since: None,
             counted_at: None,
             heal_left: 0,
             heal_gap: Duration(0),
+            heal_index: 0,
             gave_up: false,
             pid: None,
             offset: None,
@@ -182,7 +216,7 @@ impl Recovery {
         self.up_since = None;
         self.down_since = None;
         self.counted_at = None;
-        self.rejection_retries = 0;
+        self.refusals = 0;
         self.reconnecting = false;
         self.gave_up = false;
     }
@@ -339,7 +373,8 @@ impl Recovery {
 
     /// The server refused the namespace (CONNECT_ERROR with `message`, if it
     /// has one, and the payload `data`): reported, and retried (returns `true`)
-    /// only when the rejection is transient, a few times in a row.
+    /// only when the rejection is transient, after a wait drawn from a window
+    /// that doubles with every refusal in a row (see the module documentation).
     pub(super) fn rejected(
         &mut self,
         now: Instant,
@@ -357,14 +392,18 @@ impl Recovery {
         if retry {
             // Not an attempt that ran out: the server could not check us yet.
             self.uncounted = self.uncounted.saturating_add(1);
-            // The usual cap (`next_delay_up_to` keeps at least it), then the long one.
-            let cap = if self.rejection_retries < cx.config.rejection_retries {
-                Duration(0)
+            let took = attempt_took(now, cx).0;
+            let cap = if took >= SLOW_CONNECT.0 {
+                REFUSED_WAIT_MAX
             } else {
                 REFUSED_DELAY_MAX
             };
-            let delay = self.backoff.next_delay_up_to(cap);
-            self.rejection_retries = self.rejection_retries.saturating_add(1);
+            let first =
+                (cx.config.reconnection_delay.0.saturating_mul(2)).max(took.saturating_mul(4));
+            let window = first.saturating_mul(1 << self.refusals.min(20)).min(cap.0);
+            let delay = self.backoff.within(Duration(window));
+            self.backoff.count();
+            self.refusals = self.refusals.saturating_add(1);
             self.arm(now, delay, cx);
         }
         retry
@@ -372,20 +411,29 @@ impl Recovery {
 
     /// Arms [`Timer::Heal`] for the next round of re-sent joins, if any is left.
     fn heal_next(&mut self, now: Instant, cx: &mut Context) {
-        let at = (self.heal_left > 0).then(|| now + self.backoff.spread(self.heal_gap));
-        self.heal_gap = Duration(self.heal_gap.0.saturating_mul(2));
+        let gap = self.heal_gap;
+        self.heal_index = 0;
+        let at = (self.heal_left > 0)
+            .then(|| now + gap + self.backoff.within(Duration(gap.0.saturating_mul(2))));
         cx.timers.set(Timer::Heal, at);
     }
 
-    /// Whether a round of re-sent joins is due at `now` (the caller sends
-    /// them); arms the next one.
-    pub(super) fn heal_due(&mut self, now: Instant, cx: &mut Context) -> bool {
-        if !cx.timers.is_due(Timer::Heal, now) {
-            return false;
+    /// [`Timer::Heal`] is due: returns which of the `count` joins to re-send
+    /// now (the caller sends it; none when out of range) and arms the next.
+    pub(super) fn heal_step(&mut self, now: Instant, count: usize, cx: &mut Context) -> usize {
+        let index = self.heal_index;
+        if index + 1 >= count {
+            self.heal_left = self.heal_left.saturating_sub(1);
+            self.heal_gap = Duration(self.heal_gap.0.saturating_mul(2));
+            self.heal_next(now, cx);
+        } else {
+            // One call at a time: the next join of this round.
+            self.heal_index = index + 1;
+            let pace = Duration(self.heal_gap.0 / count as u64);
+            cx.timers
+                .set(Timer::Heal, Some(now + self.backoff.within(pace)));
         }
-        self.heal_left = self.heal_left.saturating_sub(1);
-        self.heal_next(now, cx);
-        true
+        index
     }
 
     // ----- the namespace's CONNECT -----------------------------------------
@@ -451,15 +499,10 @@ impl Recovery {
             self.reconnecting = false;
         }
         // A reconnect, or made under stress: its joins will be re-sent (`heal_due`).
-        let took = cx
-            .timers
-            .get(Timer::Attempt)
-            .map_or(Duration(0), |deadline| {
-                now.saturating_since(Instant(deadline.0.saturating_sub(cx.config.timeout.0)))
-            });
-        if reconnect || self.rejection_retries > 0 || took >= SLOW_CONNECT {
+        let took = attempt_took(now, cx);
+        if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
             self.heal_left = HEAL_ROUNDS;
-            self.heal_gap = Duration(took.0.saturating_mul(2).max(HEAL_FIRST.0));
+            self.heal_gap = Duration(took.0.saturating_mul(HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
             self.heal_next(now, cx);
         }
         // The backoff starts over once this connection proves healthy
@@ -467,7 +510,7 @@ impl Recovery {
         self.up_since = Some(now);
         self.down_since = None;
         self.counted_at = None;
-        self.rejection_retries = 0;
+        self.refusals = 0;
         (sid, recovered)
     }
 
@@ -483,6 +526,16 @@ impl Recovery {
             }
         }
     }
+}
+
+/// How long the attempt under way has taken at `now` (from the start of its
+/// `timeout`).
+fn attempt_took(now: Instant, cx: &Context) -> Duration {
+    cx.timers
+        .get(Timer::Attempt)
+        .map_or(Duration(0), |deadline| {
+            now.saturating_since(Instant(deadline.0.saturating_sub(cx.config.timeout.0)))
+        })
 }
 
 /// Whether a CONNECT_ERROR says the server could not check the credentials

@@ -1,0 +1,117 @@
+//! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
+//! itself, N clients in 3 rooms against one realtime node killed and back 2 s later,
+//! a web server of 10 ms calls that queues or refuses. `npm run bench:herd` runs
+//! `cargo bench --bench fleet -- --json` for docs/scale.md.
+//!
+//! Arguments: `--json` (one object per run), `--clients N` (only that size),
+//! `--seeds K` (seeds 1..=K of each fleet, default 3). Under `cargo test` (no
+//! `--bench` argument) one small fleet runs as a smoke test.
+
+#[path = "../tests/support/fleet.rs"]
+mod fleet;
+
+use fleet::{Fleet, Report, Web};
+use frappe_realtime::protocol::config::ClientConfig;
+
+/// How long each run goes on after the node is back (virtual time).
+const LIMIT_MS: u64 = 300_000;
+
+fn arg(name: &str) -> Option<u64> {
+    let mut args = std::env::args().skip_while(|a| a != name);
+    args.nth(1).and_then(|v| v.parse().ok())
+}
+
+fn ms(t: Option<u64>) -> String {
+    t.map_or(String::from("null"), |t| t.to_string())
+}
+
+fn json(f: &Fleet, web: &str, r: &Report) -> String {
+    format!(
+        concat!(
+            r#"{{"clients":{},"rooms":{},"downMs":{},"web":"{}","workers":{},"serviceMs":{},"seed":{},"limitMs":{},"#,
+            r#""connectedMs":{},"roomsMs":{},"roomsBack":{},"roomsTotal":{},"peakUserInfo":{},"#,
+            r#""peakPermission":{},"calls":{},"failedCalls":{},"overflowMs":{},"longestOverflowMs":{},"#,
+            r#""givenUp":{},"refusals":{}}}"#
+        ),
+        f.clients,
+        f.rooms,
+        f.down_ms,
+        web,
+        f.web.workers,
+        f.web.service_ms,
+        f.seed,
+        f.limit_ms,
+        ms(r.connected_at),
+        ms(r.rooms_at),
+        r.rooms_back,
+        r.rooms_total,
+        r.peak_user_info,
+        r.peak_permission,
+        r.calls,
+        r.failed_calls,
+        u64::from(r.overflow_bins) * fleet::BIN,
+        r.longest_overflow_ms,
+        r.given_up,
+        r.refusals,
+    )
+}
+
+fn main() {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let as_json = std::env::args().any(|a| a == "--json");
+    let only = arg("--clients").map(|n| n as usize);
+    let seeds = if bench {
+        arg("--seeds").unwrap_or(3)
+    } else {
+        1
+    };
+    // (clients, workers): the browser herd's size; ten times the fleet on ten times
+    // the workers (the same N / capacity); ten times the fleet on the same web server.
+    let sizes: &[(usize, usize)] = if bench {
+        &[(1000, 4), (10_000, 40), (10_000, 4)]
+    } else {
+        &[(100, 4)]
+    };
+    let mut out = Vec::new();
+    for &(clients, workers) in sizes.iter().filter(|(n, _)| only.map_or(true, |o| o == *n)) {
+        for (name, web) in [
+            ("queue", Web::queueing(workers, 10)),
+            ("refuse", Web::refusing(workers, 10)),
+        ] {
+            for seed in 1..=seeds {
+                let f = Fleet {
+                    clients,
+                    rooms: 3,
+                    down_ms: 2000,
+                    web,
+                    limit_ms: LIMIT_MS,
+                    seed,
+                    config: |_| ClientConfig::new("/site"),
+                };
+                let r = f.run();
+                if as_json {
+                    out.push(json(&f, name, &r));
+                } else {
+                    println!(
+                        "{clients:>6} × {workers:>2} workers {name:<6} seed {seed}: connected {} ms, rooms {} ms ({}/{}), peak get_user_info {} permission {} /100 ms, calls {} failed {}, overflowing {} ms (longest {} ms), given up {}, refusals {}",
+                        ms(r.connected_at),
+                        ms(r.rooms_at),
+                        r.rooms_back,
+                        r.rooms_total,
+                        r.peak_user_info,
+                        r.peak_permission,
+                        r.calls,
+                        r.failed_calls,
+                        u64::from(r.overflow_bins) * fleet::BIN,
+                        r.longest_overflow_ms,
+                        r.given_up,
+                        r.refusals
+                    );
+                }
+            }
+        }
+    }
+    if as_json {
+        println!("[{}]", out.join(",\n"));
+    }
+}

@@ -1,0 +1,72 @@
+//! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
+//! itself, a fleet against one realtime node killed and back 2 s later, and a web
+//! server of bounded capacity. The retry policy's fleet targets (issue 16), on the
+//! browser herd's numbers (docs/scale.md): 1,000 clients in 3 rooms, 4 workers of
+//! 10 ms (10 s of work). Deterministic: a seed gives the same run every time.
+//! `cargo bench --bench fleet` adds 10,000 clients.
+
+mod support;
+
+use frappe_realtime::protocol::config::ClientConfig;
+use support::fleet::{Fleet, Report, Web};
+
+const CLIENTS: usize = 1000;
+const ROOMS: usize = 3;
+
+fn run(web: Web, seed: u64) -> Report {
+    Fleet {
+        clients: CLIENTS,
+        rooms: ROOMS,
+        down_ms: 2000,
+        web,
+        limit_ms: 300_000,
+        seed,
+        config: |_| ClientConfig::new("/site"),
+    }
+    .run()
+}
+
+/// The herd's work at full capacity, in ms.
+fn work_ms(web: Web) -> u64 {
+    ((CLIENTS * (1 + ROOMS)) as f64 / web.per_second() * 1000.0) as u64
+}
+
+#[test]
+fn a_queueing_web_server_gets_the_herd_back_within_its_capacity() {
+    let web = Web::queueing(4, 10);
+    assert_eq!(work_ms(web), 10_000);
+    for seed in [1, 2] {
+        let r = run(web, seed);
+        assert_eq!(r.given_up, 0, "{r:?}");
+        let connected = r.connected_at.expect("every client connected");
+        let rooms = r.rooms_at.expect("every room back");
+        assert!(connected <= rooms, "{r:?}");
+        // N / capacity + 2 s, and nothing waits past the realtime server's timeout.
+        assert!(
+            rooms <= work_ms(web) + 2000,
+            "rooms back after {rooms} ms: {r:?}"
+        );
+        assert_eq!(r.failed_calls, 0, "{r:?}");
+        assert_eq!(r.refusals, 0, "{r:?}");
+        // At most the herd's calls and three rounds of re-sent joins.
+        assert!(
+            r.calls <= (CLIENTS * (1 + ROOMS + 3 * ROOMS)) as u32,
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn a_refusing_web_server_loses_no_client_and_no_room() {
+    let web = Web::refusing(4, 10);
+    for seed in [1, 2] {
+        let r = run(web, seed);
+        assert_eq!(r.given_up, 0, "{r:?}");
+        assert!(r.refusals > 0, "the herd was refused: {r:?}");
+        assert!(r.connected_at.is_some(), "every client connected: {r:?}");
+        assert_eq!(r.rooms_back, r.rooms_total, "{r:?}");
+        assert!(r.rooms_at.is_some(), "{r:?}");
+        // It takes longer: each client learns of the web server's load only from
+        // its own refusals (docs/scale.md, "On virtual time").
+    }
+}

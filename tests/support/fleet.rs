@@ -1,0 +1,542 @@
+//! A fleet on virtual time: N cores of the client, each in R document rooms,
+//! against one simulated Frappe realtime node that is killed and comes back,
+//! and a web server of bounded capacity behind it (the reconnect herd of
+//! docs/scale.md, at sizes Chromium on this machine cannot hold).
+//!
+//! # What is simulated, and how
+//!
+//! - **The clients** are the real core ([`Client`]), default options except
+//!   `transports: [WebSocket]` (the default's first choice; the simulated proxy
+//!   carries WebSocket only) and a seed per client. Every transmit reaches the
+//!   other side [`LATENCY`] later.
+//! - **The realtime node** answers the Engine.IO handshake at once, pings every
+//!   25 s, and does what Frappe's does with the web server: a namespace CONNECT
+//!   costs one `get_user_info` call (refused: `44` with `Unauthorized: …`), a
+//!   `doc_subscribe` one permission call (refused: the join is dropped without
+//!   a word). Rooms belong to the connection and go with it. Killed, it closes
+//!   every connection; while down, a WebSocket open fails.
+//! - **The web server** ([`Web`]) is tests/server/capacity.js: `workers` calls
+//!   at a time, each holding its worker `service_ms`; beyond, up to `queue`
+//!   wait in arrival order, more are refused at once (502). The realtime node
+//!   gives up on a call after [`CALL_TIMEOUT`] (its `fetch` timeout); a worker
+//!   still serves it when its turn comes (gunicorn does not know).
+//!
+//! Times in the [`Report`] are from the node's return. Deterministic: the same
+//! [`Fleet`] gives the same report.
+
+#![allow(dead_code)]
+
+use frappe_realtime::protocol::client::{Client, ConnectErrorKind, Event, Transmit, TransportId};
+use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
+use frappe_realtime::protocol::rooms::Subscription;
+use frappe_realtime::protocol::time::Instant;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
+
+/// One way, client to node or back, and node to web server.
+pub const LATENCY: u64 = 1;
+/// How long the realtime node waits for the web server (tests/server/realtime.js).
+pub const CALL_TIMEOUT: u64 = 10_000;
+/// Width of the histogram bins.
+pub const BIN: u64 = 100;
+const PING_INTERVAL: u64 = 25_000;
+const HANDSHAKE: &str =
+    r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
+/// The web server's capacity (tests/server/capacity.js).
+#[derive(Clone, Copy, Debug)]
+pub struct Web {
+    pub workers: usize,
+    pub service_ms: u64,
+    /// The most calls waiting; `usize::MAX` queues without bound, 0 refuses
+    /// whenever every worker is busy.
+    pub queue: usize,
+}
+
+impl Web {
+    pub fn queueing(workers: usize, service_ms: u64) -> Web {
+        Web {
+            workers,
+            service_ms,
+            queue: usize::MAX,
+        }
+    }
+    pub fn refusing(workers: usize, service_ms: u64) -> Web {
+        Web {
+            workers,
+            service_ms,
+            queue: 0,
+        }
+    }
+    /// Calls per second at full use.
+    pub fn per_second(&self) -> f64 {
+        self.workers as f64 * 1000.0 / self.service_ms as f64
+    }
+}
+
+/// One run: `clients` clients in `rooms` rooms each, the node down `down_ms`.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub clients: usize,
+    pub rooms: usize,
+    pub down_ms: u64,
+    pub web: Web,
+    /// How long after the node's return the run goes on.
+    pub limit_ms: u64,
+    /// Mixed into every client's jitter seed: another fleet of the same size.
+    pub seed: u64,
+    /// Options of client `i` (before the seed and transports are set).
+    pub config: fn(usize) -> ClientConfig,
+}
+
+/// What a run measured (times in ms from the node's return).
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub connected_at: Option<u64>,
+    pub rooms_at: Option<u64>,
+    pub rooms_back: usize,
+    pub rooms_total: usize,
+    pub peak_user_info: u32,
+    pub peak_permission: u32,
+    /// Calls refused (502) or given up by the realtime node (its timeout).
+    pub failed_calls: u32,
+    /// Bins (of [`BIN`] ms) in which a call failed, and the longest run of them.
+    pub overflow_bins: u32,
+    pub longest_overflow_ms: u64,
+    pub calls: u32,
+    pub given_up: usize,
+    pub refusals: u32,
+    /// Web server calls per bin from the return: get_user_info, permission.
+    pub user_info: Vec<u32>,
+    pub permission: Vec<u32>,
+}
+
+#[derive(Debug)]
+enum Action {
+    Wake(usize),
+    /// The node sees a WebSocket open.
+    Open {
+        client: usize,
+        transport: TransportId,
+    },
+    /// The client learns its transport opened (`conn`) or failed (`None`).
+    Opened {
+        client: usize,
+        transport: TransportId,
+        conn: Option<usize>,
+    },
+    ToNode {
+        conn: usize,
+        text: String,
+    },
+    ToClient {
+        conn: usize,
+        text: String,
+    },
+    /// The client learns the node closed its connection.
+    Closed {
+        client: usize,
+        transport: TransportId,
+    },
+    CallDone(usize),
+    CallTimeout(usize),
+    Ping(usize),
+    Kill,
+    Back,
+}
+
+struct Conn {
+    client: usize,
+    transport: TransportId,
+    alive: bool,
+    joined: bool,
+    rooms: HashSet<String>,
+}
+
+enum CallKind {
+    UserInfo,
+    Permission(String),
+}
+
+struct Call {
+    conn: usize,
+    kind: CallKind,
+    settled: bool,
+}
+
+struct Sim {
+    now: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(u64, u64)>>,
+    actions: Vec<Option<Action>>,
+    clients: Vec<Client>,
+    conns: Vec<Conn>,
+    calls: Vec<Call>,
+    up: bool,
+    web: Option<Web>,
+    busy: usize,
+    waiting: VecDeque<usize>,
+    connected: usize,
+    rooms: usize,
+    back_at: u64,
+    report: Report,
+    failed_bins: Vec<bool>,
+}
+
+impl Sim {
+    fn at(&mut self, t: u64, a: Action) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.actions.push(Some(a));
+        self.queue.push(Reverse((t, seq)));
+    }
+
+    fn bin(&self) -> Option<usize> {
+        (self.now >= self.back_at).then(|| ((self.now - self.back_at) / BIN) as usize)
+    }
+
+    fn count(v: &mut Vec<u32>, bin: usize) {
+        if v.len() <= bin {
+            v.resize(bin + 1, 0);
+        }
+        v[bin] += 1;
+    }
+
+    /// Runs what client `i` asked for and reported, and its next deadline.
+    fn drain(&mut self, i: usize) {
+        while let Some(t) = self.clients[i].poll_transmit() {
+            match t {
+                Transmit::WebSocketOpen { transport, .. } => self.at(
+                    self.now + LATENCY,
+                    Action::Open {
+                        client: i,
+                        transport,
+                    },
+                ),
+                Transmit::WebSocketText { transport, data } => {
+                    if let Some(conn) = self.conn_of(i, transport) {
+                        self.at(self.now + LATENCY, Action::ToNode { conn, text: data });
+                    }
+                }
+                Transmit::Close { transport } => {
+                    if let Some(conn) = self.conn_of(i, transport) {
+                        self.drop_conn(conn);
+                    }
+                }
+                other => panic!("the fleet runs WebSocket only: {other:?}"),
+            }
+        }
+        while let Some(e) = self.clients[i].poll_event() {
+            match e {
+                Event::ReconnectFailed => self.report.given_up += 1,
+                Event::ConnectError {
+                    kind: ConnectErrorKind::Server,
+                    ..
+                } if self.now >= self.back_at => self.report.refusals += 1,
+                _ => {}
+            }
+        }
+        if let Some(t) = self.clients[i].poll_timeout() {
+            self.at(t.0.max(self.now), Action::Wake(i));
+        }
+    }
+
+    fn conn_of(&self, client: usize, transport: TransportId) -> Option<usize> {
+        self.conns
+            .iter()
+            .rposition(|c| c.client == client && c.transport == transport && c.alive)
+    }
+
+    fn drop_conn(&mut self, conn: usize) {
+        let c = &mut self.conns[conn];
+        if !c.alive {
+            return;
+        }
+        c.alive = false;
+        if c.joined {
+            self.connected -= 1;
+        }
+        self.rooms -= c.rooms.len();
+        c.rooms.clear();
+    }
+
+    fn send(&mut self, conn: usize, text: String) {
+        self.at(self.now + LATENCY, Action::ToClient { conn, text });
+    }
+
+    fn call(&mut self, conn: usize, kind: CallKind) {
+        let id = self.calls.len();
+        if let Some(bin) = self.bin() {
+            self.report.calls += 1;
+            match kind {
+                CallKind::UserInfo => Self::count(&mut self.report.user_info, bin),
+                CallKind::Permission(_) => Self::count(&mut self.report.permission, bin),
+            }
+        }
+        self.calls.push(Call {
+            conn,
+            kind,
+            settled: false,
+        });
+        let Some(web) = self.web else {
+            return self.settle(id, true);
+        };
+        if self.busy < web.workers {
+            self.busy += 1;
+            self.at(self.now + web.service_ms, Action::CallDone(id));
+        } else if self.waiting.len() >= web.queue {
+            self.settle(id, false);
+        } else {
+            self.waiting.push_back(id);
+            self.at(self.now + CALL_TIMEOUT, Action::CallTimeout(id));
+        }
+    }
+
+    fn settle(&mut self, id: usize, ok: bool) {
+        if self.calls[id].settled {
+            return;
+        }
+        self.calls[id].settled = true;
+        if !ok {
+            if let Some(bin) = self.bin() {
+                self.report.failed_calls += 1;
+                if self.failed_bins.len() <= bin {
+                    self.failed_bins.resize(bin + 1, false);
+                }
+                self.failed_bins[bin] = true;
+            }
+        }
+        let conn = self.calls[id].conn;
+        if !self.conns[conn].alive {
+            return;
+        }
+        match std::mem::replace(&mut self.calls[id].kind, CallKind::UserInfo) {
+            CallKind::UserInfo if ok => {
+                self.conns[conn].joined = true;
+                self.connected += 1;
+                self.send(conn, format!(r#"40/site,{{"sid":"s{conn}"}}"#));
+            }
+            CallKind::UserInfo => self.send(
+                conn,
+                String::from(r#"44/site,{"message":"Unauthorized: Error: 502 Bad Gateway"}"#),
+            ),
+            CallKind::Permission(room) if ok => {
+                if self.conns[conn].rooms.insert(room) {
+                    self.rooms += 1;
+                }
+            }
+            CallKind::Permission(_) => {}
+        }
+    }
+
+    fn node_receives(&mut self, conn: usize, text: &str) {
+        if !self.conns[conn].alive {
+            return;
+        }
+        if text.starts_with("40/site") {
+            self.call(conn, CallKind::UserInfo);
+        } else if let Some(args) = text.strip_prefix("42/site,") {
+            if self.conns[conn].joined && args.starts_with(r#"["doc_subscribe""#) {
+                self.call(conn, CallKind::Permission(String::from(args)));
+            }
+        }
+    }
+
+    fn step(&mut self, a: Action, all: u64) {
+        match a {
+            Action::Wake(i) => {
+                if self.clients[i]
+                    .poll_timeout()
+                    .is_some_and(|t| t.0 <= self.now)
+                {
+                    self.clients[i].handle_timeout(Instant(self.now));
+                    self.drain(i);
+                }
+            }
+            Action::Open { client, transport } => {
+                let conn = self.up.then(|| {
+                    self.conns.push(Conn {
+                        client,
+                        transport,
+                        alive: true,
+                        joined: false,
+                        rooms: HashSet::new(),
+                    });
+                    self.conns.len() - 1
+                });
+                if let Some(c) = conn {
+                    self.at(self.now + PING_INTERVAL, Action::Ping(c));
+                }
+                self.at(
+                    self.now + LATENCY,
+                    Action::Opened {
+                        client,
+                        transport,
+                        conn,
+                    },
+                );
+            }
+            Action::Opened {
+                client,
+                transport,
+                conn,
+            } => {
+                let now = Instant(self.now);
+                match conn {
+                    Some(c) if self.conns[c].alive => {
+                        self.clients[client].handle_transport_open(now, transport);
+                        self.clients[client].handle_text(now, transport, HANDSHAKE);
+                    }
+                    _ => self.clients[client].handle_transport_closed(now, transport, true),
+                }
+                self.drain(client);
+            }
+            Action::ToNode { conn, text } => self.node_receives(conn, &text),
+            Action::ToClient { conn, text } => {
+                if self.conns[conn].alive {
+                    let (client, transport) = (self.conns[conn].client, self.conns[conn].transport);
+                    self.clients[client].handle_text(Instant(self.now), transport, &text);
+                    self.drain(client);
+                }
+            }
+            Action::Closed { client, transport } => {
+                self.clients[client].handle_transport_closed(Instant(self.now), transport, true);
+                self.drain(client);
+            }
+            Action::CallDone(id) => {
+                self.busy -= 1;
+                self.settle(id, true);
+                if let Some(next) = self.waiting.pop_front() {
+                    self.busy += 1;
+                    let service = self.web.map_or(0, |w| w.service_ms);
+                    self.at(self.now + service, Action::CallDone(next));
+                }
+            }
+            Action::CallTimeout(id) => self.settle(id, false),
+            Action::Ping(c) => {
+                if self.conns[c].alive {
+                    self.send(c, String::from("2"));
+                    self.at(self.now + PING_INTERVAL, Action::Ping(c));
+                }
+            }
+            Action::Kill => {
+                self.up = false;
+                for c in 0..self.conns.len() {
+                    if self.conns[c].alive {
+                        let (client, transport) = (self.conns[c].client, self.conns[c].transport);
+                        self.drop_conn(c);
+                        self.at(self.now + LATENCY, Action::Closed { client, transport });
+                    }
+                }
+            }
+            Action::Back => self.up = true,
+        }
+        if self.now >= self.back_at && self.now <= self.back_at + all {
+            let since = self.now - self.back_at;
+            let n = self.clients.len();
+            if self.report.connected_at.is_none() && self.connected == n {
+                self.report.connected_at = Some(since);
+            }
+            if self.report.rooms_at.is_none() && self.rooms == self.report.rooms_total {
+                self.report.rooms_at = Some(since);
+            }
+        }
+    }
+}
+
+impl Fleet {
+    /// Runs the fleet: connects every client (spread over the first seconds, a
+    /// web server without bound), kills the node, brings it back `down_ms`
+    /// later with the web server of [`Fleet::web`], and measures.
+    pub fn run(&self) -> Report {
+        const WARMUP: u64 = 20_000;
+        let mut sim = Sim {
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            actions: Vec::new(),
+            clients: Vec::new(),
+            conns: Vec::new(),
+            calls: Vec::new(),
+            up: true,
+            web: None,
+            busy: 0,
+            waiting: VecDeque::new(),
+            connected: 0,
+            rooms: 0,
+            back_at: u64::MAX,
+            report: Report {
+                rooms_total: self.clients * self.rooms,
+                ..Report::default()
+            },
+            failed_bins: Vec::new(),
+        };
+        for i in 0..self.clients {
+            let mut config = (self.config)(i);
+            config.transports = vec![TransportKind::WebSocket];
+            config.jitter_seed = self.seed ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let mut client = Client::new(config).expect("valid options");
+            for r in 0..self.rooms {
+                client
+                    .subscribe(Instant(0), Subscription::doc("ToDo", &format!("T-{i}-{r}")))
+                    .expect("a valid room");
+            }
+            sim.clients.push(client);
+        }
+        let spread = WARMUP / 4;
+        for i in 0..self.clients {
+            let t = (i as u64 * spread) / self.clients.max(1) as u64;
+            sim.at(t, Action::Wake(i));
+        }
+        // `Wake` of a client that never connected: connect it instead.
+        let mut started = vec![false; self.clients];
+        let kill = WARMUP;
+        let back = kill + self.down_ms;
+        sim.at(kill, Action::Kill);
+        sim.at(back, Action::Back);
+        let end = back + self.limit_ms;
+        let mut warm = false;
+        while let Some(Reverse((t, seq))) = sim.queue.pop() {
+            if t > end {
+                break;
+            }
+            sim.now = t;
+            if !warm && t >= kill {
+                warm = true;
+                assert_eq!(
+                    sim.connected, self.clients,
+                    "every client connected before the kill"
+                );
+                assert_eq!(
+                    sim.rooms, sim.report.rooms_total,
+                    "every room held before the kill"
+                );
+                sim.web = Some(self.web);
+                sim.back_at = back;
+            }
+            let Some(action) = sim.actions[seq as usize].take() else {
+                continue;
+            };
+            if let Action::Wake(i) = action {
+                if !started[i] {
+                    started[i] = true;
+                    sim.clients[i].connect(Instant(t));
+                    sim.drain(i);
+                    continue;
+                }
+            }
+            sim.step(action, self.limit_ms);
+        }
+        let mut r = sim.report;
+        r.rooms_back = sim.rooms;
+        r.peak_user_info = r.user_info.iter().copied().max().unwrap_or(0);
+        r.peak_permission = r.permission.iter().copied().max().unwrap_or(0);
+        r.overflow_bins = sim.failed_bins.iter().filter(|b| **b).count() as u32;
+        let mut run = 0;
+        for b in &sim.failed_bins {
+            run = if *b { run + 1 } else { 0 };
+            r.longest_overflow_ms = r.longest_overflow_ms.max(run * BIN);
+        }
+        r
+    }
+}
