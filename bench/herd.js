@@ -5,12 +5,14 @@
 // gunicorn behind nginx); node 1 is killed and started again after a short outage. Run
 // for this client with its default options and for socket.io-client 4.8.4 configured as
 // Frappe's Desk (reconnectionAttempts 3) and as the SPAs (5), against a web server that
-// queues and one that refuses when busy. Writes docs/scale.md, docs/bench/herd.json and
+// queues and one that refuses when busy. Then the same herd on virtual time with the
+// client's core itself, at 1,000 and 10,000 clients (`cargo bench --bench fleet`,
+// tests/support/fleet.rs). Writes docs/scale.md, docs/bench/herd.json and
 // docs/bench/herd.svg (not with --out DIR or --quick).
 //
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
 //                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 90000]
-//                      [--libs a,b] [--webs queue,refuse] [--quick] [--out DIR]
+//                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
 //
 // --quick: 100 clients, a 60 s limit, written to the system's temp directory. Each run is
 // bench/herd-run.js (what is measured is said there).
@@ -91,6 +93,16 @@ try {
     await cluster.stop();
 }
 
+// The fleet on virtual time: deterministic, so one run of each seed says it all.
+let fleet = null;
+if (!flag("--no-fleet")) {
+    log("the fleet on virtual time (cargo bench --bench fleet):");
+    const r = spawnSync("cargo", ["bench", "-q", "--bench", "fleet", "--", "--json"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`cargo bench --bench fleet failed (exit ${r.status})`);
+    fleet = JSON.parse(r.stdout);
+    log(fleetTable(fleet));
+}
+
 const machine = {
     cpu: os.cpus()[0] ? os.cpus()[0].model.trim() : "unknown",
     cores: os.cpus().length,
@@ -99,9 +111,10 @@ const machine = {
     nginx: nginxVersion(),
 };
 const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT };
-const out = { date: new Date().toISOString(), machine, config, results };
+const out = { date: new Date().toISOString(), machine, config, results, fleet };
 fs.mkdirSync(OUT, { recursive: true });
-fs.writeFileSync(path.join(OUT, "herd.json"), JSON.stringify(out, null, 1) + "\n");
+// One line per run: the per-100 ms arrivals make it long.
+fs.writeFileSync(path.join(OUT, "herd.json"), jsonLines(out));
 fs.writeFileSync(path.join(OUT, "herd.svg"), chart(out));
 const md = markdown(out);
 if (writeDocs) fs.writeFileSync(path.join(ROOT, "docs/scale.md"), md);
@@ -110,6 +123,37 @@ log(`==> wrote ${path.relative(process.cwd(), OUT)}/herd.json, herd.svg${writeDo
 process.stdout.write(table(out) + "\n");
 
 // ------------------------------------------------------------------------- output
+
+function jsonLines(o) {
+    const runs = (list) => (list ? `[\n${list.map((r) => "  " + JSON.stringify(r)).join(",\n")}\n ]` : "null");
+    const head = JSON.stringify({ date: o.date, machine: o.machine, config: o.config });
+    return `${head.slice(0, -1)},\n "results": ${runs(o.results)},\n "fleet": ${runs(o.fleet)}\n}\n`;
+}
+
+/** The fleet's runs grouped by size and web server, each cell the worst of its seeds. */
+function fleetTable(runs) {
+    const lines = [
+        "| clients | workers | web server | N / capacity + 2 s | 100 % connected | 100 % rooms | rooms back | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing (longest) | given up | refusals seen |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ];
+    const groups = new Map();
+    for (const r of runs) {
+        const k = `${r.clients}/${r.workers}/${r.web}`;
+        if (!groups.has(k)) groups.set(k, []);
+        groups.get(k).push(r);
+    }
+    const worst = (g, f) => (g.some((r) => r[f] === null) ? null : Math.max(...g.map((r) => r[f])));
+    const max = (g, f) => Math.max(...g.map((r) => r[f]));
+    const sec = (ms) => (ms === null ? "not within the limit" : `${(ms / 1000).toFixed(1)} s`);
+    for (const g of groups.values()) {
+        const r = g[0];
+        const target = (r.clients * (1 + r.rooms)) / ((r.workers * 1000) / r.serviceMs) + 2;
+        lines.push(
+            `| ${r.clients} | ${r.workers} | ${r.web} | ${target.toFixed(1)} s | ${sec(worst(g, "connectedMs"))} | ${sec(worst(g, "roomsMs"))} | ${Math.min(...g.map((x) => x.roomsBack))}/${r.roomsTotal} | ${max(g, "peakUserInfo")} | ${max(g, "peakPermission")} | ${max(g, "failedCalls")} | ${(max(g, "overflowMs") / 1000).toFixed(1)} s (${(max(g, "longestOverflowMs") / 1000).toFixed(1)} s) | ${max(g, "givenUp")} | ${max(g, "refusals")} |`,
+        );
+    }
+    return lines.join("\n");
+}
 
 function fmtMs(ms) {
     return ms === null ? "not within the limit" : `${(ms / 1000).toFixed(1)} s`;
@@ -171,6 +215,28 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a capacity of
   ${c.capacityPerS / 10} per 100 ms.
 - *queue overflowing*: the 100 ms periods in which the web server refused a call (502).
+${o.fleet ? fleetMarkdown(o) : ""}`;
+}
+
+function fleetMarkdown(o) {
+    const f = o.fleet[0];
+    const seeds = new Set(o.fleet.map((r) => r.seed)).size;
+    return `
+## On virtual time: the client's core at 1,000 and 10,000 clients
+
+\`cargo bench --bench fleet\` (tests/support/fleet.rs): the client's core itself, default
+options (WebSocket), each client in ${f.rooms} rooms, against one simulated realtime node
+that does what Frappe's does with the web server (a CONNECT costs \`get_user_info\`, a
+refusal is \`Unauthorized: …\`, a join whose permission call fails is dropped without a
+word), killed and back ${f.downMs} ms later, and a web server of workers × ${f.serviceMs} ms
+calls that queues without bound or refuses (502) when every worker is busy; the realtime
+node gives up on a call after 10 s and the web server still serves it. 1 ms each way on
+the network. Each cell is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s. The
+browser runs above cannot hold 10,000 clients on this machine; here 10,000 clients on 40
+workers have the same N / capacity as 1,000 on 4, and 10,000 on 4 workers are a web
+server ten times too small for its herd.
+
+${fleetTable(o.fleet)}
 `;
 }
 

@@ -38,20 +38,20 @@
 //!   `[1, window]` ms, uniformly ("full jitter"), with `window = max(2 ×
 //!   reconnection_delay, 4 × the refused attempt's time) × 2^(k−1)`, capped
 //!   at [`REFUSED_DELAY_MAX`], or [`REFUSED_WAIT_MAX`] when the refused
-//!   attempt took [`SLOW_CONNECT`] or more (the web server's queue). One page waits about as long as the
-//!   backoff's delays (the window's mean is the delay); a herd that a refusing
-//!   web server turned away spreads its retries over the whole window instead
-//!   of coming back in step (the spread a ±50 % jitter gives), and doubles it
-//!   until the web server keeps up. On the fleet simulation
-//!   (tests/support/fleet.rs, 1,000 clients in 3 rooms, a web server of 4
-//!   workers × 10 ms that refuses when busy) the backoff's own delays had the
-//!   last client connected 58 s after the node's return, full jitter over
-//!   this window 23–54 s (three seeds). A queue past the realtime server's
-//!   10 s timeout (10,000 clients on that web server) wastes every call in it
-//!   (the web server still serves it); the long cap lets the fleet drain it
-//!   instead of refilling it for ever. The page's `online` / visible tab
-//!   brings the next attempt forward (`retry_now`, as for every wait).
-//!   Configuration refusals still stop at once.
+//!   attempt took [`SLOW_CONNECT`] or more (the web server queues). One page
+//!   waits on average what the backoff would (the window's middle is the
+//!   delay); a herd turned away in one instant comes back spread over the
+//!   whole window, where a ±50 % jitter keeps it in a band, and the windows
+//!   double until the web server keeps up. Fleet simulation
+//!   (tests/support/fleet.rs; 1,000 clients in 3 rooms, a web server of 4
+//!   workers × 10 ms that refuses when busy; 3 seeds): the last client
+//!   connected 57–84 s after the node's return with the backoff's delays,
+//!   42–57 s with these windows. A refusal after a long wait means calls wait
+//!   in the web server's queue, past the realtime server's timeout, wasted
+//!   work for the web server: the longer cap lets such a queue drain. The
+//!   page's `online` / visible tab brings the next attempt forward
+//!   (`retry_now`, as for every wait). Configuration refusals still stop at
+//!   once.
 //! - **Probes while the server cannot be reached.** The backoff's attempts
 //!   stay as they are (counted, reported as `reconnect_attempt` and
 //!   `connect_error`), but while the last failure was *unreachable* (the
@@ -75,23 +75,20 @@
 //!   connection made under stress — its run saw a transient refusal, or the
 //!   attempt took [`SLOW_CONNECT`] or more (the web server's queue) — re-sends
 //!   its joins in [`HEAL_ROUNDS`] rounds. Each re-sent join is one more
-//!   permission call, so the rounds wait until the herd is likely over and
-//!   then trickle: the first round starts anywhere in `[G, 3G]` after the
-//!   CONNECT, `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the attempt's
-//!   time)` (a herd of N clients in R rooms is N × (1 + R) calls: 10 s of work
-//!   for 1,000 clients in 3 rooms on 4 workers of 10 ms, and a client that
-//!   waited long in the queue was far down it); within a round each join
-//!   waits anywhere in `[1, G / rooms]` after the previous one (one call at a
-//!   time from each client, the round over in about G / 2); the next round
-//!   starts as the first did, with G doubled. On the fleet simulation
-//!   (1,000 clients in 3 rooms, 4 workers × 10 ms) the rounds at 2, 6 and
-//!   14 s, all joins at once, tripled the web server's work while the herd
-//!   was still in its queue: 3,342 calls past the realtime server's timeout
-//!   and the rooms back after 12.7 s where they are now back after 10.0 s
-//!   with none; with a web server that refuses, 2,752 of 3,000 rooms within
-//!   120 s where now all 3,000 are back within 91–98 s. Joining a room held
-//!   already changes nothing on the server. A page's first, quick
-//!   connection re-sends nothing.
+//!   permission call, so the rounds wait until the herd is likely over, then
+//!   trickle: a round starts anywhere in `[G, 3G]` after the CONNECT (or the
+//!   previous round), `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the
+//!   attempt's time)` (a herd of N clients in R rooms is N × (1 + R) calls:
+//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms; a client
+//!   that waited long was far down the queue), doubling at every round;
+//!   within a round each join waits anywhere in `[1, G / rooms]` after the
+//!   previous one (one call at a time per client). Fleet simulation (as
+//!   above; 3 seeds, 300 s): with rounds at 2, 6 and 14 s, every join at
+//!   once, a queueing web server had all rooms back after 12.2 s (now 10.0 s:
+//!   the herd's own work) and a refusing one 2,951–2,958 of 3,000 (now all,
+//!   after 93–149 s), the longest run of 100 ms periods with a 502 13.7–14.9 s
+//!   (now 5.9–6.6 s). Joining a room held already changes nothing on the
+//!   server. A page's first, quick connection re-sends nothing.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
@@ -128,7 +125,7 @@ pub const HEAL_ROUNDS: u32 = 3;
 pub const HEAL_FIRST: Duration = Duration(10_000);
 
 /// The first round's gap is at least this many times the attempt's time.
-pub const HEAL_AFTER_SLOW: u64 = 8;
+pub const HEAL_AFTER_SLOW: u64 = 4;
 
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
@@ -398,8 +395,7 @@ impl Recovery {
             } else {
                 REFUSED_DELAY_MAX
             };
-            let first =
-                (cx.config.reconnection_delay.0.saturating_mul(2)).max(took.saturating_mul(4));
+            let first = (cx.config.reconnection_delay.0.saturating_mul(2)).max(took);
             let window = first.saturating_mul(1 << self.refusals.min(20)).min(cap.0);
             let delay = self.backoff.within(Duration(window));
             self.backoff.count();
