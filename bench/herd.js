@@ -11,7 +11,7 @@
 // docs/bench/herd.svg (not with --out DIR or --quick).
 //
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
-//                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 90000]
+//                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 150000]
 //                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
 //
 // --quick: 100 clients, a 60 s limit, written to the system's temp directory. Each run is
@@ -38,7 +38,7 @@ const NODES = Number(value("--nodes", 1));
 const DOWN = Number(value("--down-ms", 2000));
 const WORKERS = Number(value("--workers", 4));
 const SERVICE = Number(value("--service-ms", 10));
-const LIMIT = Number(value("--limit-ms", quick ? 60000 : 90000));
+const LIMIT = Number(value("--limit-ms", quick ? 60000 : 150000));
 const libs = value("--libs", null) ? value("--libs").split(",").map((s) => LIB_NAMES.find((n) => n.startsWith(s))) : LIB_NAMES;
 const WEBS = {
     queue: { workers: WORKERS, serviceMs: SERVICE, queue: Infinity, timeoutMs: Infinity },

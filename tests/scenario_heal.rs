@@ -95,10 +95,10 @@ fn a_first_quick_connection_re_sends_nothing() {
 #[test]
 fn a_slow_connection_re_sends_its_joins_in_three_paced_rounds() {
     let mut h = subscribed();
-    let took = 3 * SLOW_CONNECT.0; // 3 s: the web server's queue
+    let took = 6 * SLOW_CONNECT.0; // 6 s: the web server's queue
     connect_after(&mut h, took);
     let out = sent_until(&mut h, 300_000);
-    // G = 4 × 3 s = 12 s: the first round 24 s after the CONNECT, its joins
+    // G = 2 × 6 s = 12 s: the first round 24 s after the CONNECT, its joins
     // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48 s.
     assert_eq!(HEAL_AFTER_SLOW * took, 12_000);
     assert_eq!(
@@ -140,7 +140,7 @@ fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
     // Whichever client's join lands when the web server is busy is dropped, so a
     // reconnect re-sends its joins even when it connected quickly.
     let mut h = subscribed();
-    let id = connect_after(&mut h, 2_000);
+    let id = connect_after(&mut h, 4_000);
     h.advance(1_000);
     h.fail_transport(id);
     h.wire.clear();
@@ -157,7 +157,7 @@ fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
 #[test]
 fn an_unsubscribed_room_is_not_re_sent() {
     let mut h = subscribed();
-    connect_after(&mut h, 3_000);
+    connect_after(&mut h, 6_000);
     h.client
         .unsubscribe(h.now, &Subscription::doctype("Note"))
         .unwrap();

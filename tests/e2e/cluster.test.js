@@ -11,7 +11,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startCluster } from "../server/cluster.js";
-import { MODES } from "../server/nginx.js";
+import { MODES, startNginx } from "../server/nginx.js";
 import { launchBrowser, newPage, login, openPage, waitInPage, waitFor } from "./harness.js";
 
 const ALICE = "alice@example.com";
@@ -123,3 +123,11 @@ for (const mode of MODES) {
     }
   });
 }
+
+test("an nginx that cannot start says why at once, not when the wait for it times out", async () => {
+  // An upstream without servers is a configuration nginx refuses at start.
+  await assert.rejects(startNginx({ webPort: 1, nodePorts: [], timeout: 60000 }), (err) => {
+    assert.match(err.message, /^nginx exited: .*no servers are inside upstream/s);
+    return true;
+  });
+});

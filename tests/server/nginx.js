@@ -102,18 +102,20 @@ export async function startNginx(o) {
     child.once("exit", () => (exited = true));
     const url = `http://127.0.0.1:${port}`;
     try {
-        await waitUntil(
+        // An nginx that exited (a bad config, a port taken) ends the wait at once.
+        const state = await waitUntil(
             async () => {
-                if (exited) throw new Error(`nginx exited: ${stderr.trim() || fs.readFileSync(path.join(dir, "error.log"), "utf8")}`);
+                if (exited) return "exited";
                 try {
                     await fetch(url + "/favicon.ico", { signal: AbortSignal.timeout(500) });
-                    return true;
+                    return "up";
                 } catch {
                     return false;
                 }
             },
             { timeout: o.timeout ?? 5000, interval: 50, what: "nginx answering" },
         );
+        if (state === "exited") throw new Error(`nginx exited: ${stderr.trim() || fs.readFileSync(path.join(dir, "error.log"), "utf8")}`);
     } catch (err) {
         child.kill("SIGKILL");
         fs.rmSync(dir, { recursive: true, force: true });

@@ -125,7 +125,7 @@ pub const HEAL_ROUNDS: u32 = 3;
 pub const HEAL_FIRST: Duration = Duration(10_000);
 
 /// The first round's gap is at least this many times the attempt's time.
-pub const HEAL_AFTER_SLOW: u64 = 4;
+pub const HEAL_AFTER_SLOW: u64 = 2;
 
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
