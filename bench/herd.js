@@ -13,6 +13,8 @@
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
 //                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 150000]
 //                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
+//   node bench/herd.js --render docs/bench/herd.json   (writes docs/scale.md and herd.svg
+//                      again from a run's JSON, e.g. after a change of the text)
 //
 // --quick: 100 clients, a 60 s limit, written to the system's temp directory. Each run is
 // bench/herd-run.js (what is measured is said there).
@@ -52,6 +54,14 @@ const log = (...a) => console.error(...a);
 if (!fs.existsSync(path.join(ROOT, "pkg/index.js"))) {
     log("bench:herd: pkg/ is not built; run npm run build first");
     process.exit(1);
+}
+
+if (value("--render", null)) {
+    const o = JSON.parse(fs.readFileSync(value("--render"), "utf8"));
+    fs.writeFileSync(path.join(ROOT, "docs/bench/herd.svg"), chart(o));
+    fs.writeFileSync(path.join(ROOT, "docs/scale.md"), markdown(o));
+    log("==> wrote docs/scale.md, docs/bench/herd.svg");
+    process.exit(0);
 }
 
 const capacityPerS = (WORKERS * 1000) / SERVICE;
@@ -133,12 +143,12 @@ function jsonLines(o) {
 /** The fleet's runs grouped by size and web server, each cell the worst of its seeds. */
 function fleetTable(runs) {
     const lines = [
-        "| clients | workers | web server | N / capacity + 2 s | 100 % connected | 100 % rooms | rooms back | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing (longest) | given up | refusals seen |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| clients | workers | ms per call | web server | N / capacity + 2 s | 100 % connected | 100 % rooms | rooms back | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing (longest) | given up | refusals seen |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
     const groups = new Map();
     for (const r of runs) {
-        const k = `${r.clients}/${r.workers}/${r.web}`;
+        const k = `${r.clients}/${r.workers}/${r.serviceMs}/${r.web}`;
         if (!groups.has(k)) groups.set(k, []);
         groups.get(k).push(r);
     }
@@ -149,7 +159,7 @@ function fleetTable(runs) {
         const r = g[0];
         const target = (r.clients * (1 + r.rooms)) / ((r.workers * 1000) / r.serviceMs) + 2;
         lines.push(
-            `| ${r.clients} | ${r.workers} | ${r.web} | ${target.toFixed(1)} s | ${sec(worst(g, "connectedMs"))} | ${sec(worst(g, "roomsMs"))} | ${Math.min(...g.map((x) => x.roomsBack))}/${r.roomsTotal} | ${max(g, "peakUserInfo")} | ${max(g, "peakPermission")} | ${max(g, "failedCalls")} | ${(max(g, "overflowMs") / 1000).toFixed(1)} s (${(max(g, "longestOverflowMs") / 1000).toFixed(1)} s) | ${max(g, "givenUp")} | ${max(g, "refusals")} |`,
+            `| ${r.clients} | ${r.workers} | ${r.serviceMs} | ${r.web} | ${target.toFixed(1)} s | ${sec(worst(g, "connectedMs"))} | ${sec(worst(g, "roomsMs"))} | ${Math.min(...g.map((x) => x.roomsBack))}/${r.roomsTotal} | ${max(g, "peakUserInfo")} | ${max(g, "peakPermission")} | ${max(g, "failedCalls")} | ${(max(g, "overflowMs") / 1000).toFixed(1)} s (${(max(g, "longestOverflowMs") / 1000).toFixed(1)} s) | ${max(g, "givenUp")} | ${max(g, "refusals")} |`,
         );
     }
     return lines.join("\n");
@@ -228,13 +238,15 @@ function fleetMarkdown(o) {
 options (WebSocket), each client in ${f.rooms} rooms, against one simulated realtime node
 that does what Frappe's does with the web server (a CONNECT costs \`get_user_info\`, a
 refusal is \`Unauthorized: …\`, a join whose permission call fails is dropped without a
-word), killed and back ${f.downMs} ms later, and a web server of workers × ${f.serviceMs} ms
-calls that queues without bound or refuses (502) when every worker is busy; the realtime
+word), killed and back ${f.downMs} ms later, and a web server of workers × ms per call
+that queues without bound or refuses (502) when every worker is busy; the realtime
 node gives up on a call after 10 s and the web server still serves it. 1 ms each way on
 the network. Each cell is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s. The
 browser runs above cannot hold 10,000 clients on this machine; here 10,000 clients on 40
 workers have the same N / capacity as 1,000 on 4, and 10,000 on 4 workers are a web
-server ten times too small for its herd.
+server ten times too small for its herd. 1,000 clients on calls of 25 and 50 ms stand for
+the browser runs: their web server's nominal 10 ms calls took longer on a machine that
+also ran the browsers (its \`get_user_info\` calls waited past the realtime server's 10 s).
 
 ${fleetTable(o.fleet)}
 `;

@@ -36,22 +36,22 @@
 //!   overload, its own timeout) is retried without end, not counted against
 //!   `reconnection_attempts`. The k-th refusal in a row waits anywhere in
 //!   `[1, window]` ms, uniformly ("full jitter"), with `window = max(2 ×
-//!   reconnection_delay, 4 × the refused attempt's time) × 2^(k−1)`, capped
-//!   at [`REFUSED_DELAY_MAX`], or [`REFUSED_WAIT_MAX`] when the refused
-//!   attempt took [`SLOW_CONNECT`] or more (the web server queues). One page
-//!   waits on average what the backoff would (the window's middle is the
-//!   delay); a herd turned away in one instant comes back spread over the
-//!   whole window, where a ±50 % jitter keeps it in a band, and the windows
-//!   double until the web server keeps up. Fleet simulation
-//!   (tests/support/fleet.rs; 1,000 clients in 3 rooms, a web server of 4
-//!   workers × 10 ms that refuses when busy; 3 seeds): the last client
-//!   connected 57–84 s after the node's return with the backoff's delays,
-//!   42–57 s with these windows. A refusal after a long wait means calls wait
-//!   in the web server's queue, past the realtime server's timeout, wasted
-//!   work for the web server: the longer cap lets such a queue drain. The
-//!   page's `online` / visible tab brings the next attempt forward
-//!   (`retry_now`, as for every wait). Configuration refusals still stop at
-//!   once.
+//!   reconnection_delay, the refused attempt's time) × 2^(k−1)`, capped at
+//!   [`REFUSED_DELAY_MAX`], or [`REFUSED_WAIT_MAX`] when the refused attempt
+//!   took [`SLOW_CONNECT`] or more (the web server queues). One page waits on
+//!   average what the backoff would (the window's middle is the delay); a herd
+//!   turned away in one instant comes back spread over the whole window, where
+//!   a ±50 % jitter keeps it in a band, and the windows double until the web
+//!   server keeps up. Fleet simulation (tests/support/fleet.rs; 1,000 clients
+//!   in 3 rooms, 4 workers, a web server that refuses when busy; 3 seeds):
+//!   the last client connected 42–57 s after the node's return with calls of
+//!   10 ms (57–84 s with the backoff's delays), 101–131 s with calls of 25 ms
+//!   (114–186 s). With a queueing web server of 50 ms calls the backoff's
+//!   delays did better (152–155 s against 187–208 s): the window that starts
+//!   at the refused attempt's wait (up to 10 s) is the price of a queue that
+//!   drains. The page's `online` / visible tab brings the next attempt
+//!   forward (`retry_now`, as for every wait). Configuration refusals still
+//!   stop at once.
 //! - **Probes while the server cannot be reached.** The backoff's attempts
 //!   stay as they are (counted, reported as `reconnect_attempt` and
 //!   `connect_error`), but while the last failure was *unreachable* (the
@@ -79,16 +79,17 @@
 //!   trickle: a round starts anywhere in `[G, 3G]` after the CONNECT (or the
 //!   previous round), `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the
 //!   attempt's time)` (a herd of N clients in R rooms is N × (1 + R) calls:
-//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms; a client
-//!   that waited long was far down the queue), doubling at every round;
-//!   within a round each join waits anywhere in `[1, G / rooms]` after the
-//!   previous one (one call at a time per client). Fleet simulation (as
-//!   above; 3 seeds, 300 s): with rounds at 2, 6 and 14 s, every join at
-//!   once, a queueing web server had all rooms back after 12.2 s (now 10.0 s:
-//!   the herd's own work) and a refusing one 2,951–2,958 of 3,000 (now all,
-//!   after 93–149 s), the longest run of 100 ms periods with a 502 13.7–14.9 s
-//!   (now 5.9–6.6 s). Joining a room held already changes nothing on the
-//!   server. A page's first, quick connection re-sends nothing.
+//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms),
+//!   doubling at every round; within a round each join waits anywhere in
+//!   `[1, G / rooms]` after the previous one (one call at a time per client).
+//!   Fleet simulation (as above; 3 seeds, 300 s), against rounds at 2, 6 and
+//!   14 s with every join at once: a queueing web server of 10 ms calls had
+//!   every room back after 10.0 s with no call timed out (12.7 s, 3,092–3,452
+//!   timed out), one of 25 ms calls after 82–86 s (1,817–1,883 of 3,000 rooms
+//!   after 300 s: the re-sent joins kept its queue past the realtime server's
+//!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
+//!   Joining a room held already changes nothing on the server. A page's
+//!   first, quick connection re-sends nothing.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
