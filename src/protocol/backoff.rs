@@ -102,16 +102,8 @@ impl Backoff {
     }
 
     /// The delay before the next attempt; counts one attempt.
-    #[inline]
     pub fn next_delay(&mut self) -> Duration {
-        self.next_delay_up_to(Duration(self.max))
-    }
-
-    /// [`Backoff::next_delay`] with another cap, when longer than the configured
-    /// one (`Duration(0)`: the configured cap): the doubling goes on up to it,
-    /// and the jitter keeps below it.
-    pub fn next_delay_up_to(&mut self, cap: Duration) -> Duration {
-        let max = cap.0.max(self.max);
+        let max = self.max;
         let n = self.attempts;
         self.attempts = n.saturating_add(1);
         let mut base = match self.quick {

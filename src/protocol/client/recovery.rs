@@ -250,7 +250,7 @@ impl Recovery {
             cx.events.push_back(Event::ReconnectFailed);
             return;
         }
-        let delay = self.backoff.next_delay_up_to(Duration(0));
+        let delay = self.backoff.next_delay();
         self.arm(now, delay, cx);
     }
 
