@@ -25,35 +25,33 @@ fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
 }
 
-fn json(f: &Fleet, web: &str, r: &Report) -> String {
-    format!(
-        concat!(
-            r#"{{"clients":{},"rooms":{},"downMs":{},"web":"{}","workers":{},"serviceMs":{},"seed":{},"limitMs":{},"#,
-            r#""connectedMs":{},"roomsMs":{},"roomsBack":{},"roomsTotal":{},"peakUserInfo":{},"#,
-            r#""peakPermission":{},"calls":{},"failedCalls":{},"overflowMs":{},"longestOverflowMs":{},"#,
-            r#""givenUp":{},"refusals":{}}}"#
+/// What one run is and measured, by name (the JSON keys), values as JSON.
+fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
+    vec![
+        ("clients", f.clients.to_string()),
+        ("rooms", f.rooms.to_string()),
+        ("downMs", f.down_ms.to_string()),
+        ("web", format!("\"{web}\"")),
+        ("workers", f.web.workers.to_string()),
+        ("serviceMs", f.web.service_ms.to_string()),
+        ("seed", f.seed.to_string()),
+        ("limitMs", f.limit_ms.to_string()),
+        ("connectedMs", ms(r.connected_at)),
+        ("roomsMs", ms(r.rooms_at)),
+        ("roomsBack", r.rooms_back.to_string()),
+        ("roomsTotal", r.rooms_total.to_string()),
+        ("peakUserInfo", r.peak_user_info.to_string()),
+        ("peakPermission", r.peak_permission.to_string()),
+        ("calls", r.calls.to_string()),
+        ("failedCalls", r.failed_calls.to_string()),
+        (
+            "overflowMs",
+            (u64::from(r.overflow_bins) * fleet::BIN).to_string(),
         ),
-        f.clients,
-        f.rooms,
-        f.down_ms,
-        web,
-        f.web.workers,
-        f.web.service_ms,
-        f.seed,
-        f.limit_ms,
-        ms(r.connected_at),
-        ms(r.rooms_at),
-        r.rooms_back,
-        r.rooms_total,
-        r.peak_user_info,
-        r.peak_permission,
-        r.calls,
-        r.failed_calls,
-        u64::from(r.overflow_bins) * fleet::BIN,
-        r.longest_overflow_ms,
-        r.given_up,
-        r.refusals,
-    )
+        ("longestOverflowMs", r.longest_overflow_ms.to_string()),
+        ("givenUp", r.given_up.to_string()),
+        ("refusals", r.refusals.to_string()),
+    ]
 }
 
 fn main() {
@@ -100,24 +98,15 @@ fn main() {
                     config: |_| ClientConfig::new("/site"),
                 };
                 let r = f.run();
+                let fields = fields(&f, name, &r);
                 if as_json {
-                    out.push(json(&f, name, &r));
+                    let members: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    out.push(format!("{{{}}}", members.join(",")));
                 } else {
-                    println!(
-                        "{clients:>6} × {workers:>2} workers × {service} ms {name:<6} seed {seed}: connected {} ms, rooms {} ms ({}/{}), peak get_user_info {} permission {} /100 ms, calls {} failed {}, overflowing {} ms (longest {} ms), given up {}, refusals {}",
-                        ms(r.connected_at),
-                        ms(r.rooms_at),
-                        r.rooms_back,
-                        r.rooms_total,
-                        r.peak_user_info,
-                        r.peak_permission,
-                        r.calls,
-                        r.failed_calls,
-                        u64::from(r.overflow_bins) * fleet::BIN,
-                        r.longest_overflow_ms,
-                        r.given_up,
-                        r.refusals
-                    );
+                    let line: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    println!("{}", line.join(", "));
                 }
             }
         }

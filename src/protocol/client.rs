@@ -505,10 +505,10 @@ impl Client {
             self.delivery.expire(now, &mut self.cx);
         }
         if self.cx.timers.is_due(Timer::Heal, now) {
-            let joins = self.subscriptions.joins();
-            let index = self.recovery.heal_step(now, joins.len(), &mut self.cx);
-            if let Some(join) = joins.get(index) {
-                self.send_packet(PacketType::Event, None, join);
+            let count = self.subscriptions.count();
+            let index = self.recovery.heal_step(now, count, &mut self.cx);
+            if let Some(join) = self.subscriptions.join(index) {
+                self.send_packet(PacketType::Event, None, &join);
             }
         }
         if self.cx.timers.is_due(Timer::Reconnect, now) {
@@ -654,14 +654,6 @@ impl Client {
             .send_message(&packet, Vec::new(), &mut self.cx);
     }
 
-    /// Sends EVENT packets of our namespace with these payloads, in order.
-    #[inline(never)]
-    fn send_events(&mut self, payloads: Vec<String>) {
-        for payload in payloads {
-            self.send_packet(PacketType::Event, None, &payload);
-        }
-    }
-
     /// Sends an emit now, unless it is too large for the session.
     fn send_buffered(&mut self, item: Buffered) {
         let max_payload = self.transports.max_payload();
@@ -678,8 +670,9 @@ impl Client {
                 let (sid, recovered) = self.recovery.connected(now, p.data, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
                 // Restore the rooms first, then what was emitted while offline.
-                let joins = self.subscriptions.on_connect(recovered);
-                self.send_events(joins);
+                for join in self.subscriptions.on_connect(recovered) {
+                    self.send_packet(PacketType::Event, None, &join);
+                }
                 while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
                     self.send_buffered(item);
                 }

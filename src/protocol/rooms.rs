@@ -224,6 +224,16 @@ impl Registry {
         removed
     }
 
+    /// How many subscriptions are registered.
+    pub fn count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The subscription at `index` in the order of [`Registry::iter`].
+    pub fn get(&self, index: usize) -> Option<&Subscription> {
+        self.entries.get(index).map(|e| &e.sub)
+    }
+
     /// The subscriptions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
         self.entries.iter().map(|e| &e.sub)

@@ -80,6 +80,18 @@ impl Subscriptions {
             .collect()
     }
 
+    /// How many rooms are registered.
+    pub(super) fn count(&self) -> usize {
+        self.registry.count()
+    }
+
+    /// The message that joins the registered room at `index` (in the order of
+    /// [`Subscriptions::joins`]): one re-sent join of a heal round.
+    pub(super) fn join(&self, index: usize) -> Option<Message> {
+        let s = self.registry.get(index)?;
+        Some(message(s.subscribe_event(), s))
+    }
+
     /// The namespace connected: the messages that join every registered room,
     /// then, when the server `recovered` the previous session, those that leave
     /// the rooms it may still hold (kept for the next recovery; a fresh session
