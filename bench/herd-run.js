@@ -3,7 +3,10 @@
 // in R document rooms, behind a cluster of realtime nodes
 // (tests/server/cluster.js) whose web server has a bounded capacity; node 1 is killed and
 // started again after `downMs`; then, until every client is connected and every room is
-// back on the server (or `limitMs` passes), the run samples the pages and the server.
+// back on the server (or `limitMs` passes), the run samples the pages and the server. A
+// socket.io-client run also ends once nothing can change any more: every client is
+// connected or has given up, and no room came back for SETTLED_MS (it sends its joins
+// at a connect only, so a join the server dropped stays lost).
 //
 // Measured (times from the moment the killed node answers again, "back"; the server's
 // own view for rooms):
@@ -15,6 +18,9 @@
 //                 time out (504), × 100
 //   gaveUp        clients that stopped trying (reconnect_failed / failed) and are not connected
 //   refusals      connect_errors "Unauthorized: …" the clients saw
+//   meanHeldMs    what a web server call held its worker on average (the nominal
+//                 service time, plus the lateness of the gate's timers on a loaded machine)
+//   endedMs       when the run stopped sampling (the limit, or settled as above)
 // null when not reached within `limitMs`.
 
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
@@ -27,6 +33,10 @@ const LIBS = {
     "socket.io-client (SPA: 5 attempts)": { lib: "socket.io-client", attempts: 5 },
 };
 export const LIB_NAMES = Object.keys(LIBS);
+
+/** How long the rooms of a socket.io-client run must stay the same, once every client
+ *  is connected or has given up, for the run to end before its limit. */
+const SETTLED_MS = 20000;
 
 /**
  * @param {object} o
@@ -107,6 +117,8 @@ export async function herdRun(o) {
         let roomsAt = null;
         let last = before;
         const timeline = [];
+        let endedAt = null;
+        let roomsSince = { rooms: -1, at: 0 };
         while (Date.now() < limit && (connectedAt === null || roomsAt === null)) {
             const s = await status();
             const r = herdPairs();
@@ -115,8 +127,14 @@ export async function herdRun(o) {
             if (connectedAt === null && s.connected === o.clients) connectedAt = t;
             if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
             last = s;
+            if (r !== roomsSince.rooms) roomsSince = { rooms: r, at: t };
+            if (spec.lib === "socket.io-client" && s.connected + s.gaveUp === o.clients && t - roomsSince.at >= SETTLED_MS) {
+                endedAt = t;
+                break;
+            }
             await sleep(100);
         }
+        endedAt ??= Date.now() - back;
         const gate = cluster.web.state().capacity;
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
@@ -137,6 +155,8 @@ export async function herdRun(o) {
             overflowMs: gate.fullBins * gate.binMs,
             refused: gate.refused,
             timedOut: gate.timedOut,
+            meanHeldMs: gate.meanHeldMs,
+            endedMs: endedAt,
             gaveUp: last.gaveUp,
             refusals: last.refusals - before.refusals,
             backAtBin: Math.floor((back - kill) / gate.binMs),

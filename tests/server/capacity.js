@@ -30,6 +30,9 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         refused: 0, // 502
         timedOut: 0, // 504
         queuePeak: 0,
+        /** Time the served requests held their worker, summed: on a loaded machine the
+         *  timers fire late, so a worker serves fewer than 1000 / serviceMs per second. */
+        heldMs: 0,
         /** Arrivals per bin of `binMs` since the gate was made. */
         arrivals: /** @type {number[]} */ ([]),
         /** The same, per label of `run`. */
@@ -62,10 +65,12 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         return new Promise((resolve) => {
             const start = () => {
                 busy++;
+                const began = performance.now();
                 setTimeout(async () => {
                     try {
                         resolve(await serve());
                         stats.served++;
+                        stats.heldMs += performance.now() - began;
                     } finally {
                         next();
                     }
@@ -119,6 +124,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
                 refused: stats.refused,
                 timedOut: stats.timedOut,
                 queuePeak: stats.queuePeak,
+                /** What a served request held its worker on average (≥ serviceMs). */
+                meanHeldMs: stats.served ? stats.heldMs / stats.served : null,
                 waiting: waiting.length,
                 busy,
                 t0,

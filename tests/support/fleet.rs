@@ -106,9 +106,11 @@ pub struct Report {
     pub calls: u32,
     pub given_up: usize,
     pub refusals: u32,
-    /// Web server calls per bin from the return: get_user_info, permission.
+    /// Web server calls per bin from the return: get_user_info, permission,
+    /// and those refused or timed out.
     pub user_info: Vec<u32>,
     pub permission: Vec<u32>,
+    pub failed: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -180,7 +182,6 @@ struct Sim {
     rooms: usize,
     back_at: u64,
     report: Report,
-    failed_bins: Vec<bool>,
 }
 
 impl Sim {
@@ -300,10 +301,7 @@ impl Sim {
         if !ok {
             if let Some(bin) = self.bin() {
                 self.report.failed_calls += 1;
-                if self.failed_bins.len() <= bin {
-                    self.failed_bins.resize(bin + 1, false);
-                }
-                self.failed_bins[bin] = true;
+                Self::count(&mut self.report.failed, bin);
             }
         }
         let conn = self.calls[id].conn;
@@ -469,7 +467,6 @@ impl Fleet {
                 rooms_total: self.clients * self.rooms,
                 ..Report::default()
             },
-            failed_bins: Vec::new(),
         };
         for i in 0..self.clients {
             let mut config = (self.config)(i);
@@ -531,10 +528,10 @@ impl Fleet {
         r.rooms_back = sim.rooms;
         r.peak_user_info = r.user_info.iter().copied().max().unwrap_or(0);
         r.peak_permission = r.permission.iter().copied().max().unwrap_or(0);
-        r.overflow_bins = sim.failed_bins.iter().filter(|b| **b).count() as u32;
+        r.overflow_bins = r.failed.iter().filter(|b| **b > 0).count() as u32;
         let mut run = 0;
-        for b in &sim.failed_bins {
-            run = if *b { run + 1 } else { 0 };
+        for b in &r.failed {
+            run = if *b > 0 { run + 1 } else { 0 };
             r.longest_overflow_ms = r.longest_overflow_ms.max(run * BIN);
         }
         r

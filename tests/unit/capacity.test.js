@@ -31,6 +31,9 @@ test("serves `workers` at a time, in arrival order", async () => {
     assert.equal(s.queuePeak, 5, "two served at once, five waited");
     assert.equal(s.arrivals.reduce((a, b) => a + b, 0), 7);
     assert.deepEqual(Object.keys(s.arrivalsBy), ["request"]);
+    // A worker is held at least the service time (libuv's timers round to 1 ms).
+    assert.ok(s.meanHeldMs >= 4, `held ${s.meanHeldMs} ms`);
+    assert.equal(createGate({ workers: 1 }).stats().meanHeldMs, null, "nothing served yet");
 });
 
 test("counts arrivals per label", async () => {
