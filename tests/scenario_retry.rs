@@ -41,8 +41,9 @@ fn a_server_that_drops_at_once_sees_the_delays_grow_to_the_cap() {
         delays.push(connect_then_lose(&mut h, 0));
         h.advance_to_deadline();
     }
-    // No quick first retry and no start over: the backoff goes on.
-    assert_eq!(delays, vec![1000, 2000, 4000, 5000, 5000, 5000]);
+    // One quick first retry (the backoff was fresh), then no start over: the
+    // backoff goes on.
+    assert_eq!(delays, vec![250, 1000, 2000, 4000, 5000, 5000]);
 }
 
 #[test]
@@ -65,7 +66,10 @@ fn against_a_flapping_server_the_client_makes_at_most_one_attempt_per_second() {
 #[test]
 fn a_healthy_connection_lost_starts_over_with_the_quick_retry() {
     let mut h = exact();
-    // Two short-lived connections: the backoff has grown to 2 s.
+    // Three short-lived connections: the quick retry of the fresh backoff, then
+    // the backoff has grown to 2 s.
+    assert_eq!(connect_then_lose(&mut h, 0), 250);
+    h.advance_to_deadline();
     assert_eq!(connect_then_lose(&mut h, 0), 1000);
     h.advance_to_deadline();
     assert_eq!(connect_then_lose(&mut h, HEALTHY.0 - 1), 2000);

@@ -145,8 +145,8 @@ export interface RealtimeClientOptions {
    */
   reconnectionDelay?: number;
   /**
-   * First reconnect delay in ms after a connection that was up is lost, when shorter than
-   * `reconnectionDelay` (default 250); spread by `randomizationFactor`. The retries after it wait
+   * First reconnect delay in ms after a connection that was up is lost (one that stayed up 5 s, or
+   * the first since `connect()`), when shorter than `reconnectionDelay` (default 250); spread by `randomizationFactor`. The retries after it wait
    * `reconnectionDelay`, doubling: 250, 1000, 2000, … A blip is usually over in well under a second,
    * and the spread keeps clients from all retrying at once after a server restart. A failed first
    * connection starts from `reconnectionDelay`. Set it to `reconnectionDelay` (or more) for

@@ -72,7 +72,8 @@ pub struct ClientConfig {
     /// The first reconnect delay (default 1000 ms); doubled at every attempt.
     /// After a lost connection it may come second: see `first_retry_delay`.
     pub reconnection_delay: Duration,
-    /// The first reconnect delay after a connection that was up is lost (JS
+    /// The first reconnect delay after a connection that was up is lost (one
+    /// that stayed up `HEALTHY`, or the first since `connect()`; JS
     /// `firstRetryDelay`, default 250 ms), when shorter than
     /// `reconnection_delay`; spread by `randomization_factor` like every delay.
     /// The retries after it wait `reconnection_delay`, doubling: 250, 1000,
