@@ -183,4 +183,5 @@ fn client_machine_body_on_seeds_and_random_inputs() {
     assert!(total.dropped > 5000, "{total:?}");
     assert!(total.plain_frames > 1000, "{total:?}");
     assert!(total.idle_timeouts > 8000, "{total:?}");
+    assert!(total.paced > 100, "{total:?}");
 }

@@ -11,7 +11,7 @@
 mod support;
 
 use frappe_realtime::protocol::client::{
-    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, SLOW_CONNECT,
+    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
 };
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
@@ -53,6 +53,20 @@ fn connect_after(h: &mut Harness, after: u64) -> TransportId {
     assert!(h.client.connected());
     assert_eq!(h.sent(), JOINS.to_vec(), "every join at CONNECT");
     id
+}
+
+/// Connects after a connection lost: the server answers the CONNECT `after` ms after
+/// the attempt began; returns the transport and what went out at the CONNECT.
+fn reconnect_after(h: &mut Harness, lost: TransportId, after: u64) -> (TransportId, Vec<String>) {
+    h.fail_transport(lost);
+    h.wire.clear();
+    h.advance_to_deadline();
+    let id = h.open_polling(SLOW_PINGS);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    h.advance(after);
+    h.reply_get(id, r#"40/site,{"sid":"s2"}"#);
+    assert!(h.client.connected());
+    (id, h.sent())
 }
 
 /// What goes out until `until` ms from now, with when (ms from now).
@@ -166,5 +180,73 @@ fn an_unsubscribed_room_is_not_re_sent() {
     assert_eq!(
         sent_until(&mut h, 30_000),
         rounds(&[(24_000, 2_000)], &[JOINS[0], JOINS[2], JOINS[3]])
+    );
+}
+
+#[test]
+fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
+    // The page's first attempt took 20 ms: its web server idle. After a restart the
+    // CONNECT takes 400 ms (more than LOADED_FACTOR times that, and than LOADED_MIN):
+    // a queue, which the joins would join in one block with every other client's.
+    assert_eq!((LOADED_FACTOR, LOADED_MIN.0), (4, 100));
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    let (_, at_connect) = reconnect_after(&mut h, id, 400);
+    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    // One at a time over 2 × 400 ms: each the middle of [1, 800 / 4] after the
+    // previous one. Then the heal rounds as after any reconnect: G = 10 s, the
+    // first 2 G after the last of those joins.
+    assert_eq!(
+        sent_until(&mut h, 60_000),
+        rounds(&[(100, 100), (20_400, 1_250)], &JOINS)
+    );
+}
+
+#[test]
+fn a_reconnect_a_little_slower_sends_its_joins_at_once() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    // 4 × 20 ms, then LOADED_MIN: no more than the page's quickest attempt allows.
+    let (id, at_connect) = reconnect_after(&mut h, id, 80);
+    assert_eq!(
+        at_connect,
+        JOINS.to_vec(),
+        "every join at the CONNECT after 80 ms"
+    );
+    h.advance(60_000);
+    let (_, at_connect) = reconnect_after(&mut h, id, LOADED_MIN.0);
+    assert_eq!(
+        at_connect,
+        JOINS.to_vec(),
+        "every join at the CONNECT after 100 ms"
+    );
+}
+
+#[test]
+fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    reconnect_after(&mut h, id, 400);
+    // The first join goes out; then the page leaves that room.
+    assert_eq!(
+        sent_until(&mut h, 100),
+        vec![(100, vec![JOINS[0].to_string()])]
+    );
+    h.client
+        .unsubscribe(h.now, &Subscription::doc("ToDo", "T-1"))
+        .unwrap();
+    assert_eq!(
+        h.sent(),
+        vec![r#"42/site,["doc_unsubscribe","ToDo","T-1"]"#]
+    );
+    // The joins start over on the three rooms left, the next when it was due (100 ms
+    // on), then 133 ms apart (the middle of 800 / 3): the doctype room, whose index
+    // moved to 0, is not skipped.
+    assert_eq!(
+        sent_until(&mut h, 500),
+        rounds(&[(100, 133)], &[JOINS[1], JOINS[2], JOINS[3]])
     );
 }

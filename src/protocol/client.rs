@@ -93,8 +93,8 @@ pub use self::api::{
     TransportId,
 };
 pub use self::recovery::{
-    HEALTHY, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, PROBE_WINDOW, REFUSED_DELAY_MAX,
-    REFUSED_WAIT_MAX, SLOW_CONNECT,
+    HEALTHY, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN, PROBE_WINDOW,
+    REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
@@ -321,6 +321,13 @@ impl Client {
         Ok(())
     }
 
+    /// Whether the joins of this connection's CONNECT are still being sent one
+    /// at a time (the attempt found the web server loaded: see "Joins spread
+    /// after a loaded CONNECT" in `client/recovery.rs`).
+    pub fn joins_paced(&self) -> bool {
+        self.recovery.joins_paced()
+    }
+
     /// Registers a Frappe subscription and joins its room now if connected.
     /// Returns `false` when it was already registered: nothing is sent, but it
     /// has one more subscriber (see `unsubscribe`).
@@ -352,6 +359,7 @@ impl Client {
         let Some(leave) = self.subscriptions.remove(sub, keep_leave) else {
             return Ok(false);
         };
+        self.recovery.room_left();
         if connected {
             self.send_packet(PacketType::Event, None, &leave);
         }
@@ -667,10 +675,13 @@ impl Client {
         match self.namespace.receive(&p, &self.cx) {
             Incoming::Ignored => {}
             Incoming::Connect => {
-                let (sid, recovered) = self.recovery.connected(now, p.data, &mut self.cx);
+                let rooms = self.subscriptions.count();
+                let (sid, recovered, joins) =
+                    self.recovery.connected(now, p.data, rooms, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
-                // Restore the rooms first, then what was emitted while offline.
-                for join in self.subscriptions.on_connect(recovered) {
+                // Restore the rooms first (unless they are paced), then what was
+                // emitted while offline.
+                for join in self.subscriptions.on_connect(recovered, joins) {
                     self.send_packet(PacketType::Event, None, &join);
                 }
                 while let Some(item) = self.delivery.next_buffered(&mut self.cx) {

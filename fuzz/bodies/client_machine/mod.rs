@@ -385,7 +385,9 @@ impl Machine {
                         );
                         self.stats.recovery_checked += 1;
                     }
-                    self.rooms.connected(session, *recovered);
+                    let paced = self.client.joins_paced();
+                    self.stats.paced += usize::from(paced);
+                    self.rooms.connected(session, *recovered, paced);
                     self.stats.flushed += self.emits.connected(session);
                     self.server_asked.clear();
                     self.conn_verified = false;
@@ -519,7 +521,11 @@ impl Machine {
     /// When connected and nothing can be queued inside the client, the room stream
     /// and the owed emits must be complete.
     fn check_quiet(&mut self) {
-        if !self.client.connected() || self.transports.pausing.is_some() {
+        // Joins paced by the client are still to come.
+        if !self.client.connected()
+            || self.transports.pausing.is_some()
+            || self.client.joins_paced()
+        {
             return;
         }
         let session = self.rooms.session().expect("connected without a CONNECT");

@@ -27,6 +27,8 @@ pub struct Stats {
     pub idle_timeouts: usize,
     /// Plain EVENT frames checked against the fast-path contract.
     pub plain_frames: usize,
+    /// CONNECTs whose joins the client paced (a loaded web server).
+    pub paced: usize,
 }
 
 impl Stats {
@@ -46,5 +48,6 @@ impl Stats {
         self.acks_settled += other.acks_settled;
         self.idle_timeouts += other.idle_timeouts;
         self.plain_frames += other.plain_frames;
+        self.paced += other.paced;
     }
 }

@@ -70,9 +70,7 @@ impl Subscriptions {
         Some(leave)
     }
 
-    /// The messages that join every registered room (again, for a connection
-    /// made under stress: see "Rooms that heal" in `recovery.rs`; a join of a
-    /// room held already changes nothing on the server).
+    /// The messages that join every registered room.
     pub(super) fn joins(&self) -> Vec<Message> {
         self.registry
             .iter()
@@ -92,12 +90,13 @@ impl Subscriptions {
         Some(message(s.subscribe_event(), s))
     }
 
-    /// The namespace connected: the messages that join every registered room,
-    /// then, when the server `recovered` the previous session, those that leave
-    /// the rooms it may still hold (kept for the next recovery; a fresh session
-    /// forgets them).
-    pub(super) fn on_connect(&mut self, recovered: bool) -> Vec<Message> {
-        let mut out = self.joins();
+    /// The namespace connected: the messages that join every registered room
+    /// (with `joins`; else they are paced, see `recovery.rs`), then, when the
+    /// server `recovered` the previous session, those that leave the rooms it
+    /// may still hold (kept for the next recovery; a fresh session forgets
+    /// them).
+    pub(super) fn on_connect(&mut self, recovered: bool, joins: bool) -> Vec<Message> {
+        let mut out = if joins { self.joins() } else { Vec::new() };
         if recovered {
             let leaves = self.pending_leaves.iter();
             out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));
