@@ -325,7 +325,8 @@ impl Client {
     /// at a time (the attempt found the web server loaded: see "Joins spread
     /// after a loaded CONNECT" in `client/recovery.rs`).
     pub fn joins_paced(&self) -> bool {
-        self.recovery.joins_paced()
+        // (The pace ends with the connection: its timer stops there.)
+        self.namespace.connected() && self.recovery.joins_paced()
     }
 
     /// Registers a Frappe subscription and joins its room now if connected.
