@@ -72,7 +72,8 @@
 //!   polling pump, upgrade probe, transport ids, transmits);
 //! - `delivery`: the offline buffer, pending acks, binary reassembly;
 //! - `recovery`: reconnect scheduling, connection state recovery;
-//! - `subscriptions`: the Frappe rooms joined and left;
+//! - `subscriptions`: the Frappe rooms joined and left (the `Client`'s room
+//!   commands, and the joins it paces, are in `room_commands`);
 //! - `timers`: the one deadline table, read by [`Client::poll_timeout`] and by
 //!   the deadline check that starts every input;
 //! - `context`: what the parts share; `api`: the public values, re-exported here.
@@ -84,6 +85,7 @@ mod context;
 mod delivery;
 mod namespace;
 mod recovery;
+mod room_commands;
 mod session;
 mod subscriptions;
 mod timers;
@@ -109,7 +111,6 @@ use self::timers::Timer;
 use crate::protocol::config::{ClientConfig, TransportKind};
 use crate::protocol::engine;
 use crate::protocol::error::{DecodeError, UsageError};
-use crate::protocol::rooms::Subscription;
 use crate::protocol::socket::{self, PacketType};
 use crate::protocol::time::Instant;
 use alloc::string::String;
@@ -179,11 +180,6 @@ impl Client {
     /// The transport in use (`socket.io.engine.transport.name`).
     pub fn transport(&self) -> Option<TransportKind> {
         self.transports.kind()
-    }
-
-    /// The registered subscriptions, oldest first.
-    pub fn subscriptions(&self) -> impl Iterator<Item = &Subscription> {
-        self.subscriptions.iter()
     }
 
     /// How many emits wait in the offline buffer.
@@ -319,52 +315,6 @@ impl Client {
         }
         self.send_packet(PacketType::Ack, Some(id), args);
         Ok(())
-    }
-
-    /// Whether the joins of this connection's CONNECT are still being sent one
-    /// at a time (the attempt found the web server loaded: see "Joins spread
-    /// after a loaded CONNECT" in `client/recovery.rs`).
-    pub fn joins_paced(&self) -> bool {
-        // (The pace ends with the connection: its timer stops there.)
-        self.namespace.connected() && self.recovery.joins_paced()
-    }
-
-    /// Registers a Frappe subscription and joins its room now if connected.
-    /// Returns `false` when it was already registered: nothing is sent, but it
-    /// has one more subscriber (see `unsubscribe`).
-    pub fn subscribe(&mut self, now: Instant, sub: Subscription) -> Result<bool, UsageError> {
-        if !sub.is_valid() {
-            return Err(UsageError::EmptySubscription);
-        }
-        self.check_deadlines(now);
-        let Some(join) = self.subscriptions.add(sub) else {
-            return Ok(false);
-        };
-        if self.namespace.connected() {
-            self.send_packet(PacketType::Event, None, &join);
-        }
-        Ok(true)
-    }
-
-    /// Lets one subscriber of `sub` go. The last one forgets every
-    /// subscription to the room `sub` joins and leaves the room (now if
-    /// connected). Returns `false` when nothing was sent: `sub` was not
-    /// registered, or other subscribers still hold it.
-    pub fn unsubscribe(&mut self, now: Instant, sub: &Subscription) -> Result<bool, UsageError> {
-        if !sub.is_valid() {
-            return Err(UsageError::EmptySubscription);
-        }
-        self.check_deadlines(now);
-        let connected = self.namespace.connected();
-        let keep_leave = !connected || self.recovery.offered();
-        let Some(leave) = self.subscriptions.remove(sub, keep_leave) else {
-            return Ok(false);
-        };
-        self.recovery.room_left();
-        if connected {
-            self.send_packet(PacketType::Event, None, &leave);
-        }
-        Ok(true)
     }
 
     // ----- inputs ----------------------------------------------------------
@@ -514,11 +464,7 @@ impl Client {
             self.delivery.expire(now, &mut self.cx);
         }
         if self.cx.timers.is_due(Timer::Heal, now) {
-            let count = self.subscriptions.count();
-            let index = self.recovery.heal_step(now, count, &mut self.cx);
-            if let Some(join) = self.subscriptions.join(index) {
-                self.send_packet(PacketType::Event, None, &join);
-            }
+            self.send_paced_join(now);
         }
         if self.cx.timers.is_due(Timer::Reconnect, now) {
             self.recovery.attempt_starts(now, &mut self.cx);
