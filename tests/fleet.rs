@@ -57,6 +57,26 @@ fn a_queueing_web_server_gets_the_herd_back_within_its_capacity() {
 }
 
 #[test]
+fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
+    // Calls of 25 ms, as the browser herd's web server holds its workers on this
+    // machine: 25 s of work, past the realtime server's 10 s wait for a call. The
+    // get_user_info calls alone are 6.25 s of queue; joins sent at the CONNECT would
+    // wait behind everyone's (1,689–1,745 calls timed out, rooms back after 57–58 s
+    // when they went over twice the attempt's time).
+    let web = Web::queueing(4, 25);
+    assert_eq!(work_ms(web), 25_000);
+    for seed in [1, 2] {
+        let r = run(web, seed);
+        assert_eq!(r.given_up, 0, "{r:?}");
+        assert_eq!(r.failed_calls, 0, "{r:?}");
+        let rooms = r.rooms_at.expect("every room back");
+        // Measured 29.6–30.1 s: 10–12 % past N / capacity + 2 s (27 s), the price of
+        // pacing by each client's own measure of the queue.
+        assert!(rooms <= 33_000, "rooms back after {rooms} ms: {r:?}");
+    }
+}
+
+#[test]
 fn a_refusing_web_server_loses_no_client_and_no_room() {
     let web = Web::refusing(4, 10);
     for seed in [1, 2] {

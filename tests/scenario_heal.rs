@@ -194,12 +194,14 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     h.advance(60_000);
     let (_, at_connect) = reconnect_after(&mut h, id, 400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    // One at a time over 2 × 400 ms: each the middle of [1, 800 / 4] after the
-    // previous one. Then the heal rounds as after any reconnect: G = 10 s, the
-    // first 2 G after the last of those joins.
+    // One at a time over (rooms + 1) × 400 ms = 2 s, the client's measure of the
+    // herd's work (a queue of 400 ms of get_user_info calls, each client with 4 joins
+    // as well): each the middle of [1, 2 s / 4] after the previous one. Then the heal
+    // rounds as after any reconnect: G = 10 s, the first 2 G after the last of those
+    // joins.
     assert_eq!(
         sent_until(&mut h, 60_000),
-        rounds(&[(100, 100), (20_400, 1_250)], &JOINS)
+        rounds(&[(250, 250), (21_000, 1_250)], &JOINS)
     );
 }
 
@@ -230,10 +232,11 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
     let id = connect_after(&mut h, 20);
     h.advance(60_000);
     reconnect_after(&mut h, id, 400);
-    // The first join goes out; then the page leaves that room.
+    // The first join goes out (the middle of [1, 2 s / 4]); then the page leaves that
+    // room.
     assert_eq!(
-        sent_until(&mut h, 100),
-        vec![(100, vec![JOINS[0].to_string()])]
+        sent_until(&mut h, 250),
+        vec![(250, vec![JOINS[0].to_string()])]
     );
     h.client
         .unsubscribe(h.now, &Subscription::doc("ToDo", "T-1"))
@@ -242,11 +245,28 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
         h.sent(),
         vec![r#"42/site,["doc_unsubscribe","ToDo","T-1"]"#]
     );
-    // The joins start over on the three rooms left, the next when it was due (100 ms
-    // on), then 133 ms apart (the middle of 800 / 3): the doctype room, whose index
+    // The joins start over on the three rooms left, the next when it was due (250 ms
+    // on), then 333 ms apart (the middle of 2 s / 3): the doctype room, whose index
     // moved to 0, is not skipped.
     assert_eq!(
-        sent_until(&mut h, 500),
-        rounds(&[(100, 133)], &[JOINS[1], JOINS[2], JOINS[3]])
+        sent_until(&mut h, 1_000),
+        rounds(&[(250, 333)], &[JOINS[1], JOINS[2], JOINS[3]])
+    );
+}
+
+#[test]
+fn a_long_paced_window_holds_the_heal_rounds_back() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    // A CONNECT after 3 s: the joins go over 5 × 3 s = 15 s, longer than the heal
+    // rounds' usual G (max(10 s, 2 × 3 s)); G is that window, so no round re-sends a
+    // join while this client's share of the herd may still be in the web server's
+    // queue, nor faster than the paced joins went.
+    let (_, at_connect) = reconnect_after(&mut h, id, 3_000);
+    assert_eq!(at_connect, Vec::<String>::new());
+    assert_eq!(
+        sent_until(&mut h, 100_000),
+        rounds(&[(1_875, 1_875), (37_500, 1_875)], &JOINS)
     );
 }

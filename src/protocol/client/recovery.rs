@@ -95,20 +95,40 @@
 //!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
 //!   Joining a room held already changes nothing on the server. A page's
 //!   first, quick connection re-sends nothing.
-//! - **Joins spread after a loaded CONNECT.** The attempt's time (transport
-//!   to CONNECT) is mostly the web server's `get_user_info`, so the quickest
-//!   one a client has had is its measure of that web server idle. A reconnect
-//!   whose attempt took more than [`LOADED_FACTOR`] times that, and more than
-//!   [`LOADED_MIN`], found a queue at the web server, and its joins would go
-//!   to the end of it in one block with everyone else's: they are sent one at
-//!   a time instead, each anywhere in `[1, 2 × the attempt's time / rooms]`
-//!   after the previous one (the first too), as a first heal round before the
-//!   others. Fleet simulation (1,000 clients in 3 rooms on 4 workers, seeds 1
-//!   and 2): a queueing web server of 25 ms calls has every room back after
-//!   57–58 s instead of 82–86 s (one of 50 ms calls: 257 s instead of 268 s
-//!   for seed 2, 2,999 of 3,000 rooms at 300 s for seed 1 as before); 10 ms
-//!   calls and refusing web servers unchanged (there the attempts stay
-//!   quick); sending the first join at once gave 74–79 s. A page on an idle
+//! - **Joins spread after a loaded CONNECT, over the herd's work.** The
+//!   attempt's time (transport to CONNECT) is mostly the web server's
+//!   `get_user_info`, so the quickest one a client has had is its measure of
+//!   that web server idle. A reconnect whose attempt took more than
+//!   [`LOADED_FACTOR`] times that, and more than [`LOADED_MIN`], found a queue
+//!   at the web server, and its joins would go to the end of it in one block
+//!   with everyone else's: they are sent one at a time instead, over a window
+//!   of `(rooms + 1) × the attempt's time`, each anywhere in `[1, window /
+//!   rooms]` after the previous one (the first too), as a first heal round
+//!   before the others. The window is the client's measure of the herd's
+//!   work: the attempt waited for the `get_user_info` calls of the clients
+//!   ahead of it, and each of them has about as many joins to send as this
+//!   one. The heal rounds then wait at least that window (`G =
+//!   max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time, window)`), so no
+//!   round re-sends a join while the client's share of the herd may still be
+//!   queued, nor faster than its first joins went. Fleet simulation (1,000
+//!   clients on 4 workers, seeds 1 and 2; before: a window of 2 × the
+//!   attempt's time, the heal rounds' G as for any reconnect):
+//!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
+//!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
+//!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 154–168 s
+//!     (207–233 s); 10 rooms: 9,857–9,902 of 10,000 rooms at 300 s (1,714–
+//!     1,729: re-sent joins kept the queue past the 10 s wait for good);
+//!   - queueing, 10 ms calls: 10 rooms 31.3–135.0 s (135.7–160.0 s); 3 rooms
+//!     11.2–11.7 s (10.0 s; the bound is 12 s);
+//!   - refusing web servers: unchanged (the attempts stay quick there).
+//!
+//!   A window of 2 × (rooms + 1) times the attempt's time lost no call with 5
+//!   rooms of 25 ms calls either, but every room came back 1.6–1.7× later
+//!   with 1 or 3 rooms (2 × rooms still lost calls with 5). Pacing the joins
+//!   after transient refusals too, over the last refusal's window, was
+//!   quicker for some refusing web servers and slower for others (10,000
+//!   clients on 40 workers of 10 ms: 57–76 s instead of 40–43 s), and would
+//!   hold one page's rooms back up to 2 s after a refusal. A page on an idle
 //!   web server sends its joins at once, as before.
 
 use super::api::{ConnectErrorKind, Event};
@@ -570,7 +590,8 @@ impl Recovery {
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
             self.heal_left = HEAL_ROUNDS;
-            self.heal_gap = Duration(took.0.saturating_mul(HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
+            // `took` is real time (ms): these products cannot overflow.
+            self.heal_gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
             if took.0
                 > self
                     .quickest
@@ -578,7 +599,11 @@ impl Recovery {
                     .saturating_mul(LOADED_FACTOR)
                     .max(LOADED_MIN.0)
             {
-                self.first_round = Some(Duration(took.0.saturating_mul(2)));
+                // Over the herd's work as this client measured it; the heal rounds
+                // come after these joins, and no faster.
+                let window = Duration(took.0 * (rooms as u64 + 1));
+                self.heal_gap = self.heal_gap.max(window);
+                self.first_round = Some(window);
                 self.heal_index = 0;
                 self.pace_join(now, rooms, cx);
             } else {
