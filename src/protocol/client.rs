@@ -593,7 +593,7 @@ impl Client {
         self.namespace.handshake_done();
         let payload = self
             .recovery
-            .connect_payload(self.cx.config.auth.as_deref());
+            .connect_payload(now, self.cx.config.auth.as_deref());
         self.send_packet(PacketType::Connect, None, &payload);
         if probe {
             self.transports.start_probe(&mut self.cx);

@@ -96,33 +96,39 @@
 //!   Joining a room held already changes nothing on the server. A page's
 //!   first, quick connection re-sends nothing.
 //! - **Joins spread after a loaded CONNECT, over the herd's work.** The
-//!   attempt's time (transport to CONNECT) is mostly the web server's
-//!   `get_user_info`, so the quickest one a client has had is its measure of
-//!   that web server idle. A reconnect whose attempt took more than
-//!   [`LOADED_FACTOR`] times that, and more than [`LOADED_MIN`], found a queue
-//!   at the web server, and its joins would go to the end of it in one block
-//!   with everyone else's: they are sent one at a time instead, over a window
-//!   of `(rooms + 1) × the attempt's time`, each anywhere in `[1, window /
-//!   rooms]` after the previous one (the first too), as a first heal round
-//!   before the others. The window is the client's measure of the herd's
-//!   work: the attempt waited for the `get_user_info` calls of the clients
-//!   ahead of it, and each of them has about as many joins to send as this
-//!   one. The heal rounds then wait at least that window (`G =
-//!   max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time, window)`), so no
-//!   round re-sends a join while the client's share of the herd may still be
-//!   queued, nor faster than its first joins went. Fleet simulation (1,000
-//!   clients on 4 workers, seeds 1 and 2; before: a window of 2 × the
-//!   attempt's time, the heal rounds' G as for any reconnect):
+//!   CONNECT's round trip (sent to answered; the transport and the Engine.IO
+//!   handshake before it do not reach the web server) is the web server's
+//!   `get_user_info` and the realtime node's own time, so the quickest one a
+//!   client has had is its measure of that web server idle. A reconnect
+//!   whose CONNECT waited more than [`LOADED_FACTOR`] times that, and more
+//!   than [`LOADED_MIN`], found a queue at the web server, and its joins would
+//!   go to the end of it in one block with everyone else's: they are sent one
+//!   at a time instead, over a window of `(rooms + 1) × that wait`, each
+//!   anywhere in `[1, window / rooms]` after the previous one (the first
+//!   too), as a first heal round before the others. The window is the
+//!   client's measure of the herd's work: its CONNECT waited for the
+//!   `get_user_info` calls of the clients ahead of it, and each of them has
+//!   about as many joins to send as this one. The heal rounds then wait at
+//!   least that window (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's
+//!   time, window)`), so no round re-sends a join while the client's share
+//!   of the herd may still be queued, nor faster than its first joins went.
+//!   Measured from the transport's start instead (stop 22), the wait counted
+//!   the handshakes of a herd that loads the realtime side's CPU: the browser
+//!   herd (docs/scale.md) had every client connected after 16.0 s and every
+//!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one, no
+//!   call timed out in either. Fleet
+//!   simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a window
+//!   of 2 × the attempt's time, the heal rounds' G as for any reconnect):
 //!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
 //!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
-//!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 154–168 s
-//!     (207–233 s); 10 rooms: 9,857–9,902 of 10,000 rooms at 300 s (1,714–
+//!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
+//!     (207–233 s); 10 rooms: 9,881–9,927 of 10,000 rooms at 300 s (1,714–
 //!     1,729: re-sent joins kept the queue past the 10 s wait for good);
-//!   - queueing, 10 ms calls: 10 rooms 31.3–135.0 s (135.7–160.0 s); 3 rooms
+//!   - queueing, 10 ms calls: 10 rooms 31.3–134.9 s (135.7–160.0 s); 3 rooms
 //!     11.2–11.7 s (10.0 s; the bound is 12 s);
 //!   - refusing web servers: unchanged (the attempts stay quick there).
 //!
-//!   A window of 2 × (rooms + 1) times the attempt's time lost no call with 5
+//!   A window of 2 × (rooms + 1) times the wait lost no call with 5
 //!   rooms of 25 ms calls either, but every room came back 1.6–1.7× later
 //!   with 1 or 3 rooms (2 × rooms still lost calls with 5). Pacing the joins
 //!   after transient refusals too, over the last refusal's window, was
@@ -168,8 +174,8 @@ pub const HEAL_FIRST: Duration = Duration(10_000);
 /// The first round's gap is at least this many times the attempt's time.
 pub const HEAL_AFTER_SLOW: u64 = 2;
 
-/// A reconnect whose attempt took more than this many times the quickest
-/// attempt the client has had found the web server loaded (see "Joins spread
+/// A reconnect whose CONNECT waited more than this many times the quickest
+/// CONNECT the client has had found the web server loaded (see "Joins spread
 /// after a loaded CONNECT").
 pub const LOADED_FACTOR: u64 = 4;
 
@@ -206,8 +212,10 @@ pub(super) struct Recovery {
     /// While the joins of a loaded CONNECT are sent (the first round): the
     /// window their pace divides.
     first_round: Option<Duration>,
-    /// The quickest attempt (transport to CONNECT) the client has had
-    /// (`u64::MAX` before the first).
+    /// When the current attempt sent its CONNECT.
+    connect_sent: Instant,
+    /// The quickest CONNECT (sent to answered) the client has had (`u64::MAX`
+    /// before the first).
     quickest: Duration,
     /// When the next counted attempt is due, while probes may come before it;
     /// `None` once it started. An attempt under way is a probe while this is
@@ -243,6 +251,7 @@ impl Recovery {
             heal_gap: Duration(0),
             heal_index: 0,
             first_round: None,
+            connect_sent: Instant(0),
             quickest: Duration(u64::MAX),
             gave_up: false,
             pid: None,
@@ -521,7 +530,8 @@ impl Recovery {
 
     /// The CONNECT payload: the `auth` object, with `pid` and `offset` added
     /// when the server offered connection state recovery.
-    pub(super) fn connect_payload(&mut self, auth: Option<&str>) -> String {
+    pub(super) fn connect_payload(&mut self, now: Instant, auth: Option<&str>) -> String {
+        self.connect_sent = now;
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
             let a = json::trim_ws(a);
@@ -585,14 +595,17 @@ impl Recovery {
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
         // after the first ones paced when the web server was loaded.
         let took = attempt_took(now, cx);
-        // This attempt counts: a first one is never loaded by this measure.
-        self.quickest = self.quickest.min(took);
+        // The CONNECT's round trip: the part of the attempt that waits for the web
+        // server (`get_user_info`). This one counts: a first CONNECT is never loaded
+        // by this measure.
+        let wait = now.saturating_since(self.connect_sent);
+        self.quickest = self.quickest.min(wait);
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
             self.heal_left = HEAL_ROUNDS;
             // `took` is real time (ms): these products cannot overflow.
             self.heal_gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
-            if took.0
+            if wait.0
                 > self
                     .quickest
                     .0
@@ -601,7 +614,7 @@ impl Recovery {
             {
                 // Over the herd's work as this client measured it; the heal rounds
                 // come after these joins, and no faster.
-                let window = Duration(took.0 * (rooms as u64 + 1));
+                let window = Duration(wait.0 * (rooms as u64 + 1));
                 self.heal_gap = self.heal_gap.max(window);
                 self.first_round = Some(window);
                 self.heal_index = 0;
