@@ -270,3 +270,24 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
         rounds(&[(1_875, 1_875), (37_500, 1_875)], &JOINS)
     );
 }
+
+#[test]
+fn a_slow_handshake_before_a_quick_connect_sends_the_joins_at_once() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    h.fail_transport(id);
+    h.wire.clear();
+    h.advance_to_deadline();
+    // The transport and the Engine.IO handshake take 3 s (a realtime node busy with
+    // the herd's handshakes); they do not reach the web server. The CONNECT is then
+    // answered in 20 ms: the web server has no queue, so nothing is paced.
+    h.advance(3_000);
+    let id = h.open_polling(SLOW_PINGS);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    h.advance(20);
+    h.reply_get(id, r#"40/site,{"sid":"s2"}"#);
+    assert!(h.client.connected());
+    assert!(!h.client.joins_paced());
+    assert_eq!(h.sent(), JOINS.to_vec(), "every join at the CONNECT");
+}
