@@ -21,6 +21,12 @@
 //   meanHeldMs    what a web server call held its worker on average (the nominal
 //                 service time, plus the lateness of the gate's timers on a loaded machine)
 //   endedMs       when the run stopped sampling (the limit, or settled as above)
+//   failedCalls   web server calls that failed for the realtime nodes: refused (502),
+//                 timed out (504, or their own 10 s timeout while the call still waited
+//                 at the web server), or failed below HTTP
+//   nodeErrors    those failures by message: `connect` (the refusals the nodes sent),
+//                 `permission` (the joins they dropped), `fetch` (the cause of those that
+//                 failed below HTTP)
 // null when not reached within `limitMs`.
 
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
@@ -105,6 +111,7 @@ export async function herdRun(o) {
             await sleep(200);
         }
         const before = await status();
+        const errorsBefore = nodeErrors(cluster);
         log(`  ${o.libName}: ${o.clients} clients, ${pairs} rooms; killing node-1`);
         cluster.web.setCapacity(o.capacity);
         const kill = Date.now();
@@ -136,6 +143,7 @@ export async function herdRun(o) {
         }
         endedAt ??= Date.now() - back;
         const gate = cluster.web.state().capacity;
+        const errors = since(nodeErrors(cluster), errorsBefore);
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
         const peak = (a) => (a || []).reduce((x, y) => Math.max(x, y), 0);
@@ -159,6 +167,8 @@ export async function herdRun(o) {
             endedMs: endedAt,
             gaveUp: last.gaveUp,
             refusals: last.refusals - before.refusals,
+            failedCalls: sumOf(errors.connect) + sumOf(errors.permission),
+            nodeErrors: errors,
             backAtBin: Math.floor((back - kill) / gate.binMs),
             arrivals: { userInfo: by.userInfo || [], permission: by.permission || [] },
             timeline,
@@ -171,6 +181,37 @@ export async function herdRun(o) {
         cluster.web.setCapacity(null);
     }
 }
+
+/** Each running node's connect and permission errors so far, by message. */
+function nodeErrors(cluster) {
+    const counts = new Map();
+    for (const n of cluster.nodes) {
+        if (!n.server) continue;
+        const c = n.server.counters;
+        // Only refusals for a failed web server call (the herd sends nothing else wrong).
+        const connect = Object.fromEntries(Object.entries(c.connectErrors).filter(([k]) => k.startsWith("Unauthorized")));
+        counts.set(n.server, { connect, permission: { ...c.permissionErrors }, fetch: { ...c.fetchFailures } });
+    }
+    return counts;
+}
+
+/** The errors since `before`, summed over the nodes, by kind and message (a node started
+ *  since then counts from 0). */
+function since(now, before) {
+    const out = { connect: {}, permission: {}, fetch: {} };
+    for (const [server, counts] of now) {
+        const was = before.get(server) || { connect: {}, permission: {}, fetch: {} };
+        for (const kind of Object.keys(out)) {
+            for (const [k, v] of Object.entries(counts[kind])) {
+                const d = v - (was[kind][k] || 0);
+                if (d > 0) out[kind][k] = (out[kind][k] || 0) + d;
+            }
+        }
+    }
+    return out;
+}
+
+const sumOf = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** @param {Record<string, unknown>} o */
 function stringify(o) {

@@ -96,6 +96,7 @@ try {
             r.web = web;
             results.push(r);
             log(`  connected ${fmtMs(r.connectedMs)}, rooms ${fmtMs(r.roomsMs)} (${r.roomsBack}/${r.roomsExpected}), peak get_user_info ${r.peakUserInfo}/100 ms, permission ${r.peakPermission}/100 ms, gave up ${r.gaveUp}, refusals ${r.refusals}`);
+            log(`  node errors ${JSON.stringify(r.nodeErrors)}`);
         }
     }
 } finally {
@@ -196,7 +197,7 @@ function table(o) {
         }
         const lim = o.config.limitMs;
         lines.push(
-            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
+            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
         );
     }
     return lines.join("\n");
@@ -246,7 +247,12 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
 - *never (settled at …)*: a socket.io-client run ends once every client is connected or has
   given up and no room came back for 20 s: it sends its joins at a connect only, so nothing
   can change after that.
-- *queue overflowing*: the 100 ms periods in which the web server refused a call (502).
+- *calls refused or timed out*: the web server calls that failed for the realtime node:
+  refused (502), or given up after its 10 s wait while the call still queued at the web
+  server (which serves it anyway, for nobody), or failed below HTTP. Each one is a refusal
+  (\`get_user_info\`) or a dropped join (a permission call).
+- *queue overflowing*: the 100 ms periods in which the web server refused a call (502) or
+  a caller gave up on one that still waited.
 ${o.fleet ? fleetMarkdown(o) : ""}`;
 }
 

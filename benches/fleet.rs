@@ -93,6 +93,7 @@ fn main() {
                     rooms: 3,
                     down_ms: 2000,
                     web,
+                    open_ms: 0,
                     limit_ms: LIMIT_MS,
                     seed,
                     config: |_| ClientConfig::new("/site"),

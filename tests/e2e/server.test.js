@@ -203,7 +203,10 @@ test("a failing web server gives Unauthorized: <reason>", async () => {
     const sid = env.login("alice@example.com");
     try {
         env.web.setUserInfoFailure("down");
+        const reset = env.state().fetchFailures.UND_ERR_SOCKET || 0;
         assert.deepEqual(await outcome(connect({ sid })), { error: "Unauthorized: TypeError: fetch failed" });
+        // The cause below HTTP is counted (the web server closed the connection).
+        assert.equal(env.state().fetchFailures.UND_ERR_SOCKET, reset + 1);
         env.web.setUserInfoFailure(500);
         assert.deepEqual(await outcome(connect({ sid })), {
             error: "Unauthorized: TypeError: Cannot read properties of undefined (reading 'user')",
@@ -219,7 +222,34 @@ test("a failing web server gives Unauthorized: <reason>", async () => {
     extraServers.add(rt);
     const s = connect({ sid, base: rt.url });
     assert.deepEqual(await outcome(s), { error: "Unauthorized: TypeError: fetch failed" });
+    // Port 9 is on fetch's list of blocked ports: the call fails before it connects.
+    assert.deepEqual(rt.counters.fetchFailures, { "bad port": 1 });
     await rt.close();
+});
+
+test("a web server call whose caller gave up is still served, and counted as abandoned", async () => {
+    const sid = env.login("alice@example.com");
+    const url = `${env.web.url}/api/method/frappe.realtime.get_user_info`;
+    const headers = { Cookie: `sid=${sid}` };
+    env.web.setCapacity({ workers: 1, serviceMs: 300 });
+    try {
+        const gate = () => env.web.state().capacity;
+        const first = fetch(url, { headers }).then((r) => r.status);
+        const quit = new AbortController();
+        const second = fetch(url, { headers, signal: quit.signal }).catch((e) => e.name);
+        // The second waits behind the first; its caller gives up (as the realtime
+        // server's 10 s timeout does).
+        await waitUntil(() => gate().arrived === 2 && gate().waiting === 1, { what: "the second call queued" });
+        quit.abort();
+        assert.equal(await second, "AbortError");
+        assert.equal(await first, 200);
+        await waitUntil(() => gate().served === 2, { what: "the abandoned call served anyway" });
+        assert.equal(gate().abandoned, 1);
+        assert.ok(gate().fullBins >= 1, "its bin counts as overflowing");
+        assert.equal(gate().refused + gate().timedOut, 0);
+    } finally {
+        env.web.setCapacity(null);
+    }
 });
 
 test("v16 wording, and token authentication without a cookie", async () => {

@@ -6,7 +6,9 @@
 //     gunicorn's listen backlog is full and the connection is refused);
 //   - waited `timeoutMs` without a worker: 504 (nginx's proxy_read_timeout);
 //
-// `queue: Infinity` and `timeoutMs: Infinity` give a web server that only queues.
+// `queue: Infinity` and `timeoutMs: Infinity` give a web server that only queues. A
+// request whose caller gave up while it waited (the realtime server's own timeout) is
+// still served when its turn comes, as gunicorn does; `abandoned` counts it.
 // Used by web.js for the realtime server's calls (get_user_info, has_permission), which
 // are what a reconnecting fleet costs the web server. Test infrastructure only.
 
@@ -29,6 +31,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         served: 0,
         refused: 0, // 502
         timedOut: 0, // 504
+        abandoned: 0, // the caller went away before the answer
         queuePeak: 0,
         /** Time the served requests held their worker, summed: on a loaded machine the
          *  timers fire late, so a worker serves fewer than 1000 / serviceMs per second. */
@@ -37,7 +40,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         arrivals: /** @type {number[]} */ ([]),
         /** The same, per label of `run`. */
         arrivalsBy: /** @type {Record<string, number[]>} */ ({}),
-        /** Bins during which the queue was full at least once (a 502 was answered). */
+        /** Bins during which the queue was full at least once (a 502 was answered) or a
+         *  caller gave up on its request. */
         fullBins: /** @type {Set<number>} */ (new Set()),
     };
 
@@ -108,6 +112,12 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
 
     return {
         run,
+        /** The caller of a request not yet answered went away (its connection closed):
+         *  it waited past its own timeout. */
+        abandoned() {
+            stats.abandoned++;
+            stats.fullBins.add(Math.floor((Date.now() - t0) / binMs));
+        },
         /** Counters, with the arrivals histograms as plain arrays (empty bins 0). */
         stats() {
             const dense = (a) => Array.from(a, (n) => n || 0);
@@ -123,6 +133,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
                 served: stats.served,
                 refused: stats.refused,
                 timedOut: stats.timedOut,
+                abandoned: stats.abandoned,
                 queuePeak: stats.queuePeak,
                 /** What a served request held its worker on average (≥ serviceMs). */
                 meanHeldMs: stats.served ? stats.heldMs / stats.served : null,

@@ -115,6 +115,8 @@ export async function startRealtime(opts = {}) {
         received: [], // last 200 {nsp, id, user, event, args}
         delivered: {}, // event name -> count of published events emitted
         permission: { allowed: 0, denied: 0, errors: 0 },
+        permissionErrors: {}, // message -> count
+        fetchFailures: {}, // a web server call that failed below HTTP: its cause's code (else message) -> count
         disconnects: {}, // reason -> count
         redis: { messages: 0, errors: 0, lastError: null, ready: false, parseErrors: 0 },
     };
@@ -172,7 +174,13 @@ export async function startRealtime(opts = {}) {
         if (socket.data.authorization) headers.Authorization = socket.data.authorization;
         else if (socket.data.sid) headers.Cookie = `sid=${socket.data.sid}`;
         const url = webUrl(socket.data.headers || socket.request.headers, path) + (query ? `?${query}` : "");
-        return fetch(url, { headers, signal: AbortSignal.timeout(authTimeoutMs) });
+        return fetch(url, { headers, signal: AbortSignal.timeout(authTimeoutMs) }).catch((err) => {
+            if (err && err.cause) {
+                const code = String(err.cause.code || err.cause.message || err.cause.name);
+                counters.fetchFailures[code] = (counters.fetchFailures[code] || 0) + 1;
+            }
+            throw err;
+        });
     }
 
     // ---- connect-time authentication (contract §3), in Frappe's order ----------------
@@ -243,6 +251,7 @@ export async function startRealtime(opts = {}) {
             })
             .catch((err) => {
                 counters.permission.errors++;
+                counters.permissionErrors[String(err)] = (counters.permissionErrors[String(err)] || 0) + 1;
                 log(`permission check failed: ${err}`);
                 return false;
             });

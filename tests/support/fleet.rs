@@ -81,6 +81,11 @@ pub struct Fleet {
     pub rooms: usize,
     pub down_ms: u64,
     pub web: Web,
+    /// The realtime node's own time per WebSocket open, one at a time (0: none):
+    /// a node whose CPU takes the herd's connections in over seconds, as the
+    /// browser herd's does on this 2-core machine (docs/scale.md), so that its
+    /// `get_user_info` calls reach the web server as a trickle, not a burst.
+    pub open_ms: u64,
     /// How long after the node's return the run goes on.
     pub limit_ms: u64,
     /// Mixed into every client's jitter seed: another fleet of the same size.
@@ -175,6 +180,9 @@ struct Sim {
     conns: Vec<Conn>,
     calls: Vec<Call>,
     up: bool,
+    /// When the node is free to take the next WebSocket open, and its time per open.
+    accept_free: u64,
+    open_ms: u64,
     web: Option<Web>,
     busy: usize,
     waiting: VecDeque<usize>,
@@ -362,11 +370,14 @@ impl Sim {
                     });
                     self.conns.len() - 1
                 });
+                let mut open_at = self.now;
                 if let Some(c) = conn {
                     self.at(self.now + PING_INTERVAL, Action::Ping(c));
+                    open_at = open_at.max(self.accept_free);
+                    self.accept_free = open_at + self.open_ms;
                 }
                 self.at(
-                    self.now + LATENCY,
+                    open_at + LATENCY,
                     Action::Opened {
                         client,
                         transport,
@@ -457,6 +468,8 @@ impl Fleet {
             conns: Vec::new(),
             calls: Vec::new(),
             up: true,
+            accept_free: 0,
+            open_ms: 0,
             web: None,
             busy: 0,
             waiting: VecDeque::new(),
@@ -509,6 +522,7 @@ impl Fleet {
                     "every room held before the kill"
                 );
                 sim.web = Some(self.web);
+                sim.open_ms = self.open_ms;
                 sim.back_at = back;
             }
             let Some(action) = sim.actions[seq as usize].take() else {

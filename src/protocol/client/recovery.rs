@@ -115,8 +115,9 @@
 //!   Measured from the transport's start instead (stop 22), the wait counted
 //!   the handshakes of a herd that loads the realtime side's CPU: the browser
 //!   herd (docs/scale.md) had every client connected after 16.0 s and every
-//!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one, no
-//!   call timed out in either. Fleet
+//!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one (both
+//!   runs with the test web server's keep-alive race, since removed:
+//!   docs/scale.md). Fleet
 //!   simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a window
 //!   of 2 × the attempt's time, the heal rounds' G as for any reconnect):
 //!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
