@@ -18,6 +18,7 @@
 //                 time out (504), × 100
 //   gaveUp        clients that stopped trying (reconnect_failed / failed) and are not connected
 //   refusals      connect_errors "Unauthorized: …" the clients saw
+//   connectErrors every connect_error the clients saw (refusals, their own timeouts, …)
 //   meanHeldMs    what a web server call held its worker on average (the nominal
 //                 service time, plus the lateness of the gate's timers on a loaded machine)
 //   endedMs       when the run stopped sampling (the limit, or settled as above)
@@ -89,11 +90,10 @@ export async function herdRun(o) {
         }
         const status = async () => {
             const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
-            return all.reduce((a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals }), {
-                connected: 0,
-                gaveUp: 0,
-                refusals: 0,
-            });
+            return all.reduce(
+                (a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals, errors: a.errors + s.errors }),
+                { connected: 0, gaveUp: 0, refusals: 0, errors: 0 },
+            );
         };
         // Everyone connected and in their rooms before the node goes. A join the
         // server dropped during the setup (a permission call that timed out on a
@@ -167,6 +167,7 @@ export async function herdRun(o) {
             endedMs: endedAt,
             gaveUp: last.gaveUp,
             refusals: last.refusals - before.refusals,
+            connectErrors: last.errors - before.errors,
             failedCalls: sumOf(errors.connect) + sumOf(errors.permission),
             nodeErrors: errors,
             backAtBin: Math.floor((back - kill) / gate.binMs),

@@ -13,6 +13,14 @@
 //   - "cookie": `hash $cookie_sid consistent`, by Frappe's session cookie.
 // Frappe's bench writes `fail_timeout=0` on its upstream servers (nginx never marks a
 // node down, it tries the next one on each failed connect); `failTimeout` overrides it.
+//
+// One worker holds up to 16,384 connections: a herd of 1,000 clients is 2,000 of them
+// for the WebSockets, and every web server call the realtime nodes make through nginx
+// (Frappe's server calls the site's own origin) holds two more while the web server
+// queues it. With 4,096 the herd of docs/scale.md ran out ("4096 worker_connections are
+// not enough"): nginx dropped connections, and the realtime nodes' calls failed with
+// "other side closed" or ECONNRESET before they reached the web server (a failure of
+// this proxy's size, not of the web server or the client).
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -32,7 +40,7 @@ export function nginxConfig({ port, webPort, nodePorts, mode = "round-robin", si
     return `${user ? `user ${user};\n` : ""}worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 16384; }
 http {
     access_log off;
     client_body_temp_path ${dir}/body;

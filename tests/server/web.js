@@ -612,13 +612,6 @@ export async function startWeb(opts = {}) {
     server.on("upgrade", proxyUpgrade);
     server.on("clientError", (err, socket) => socket.destroy());
     const tracker = trackConnections(server);
-    // Idle keep-alive connections stay open as long as nginx keeps them (its default
-    // keepalive_timeout, 75 s), not Node's 5 s: with 5 s, the realtime server's `fetch`
-    // (undici, which drops an idle connection after 4 s by its own timer) sent calls on
-    // connections this server was closing whenever its event loop ran late, and they
-    // failed with "other side closed" (242 in a herd of 1,000 on this machine): a failure
-    // that neither gunicorn's sync workers (a connection per request) nor nginx give.
-    server.keepAliveTimeout = 75_000;
     const port = await listen(server, opts.port || 0);
 
     function state() {

@@ -116,7 +116,7 @@
 //!   the handshakes of a herd that loads the realtime side's CPU: the browser
 //!   herd (docs/scale.md) had every client connected after 16.0 s and every
 //!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one (both
-//!   runs with the test web server's keep-alive race, since removed:
+//!   runs with a test nginx that ran out of connections, since mended:
 //!   docs/scale.md). Fleet
 //!   simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a window
 //!   of 2 × the attempt's time, the heal rounds' G as for any reconnect):
