@@ -117,9 +117,9 @@
 //!   herd (docs/scale.md) had every client connected after 16.0 s and every
 //!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one (both
 //!   runs with a test nginx that ran out of connections, since mended:
-//!   docs/scale.md). Fleet
-//!   simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a window
-//!   of 2 × the attempt's time, the heal rounds' G as for any reconnect):
+//!   docs/scale.md). Fleet simulation (1,000 clients on 4 workers, seeds 1
+//!   and 2; before: a window of 2 × the attempt's time, the heal rounds' G as
+//!   for any reconnect):
 //!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
 //!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
 //!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
