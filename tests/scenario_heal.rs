@@ -11,14 +11,15 @@
 mod support;
 
 use frappe_realtime::protocol::client::{
-    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
+    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, HEAL_ROUNDS_REFUSED, LOADED_FACTOR,
+    LOADED_MIN, SLOW_CONNECT,
 };
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
 
 /// The server's handshake with pings far apart: the rounds span minutes, and
 /// these tests play no pings.
-const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":600000,"pingTimeout":20000,"maxPayload":1000000}"#;
+const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":3600000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
 const JOINS: [&str; 4] = [
     r#"42/site,["doc_subscribe","ToDo","T-1"]"#,
@@ -138,9 +139,10 @@ fn a_slow_connection_re_sends_its_joins_in_three_paced_rounds() {
 }
 
 #[test]
-fn a_connection_after_a_transient_refusal_re_sends_them_too() {
+fn a_connection_after_a_transient_refusal_re_sends_them_in_more_rounds() {
     let mut h = subscribed();
-    // The first attempt is refused: the web server failed get_user_info.
+    // The first attempt is refused: the web server failed get_user_info, and may
+    // fail the joins' permission calls for a while yet.
     let id = h.open_polling(HANDSHAKE);
     h.sent();
     h.reply_get(
@@ -150,15 +152,24 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
     h.wire.clear();
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    // A quick attempt: G is HEAL_FIRST (10 s), then 20 s and 40 s.
+    // A quick attempt: G is HEAL_FIRST (10 s), then 20, 40, 80 and 160 s; then
+    // nothing more.
     assert_eq!(HEAL_FIRST.0, 10_000);
+    let out = sent_until(&mut h, 3_000_000);
     assert_eq!(
-        sent_until(&mut h, 300_000),
+        out,
         rounds(
-            &[(20_000, 1_250), (63_750, 2_500), (151_250, 5_000)],
+            &[
+                (20_000, 1_250),
+                (63_750, 2_500),
+                (151_250, 5_000),
+                (326_250, 10_000),
+                (676_250, 20_000)
+            ],
             &JOINS
         )
     );
+    assert_eq!(out.len() as u32, HEAL_ROUNDS_REFUSED * JOINS.len() as u32);
 }
 
 #[test]

@@ -94,7 +94,15 @@
 //!   after 300 s: the re-sent joins kept its queue past the realtime server's
 //!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
 //!   Joining a room held already changes nothing on the server. A page's
-//!   first, quick connection re-sends nothing.
+//!   first, quick connection re-sends nothing. A run that saw a transient
+//!   refusal re-sends in [`HEAL_ROUNDS_REFUSED`] rounds instead: its web
+//!   server was failing calls, and a herd against a web server that refuses
+//!   far past its capacity lasts longer than three rounds (1,000 clients on 4
+//!   workers of 50 ms: 2,990–2,994 of 3,000 rooms back after 300 s, and the
+//!   same after 1,200 s, with three; every room back after 367–424 s with
+//!   five). The two more rounds come 80–240 s and 160–480 s after the one
+//!   before (with `G` at 10 s), a trickle; a run that saw no refusal costs
+//!   no more calls than before.
 //! - **Joins spread after a loaded CONNECT, over the herd's work.** The
 //!   CONNECT's round trip (sent to answered; the transport and the Engine.IO
 //!   handshake before it do not reach the web server) is the web server's
@@ -167,6 +175,10 @@ pub const SLOW_CONNECT: Duration = Duration(1000);
 /// How many rounds of re-sent joins a reconnect, or a connection made under
 /// stress, makes.
 pub const HEAL_ROUNDS: u32 = 3;
+
+/// ... and how many when its run saw a transient refusal: the web server was
+/// failing calls, and may go on failing some while the herd lasts.
+pub const HEAL_ROUNDS_REFUSED: u32 = 5;
 
 /// The shortest gap before the first round of re-sent joins: past the herd's
 /// burst of calls (the later rounds double it).
@@ -603,7 +615,13 @@ impl Recovery {
         self.quickest = self.quickest.min(wait);
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
-            self.heal_left = HEAL_ROUNDS;
+            // A run the web server refused saw it fail calls: its joins are at risk
+            // for longer.
+            self.heal_left = if self.refusals > 0 {
+                HEAL_ROUNDS_REFUSED
+            } else {
+                HEAL_ROUNDS
+            };
             // `took` is real time (ms): these products cannot overflow.
             self.heal_gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
             if wait.0
