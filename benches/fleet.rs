@@ -14,7 +14,7 @@ use fleet::{Fleet, Report, Web};
 use frappe_realtime::protocol::config::ClientConfig;
 
 /// How long each run goes on after the node is back (virtual time).
-const LIMIT_MS: u64 = 600_000;
+const LIMIT_MS: u64 = 1_200_000;
 
 fn arg(name: &str) -> Option<u64> {
     let mut args = std::env::args().skip_while(|a| a != name);

@@ -93,16 +93,21 @@
 //!   timed out), one of 25 ms calls after 82–86 s (1,817–1,883 of 3,000 rooms
 //!   after 300 s: the re-sent joins kept its queue past the realtime server's
 //!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
-//!   Joining a room held already changes nothing on the server. A page's
-//!   first, quick connection re-sends nothing. A run that saw a transient
-//!   refusal re-sends in [`HEAL_ROUNDS_REFUSED`] rounds instead: its web
-//!   server was failing calls, and a herd against a web server that refuses
-//!   far past its capacity lasts longer than three rounds (1,000 clients on 4
-//!   workers of 50 ms: 2,990–2,994 of 3,000 rooms back after 300 s, and the
-//!   same after 1,200 s, with three; every room back after 367–424 s with
-//!   five). The two more rounds come 80–240 s and 160–480 s after the one
-//!   before (with `G` at 10 s), a trickle; a run that saw no refusal costs
-//!   no more calls than before.
+//!   Joining a room held already changes nothing on the server. A page's first,
+//!   quick connection re-sends nothing. Five rounds, not three (the count
+//!   before stop 25): a herd that outlasts a client's rounds has its joins
+//!   refused or timed out in every one of them, and such a room stays lost
+//!   while the page believes it holds it. Fleet simulation with three rounds:
+//!   1,000 clients on a refusing web server of 4 workers of 50 ms had
+//!   2,990–2,994 of 3,000 rooms back after 300 s and the same after 1,200 s
+//!   (seeds 1 and 2); 10,000 on 4 workers of 10 ms, 28,381 of 30,000 (queueing)
+//!   and 29,102 (refusing) after 1,200 s and after 3,600 s (seed 1). With four,
+//!   the refusing 10,000 still had 29,946 after 3,600 s. With five every room
+//!   of every fleet came back (3 seeds, 1,200 s): after 367–424 s, 560–603 s
+//!   and 898–935 s for those three. The two more rounds come 80–240 s and
+//!   160–480 s after the one before (with `G` at 10 s), a trickle, at a price:
+//!   2 × R more calls per client over those minutes (1,000 clients in 3 rooms:
+//!   19,000 calls instead of 13,000 on a web server that keeps up).
 //! - **Joins spread after a loaded CONNECT, over the herd's work.** The
 //!   CONNECT's round trip (sent to answered; the transport and the Engine.IO
 //!   handshake before it do not reach the web server) is the web server's
@@ -173,12 +178,8 @@ pub const REFUSED_WAIT_MAX: Duration = Duration(120_000);
 pub const SLOW_CONNECT: Duration = Duration(1000);
 
 /// How many rounds of re-sent joins a reconnect, or a connection made under
-/// stress, makes.
-pub const HEAL_ROUNDS: u32 = 3;
-
-/// ... and how many when its run saw a transient refusal: the web server was
-/// failing calls, and may go on failing some while the herd lasts.
-pub const HEAL_ROUNDS_REFUSED: u32 = 5;
+/// stress, makes (see "Rooms that heal, paced").
+pub const HEAL_ROUNDS: u32 = 5;
 
 /// The shortest gap before the first round of re-sent joins: past the herd's
 /// burst of calls (the later rounds double it).
@@ -615,13 +616,7 @@ impl Recovery {
         self.quickest = self.quickest.min(wait);
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
-            // A run the web server refused saw it fail calls: its joins are at risk
-            // for longer.
-            self.heal_left = if self.refusals > 0 {
-                HEAL_ROUNDS_REFUSED
-            } else {
-                HEAL_ROUNDS
-            };
+            self.heal_left = HEAL_ROUNDS;
             // `took` is real time (ms): these products cannot overflow.
             self.heal_gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
             if wait.0
