@@ -19,6 +19,7 @@
 //   gaveUp        clients that stopped trying (reconnect_failed / failed) and are not connected
 //   refusals      connect_errors "Unauthorized: …" the clients saw
 //   connectErrors every connect_error the clients saw (refusals, their own timeouts, …)
+//   connectErrorsBy  those by message
 //   meanHeldMs    what a web server call held its worker on average (the nominal
 //                 service time, plus the lateness of the gate's timers on a loaded machine)
 //   endedMs       when the run stopped sampling (the limit, or settled as above)
@@ -91,8 +92,14 @@ export async function herdRun(o) {
         const status = async () => {
             const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
             return all.reduce(
-                (a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals, errors: a.errors + s.errors }),
-                { connected: 0, gaveUp: 0, refusals: 0, errors: 0 },
+                (a, s) => ({
+                    connected: a.connected + s.connected,
+                    gaveUp: a.gaveUp + s.gaveUp,
+                    refusals: a.refusals + s.refusals,
+                    errors: a.errors + s.errors,
+                    errorsBy: addCounts(a.errorsBy, s.errorsBy),
+                }),
+                { connected: 0, gaveUp: 0, refusals: 0, errors: 0, errorsBy: {} },
             );
         };
         // Everyone connected and in their rooms before the node goes. A join the
@@ -168,6 +175,7 @@ export async function herdRun(o) {
             gaveUp: last.gaveUp,
             refusals: last.refusals - before.refusals,
             connectErrors: last.errors - before.errors,
+            connectErrorsBy: addCounts(last.errorsBy, before.errorsBy, -1),
             failedCalls: sumOf(errors.connect) + sumOf(errors.permission),
             nodeErrors: errors,
             backAtBin: Math.floor((back - kill) / gate.binMs),
@@ -181,6 +189,16 @@ export async function herdRun(o) {
         while (cluster.sockets().length > 0 && Date.now() < gone) await sleep(100);
         cluster.web.setCapacity(null);
     }
+}
+
+/** Counts by key: `a` plus `sign` × `b` (zeros left out). */
+function addCounts(a, b, sign = 1) {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b || {})) {
+        out[k] = (out[k] || 0) + sign * v;
+        if (out[k] === 0) delete out[k];
+    }
+    return out;
 }
 
 /** Each running node's connect and permission errors so far, by message. */

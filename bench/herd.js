@@ -96,6 +96,7 @@ try {
             r.web = web;
             results.push(r);
             log(`  connected ${fmtMs(r.connectedMs)}, rooms ${fmtMs(r.roomsMs)} (${r.roomsBack}/${r.roomsExpected}), peak get_user_info ${r.peakUserInfo}/100 ms, permission ${r.peakPermission}/100 ms, gave up ${r.gaveUp}, refusals ${r.refusals} (connect_errors ${r.connectErrors})`);
+            log(`  connect_errors by message ${JSON.stringify(r.connectErrorsBy)}`);
             log(`  node errors ${JSON.stringify(r.nodeErrors)}`);
         }
     }
