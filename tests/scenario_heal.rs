@@ -159,9 +159,8 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
     connect_after(&mut h, 20);
     // A quick attempt: G is HEAL_FIRST (10 s), then 20, 40, 80 and 160 s.
     assert_eq!(HEAL_FIRST.0, 10_000);
-    let out = sent_until(&mut h, 3_000_000);
     assert_eq!(
-        out,
+        sent_until(&mut h, 3_000_000),
         rounds(
             &[
                 (20_000, 1_250),
