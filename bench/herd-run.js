@@ -220,11 +220,9 @@ function since(now, before) {
     const out = { connect: {}, permission: {}, fetch: {} };
     for (const [server, counts] of now) {
         const was = before.get(server) || { connect: {}, permission: {}, fetch: {} };
+        // A node's counters only grow: the difference has no negative count.
         for (const kind of Object.keys(out)) {
-            for (const [k, v] of Object.entries(counts[kind])) {
-                const d = v - (was[kind][k] || 0);
-                if (d > 0) out[kind][k] = (out[kind][k] || 0) + d;
-            }
+            out[kind] = addCounts(out[kind], addCounts(counts[kind], was[kind], -1));
         }
     }
     return out;
