@@ -268,8 +268,10 @@ options (WebSocket), each client in ${f.rooms} rooms, against one simulated real
 that does what Frappe's does with the web server (a CONNECT costs \`get_user_info\`, a
 refusal is \`Unauthorized: …\`, a join whose permission call fails is dropped without a
 word), killed and back ${f.downMs} ms later, and a web server of workers × ms per call
-that queues without bound or refuses (502) when every worker is busy; the realtime
-node gives up on a call after 10 s and the web server still serves it. 1 ms each way on
+that queues without bound (**queue**), queues up to 2,048 calls (gunicorn's default
+listen backlog) and refuses (502) beyond (**backlog**), or refuses when every worker is
+busy (**refuse**); the realtime node gives up on a call after 10 s and the web server
+still serves it. 1 ms each way on
 the network. Each cell is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s. The
 browser runs above cannot hold 10,000 clients on this machine; here 10,000 clients on 40
 workers have the same N / capacity as 1,000 on 4, and 10,000 on 4 workers are a web

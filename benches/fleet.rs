@@ -1,6 +1,7 @@
 //! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
 //! itself, N clients in 3 rooms against one realtime node killed and back 2 s later,
-//! a web server of 10 ms calls that queues or refuses. `npm run bench:herd` runs
+//! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
+//! listen backlog then refuses, or refuses when busy. `npm run bench:herd` runs
 //! `cargo bench --bench fleet -- --json` for docs/scale.md.
 //!
 //! Arguments: `--json` (one object per run), `--clients N` (only that size),
@@ -15,6 +16,10 @@ use frappe_realtime::protocol::config::ClientConfig;
 
 /// How long each run goes on after the node is back (virtual time).
 const LIMIT_MS: u64 = 1_200_000;
+
+/// The "backlog" web server's queue: gunicorn's default listen backlog (2,048
+/// connections), beyond which nginx's connection to it is refused (502).
+const BACKLOG: usize = 2048;
 
 fn arg(name: &str) -> Option<u64> {
     let mut args = std::env::args().skip_while(|a| a != name);
@@ -85,6 +90,13 @@ fn main() {
     {
         for (name, web) in [
             ("queue", Web::queueing(workers, service)),
+            (
+                "backlog",
+                Web {
+                    queue: BACKLOG,
+                    ..Web::queueing(workers, service)
+                },
+            ),
             ("refuse", Web::refusing(workers, service)),
         ] {
             for seed in 1..=seeds {

@@ -308,3 +308,23 @@ fn a_slow_handshake_before_a_quick_connect_sends_the_joins_at_once() {
     assert!(!h.client.joins_paced());
     assert_eq!(at_connect, JOINS.to_vec(), "every join at the CONNECT");
 }
+
+#[test]
+fn a_connect_delayed_as_long_as_the_handshake_was_is_not_a_web_server_queue() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    // The transport and the Engine.IO handshake take 3 s: a realtime node whose event
+    // loop is that far behind with the herd's own handshakes. It answers the CONNECT
+    // as late (3 s): none of that is the web server's queue, so nothing is paced.
+    let (id, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_000);
+    assert!(!h.client.joins_paced());
+    assert_eq!(at_connect, JOINS.to_vec(), "every join at the CONNECT");
+    // The same node, and the CONNECT answered 400 ms later still: that is the web
+    // server's queue, and the joins go one at a time over (rooms + 1) × 400 ms = 2 s,
+    // as after a quick handshake (`a_reconnect_to_a_loaded_web_server_spreads_its_first_joins`).
+    h.advance(60_000);
+    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_400);
+    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    assert_eq!(sent_until(&mut h, 2_000), rounds(&[(250, 250)], &JOINS));
+}

@@ -591,9 +591,7 @@ impl Client {
             Err(e) => return self.attempt_failed(now, ConnectErrorKind::Handshake, e.message()),
         };
         self.namespace.handshake_done();
-        let payload = self
-            .recovery
-            .connect_payload(now, self.cx.config.auth.as_deref());
+        let payload = self.recovery.connect_payload(now, &self.cx);
         self.send_packet(PacketType::Connect, None, &payload);
         if probe {
             self.transports.start_probe(&mut self.cx);

@@ -109,10 +109,12 @@
 //!   2 × R more calls per client over those minutes (1,000 clients in 3 rooms:
 //!   19,000 calls instead of 13,000 on a web server that keeps up).
 //! - **Joins spread after a loaded CONNECT, over the herd's work.** The
-//!   CONNECT's round trip (sent to answered; the transport and the Engine.IO
-//!   handshake before it do not reach the web server) is the web server's
-//!   `get_user_info` and the realtime node's own time, so the quickest one a
-//!   client has had is its measure of that web server idle. A reconnect
+//!   CONNECT's round trip (sent to answered) is the web server's
+//!   `get_user_info` and the realtime node's own time. The transport and the
+//!   Engine.IO handshake before it do not reach the web server: their time is
+//!   the node's and the network's alone, and is taken off the round trip as
+//!   their share of it. What is left is the CONNECT's wait, and the quickest
+//!   wait a client has had is its measure of that web server idle. A reconnect
 //!   whose CONNECT waited more than [`LOADED_FACTOR`] times that, and more
 //!   than [`LOADED_MIN`], found a queue at the web server, and its joins would
 //!   go to the end of it in one block with everyone else's: they are sent one
@@ -130,9 +132,14 @@
 //!   herd (docs/scale.md) had every client connected after 16.0 s and every
 //!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one (both
 //!   runs with a test nginx that ran out of connections, since mended:
-//!   docs/scale.md). Fleet simulation (1,000 clients on 4 workers, seeds 1
-//!   and 2; before: a window of 2 × the attempt's time, the heal rounds' G as
-//!   for any reconnect):
+//!   docs/scale.md). The round trip whole (stops 23 to 25) still counted
+//!   the node's delay: 24.0 and 27.4 s against a bound of about 18.4 s; with
+//!   the handshake's time taken off, 18.7 and 18.4 s against 18.3 and 19.1 s;
+//!   on virtual time, a node that takes a connection every 2 ms: 13.4–13.5 s,
+//!   now 10.3–10.6 s (bound 12 s; the table is in docs/architecture.md).
+//!   Fleet simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a
+//!   window of 2 × the attempt's time, the heal rounds' G as for any
+//!   reconnect):
 //!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
 //!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
 //!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
@@ -226,10 +233,11 @@ pub(super) struct Recovery {
     /// While the joins of a loaded CONNECT are sent (the first round): the
     /// window their pace divides.
     first_round: Option<Duration>,
-    /// When the current attempt sent its CONNECT.
-    connect_sent: Instant,
-    /// The quickest CONNECT (sent to answered) the client has had (`u64::MAX`
-    /// before the first).
+    /// When the current attempt sent its CONNECT, plus the time the attempt
+    /// had taken until then: the CONNECT's wait runs from here.
+    connect_waits_from: Instant,
+    /// The quickest CONNECT's wait the client has had (`u64::MAX` before the
+    /// first).
     quickest: Duration,
     /// When the next counted attempt is due, while probes may come before it;
     /// `None` once it started. An attempt under way is a probe while this is
@@ -265,7 +273,7 @@ impl Recovery {
             heal_gap: Duration(0),
             heal_index: 0,
             first_round: None,
-            connect_sent: Instant(0),
+            connect_waits_from: Instant(0),
             quickest: Duration(u64::MAX),
             gave_up: false,
             pid: None,
@@ -544,8 +552,13 @@ impl Recovery {
 
     /// The CONNECT payload: the `auth` object, with `pid` and `offset` added
     /// when the server offered connection state recovery.
-    pub(super) fn connect_payload(&mut self, now: Instant, auth: Option<&str>) -> String {
-        self.connect_sent = now;
+    pub(super) fn connect_payload(&mut self, now: Instant, cx: &Context) -> String {
+        // The CONNECT's round trip (the part of the attempt that waits for the web
+        // server's `get_user_info`) less the time the transport and the Engine.IO
+        // handshake took before it (the realtime node's and the network's; see
+        // "Joins spread after a loaded CONNECT").
+        self.connect_waits_from = now + attempt_took(now, cx);
+        let auth = cx.config.auth.as_deref();
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
             let a = json::trim_ws(a);
@@ -609,10 +622,9 @@ impl Recovery {
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
         // after the first ones paced when the web server was loaded.
         let took = attempt_took(now, cx);
-        // The CONNECT's round trip: the part of the attempt that waits for the web
-        // server (`get_user_info`). This one counts: a first CONNECT is never loaded
-        // by this measure.
-        let wait = now.saturating_since(self.connect_sent);
+        // The CONNECT's wait (see `connect_payload`). This one counts: a first
+        // CONNECT is never loaded by this measure.
+        let wait = now.saturating_since(self.connect_waits_from);
         self.quickest = self.quickest.min(wait);
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
