@@ -19,8 +19,8 @@ out=pkg
 cargo build --release --target wasm32-unknown-unknown --lib --features tiny
 rm -rf "$out/snippets"
 wasm-bindgen --target web --out-dir "$out" "$wasm"
-# Without the glue's fallbacks for engines that cannot run the module anyway (~70 B gzip).
-node scripts/glue-baseline.js "$out"
+# Without the glue's code that never runs for this module (see the script).
+node scripts/glue-unused.js "$out"
 # Import and export names `a`, `b`, … in the module and the glue alike (~2.5 KB gzip).
 node scripts/short-names.js "$out"
 # The glue's state in a function, so that a trap can be followed by a fresh instance
