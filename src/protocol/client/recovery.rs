@@ -134,9 +134,10 @@
 //!   runs with a test nginx that ran out of connections, since mended:
 //!   docs/scale.md). The round trip whole (stops 23 to 25) still counted
 //!   the node's delay: 24.0 and 27.4 s against a bound of about 18.4 s; with
-//!   the handshake's time taken off, 18.7 and 18.4 s against 18.3 and 19.1 s;
-//!   on virtual time, a node that takes a connection every 2 ms: 13.4–13.5 s,
-//!   now 10.3–10.6 s (bound 12 s; the table is in docs/architecture.md).
+//!   the handshake's time taken off, 18.1–22.1 s in four runs against bounds
+//!   of 18.3–19.1 s (within in two); on virtual time, a node that takes a
+//!   connection every 2 ms: 13.4–13.5 s, now 10.3–10.6 s (bound 12 s; the
+//!   table is in docs/architecture.md).
 //!   Fleet simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a
 //!   window of 2 × the attempt's time, the heal rounds' G as for any
 //!   reconnect):
