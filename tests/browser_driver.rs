@@ -111,7 +111,9 @@ async fn close_releases_listeners_transports_timer_and_page_hooks() {
 fn reserved_event_names_throw_a_type_error_before_sending() {
     let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     for name in frappe_realtime::protocol::seam::EMIT_RESERVED {
-        let e = c.emit(name.into(), Array::new(), None).unwrap_err();
+        let e = c
+            .emit(name.into(), Array::new().unchecked_into(), None)
+            .unwrap_err();
         let (n, m, is_error) = error_name_and_message(&e);
         assert!(
             is_error && e.is_instance_of::<js_sys::TypeError>(),
@@ -129,16 +131,20 @@ fn unserialisable_arguments_throw_a_type_error() {
     let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let cyclic = Object::new();
     Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
-    let e = c.emit("x".into(), Array::of1(&cyclic), None).unwrap_err();
+    let e = c
+        .emit("x".into(), Array::of1(&cyclic).unchecked_into(), None)
+        .unwrap_err();
     assert!(e.is_instance_of::<js_sys::TypeError>());
     let (_, m, _) = error_name_and_message(&e);
     assert!(m.contains("cycle"), "{m}");
     let big = js_sys::BigInt::from(1u32);
     let e = c
-        .emit("x".into(), Array::of1(&big.into()), None)
+        .emit("x".into(), Array::of1(&big.into()).unchecked_into(), None)
         .unwrap_err();
     assert!(e.is_instance_of::<js_sys::TypeError>());
-    let e = c.emit(JsValue::from(5), Array::new(), None).unwrap_err();
+    let e = c
+        .emit(JsValue::from(5), Array::new().unchecked_into(), None)
+        .unwrap_err();
     assert_eq!(
         error_name_and_message(&e).1,
         "frappe-realtime: event name must be a string"
@@ -252,9 +258,11 @@ fn off_removes_exactly_the_given_function() {
 async fn emit_with_ack_rejects_with_an_error_on_timeout() {
     let (c, _) = client(DEAD, options(&[("autoConnect", false.into())])).unwrap();
     let p = c
-        .emit_with_ack("slow".into(), Array::new(), Some(50.0))
+        .emit_with_ack("slow".into(), Array::new().unchecked_into(), Some(50.0))
         .unwrap();
-    let e = JsFuture::from(p).await.unwrap_err();
+    let e = JsFuture::from(p.unchecked_into::<Promise>())
+        .await
+        .unwrap_err();
     let (name, message, is_error) = error_name_and_message(&e);
     assert!(is_error);
     assert_eq!(name, "AckError");

@@ -19,6 +19,7 @@
 //! The closure keeps only a [`Weak`] reference: dropping the client releases
 //! everything it installed.
 
+use super::jstypes::{Array, Function, Uint8Array};
 use crate::browser::js;
 use crate::protocol::client::{Client, Event, Transmit, TransportId};
 use crate::protocol::config::TransportKind;
@@ -29,7 +30,6 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -377,9 +377,11 @@ fn fire(rc: &Rc<Shared>, event: Lifecycle, a: &JsValue) {
 const NONE: JsValue = JsValue::UNDEFINED;
 
 fn attachments(bins: Vec<Vec<u8>>) -> Array {
-    bins.iter()
-        .map(|b| JsValue::from(Uint8Array::from(&b[..])))
-        .collect()
+    let out = Array::new();
+    for b in &bins {
+        out.push(&Uint8Array::copy_of(b));
+    }
+    out
 }
 
 /// The Error an ack sink is rejected with.

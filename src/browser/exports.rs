@@ -2,6 +2,7 @@
 //! (which adds rest parameters and `Symbol.dispose`). Errors thrown to JS are
 //! real `Error` / `TypeError` objects with a `name`.
 
+use super::jstypes::{Array, Function, Promise};
 use crate::browser::driver::{self, ack_error, fail_sink, AckSink, Shared};
 use crate::browser::js;
 use crate::protocol::client::{AckRequest, Client, State};
@@ -13,7 +14,6 @@ use crate::protocol::time::Duration;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -346,10 +346,9 @@ impl WasmClient {
     /// `[listeners, transports, timer armed, page listeners]` (the counts of
     /// `resources_js`, without its memory size).
     pub fn resources(&self) -> Vec<u32> {
-        self.resources_js()
-            .iter()
-            .take(4)
-            .map(|n| n.as_f64().unwrap_or(0.0) as u32)
+        let counts = self.resources_js();
+        (0..4)
+            .map(|i| counts.get(i).as_f64().unwrap_or(0.0) as u32)
             .collect()
     }
 

@@ -2,8 +2,8 @@
 //! page listeners, the client's application listeners, the fast path for plain
 //! events) and a few helpers that are smaller in JS than in Rust.
 
+use super::jstypes::{Array, Function, Uint8Array};
 use alloc::string::String;
-use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/browser/glue.js")]
@@ -97,9 +97,9 @@ extern "C" {
     ) -> JsValue;
     /// `dst.set(src)`: `dst` has `src`'s length.
     /// The UTF-8 bytes of the string `s` (`TextEncoder`).
-    pub fn utf8(s: &JsValue) -> js_sys::Uint8Array;
+    pub fn utf8(s: &JsValue) -> Uint8Array;
     #[wasm_bindgen(js_name = copyBytes)]
-    pub fn copy_bytes(src: &js_sys::Uint8Array, dst: &mut [u8]);
+    pub fn copy_bytes(src: &Uint8Array, dst: &mut [u8]);
     /// `console.warn` (or `console.log`) with the package prefix.
     pub fn log(warn: bool, message: &str);
 }

@@ -7,6 +7,7 @@
 pub mod driver;
 pub mod exports;
 pub mod js;
+pub mod jstypes;
 #[cfg(feature = "tiny")]
 pub mod tiny;
 
