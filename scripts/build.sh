@@ -69,13 +69,16 @@ printf '\nexport { preopen, onCrash, detachAll } from "%s";\n' "$snippet" >>"$ou
 
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and
-# minifies it; ES module, exports unchanged.
+# minifies it; ES module, exports unchanged. terser then minifies each of the two JS
+# files once more (scripts/minify.js: pkg/index.js −440 B gzip).
 node_modules/.bin/esbuild "$out/frappe_realtime.js" --bundle --minify --format=esm \
     --legal-comments=none --log-level=warning --allow-overwrite --outfile="$out/frappe_realtime.js"
+node scripts/minify.js --module "$out/frappe_realtime.js"
 rm -rf "$out/snippets"
 # The package's ESM entry pkg/index.js: the facade, RealtimeClient and that glue in one
 # minified module (scripts/bundle-esm.js).
 node scripts/bundle-esm.js
+node scripts/minify.js --module "$out/index.js"
 
 echo "sizes:"
 node scripts/size-budget.js --files "$bg" "$out/frappe_realtime.js" "$out/index.js"

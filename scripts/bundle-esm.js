@@ -10,7 +10,7 @@
 // import.meta.url)` still finds it. Shared mode stays out of the bundle: client.js loads
 // www/shared.js on demand only, and here that import points at ../www/shared.js.
 // www/ keeps the readable sources (the script-tag build and `frappe-realtime/www/*`
-// imports use them).
+// imports use them). scripts/minify.js then minifies it once more (terser).
 //
 //   node scripts/bundle-esm.js        (run by scripts/build.sh after the glue is built)
 
