@@ -83,6 +83,7 @@
 mod api;
 mod context;
 mod delivery;
+mod fifo;
 mod namespace;
 mod recovery;
 mod room_commands;

@@ -212,15 +212,14 @@ impl Registry {
             }
         }
         let room = sub.room();
-        let mut removed = None;
-        let mut i = 0;
-        while i < self.entries.len() {
-            if self.entries[i].sub.room() == room {
-                removed = Some(self.entries.remove(i).sub);
-            } else {
-                i += 1;
-            }
-        }
+        let removed = self
+            .entries
+            .iter()
+            .find(|e| e.sub.room() == room)
+            .map(|e| e.sub.clone());
+        // `retain`, not `Vec::remove`: its bounds check's panic formats a message,
+        // which would keep `core::fmt` code in the shipped wasm.
+        self.entries.retain(|e| e.sub.room() != room);
         removed
     }
 

@@ -9,11 +9,11 @@
 //! transports list is not empty, its auth is a JSON object).
 
 use super::api::Event;
+use super::fifo::Fifo;
 use super::timers::TimerTable;
 use crate::protocol::config::ClientConfig;
 use crate::protocol::error::UsageError;
 use crate::protocol::json;
-use alloc::collections::VecDeque;
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub(super) struct Context {
     /// The configuration, as checked by [`Context::new`].
     pub(super) config: ClientConfig,
     /// Events not yet taken by `Client::poll_event`, oldest first.
-    pub(super) events: VecDeque<Event>,
+    pub(super) events: Fifo<Event>,
     /// Every deadline of the client.
     pub(super) timers: TimerTable,
 }
@@ -40,7 +40,7 @@ impl Context {
         }
         Ok(Context {
             config,
-            events: VecDeque::new(),
+            events: Fifo::default(),
             timers: TimerTable::default(),
         })
     }

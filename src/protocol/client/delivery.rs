@@ -31,6 +31,7 @@
 
 use super::api::{AckFailure, DropReason, Event};
 use super::context::Context;
+use super::fifo::Fifo;
 use super::timers::Timer;
 use crate::protocol::config::OverflowPolicy;
 use crate::protocol::error::{DecodeError, UsageError};
@@ -38,7 +39,6 @@ use crate::protocol::json;
 use crate::protocol::seam;
 use crate::protocol::socket::{self, PacketType};
 use crate::protocol::time::{Duration, Instant};
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -121,7 +121,7 @@ pub(super) const MAX_SERVER_ACKS: usize = 1000;
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub(super) struct Delivery {
-    buffer: VecDeque<Buffered>,
+    buffer: Fifo<Buffered>,
     acks: Vec<PendingAck>,
     next_ack: u64,
     /// Ack ids the server asked for on this connection, oldest first.
@@ -276,10 +276,10 @@ impl Delivery {
 
     /// Takes the server's ack request `id`; `false` when there is none.
     pub(super) fn take_server_ack(&mut self, id: u64) -> bool {
-        let Some(pos) = self.server_acks.iter().position(|&a| a == id) else {
+        let Some(at) = self.server_acks.iter().position(|&a| a == id) else {
             return false;
         };
-        self.server_acks.remove(pos);
+        remove_at(&mut self.server_acks, at);
         true
     }
 
@@ -316,7 +316,7 @@ impl Delivery {
             }
             // Each buffered emit taken from the front and put back unless it waited
             // for this ack: the order is kept, as `retain` would, with the
-            // `pop_front` / `push_back` the buffer already uses (no `retain` code).
+            // `pop_front` / `push_back` the buffer already uses.
             for _ in 0..buffer.len() {
                 if let Some(b) = buffer.pop_front() {
                     if b.ack != Some(a.id) {
@@ -433,7 +433,7 @@ impl Delivery {
                 }
                 if let Some(id) = p.id {
                     if self.server_acks.len() >= MAX_SERVER_ACKS {
-                        self.server_acks.remove(0);
+                        remove_at(&mut self.server_acks, 0);
                         if !self.server_acks_dropped {
                             self.server_acks_dropped = true;
                             cx.events.push_back(Event::Error {
@@ -487,4 +487,14 @@ pub(super) fn check_args(args: &str) -> Result<(), UsageError> {
     } else {
         Err(UsageError::ArgumentsNotArray)
     }
+}
+
+/// `Vec::remove` without its panic path (which links `core::fmt`): the element at
+/// `at`, if there is one, leaves; the others keep their order.
+fn remove_at(items: &mut Vec<u64>, at: usize) {
+    let mut i = 0;
+    items.retain(|_| {
+        i += 1;
+        i != at + 1
+    });
 }

@@ -23,13 +23,13 @@
 
 use super::api::{Event, Transmit, TransportId};
 use super::context::Context;
+use super::fifo::Fifo;
 use super::timers::Timer;
 use crate::protocol::config::{ClientConfig, TransportKind, ENGINE_PROTOCOL};
 use crate::protocol::engine::{self, Handshake};
 use crate::protocol::error::DecodeError;
 use crate::protocol::socket;
 use crate::protocol::time::{Duration, Instant};
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -86,7 +86,7 @@ pub(super) struct Transports {
     current: Option<Session>,
     last_id: TransportId,
     request_counter: u64,
-    transmits: VecDeque<Transmit>,
+    transmits: Fifo<Transmit>,
 }
 
 impl Transports {
