@@ -22,6 +22,13 @@
 //   connectErrorsBy  those by message
 //   meanHeldMs    what a web server call held its worker on average (the nominal
 //                 service time, plus the lateness of the gate's timers on a loaded machine)
+//   webIdleMs     the web server's worker time left idle from "back" until every room was
+//                 back (or the run ended), over its workers: how much sooner the herd's
+//                 calls could have been served had they come sooner
+//   handshakeMs   the WebSockets the pages opened after the kill: median and 90th
+//                 percentile of the time each took from its creation to its `open` (the
+//                 nodes accept upgrades no faster than this machine's CPU lets them), and
+//                 how many opened
 //   endedMs       when the run stopped sampling (the limit, or settled as above)
 //   failedCalls   web server calls that failed for the realtime nodes: refused (502),
 //                 timed out (504, or their own 10 s timeout while the call still waited
@@ -150,6 +157,7 @@ export async function herdRun(o) {
         }
         endedAt ??= Date.now() - back;
         const gate = cluster.web.state().capacity;
+        const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
         const errors = since(nodeErrors(cluster), errorsBefore);
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
@@ -171,6 +179,8 @@ export async function herdRun(o) {
             refused: gate.refused,
             timedOut: gate.timedOut,
             meanHeldMs: gate.meanHeldMs,
+            webIdleMs: idleBetween(gate, back - kill, roomsAt ?? endedAt),
+            handshakeMs: handshakes(sockets, kill),
             endedMs: endedAt,
             gaveUp: last.gaveUp,
             refusals: last.refusals - before.refusals,
@@ -189,6 +199,23 @@ export async function herdRun(o) {
         while (cluster.sockets().length > 0 && Date.now() < gone) await sleep(100);
         cluster.web.setCapacity(null);
     }
+}
+
+/** The gate's idle worker time from `fromMs` to `fromMs + forMs` (ms since the gate's
+ *  start, whole bins), over its workers: ms of the whole web server idle. */
+function idleBetween(gate, fromMs, forMs) {
+    const first = Math.floor(fromMs / gate.binMs);
+    const last = Math.ceil((fromMs + forMs) / gate.binMs);
+    return Math.round(gate.idleMs.slice(first, last).reduce((a, b) => a + b, 0) / gate.workers);
+}
+
+/** {p50, p90, opened} of the creation → open times of the WebSockets made after `kill`
+ *  (null times when none opened). */
+function handshakes(sockets, kill) {
+    const took = sockets.filter(([made, open]) => made >= kill && open !== null).map(([made, open]) => open - made);
+    took.sort((a, b) => a - b);
+    const at = (q) => (took.length ? took[Math.min(took.length - 1, Math.floor(q * took.length))] : null);
+    return { p50: at(0.5), p90: at(0.9), opened: took.length };
 }
 
 /** Counts by key: `a` plus `sign` × `b` (zeros left out). */

@@ -193,20 +193,29 @@ function measuredBound(r, c) {
 
 function table(o) {
     const lines = [
-        "| web server | client | mean call (N / capacity + 2 s) | 100 % connected | 100 % rooms | rooms back | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing | given up | refusals seen |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| web server | client | mean call (N / capacity + 2 s) | 100 % connected | 100 % rooms | rooms back | web server idle | WebSocket handshake (median, 90 %) | peak get_user_info / 100 ms | peak permission / 100 ms | calls refused or timed out | queue overflowing | given up | refusals seen |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
     for (const r of o.results) {
         if (r.error) {
-            lines.push(`| ${r.web} | ${r.lib} | run failed: ${r.error} | | | | | | | | | |`);
+            lines.push(`| ${r.web} | ${r.lib} | run failed: ${r.error} | | | | | | | | | | | |`);
             continue;
         }
         const lim = o.config.limitMs;
         lines.push(
-            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
+            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${seconds(r.webIdleMs)} | ${handshakeCell(r.handshakeMs)} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
         );
     }
     return lines.join("\n");
+}
+
+/** "1.3 s", or "–" for runs recorded before the figure existed. */
+function seconds(ms) {
+    return typeof ms === "number" ? `${(ms / 1000).toFixed(1)} s` : "–";
+}
+
+function handshakeCell(h) {
+    return h && h.p50 !== null ? `${seconds(h.p50)}, ${seconds(h.p90)}` : "–";
 }
 
 function markdown(o) {
@@ -248,6 +257,12 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
 - *mean call* is what a call held its worker on average in the run: the nominal
   ${c.serviceMs} ms, plus how late the web server's timers fired on this machine, which also
   runs the browsers; in brackets the issue's bound (the herd's work at that capacity, + 2 s).
+- *web server idle*: the web server's workers left idle from the node's return until
+  *100 % rooms* (or the run's end), over the workers: the seconds by which the herd could
+  have been served sooner had its calls come sooner. On this machine the browsers, the
+  nodes and the web server share ${o.machine.cores} cores: when the node accepts
+  WebSocket upgrades slowly (*WebSocket handshake*: from a socket's creation to its
+  \`open\`, for the sockets opened after the kill), connects reach the web server late.
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a nominal
   capacity of ${c.capacityPerS / 10} per 100 ms.
 - *never (settled at …)*: a socket.io-client run ends once every client is connected or has

@@ -45,7 +45,23 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         fullBins: /** @type {Set<number>} */ (new Set()),
     };
 
+    // Worker time left idle, per bin: (workers − busy) × the time `busy` stayed so,
+    // summed each time `busy` changes (and when the stats are read). A herd that the web
+    // server could have served sooner shows here: its calls did not come fast enough.
+    const idleMs = /** @type {number[]} */ ([]);
+    let idleFrom = t0;
+    function idleUntil(now) {
+        for (let t = idleFrom; t < now; ) {
+            const bin = Math.floor((t - t0) / binMs);
+            const end = Math.min(now, t0 + (bin + 1) * binMs);
+            idleMs[bin] = (idleMs[bin] || 0) + (workers - busy) * (end - t);
+            t = end;
+        }
+        idleFrom = Math.max(idleFrom, now);
+    }
+
     function next() {
+        idleUntil(Date.now());
         busy--;
         const w = waiting.shift();
         if (w) w.start();
@@ -68,6 +84,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         by[bin] = (by[bin] || 0) + 1;
         return new Promise((resolve) => {
             const start = () => {
+                idleUntil(Date.now());
                 busy++;
                 const began = performance.now();
                 setTimeout(async () => {
@@ -120,6 +137,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         },
         /** Counters, with the arrivals histograms as plain arrays (empty bins 0). */
         stats() {
+            idleUntil(Date.now());
             const dense = (a) => Array.from(a, (n) => n || 0);
             const arrivals = dense(stats.arrivals);
             const arrivalsBy = Object.fromEntries(Object.entries(stats.arrivalsBy).map(([k, a]) => [k, dense(a)]));
@@ -144,6 +162,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
                 arrivalsBy,
                 peakPerBin: arrivals.reduce((a, b) => Math.max(a, b), 0),
                 fullBins: stats.fullBins.size,
+                /** Worker time left idle per bin, in ms (up to workers × binMs). */
+                idleMs: dense(idleMs),
             };
         },
         /** Answers the waiting requests 504 and clears their timers: for stop(). */

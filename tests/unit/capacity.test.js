@@ -70,6 +70,25 @@ test("close answers the waiting requests", async () => {
     assert.equal(await first, "a");
 });
 
+test("counts the worker time left idle, and not the time a worker is held", async () => {
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    // Nothing to serve: every worker idle from the gate's start until the stats are read.
+    const idle = createGate({ workers: 3, serviceMs: 5 });
+    await new Promise((r) => setTimeout(r, 30));
+    const before = Date.now();
+    const s0 = idle.stats();
+    const after = Date.now();
+    assert.ok(sum(s0.idleMs) >= 3 * (before - s0.t0) && sum(s0.idleMs) <= 3 * (after - s0.t0), `idle ${sum(s0.idleMs)} ms`);
+    // One worker, three requests back to back: only the time outside them is idle.
+    const gate = createGate({ workers: 1, serviceMs: 20 });
+    await Promise.all([1, 2, 3].map((i) => gate.run(() => i)));
+    const s = gate.stats();
+    const elapsed = Date.now() - s.t0;
+    // A libuv timer may fire up to 1 ms early (see above): each request held ≥ 19 ms.
+    assert.ok(sum(s.idleMs) <= elapsed - 3 * 19, `idle ${sum(s.idleMs)} ms of ${elapsed} ms`);
+    assert.ok(s.idleMs.every((ms) => ms >= 0 && ms <= s.binMs), "per bin, at most one worker × the bin");
+});
+
 test("refuses a gate without workers", () => {
     assert.throws(() => createGate({ workers: 0 }), /workers must be at least 1/);
 });
