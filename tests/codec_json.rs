@@ -8,7 +8,8 @@
 
 use frappe_realtime::protocol::error::DecodeError;
 use frappe_realtime::protocol::json::{
-    decode_string, elements, members, parse_u64, skip_value, skip_ws, validate, write_string,
+    decode_string, elements, members, parse_u64, push_digit, skip_value, skip_ws, validate,
+    write_string,
 };
 
 const BAD: Result<(), DecodeError> = Err(DecodeError::InvalidJson);
@@ -596,4 +597,30 @@ fn random_json_is_consistent() {
         let _ = parse_u64(&s);
     }
     assert!(valid > 200, "only {valid} valid texts");
+}
+
+#[test]
+fn push_digit_is_checked_arithmetic() {
+    let tenth = u64::MAX / 10;
+    assert_eq!(push_digit(tenth, 5), Some(u64::MAX));
+    assert_eq!(push_digit(tenth, 6), None);
+    assert_eq!(push_digit(tenth + 1, 0), None);
+    assert_eq!(push_digit(0, 7), Some(7));
+    for v in [
+        0,
+        1,
+        9,
+        10,
+        12_345,
+        tenth - 1,
+        tenth,
+        tenth + 1,
+        u64::MAX / 2,
+        u64::MAX,
+    ] {
+        for d in 0..=9u8 {
+            let checked = v.checked_mul(10).and_then(|p| p.checked_add(u64::from(d)));
+            assert_eq!(push_digit(v, d), checked, "{v} * 10 + {d}");
+        }
+    }
 }

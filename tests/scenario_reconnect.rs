@@ -3,7 +3,7 @@
 
 mod support;
 
-use frappe_realtime::protocol::backoff::Backoff;
+use frappe_realtime::protocol::backoff::{doubled, Backoff};
 use frappe_realtime::protocol::client::{DisconnectReason, Event, State, Transmit, HEALTHY};
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::{Duration, Instant};
@@ -440,4 +440,29 @@ fn reconnect_now_does_not_undo_a_disconnect() {
     h.pump();
     assert!(h.take_wire().is_empty());
     assert_eq!(h.client.state(), State::Idle);
+}
+
+#[test]
+fn doubled_is_a_saturating_power_of_two_product() {
+    assert_eq!(doubled(3, 0), 3);
+    assert_eq!(doubled(3, 20), 3 << 20);
+    assert_eq!(doubled(u64::MAX >> 3, 3), (u64::MAX >> 3) << 3);
+    assert_eq!(doubled((u64::MAX >> 3) + 1, 3), u64::MAX);
+    for v in [
+        0,
+        1,
+        2_000,
+        120_000,
+        u64::MAX >> 20,
+        (u64::MAX >> 20) + 1,
+        u64::MAX,
+    ] {
+        for k in 0..=20 {
+            assert_eq!(
+                doubled(v, k),
+                v.saturating_mul(1 << k),
+                "{v} doubled {k} times"
+            );
+        }
+    }
 }

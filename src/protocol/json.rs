@@ -294,9 +294,20 @@ pub fn parse_u64(s: &str) -> Option<u64> {
     if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    t.bytes().try_fold(0u64, |v, c| {
-        v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-    })
+    t.bytes().try_fold(0u64, |v, c| push_digit(v, c - b'0'))
+}
+
+/// `v * 10 + digit`, or `None` past `u64::MAX`. Not `checked_mul`: wasm32 has no
+/// overflow flag, and LLVM checks a 64-bit product with a 128-bit multiply
+/// (`__multi3`, linked into the shipped module for these digits alone).
+pub fn push_digit(v: u64, digit: u8) -> Option<u64> {
+    const TENTH: u64 = u64::MAX / 10;
+    let d = u64::from(digit);
+    if v > TENTH || (v == TENTH && d > u64::MAX % 10) {
+        None
+    } else {
+        Some(v * 10 + d)
+    }
 }
 
 /// The top-level elements of a JSON array, as text slices, without decoding them.

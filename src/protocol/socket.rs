@@ -88,10 +88,7 @@ fn digits(b: &[u8], mut i: usize) -> (Option<u64>, usize, bool) {
     let mut v: u64 = 0;
     let mut overflow = false;
     while let Some(&c @ b'0'..=b'9') = b.get(i) {
-        match v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(c - b'0')))
-        {
+        match json::push_digit(v, c - b'0') {
             Some(n) => v = n,
             None => overflow = true,
         }

@@ -162,7 +162,7 @@
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
 use super::timers::Timer;
-use crate::protocol::backoff::Backoff;
+use crate::protocol::backoff::{self, Backoff};
 use crate::protocol::config::ClientConfig;
 use crate::protocol::json;
 use crate::protocol::time::{Duration, Instant};
@@ -488,7 +488,7 @@ impl Recovery {
                 REFUSED_DELAY_MAX
             };
             let first = (cx.config.reconnection_delay.0.saturating_mul(2)).max(took);
-            let window = first.saturating_mul(1 << self.refusals.min(20)).min(cap.0);
+            let window = backoff::doubled(first, self.refusals.min(20)).min(cap.0);
             let delay = self.backoff.within(Duration(window));
             self.backoff.count();
             self.refusals = self.refusals.saturating_add(1);
