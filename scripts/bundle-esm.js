@@ -7,8 +7,9 @@
 // 13.4 → 9.4 KB gzip of JS).
 //
 // The file sits in pkg/ beside the wasm, so the glue's `new URL("…_bg.wasm",
-// import.meta.url)` still finds it. Shared mode stays out of the bundle: client.js loads
-// www/shared.js on demand only, and here that import points at ../www/shared.js.
+// import.meta.url)` still finds it. Shared mode and the debug log's room diagnostics stay
+// out of the bundle: client.js loads www/shared.js, frappe-realtime.js www/diagnose.js,
+// on demand only, and here those imports point at ../www/.
 // www/ keeps the readable sources (the script-tag build and `frappe-realtime/www/*`
 // imports use them). scripts/minify.js then minifies it once more (terser).
 //
@@ -20,13 +21,18 @@ import * as esbuild from "esbuild";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** client.js's `import("./shared.js")`, relative to pkg/index.js. */
-const sharedOnDemand = {
-  name: "shared-on-demand",
+/** The modules the sources load on demand only (client.js's `import("./shared.js")`,
+ *  frappe-realtime.js's `import("./diagnose.js")`): left out of the bundle, and found
+ *  from pkg/index.js in ../www/. */
+const ON_DEMAND = ["shared.js", "diagnose.js"];
+const onDemand = {
+  name: "on-demand",
   setup(build) {
-    build.onResolve({ filter: /^\.\/shared\.js$/ }, (args) => {
-      if (args.kind !== "dynamic-import") throw new Error("bundle-esm: shared.js must only be imported dynamically");
-      return { path: "../www/shared.js", external: true };
+    build.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
+      const name = args.path.slice(2);
+      if (!ON_DEMAND.includes(name)) return undefined;
+      if (args.kind !== "dynamic-import") throw new Error(`bundle-esm: ${name} must only be imported dynamically`);
+      return { path: `../www/${name}`, external: true };
     });
   },
 };
@@ -40,6 +46,6 @@ await esbuild.build({
   platform: "browser",
   target: "es2020",
   legalComments: "none",
-  plugins: [sharedOnDemand],
+  plugins: [onDemand],
   logLevel: "warning",
 });

@@ -18,7 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** What a page loads when it imports the package ("frappe-realtime", package.json's "."):
  *  the ESM entry pkg/index.js (the facade, RealtimeClient and the wasm-bindgen glue in one
  *  module, scripts/bundle-esm.js), the wasm module, and any wasm-bindgen snippet a build
- *  leaves beside them (none today: build.sh bundles them into the glue). */
+ *  leaves beside them (none today: build.sh bundles them into the glue). The modules
+ *  the entry imports on demand only (www/shared.js for `shared: true`, www/diagnose.js
+ *  for `debug: "debug"`) are not what a page loads otherwise, and are not counted. */
 export const SHIPPED = [
     "pkg/frappe_realtime_bg.wasm",
     "pkg/index.js",

@@ -79,23 +79,14 @@ export function createRealtime(env = {}) {
   };
   // With debug: "debug", ask the web server the question the realtime server asks before
   // it joins a doctype / doc room (has_permission): a refusal is silent on the socket.
+  // www/diagnose.js, loaded then only (not part of what a page loads otherwise).
   let diagnose = false;
   /** @type {(kind: string, doctype: string, name?: string) => void} */
   const permission = (kind, doctype, name) => {
-    const q = "?doctype=" + encodeURIComponent(doctype) + "&name=" + encodeURIComponent(name || "");
-    const what = "frappe.realtime: " + kind + " " + doctype + (name ? " " + name : "") + ": ";
-    win
-      .fetch("/api/method/frappe.realtime.has_permission" + q, { credentials: "same-origin" })
-      .then(async (/** @type {Response} */ r) => {
-        const body = await r.json().catch(() => ({}));
-        if (body.message) console.debug(what + "has_permission allowed");
-        else
-          console.warn(
-            what + "has_permission did not allow it (HTTP " + r.status + (body._error_message ? ": " + body._error_message : "") +
-              "): the realtime server then joins no room and sends no error",
-          );
-      })
-      .catch((/** @type {unknown} */ e) => console.warn(what + "has_permission could not be checked: " + e));
+    import("./diagnose.js").then(
+      (d) => d.checkPermission(win, kind, doctype, name),
+      (e) => console.warn("frappe.realtime: the room diagnostics could not be loaded: " + e),
+    );
   };
   const wake = () => rt.lazy_connect && rt.connect();
   const fn = (/** @type {unknown} */ f) => typeof f === "function";
