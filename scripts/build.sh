@@ -70,7 +70,7 @@ printf '\nexport { preopen, onCrash, detachAll } from "%s";\n' "$snippet" >>"$ou
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and
 # minifies it; ES module, exports unchanged. terser then minifies each of the two JS
-# files once more (scripts/minify.js: pkg/index.js −440 B gzip).
+# files once more (scripts/minify.js: pkg/index.js −414 B gzip).
 node_modules/.bin/esbuild "$out/frappe_realtime.js" --bundle --minify --format=esm \
     --legal-comments=none --log-level=warning --allow-overwrite --outfile="$out/frappe_realtime.js"
 node scripts/minify.js --module "$out/frappe_realtime.js"
