@@ -212,14 +212,17 @@ impl Registry {
             }
         }
         let room = sub.room();
-        let removed = self
-            .entries
-            .iter()
-            .find(|e| e.sub.room() == room)
-            .map(|e| e.sub.clone());
+        let mut removed = None;
         // `retain`, not `Vec::remove`: its bounds check's panic formats a message,
-        // which would keep `core::fmt` code in the shipped wasm.
-        self.entries.retain(|e| e.sub.room() != room);
+        // which would keep `core::fmt` code in the shipped wasm. One pass: each entry's
+        // room is built once; the first of the room is the one returned.
+        self.entries.retain(|e| {
+            let keep = e.sub.room() != room;
+            if !keep && removed.is_none() {
+                removed = Some(e.sub.clone());
+            }
+            keep
+        });
         removed
     }
 
