@@ -70,3 +70,29 @@ export class WasmReader {
         return out;
     }
 }
+
+/** The function index space (`imported`, `total`) and the exports of wasm `bytes`. */
+export function indexSpace(bytes) {
+    const r = new WasmReader(bytes);
+    let imported = 0;
+    let defined = 0;
+    const exports = [];
+    for (const { id, start } of r.sections()) {
+        r.pos = start;
+        if (id === 2) {
+            for (let i = 0, n = r.u32(); i < n; i++) {
+                r.name();
+                r.name();
+                if (r.skipImportDesc() === 0) imported++;
+            }
+        } else if (id === 3) defined = r.u32();
+        else if (id === 7) {
+            for (let i = 0, n = r.u32(); i < n; i++) {
+                r.name();
+                const kind = r.byte();
+                exports.push({ kind, index: r.u32() });
+            }
+        }
+    }
+    return { functions: { imported, total: imported + defined }, exports };
+}

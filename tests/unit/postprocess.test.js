@@ -1,8 +1,8 @@
 // The build's wasm-bindgen post-processing steps (scripts/short-names.js,
-// scripts/exports-last.js) on small inputs built here: a module and a glue in the shape
-// wasm-bindgen 0.2.130 writes (`--target web`), which each script must transform
-// correctly, and inputs in other shapes, which must make it fail, naming itself and what
-// it expected, without writing anything.
+// scripts/exports-last.js, scripts/order-functions.js) on small inputs built here: a
+// module and a glue in the shape wasm-bindgen 0.2.130 writes (`--target web`), which each
+// script must transform correctly, and inputs in other shapes, which must make it fail,
+// naming itself and what it expected, without writing anything.
 //
 //   node --test tests/unit/postprocess.test.js      (needs node_modules: binaryen)
 
@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import binaryen from "binaryen";
@@ -457,3 +458,53 @@ for (const { what, bytes, message } of MISSHAPEN_MODULES) {
         assert.deepEqual(read(dir, "m.wasm"), input);
     });
 }
+
+// ---------------------------------------------------------------- order-functions
+
+/** A module whose like functions lie farther apart than gzip's 32 KB window: `a0`, then
+ *  `x` of ~35 KB of numbers no other function repeats, then `a1` of a0's pattern, and the
+ *  exported `e0`, `e1` last (as exports-last.js leaves them), which call `a1` and `x`. */
+function farApartModule() {
+    const m = new binaryen.Module();
+    m.setFeatures(FEATURES);
+    let seed = 1;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
+    // f(x) = x + the sum of `terms`, one local update per term (flat: no deep nesting)
+    const sum = (terms) =>
+        m.block(null, [...terms.map((t) => m.local.set(0, m.i32.add(m.local.get(0, i32), m.i32.const(t)))), m.local.get(0, i32)], i32);
+    const pattern = Array.from({ length: 400 }, (_, k) => k * 7919);
+    m.addFunction("a0", i32, i32, [], sum([...pattern, 0]));
+    m.addFunction("x", i32, i32, [], sum(Array.from({ length: 3500 }, random)));
+    m.addFunction("a1", i32, i32, [], sum([...pattern, 1]));
+    m.addFunction("e0", i32, i32, [], m.call("a1", [m.local.get(0, i32)], i32));
+    m.addFunction("e1", i32, i32, [], m.call("x", [m.local.get(0, i32)], i32));
+    m.addFunctionExport("e0", "e0");
+    m.addFunctionExport("e1", "e1");
+    assert.ok(m.validate());
+    const bytes = Buffer.from(m.emitBinary());
+    m.dispose();
+    return bytes;
+}
+
+test("order-functions: like functions side by side, exports where they were, the same results, cached", () => {
+    const input = farApartModule();
+    const gzip = (b) => zlib.gzipSync(b, { level: 9 }).length;
+    const dir = dirWith({ "m.wasm": input, "n.wasm": input });
+    const cache = path.join(dir, "cache");
+    const r = run("order-functions.js", path.join(dir, "m.wasm"), cache);
+    assert.equal(r.status, 0, r.stderr);
+    const output = read(dir, "m.wasm");
+    // a1 now follows a0: its copy of the pattern costs next to nothing.
+    assert.ok(gzip(output) < gzip(input) - 500, `gzip ${gzip(input)} → ${gzip(output)}`);
+    assert.match(r.stdout, new RegExp(`order-functions: ${gzip(input)} → ${gzip(output)} B gzip`));
+    assert.deepEqual(layout(output).exports, layout(input).exports);
+    assert.deepEqual(results(output), results(input));
+    // Cached: the same order again, from the cache file; without a cache: found again, the same.
+    assert.equal(fs.readdirSync(cache).length, 1);
+    assert.equal(run("order-functions.js", path.join(dir, "n.wasm")).status, 0);
+    assert.deepEqual(read(dir, "n.wasm"), output);
+    fs.writeFileSync(path.join(dir, "m.wasm"), input);
+    const again = run("order-functions.js", path.join(dir, "m.wasm"), cache);
+    assert.equal(again.stdout, r.stdout);
+    assert.deepEqual(read(dir, "m.wasm"), output);
+});
