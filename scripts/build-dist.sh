@@ -39,7 +39,7 @@ node_modules/.bin/esbuild www/script-tag.js \
     --outfile="$out" \
     --log-level=warning
 # terser after esbuild, as for pkg/index.js (scripts/minify.js).
-node scripts/minify.js --script "$out"
+node scripts/minify.js --script --bundle "$out"
 
 # Nothing in the file may need 'unsafe-eval' (strict CSP): no eval, no Function constructor.
 if grep -Eq '(^|[^A-Za-z0-9_$.])(eval\(|new Function\(|Function\()' "$out"; then

@@ -84,7 +84,7 @@ rm -rf "$out/snippets"
 # The package's ESM entry pkg/index.js: the facade, RealtimeClient and that glue in one
 # minified module (scripts/bundle-esm.js).
 node scripts/bundle-esm.js
-node scripts/minify.js --module "$out/index.js"
+node scripts/minify.js --module --bundle "$out/index.js"
 
 echo "sizes:"
 node scripts/size-budget.js --files "$bg" "$out/frappe_realtime.js" "$out/index.js"

@@ -9,21 +9,38 @@
 // terser's safe transformations are on: none of its `unsafe*` options, which assume
 // things about the code (e.g. that no function is called with `new`).
 //
-//   node scripts/minify.js --module FILE…   ES modules (pkg/index.js)
-//   node scripts/minify.js --script FILE…   classic scripts (dist/frappe-realtime.js: its
-//                                           top-level names stay, `/*! … */` comments too)
+// `--bundle`: the file holds every module that touches its objects' internal properties
+// (named `_x`: `_wasm`, `_queue`, `_ls`, …), so terser renames those too (−88 B gzip of
+// pkg/index.js). True of pkg/index.js and the script-tag file: the modules they load on
+// demand (www/shared.js, www/diagnose.js) and the wasm glue reach their objects through
+// public names only (`on`, `emit`, `subscribe`, the Listeners' `add` / `off` / `get` /
+// `event` / `self` / `watch`, …). `__x` names (`__proto__`, the glue's `__wbg_ptr`, Desk's
+// `__unsaved`), `_placeholder` (Socket.IO's binary placeholder, on the wire) and `_wasm`
+// (see INTERNAL) are left alone. Not for pkg/frappe_realtime.js, which www/client.js
+// imports unbundled.
+//
+//   node scripts/minify.js --module [--bundle] FILE…   ES modules (pkg/index.js)
+//   node scripts/minify.js --script [--bundle] FILE…   classic scripts (dist/frappe-realtime.js:
+//                                                      top-level names stay, `/*! … */` comments too)
 
 import fs from "node:fs";
+import { pathToFileURL } from "node:url";
 import { minify } from "terser";
 
-/** Minifies `file` in place; `module`: an ES module (top-level names are its own). */
-export async function minifyFile(file, module) {
+/** The internal properties `--bundle` renames: `_` and a lower-case letter; not
+ *  `_placeholder` (on the wire) nor RealtimeClient's `_wasm`, through which
+ *  tests/e2e/hostile.test.js re-enters the WasmClient to force a trap. */
+export const INTERNAL = { regex: /^_[a-z]/, reserved: ["_placeholder", "_wasm"] };
+
+/** Minifies `file` in place; `module`: an ES module (top-level names are its own);
+ *  `bundle`: internal properties renamed too (see above). */
+export async function minifyFile(file, module, bundle = false) {
     const source = fs.readFileSync(file, "utf8");
     const out = await minify(source, {
         module,
         ecma: 2020,
         compress: { passes: 2, inline: 1 },
-        mangle: true,
+        mangle: bundle ? { properties: INTERNAL } : true,
         format: { comments: /^!/ },
     });
     if (typeof out.code !== "string" || out.code.length === 0) {
@@ -32,9 +49,14 @@ export async function minifyFile(file, module) {
     fs.writeFileSync(file, out.code);
 }
 
-const [kind, ...files] = process.argv.slice(2);
-if (kind !== "--module" && kind !== "--script") {
-    console.error("usage: node scripts/minify.js --module|--script FILE…");
-    process.exit(2);
+// Run as a command (not when imported, as by tests/unit/minify.test.js).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+    const [kind, ...rest] = process.argv.slice(2);
+    const bundle = rest[0] === "--bundle";
+    const files = bundle ? rest.slice(1) : rest;
+    if ((kind !== "--module" && kind !== "--script") || files.length === 0) {
+        console.error("usage: node scripts/minify.js --module|--script [--bundle] FILE…");
+        process.exit(2);
+    }
+    for (const f of files) await minifyFile(f, kind === "--module", bundle);
 }
-for (const f of files) await minifyFile(f, kind === "--module");
