@@ -10,14 +10,15 @@
 // things about the code (e.g. that no function is called with `new`).
 //
 // `--bundle`: the file holds every module that touches its objects' internal properties
-// (named `_x`: `_wasm`, `_queue`, `_ls`, …), so terser renames those too (−88 B gzip of
-// pkg/index.js). True of pkg/index.js and the script-tag file: the modules they load on
-// demand (www/shared.js, www/diagnose.js) and the wasm glue reach their objects through
-// public names only (`on`, `emit`, `subscribe`, the Listeners' `add` / `off` / `get` /
-// `event` / `self` / `watch`, …). `__x` names (`__proto__`, the glue's `__wbg_ptr`, Desk's
-// `__unsaved`), `_placeholder` (Socket.IO's binary placeholder, on the wire) and `_wasm`
-// (see INTERNAL) are left alone. Not for pkg/frappe_realtime.js, which www/client.js
-// imports unbundled.
+// (named `_x`: `_queue`, `_ls`, DeskRooms' `_parkedDocs`, …, and the wasm-bindgen glue's
+// `__wbg_ptr`), so terser renames those too (pkg/index.js: −88 B gzip for the `_x`
+// names, −62 B more with DeskRooms' fields named so and the glue's three). True of
+// pkg/index.js and the script-tag file: the modules they load on demand
+// (www/shared.js, www/diagnose.js) reach their objects through public names only
+// (`on`, `emit`, `subscribe`, the Listeners' `add` / `off` / `get` / `event` / `self` /
+// `watch`, …). Other `__x` names (`__proto__`, Desk's `__unsaved`), `_placeholder`
+// (Socket.IO's binary placeholder, on the wire) and `_wasm` (see INTERNAL) are left
+// alone. Not for pkg/frappe_realtime.js, which www/client.js imports unbundled.
 //
 //   node scripts/minify.js --module [--bundle] FILE…   ES modules (pkg/index.js)
 //   node scripts/minify.js --script [--bundle] FILE…   classic scripts (dist/frappe-realtime.js:
@@ -27,10 +28,11 @@ import fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import { minify } from "terser";
 
-/** The internal properties `--bundle` renames: `_` and a lower-case letter; not
+/** The internal properties `--bundle` renames: `_` and a lower-case letter, and the
+ *  wasm-bindgen glue's own `__wbg_ptr`, `__wbg_init` and `__destroy_into_raw`; not
  *  `_placeholder` (on the wire) nor RealtimeClient's `_wasm`, through which
  *  tests/e2e/hostile.test.js re-enters the WasmClient to force a trap. */
-export const INTERNAL = { regex: /^_[a-z]/, reserved: ["_placeholder", "_wasm"] };
+export const INTERNAL = { regex: /^(_[a-z]|__wbg_(ptr|init)$|__destroy_into_raw$)/, reserved: ["_placeholder", "_wasm"] };
 
 /** Minifies `file` in place; `module`: an ES module (top-level names are its own);
  *  `bundle`: internal properties renamed too (see above). */

@@ -44,45 +44,45 @@ export class DeskRooms {
    *  @param {DeskEnv} env */
   constructor(client, env) {
     this.c = client;
-    this.env = env;
+    this._env = env;
     /** The form's documents: key → [doctype, name].
      *  @type {Map<string, [string, string]>} */
-    this.docs = new Map();
+    this._docs = new Map();
     /** The document the form shows now (presence), or null.
      *  @type {[string, string] | null} */
-    this.shown = null;
-    /** Presence on `shown` was announced (`doc_open` subscribed). */
-    this.announced = false;
+    this._shown = null;
+    /** Presence on `_shown` was announced (`doc_open` subscribed). */
+    this._announced = false;
     /** The pending announcement, if any. @type {ReturnType<typeof setTimeout> | undefined} */
-    this.timer = undefined;
+    this._timer = undefined;
     /** Doctypes whose list view holds their room. @type {Set<string>} */
-    this.lists = new Set();
+    this._lists = new Set();
     /** The form's documents let go at a disconnect, until the reconnect.
      *  @type {Map<string, [string, string]>} */
-    this.parkedDocs = new Map();
+    this._parkedDocs = new Map();
     /** List views let go at a disconnect, until the route shows them. @type {Set<string>} */
-    this.parkedLists = new Set();
+    this._parkedLists = new Set();
     /** Whether list views can be told apart: the router reports route changes. */
-    this.routed = false;
+    this._routed = false;
     /** Between a disconnect and the reconnect. */
-    this.offline = false;
+    this._offline = false;
   }
 
   /** Follows the router, so that a parked list view comes back when shown. */
   watchRoute() {
-    const router = this.env.frappe().router;
-    if (this.routed || !router || typeof router.on !== "function") return;
-    this.routed = true;
+    const router = this._env.frappe().router;
+    if (this._routed || !router || typeof router.on !== "function") return;
+    this._routed = true;
     router.on("change", () => {
-      const dt = this.listShown();
-      if (dt !== null && this.parkedLists.delete(dt)) this.list(dt);
+      const dt = this._listShown();
+      if (dt !== null && this._parkedLists.delete(dt)) this.list(dt);
     });
   }
 
   /** The doctype of the list view on screen, or null.
    *  @returns {string | null} */
-  listShown() {
-    const F = this.env.frappe();
+  _listShown() {
+    const F = this._env.frappe();
     let route;
     try {
       route = typeof F.get_route === "function" ? F.get_route() : null;
@@ -97,9 +97,9 @@ export class DeskRooms {
    *  @param {string} dn */
   form(dt, dn) {
     const k = key(dt, dn);
-    this.parkedDocs.delete(k);
-    if (this.docs.has(k)) return;
-    this.docs.set(k, [dt, dn]);
+    this._parkedDocs.delete(k);
+    if (this._docs.has(k)) return;
+    this._docs.set(k, [dt, dn]);
     this.c.subscribe("doc", dt, dn);
   }
 
@@ -110,29 +110,29 @@ export class DeskRooms {
    *  @param {string} dn */
   open(dt, dn) {
     this.form(dt, dn);
-    if (this.shown && this.shown[0] === dt && this.shown[1] === dn) return;
+    if (this._shown && this._shown[0] === dt && this._shown[1] === dn) return;
     this.close();
-    const s = (this.shown = [dt, dn]);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.announced = true;
+    const s = (this._shown = [dt, dn]);
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      this._announced = true;
       this.c.subscribe("doc_open", s[0], s[1]);
     }, ANNOUNCE_MS);
     // Moving on while offline: what was on screen is not any more.
-    if (this.offline) this.park();
+    if (this._offline) this.park();
   }
 
   /** Presence ends (form-unload, page hidden), for `dt`/`dn` when given.
    *  @param {string} [dt]
    *  @param {string} [dn] */
   close(dt, dn) {
-    const s = this.shown;
+    const s = this._shown;
     if (!s || (dt !== undefined && (s[0] !== dt || s[1] !== dn))) return;
-    this.shown = null;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.announced) this.c.unsubscribe("doc_open", s[0], s[1]);
-    this.announced = false;
+    this._shown = null;
+    clearTimeout(this._timer);
+    this._timer = undefined;
+    if (this._announced) this.c.unsubscribe("doc_open", s[0], s[1]);
+    this._announced = false;
   }
 
   /** `doctype_subscribe(dt)` made while the route shows the list of `dt`: the list view
@@ -141,10 +141,10 @@ export class DeskRooms {
    *  @param {string} dt */
   list(dt) {
     this.watchRoute();
-    if (!this.routed || this.listShown() !== dt) return false;
-    this.parkedLists.delete(dt);
-    if (!this.lists.has(dt)) {
-      this.lists.add(dt);
+    if (!this._routed || this._listShown() !== dt) return false;
+    this._parkedLists.delete(dt);
+    if (!this._lists.has(dt)) {
+      this._lists.add(dt);
       this.c.subscribe("doctype", dt);
     }
     return true;
@@ -153,27 +153,27 @@ export class DeskRooms {
   /** `doctype_unsubscribe(dt)`: the list view lets go, if it held the room.
    *  @param {string} dt */
   unlist(dt) {
-    this.parkedLists.delete(dt);
-    if (!this.lists.delete(dt)) return false;
+    this._parkedLists.delete(dt);
+    if (!this._lists.delete(dt)) return false;
     this.c.unsubscribe("doctype", dt);
     return true;
   }
 
   /** The connection dropped: lets go of what is not on screen (see the file's header). */
   park() {
-    this.offline = true;
-    const s = this.shown && key(this.shown[0], this.shown[1]);
-    for (const [k, [dt, dn]] of this.docs) {
+    this._offline = true;
+    const s = this._shown && key(this._shown[0], this._shown[1]);
+    for (const [k, [dt, dn]] of this._docs) {
       if (k === s) continue;
-      this.docs.delete(k);
-      this.parkedDocs.set(k, [dt, dn]);
+      this._docs.delete(k);
+      this._parkedDocs.set(k, [dt, dn]);
       this.c.unsubscribe("doc", dt, dn);
     }
-    const list = this.listShown();
-    for (const dt of this.lists) {
+    const list = this._listShown();
+    for (const dt of this._lists) {
       if (dt === list) continue;
-      this.lists.delete(dt);
-      this.parkedLists.add(dt);
+      this._lists.delete(dt);
+      this._parkedLists.add(dt);
       this.c.unsubscribe("doctype", dt);
     }
   }
@@ -181,15 +181,15 @@ export class DeskRooms {
   /** The connection is back: each parked document may be stale, so it gets what Desk
    *  does for a `doc_update` of a document not on screen (frappe/public/js/frappe/model/model.js). */
   reconnected() {
-    this.offline = false;
-    const locals = this.env.locals();
-    const model = this.env.frappe().model;
-    for (const [dt, dn] of this.parkedDocs.values()) {
+    this._offline = false;
+    const locals = this._env.locals();
+    const model = this._env.frappe().model;
+    for (const [dt, dn] of this._parkedDocs.values()) {
       const doc = locals && locals[dt] && locals[dt][dn];
       if (!doc) continue;
       if (doc.__unsaved) doc.__needs_refresh = true;
       else if (model && typeof model.remove_from_locals === "function") model.remove_from_locals(dt, dn);
     }
-    this.parkedDocs.clear();
+    this._parkedDocs.clear();
   }
 }

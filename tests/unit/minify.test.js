@@ -16,7 +16,9 @@ export class Box {
     this._queue = [];
     this._wasm = { connected: true };
     this.__proto_like = 1;
+    this.__wbg_ptr = 8;
   }
+  get ptr() { return this.__wbg_ptr; }
   push(x) { this._queue.push(x); return this._queue.length; }
   get connected() { return this._wasm.connected; }
 }
@@ -33,9 +35,9 @@ async function minified(source, bundle) {
     return fs.readFileSync(file, "utf8");
 }
 
-test("minify --bundle: renames _x properties, keeps _placeholder, _wasm, __x and public names", async () => {
+test("minify --bundle: renames _x properties and the glue's __wbg_ptr, keeps _placeholder, _wasm, other __x and public names", async () => {
     const out = await minified(SOURCE, true);
-    assert.doesNotMatch(out, /_queue/);
+    assert.doesNotMatch(out, /_queue|__wbg_ptr/);
     for (const kept of ["_placeholder", "_wasm", "__proto_like", "__unsaved", "__proto__", "connected", "push"]) {
         assert.match(out, new RegExp(kept), kept);
     }
@@ -43,6 +45,7 @@ test("minify --bundle: renames _x properties, keeps _placeholder, _wasm, __x and
     const b = new m.Box();
     assert.equal(b.push(7), 1);
     assert.equal(b.connected, true);
+    assert.equal(b.ptr, 8);
     assert.deepEqual(m.placeholder(2), { _placeholder: true, num: 2 });
     assert.equal(m.desk({ __unsaved: 1 }), 1);
     assert.equal(Object.getPrototypeOf(m.plain), null);
