@@ -219,14 +219,15 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     h.advance(60_000);
     let (_, at_connect) = reconnect_after(&mut h, id, 400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    // One at a time over (rooms + 1) × 400 ms = 2 s, the client's measure of the
-    // herd's work (a queue of 400 ms of get_user_info calls, each client with 4 joins
-    // as well): each the middle of [1, 2 s / 4] after the previous one. Then the heal
-    // rounds as after any reconnect: G = 10 s, the first 2 G after the last of those
-    // joins.
+    // One at a time in the last 400 ms (the CONNECT's wait) before (rooms + 1) / 2 ×
+    // 400 ms = 1 s, the middle of the client's measure of the herd's work ((rooms + 1)
+    // × 400 ms: a queue of 400 ms of get_user_info calls, each client with 4 joins as
+    // well): the first 600 ms after the CONNECT plus the middle of [1, 2 × 400 ms / 4],
+    // each next one the middle of that after the previous one. Then the heal rounds as
+    // after any reconnect: G = 10 s, the first 2 G after the last of those joins.
     assert_eq!(
         sent_until(&mut h, 60_000),
-        rounds(&[(250, 250), (21_000, 1_250)], &JOINS)
+        rounds(&[(700, 100), (21_000, 1_250)], &JOINS)
     );
 }
 
@@ -257,11 +258,11 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
     let id = connect_after(&mut h, 20);
     h.advance(60_000);
     reconnect_after(&mut h, id, 400);
-    // The first join goes out (the middle of [1, 2 s / 4]); then the page leaves that
-    // room.
+    // The first join goes out (600 ms, then the middle of [1, 800 ms / 4]); then the
+    // page leaves that room.
     assert_eq!(
-        sent_until(&mut h, 250),
-        vec![(250, vec![JOINS[0].to_string()])]
+        sent_until(&mut h, 700),
+        vec![(700, vec![JOINS[0].to_string()])]
     );
     h.client
         .unsubscribe(h.now, &Subscription::doc("ToDo", "T-1"))
@@ -270,12 +271,12 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
         h.sent(),
         vec![r#"42/site,["doc_unsubscribe","ToDo","T-1"]"#]
     );
-    // The joins start over on the three rooms left, the next when it was due (250 ms
-    // on), then 333 ms apart (the middle of 2 s / 3): the doctype room, whose index
+    // The joins start over on the three rooms left, the next when it was due (100 ms
+    // on), then 133 ms apart (the middle of 800 ms / 3): the doctype room, whose index
     // moved to 0, is not skipped.
     assert_eq!(
         sent_until(&mut h, 1_000),
-        rounds(&[(250, 333)], &[JOINS[1], JOINS[2], JOINS[3]])
+        rounds(&[(100, 133)], &[JOINS[1], JOINS[2], JOINS[3]])
     );
 }
 
@@ -284,15 +285,16 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
     let mut h = subscribed();
     let id = connect_after(&mut h, 20);
     h.advance(60_000);
-    // A CONNECT after 3 s: the joins go over 5 × 3 s = 15 s, longer than the heal
-    // rounds' usual G (max(10 s, 2 × 3 s)); G is that window, so no round re-sends a
-    // join while this client's share of the herd may still be in the web server's
-    // queue, nor faster than the paced joins went.
+    // A CONNECT after 3 s: the client's measure of the herd's work is 5 × 3 s = 15 s,
+    // longer than the heal rounds' usual G (max(10 s, 2 × 3 s)); G is that window, so
+    // no round re-sends a join while this client's share of the herd may still be in
+    // the web server's queue. The joins themselves go in the last 3 s before half of
+    // it (7.5 s): 4.5 s, then 750 ms apart.
     let (_, at_connect) = reconnect_after(&mut h, id, 3_000);
     assert_eq!(at_connect, Vec::<String>::new());
     assert_eq!(
         sent_until(&mut h, 100_000),
-        rounds(&[(1_875, 1_875), (37_500, 1_875)], &JOINS)
+        rounds(&[(5_250, 750), (37_500, 1_875)], &JOINS)
     );
 }
 
@@ -321,10 +323,10 @@ fn a_connect_delayed_as_long_as_the_handshake_was_is_not_a_web_server_queue() {
     assert!(!h.client.joins_paced());
     assert_eq!(at_connect, JOINS.to_vec(), "every join at the CONNECT");
     // The same node, and the CONNECT answered 400 ms later still: that is the web
-    // server's queue, and the joins go one at a time over (rooms + 1) × 400 ms = 2 s,
-    // as after a quick handshake (`a_reconnect_to_a_loaded_web_server_spreads_its_first_joins`).
+    // server's queue, and the joins go one at a time as after a quick handshake
+    // (`a_reconnect_to_a_loaded_web_server_spreads_its_first_joins`).
     h.advance(60_000);
     let (_, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    assert_eq!(sent_until(&mut h, 2_000), rounds(&[(250, 250)], &JOINS));
+    assert_eq!(sent_until(&mut h, 2_000), rounds(&[(700, 100)], &JOINS));
 }

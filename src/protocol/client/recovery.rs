@@ -118,37 +118,41 @@
 //!   whose CONNECT waited more than [`LOADED_FACTOR`] times that, and more
 //!   than [`LOADED_MIN`], found a queue at the web server, and its joins would
 //!   go to the end of it in one block with everyone else's: they are sent one
-//!   at a time instead, over a window of `(rooms + 1) × that wait`, each
-//!   anywhere in `[1, window / rooms]` after the previous one (the first
-//!   too), as a first heal round before the others. The window is the
-//!   client's measure of the herd's work: its CONNECT waited for the
-//!   `get_user_info` calls of the clients ahead of it, and each of them has
-//!   about as many joins to send as this one. The heal rounds then wait at
-//!   least that window (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's
-//!   time, window)`), so no round re-sends a join while the client's share
-//!   of the herd may still be queued, nor faster than its first joins went.
-//!   Measured from the transport's start instead (stop 22), the wait counted
-//!   the handshakes of a herd that loads the realtime side's CPU: the browser
-//!   herd (docs/scale.md) had every client connected after 16.0 s and every
-//!   room after 74.2 s with that measure, 23.3 and 39.7 s with this one (both
-//!   runs with a test nginx that ran out of connections, since mended:
-//!   docs/scale.md). The round trip whole (stops 23 to 25) still counted
-//!   the node's delay: 24.0 and 27.4 s against a bound of about 18.4 s; with
-//!   the handshake's time taken off, 18.1–22.1 s in four runs against bounds
-//!   of 18.3–19.1 s (within in two); on virtual time, a node that takes a
-//!   connection every 2 ms: 13.4–13.5 s, now 10.3–10.6 s (bound 12 s; the
-//!   table is in docs/architecture.md).
-//!   Fleet simulation (1,000 clients on 4 workers, seeds 1 and 2; before: a
-//!   window of 2 × the attempt's time, the heal rounds' G as for any
-//!   reconnect):
+//!   at a time instead, as a first heal round before the others. The client's
+//!   measure of the herd's work is `window = (rooms + 1) × that wait`: its
+//!   CONNECT waited for the `get_user_info` calls of the clients ahead of it,
+//!   and each of them has about as many joins to send as this one. The joins
+//!   aim at the middle of it: the first `(rooms − 1) / 2 × the wait` after the
+//!   CONNECT plus anywhere in `[1, 2 × the wait / rooms]`, each next one
+//!   anywhere in that after the previous one, so that they end on average
+//!   `(rooms + 1) / 2 × the wait` after the CONNECT, within one wait of it.
+//!   Across a herd, whose waits run from nothing to the whole queue, the joins
+//!   of the early clients then come once the `get_user_info` calls ahead of
+//!   them are served, and those of the last within a wait of their share's
+//!   end. The heal rounds wait at least the whole window (`G =
+//!   max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time, window)`), so no
+//!   round re-sends a join while the client's share of the herd may still be
+//!   queued.
+//!   The wait measured from the transport's start (stop 22), or the round
+//!   trip whole (stops 23 to 25), counted the realtime node's own delay as a
+//!   queue: docs/architecture.md has those runs.
+//!   Fleet simulation (1,000 clients on 4 workers, seeds 1 and 2; stop 22's
+//!   window of 2 × the attempt's time in brackets):
 //!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
 //!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
-//!     out (before: 56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
+//!     out (56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
 //!     (207–233 s); 10 rooms: 9,881–9,927 of 10,000 rooms at 300 s (1,714–
 //!     1,729: re-sent joins kept the queue past the 10 s wait for good);
 //!   - queueing, 10 ms calls: 10 rooms 31.3–134.9 s (135.7–160.0 s); 3 rooms
 //!     11.2–11.7 s (10.0 s; the bound is 12 s);
 //!   - refusing web servers: unchanged (the attempts stay quick there).
+//!
+//!   Those joins went each anywhere in `[1, window / rooms]` after the
+//!   previous one from the CONNECT on (stops 23 to 27); aimed at the middle
+//!   (stop 28), every queueing fleet came back as soon or sooner: 25 ms, 3
+//!   rooms 27.7–28.0 s; 10 ms, 3 rooms 10.0 s, 10 rooms 29.2–29.3 s (bound
+//!   29.5 s); the figures, a bounded queue's, and what else was tried are in
+//!   docs/architecture.md.
 //!
 //!   A window of 2 × (rooms + 1) times the wait lost no call with 5
 //!   rooms of 25 ms calls either, but every room came back 1.6–1.7× later
@@ -643,9 +647,10 @@ impl Recovery {
                 // come after these joins, and no faster.
                 let window = Duration(wait.0 * (rooms as u64 + 1));
                 self.heal_gap = self.heal_gap.max(window);
-                self.first_round = Some(window);
+                self.first_round = Some(Duration(wait.0 * 2));
                 self.heal_index = 0;
-                self.pace_join(now, rooms, cx);
+                let lead = Duration(wait.0 * (rooms as u64).saturating_sub(1) / 2);
+                self.pace_join(now + lead, rooms, cx);
             } else {
                 self.heal_next(now, cx);
             }
