@@ -149,9 +149,9 @@
 //!
 //!   Those joins went each anywhere in `[1, window / rooms]` after the
 //!   previous one from the CONNECT on (stops 23 to 27); aimed at the middle
-//!   (stop 28), every queueing fleet came back as soon or sooner: 25 ms, 3
-//!   rooms 27.7–28.0 s; 10 ms, 3 rooms 10.0 s, 10 rooms 29.2–29.3 s (bound
-//!   29.5 s); the figures, a bounded queue's, and what else was tried are in
+//!   (stop 28), the queueing fleets of 1,000 came back sooner: 25 ms, 3 rooms
+//!   27.7–28.0 s; 10 ms, 3 rooms 10.0 s, 10 rooms 29.2–29.3 s (bound 29.5 s);
+//!   the figures, other web servers' and what else was tried are in
 //!   docs/architecture.md.
 //!
 //!   A window of 2 × (rooms + 1) times the wait lost no call with 5
