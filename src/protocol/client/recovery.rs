@@ -643,8 +643,8 @@ impl Recovery {
                     .saturating_mul(LOADED_FACTOR)
                     .max(LOADED_MIN.0)
             {
-                // Over the herd's work as this client measured it; the heal rounds
-                // come after these joins, and no faster.
+                // The herd's work as this client measured it: the heal rounds wait
+                // all of it, the joins aim at its middle (see the module docs).
                 let window = Duration(wait.0 * (rooms as u64 + 1));
                 self.heal_gap = self.heal_gap.max(window);
                 self.first_round = Some(Duration(wait.0 * 2));
