@@ -90,6 +90,22 @@ fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
 }
 
 #[test]
+fn a_herd_a_little_further_past_the_wait_does_not_collapse() {
+    // Calls of 27 ms: 27 s of work. With the joins of a loaded CONNECT spread from the
+    // CONNECT on (stops 23 to 27), every one of seeds 1–8 timed calls out and had its
+    // rooms back after up to 108 s (each timed-out join waits for a heal round, which
+    // adds its N × R calls to the queue). Aimed at the middle of the herd's work:
+    // 31.2 s at worst over those seeds, none timed out; the edge is 29 ms now.
+    let web = Web::queueing(4, 27);
+    for seed in [1, 2] {
+        let r = run(web, seed);
+        assert_eq!(r.failed_calls, 0, "{r:?}");
+        let rooms = r.rooms_at.expect("every room back");
+        assert!(rooms <= 33_000, "rooms back after {rooms} ms: {r:?}");
+    }
+}
+
+#[test]
 fn a_node_that_takes_the_herd_in_slowly_loses_no_call() {
     // The realtime node takes one connection every 20 ms (50 per second, as the
     // browser herd's `get_user_info` calls trickled in on this machine before their
