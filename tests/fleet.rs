@@ -38,6 +38,16 @@ fn run_until(web: Web, open_ms: u64, limit_ms: u64, seed: u64) -> Report {
     .run()
 }
 
+/// Asserts that no client gave up, no call was refused or timed out, and every room was
+/// back within `limit_ms`; returns when the rooms were back.
+fn back_without_loss(r: &Report, limit_ms: u64) -> u64 {
+    assert_eq!(r.given_up, 0, "{r:?}");
+    assert_eq!(r.failed_calls, 0, "{r:?}");
+    let rooms = r.rooms_at.expect("every room back");
+    assert!(rooms <= limit_ms, "rooms back after {rooms} ms: {r:?}");
+    rooms
+}
+
 /// The herd's work at full capacity, in ms.
 fn work_ms(web: Web) -> u64 {
     ((CLIENTS * (1 + ROOMS)) as f64 / web.per_second() * 1000.0) as u64
@@ -49,16 +59,10 @@ fn a_queueing_web_server_gets_the_herd_back_within_its_capacity() {
     assert_eq!(work_ms(web), 10_000);
     for seed in [1, 2] {
         let r = run(web, seed);
-        assert_eq!(r.given_up, 0, "{r:?}");
-        let connected = r.connected_at.expect("every client connected");
-        let rooms = r.rooms_at.expect("every room back");
-        assert!(connected <= rooms, "{r:?}");
         // N / capacity + 2 s, and nothing waits past the realtime server's timeout.
-        assert!(
-            rooms <= work_ms(web) + 2000,
-            "rooms back after {rooms} ms: {r:?}"
-        );
-        assert_eq!(r.failed_calls, 0, "{r:?}");
+        let rooms = back_without_loss(&r, work_ms(web) + 2000);
+        let connected = r.connected_at.expect("every client connected");
+        assert!(connected <= rooms, "{r:?}");
         assert_eq!(r.refusals, 0, "{r:?}");
         // At most the herd's calls and the rounds of re-sent joins.
         assert!(
@@ -78,14 +82,10 @@ fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
     let web = Web::queueing(4, 25);
     assert_eq!(work_ms(web), 25_000);
     for seed in [1, 2] {
-        let r = run(web, seed);
-        assert_eq!(r.given_up, 0, "{r:?}");
-        assert_eq!(r.failed_calls, 0, "{r:?}");
-        let rooms = r.rooms_at.expect("every room back");
         // Measured 27.7–28.0 s: 3–4 % past N / capacity + 2 s (27 s), the price of
         // pacing by each client's own measure of the queue (29.6–30.1 s with the
         // joins spread from the CONNECT on, stops 23 to 27).
-        assert!(rooms <= 29_000, "rooms back after {rooms} ms: {r:?}");
+        back_without_loss(&run(web, seed), 29_000);
     }
 }
 
@@ -98,10 +98,7 @@ fn a_herd_a_little_further_past_the_wait_does_not_collapse() {
     // 31.2 s at worst over those seeds, none timed out; the edge is 29 ms now.
     let web = Web::queueing(4, 27);
     for seed in [1, 2] {
-        let r = run(web, seed);
-        assert_eq!(r.failed_calls, 0, "{r:?}");
-        let rooms = r.rooms_at.expect("every room back");
-        assert!(rooms <= 33_000, "rooms back after {rooms} ms: {r:?}");
+        back_without_loss(&run(web, seed), 33_000);
     }
 }
 
@@ -116,28 +113,18 @@ fn a_node_that_takes_the_herd_in_slowly_loses_no_call() {
         // A web server that keeps up: every room back as its client connects.
         // Measured: 20.0 s, 12 ms after the last connection (both seeds).
         let r = run_admitting(Web::queueing(4, 10), 20, seed);
-        assert_eq!(r.given_up, 0, "{r:?}");
-        assert_eq!(r.failed_calls, 0, "{r:?}");
         let connected = r.connected_at.expect("every client connected");
-        let rooms = r.rooms_at.expect("every room back");
         assert!(
             connected >= 19_000,
             "the node's admission paced the herd: {r:?}"
         );
-        assert!(
-            rooms <= connected + 2000,
-            "rooms back after {rooms} ms: {r:?}"
-        );
+        back_without_loss(&r, connected + 2000);
         // 25 ms calls (25 s of work, as in the test above): the heal rounds of the
         // first clients overlap the later ones' connects, and no call waits past the
         // realtime server's 10 s. Measured: every room back after 30.1 and 30.3 s
         // (30.9 and 31.8 s with the joins spread from the CONNECT on; 31.8 and
         // 34.3 s before the handshake's time was taken off the CONNECT's).
-        let r = run_admitting(Web::queueing(4, 25), 20, seed);
-        assert_eq!(r.given_up, 0, "{r:?}");
-        assert_eq!(r.failed_calls, 0, "{r:?}");
-        let rooms = r.rooms_at.expect("every room back");
-        assert!(rooms <= 33_000, "rooms back after {rooms} ms: {r:?}");
+        back_without_loss(&run_admitting(Web::queueing(4, 25), 20, seed), 33_000);
     }
 }
 
@@ -151,14 +138,7 @@ fn a_node_slow_to_hand_shake_does_not_hold_the_joins_back() {
     // 10.6 s; with the joins aimed at the middle of that window: 10.0 s.
     let web = Web::queueing(4, 10);
     for seed in [1, 2] {
-        let r = run_admitting(web, 2, seed);
-        assert_eq!(r.given_up, 0, "{r:?}");
-        assert_eq!(r.failed_calls, 0, "{r:?}");
-        let rooms = r.rooms_at.expect("every room back");
-        assert!(
-            rooms <= work_ms(web) + 2000,
-            "rooms back after {rooms} ms: {r:?}"
-        );
+        back_without_loss(&run_admitting(web, 2, seed), work_ms(web) + 2000);
     }
 }
 
