@@ -16,8 +16,8 @@
 // leave, each checked (a mismatch fails the build with "exports-last: expected …; found
 // …", never a silently unchanged module):
 //
-//   1. binaryen.js reads it with the features rustc emits for wasm32 (the list below, as
-//      scripts/build.sh gives wasm-opt), and the result validates;
+//   1. binaryen.js reads it with the features rustc emits for wasm32 (scripts/binaryen-module.js,
+//      as scripts/build.sh gives them to wasm-opt), and the result validates;
 //   2. it exports functions of its own (wasm-bindgen's `wasm.*` exports: the WasmClient
 //      methods, malloc, the closure shims, …): at least one, fewer than 128 (V8's initial
 //      cache size: 128 consecutive indices cannot collide modulo 128); a re-exported
@@ -29,6 +29,7 @@
 
 import fs from "node:fs";
 import binaryen from "binaryen";
+import { exportedFunctions, moveLast, readModule } from "./binaryen-module.js";
 import { indexSpace } from "./wasm-reader.js";
 
 const file = process.argv[2];
@@ -46,32 +47,20 @@ const CACHE = 128;
 if (!fs.existsSync(file)) expected(`a wasm module at ${file}`, "no such file");
 // The features rustc emits for wasm32 (scripts/build.sh passes the same to wasm-opt);
 // the module no longer says so itself (--strip-target-features).
-const F = binaryen.Features;
-const FEATURES = F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
 let mod;
 try {
-    mod = binaryen.readBinary(fs.readFileSync(file));
+    mod = readModule(fs.readFileSync(file));
 } catch (e) {
     expected(`a wasm module binaryen.js can read (${file})`, (e && e.message) || String(e));
 }
-mod.setFeatures(FEATURES);
 if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
 
-const exported = [];
-for (let i = 0; i < mod.getNumExports(); i++) {
-    const e = binaryen.getExportInfo(mod.getExportByIndex(i));
-    if (e.kind === binaryen.ExternalFunction && !exported.includes(e.value)) exported.push(e.value);
-}
+const exported = exportedFunctions(mod);
 // A re-exported import is the JS function itself: V8 names nothing.
 const own = exported.filter((name) => !binaryen.getFunctionInfo(mod.getFunction(name)).module);
 if (own.length === 0 || own.length >= CACHE)
     expected(`between 1 and ${CACHE - 1} exported functions of the module's own`, `${own.length}`);
-for (const name of own) {
-    const f = binaryen.getFunctionInfo(mod.getFunction(name));
-    // Removed and added again: it goes last. Its body stays in the module's arena.
-    mod.removeFunction(name);
-    mod.addFunction(name, f.params, f.results, f.vars, f.body);
-}
+for (const name of own) moveLast(mod, name);
 if (!mod.validate()) expected("the rewritten module to validate (binaryen's errors above)", "one that does not");
 const out = mod.emitBinary();
 mod.dispose();

@@ -33,6 +33,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 import binaryen from "binaryen";
+import { exportedFunctions, moveLast, readModule } from "./binaryen-module.js";
 import { WasmReader, indexSpace } from "./wasm-reader.js";
 
 /** Bytes per sequence compared (3 to 8 tried: 6 did best). */
@@ -52,28 +53,14 @@ const fail = (msg) => {
     process.exit(1);
 };
 
-const F = binaryen.Features;
-const FEATURES = F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
 const input = fs.readFileSync(file);
 const gzip = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
-
-/** The module read by binaryen (rustc's wasm32 features). */
-function read() {
-    const mod = binaryen.readBinary(input);
-    mod.setFeatures(FEATURES);
-    return mod;
-}
 
 /** The module with the functions named in `order` moved to its end, in that order (given
  *  every defined function: the module's new order). */
 function emit(order) {
-    const mod = read();
-    for (const name of order) {
-        // Removed and added again: it goes last. Its body stays in the module's arena.
-        const f = binaryen.getFunctionInfo(mod.getFunction(name));
-        mod.removeFunction(name);
-        mod.addFunction(name, f.params, f.results, f.vars, f.body);
-    }
+    const mod = readModule(input);
+    for (const name of order) moveLast(mod, name);
     if (!mod.validate()) fail("the reordered module does not validate (binaryen's errors above)");
     const out = mod.emitBinary();
     mod.dispose();
@@ -97,17 +84,13 @@ function bodies(bytes) {
 }
 
 // The defined functions in the module's order (the code section's), and the exported ones.
-const mod = read();
+const mod = readModule(input);
 const defined = [];
 for (let i = 0; i < mod.getNumFunctions(); i++) {
     const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
     if (!info.module) defined.push(info.name);
 }
-const exported = new Set();
-for (let i = 0; i < mod.getNumExports(); i++) {
-    const e = binaryen.getExportInfo(mod.getExportByIndex(i));
-    if (e.kind === binaryen.ExternalFunction) exported.add(e.value);
-}
+const exported = new Set(exportedFunctions(mod));
 mod.dispose();
 const code = bodies(input);
 if (code.length !== defined.length) fail(`${defined.length} defined functions but ${code.length} bodies`);

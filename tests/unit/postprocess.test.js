@@ -15,12 +15,12 @@ import zlib from "node:zlib";
 import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import binaryen from "binaryen";
+import { RUSTC_FEATURES as FEATURES } from "../../scripts/binaryen-module.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SNIPPET = "./snippets/frappe-realtime-0123456789abcdef/src/browser/glue.js";
 const BG = "./frappe_realtime_bg.js";
 const F = binaryen.Features;
-const FEATURES = F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
 const { i32, f64, none } = binaryen;
 const I_HUB = "__wbg_hubNew_aa7b3615ccc1bfbf";
 const I_THROW = "__wbg___wbindgen_throw_4c88d8bf264fd984";
