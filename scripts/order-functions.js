@@ -168,9 +168,10 @@ function search() {
     let bestSize = size(best);
     for (let pass = 0; pass < PASSES; pass++) {
         for (const f of ids) {
+            // The order without f: the same whichever of f's moves is kept.
+            const rest = best.filter((x) => x !== f);
             for (const g of near.get(f)) {
                 for (const after of [0, 1]) {
-                    const rest = best.filter((x) => x !== f);
                     const at = rest.indexOf(g) + after;
                     const cand = [...rest.slice(0, at), f, ...rest.slice(at)];
                     const s = size(cand);
