@@ -16,9 +16,13 @@ wasm="$target_dir/wasm32-unknown-unknown/release/frappe_realtime.wasm"
 out=pkg
 
 # --features tiny: no std in the shipped module (src/browser/tiny.rs).
-cargo build --release --target wasm32-unknown-unknown --lib --features tiny
+# --emit-relocs: the linker keeps its symbol table and relocations in the module, for
+# scripts/dead-data.js; wasm-bindgen gets a copy without them (scripts/unlinked.js).
+cargo rustc --release --target wasm32-unknown-unknown --lib --features tiny -- -C link-arg=--emit-relocs
+unlinked="$target_dir/unlinked/frappe_realtime.wasm"
+node scripts/unlinked.js "$wasm" "$unlinked"
 rm -rf "$out/snippets"
-wasm-bindgen --target web --out-dir "$out" "$wasm"
+wasm-bindgen --target web --out-dir "$out" "$unlinked"
 # Without the glue's code that never runs for this module (see the script).
 node scripts/glue-unused.js "$out"
 # Import and export names `a`, `b`, … in the module and the glue alike (~2.5 KB gzip).
@@ -38,6 +42,9 @@ wasm_features=(
     --enable-multivalue
 )
 bg="$out/frappe_realtime_bg.wasm"
+# Functions that can only trap (core's panic functions, which build the message first)
+# reduced to `unreachable`, so that wasm-opt drops what their callers pass them.
+node scripts/trap-only.js "$bg"
 # --strip-producers and --strip-target-features drop the toolchain-version and feature
 # sections (~230 B; wasm-bindgen, which reads the features, has run); no debug info
 # survives -Oz.
@@ -64,6 +71,9 @@ node scripts/exports-last.js "$bg"
 # Functions that share byte sequences side by side, where gzip finds the repeats
 # (scripts/order-functions.js; ~580 B less gzip; the order is cached under the target dir).
 node scripts/order-functions.js "$bg" "$target_dir/order-functions"
+# The read-only data nothing refers to any more (panic messages and locations, core::fmt's
+# digit pairs) zeroed, from the linker's symbols and relocations (~450 B less gzip).
+node scripts/dead-data.js "$wasm" "$bg"
 
 # RealtimeClient opens a client's first WebSocket while the wasm module still loads
 # (glue.js `preopen`): the glue re-exports it, so that www/client.js reaches it through
