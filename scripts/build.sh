@@ -57,8 +57,11 @@ node scripts/trap-only.js "$bg"
 # 15 to 30 within 40 B of each other; 0, 100 and the default are worse).
 # --flatten --rereloop -Oz, after the first -Oz: rebuilds each function's control flow
 # and shrinks it again (~105 B less gzip). --reorder-functions-by-name then lays the
-# functions out by their Rust paths, a module's functions side by side, where gzip finds
-# more repeats (~135 B less gzip; exports-last.js below still moves the exports last).
+# functions out by name (~135 B less gzip when they were their Rust paths; since
+# trap-only.js, which writes no names section, by binaryen's index names). The order it
+# leaves is only where order-functions.js starts, whose result moves within ±70 B with
+# its start: 30,442 B as is, 30,508 with the Rust names kept, 30,492 without this flag
+# (docs/benchmarks.md, tenth round).
 # --dae-optimizing -Oz once more after the rebuilt control flow: the arguments that the
 # rereloop left constant or unused go, and their callers shrink (−71 B gzip; before the
 # rereloop it finds nothing, and a second round 8 B more).

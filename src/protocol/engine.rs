@@ -54,18 +54,19 @@ impl<'a> Packet<'a> {
     /// Decodes one text packet (a WebSocket text frame, or one packet of a
     /// polling payload).
     pub fn decode_text(s: &'a str) -> Result<Packet<'a>, DecodeError> {
-        let mut chars = s.char_indices();
-        let (_, kind) = chars.next().ok_or(DecodeError::Empty)?;
-        let data = s.get(kind.len_utf8()..).unwrap_or_default();
+        let kind = *s.as_bytes().first().ok_or(DecodeError::Empty)?;
+        // Every packet type is one ASCII byte; after any other first byte (a UTF-8
+        // lead byte included) `get` finds no boundary, and the match refuses it anyway.
+        let data = s.get(1..).unwrap_or_default();
         Ok(match kind {
-            '0' => Packet::Open(data),
-            '1' => Packet::Close,
-            '2' => Packet::Ping(data),
-            '3' => Packet::Pong(data),
-            '4' => Packet::Message(data),
-            '5' => Packet::Upgrade,
-            '6' => Packet::Noop,
-            'b' => Packet::Binary(Cow::Owned(base64::decode(data)?)),
+            b'0' => Packet::Open(data),
+            b'1' => Packet::Close,
+            b'2' => Packet::Ping(data),
+            b'3' => Packet::Pong(data),
+            b'4' => Packet::Message(data),
+            b'5' => Packet::Upgrade,
+            b'6' => Packet::Noop,
+            b'b' => Packet::Binary(Cow::Owned(base64::decode(data)?)),
             _ => return Err(DecodeError::UnknownEnginePacket),
         })
     }
