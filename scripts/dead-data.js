@@ -111,15 +111,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const linked = fs.readFileSync(linkedFile);
     const shipped = Buffer.from(fs.readFileSync(shippedFile));
 
-    let segments_, symbols, references;
+    let linkedSegments, symbols, references;
     try {
-        ({ segments: segments_, symbols, references } = linkedData(linked));
+        ({ segments: linkedSegments, symbols, references } = linkedData(linked));
     } catch (e) {
         expected(`a linking section and relocations in ${linkedFile}`, (e && e.message) || String(e));
     }
     if (symbols.length === 0) expected(`data symbols in ${linkedFile} (linked with --emit-relocs)`, "none");
-    const rodata = segments_.find((s) => s.name === ".rodata");
-    if (!rodata) expected(`a .rodata segment in ${linkedFile}`, `segments ${segments_.map((s) => s.name).join(", ")}`);
+    const rodata = linkedSegments.find((s) => s.name === ".rodata");
+    if (!rodata) expected(`a .rodata segment in ${linkedFile}`, `segments ${linkedSegments.map((s) => s.name).join(", ")}`);
     const readOnly = symbols.filter((s) => s.address >= rodata.address && s.address + s.size <= rodata.address + (rodata.end - rodata.start));
     // Writable data is kept, and what it points to with it (rule 2).
     const writable = symbols.filter((s) => !readOnly.includes(s));

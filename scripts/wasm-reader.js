@@ -179,11 +179,11 @@ export function linkedData(bytes) {
                 for (let i = 0, n = r.u32(); i < n; i++) {
                     const type = r.byte();
                     const flags = r.u32();
-                    const undefined_ = (flags & 0x10) !== 0;
+                    const undef = (flags & 0x10) !== 0;
                     const entry = { type };
                     if (type === 1) {
                         entry.name = r.name();
-                        if (!undefined_) {
+                        if (!undef) {
                             const segment = r.u32();
                             const offset = r.u32();
                             entry.size = r.u32();
@@ -193,7 +193,7 @@ export function linkedData(bytes) {
                     } else if (type === 3) r.u32();
                     else {
                         r.u32();
-                        if (!undefined_ || (flags & 0x40) !== 0) r.name();
+                        if (!undef || (flags & 0x40) !== 0) r.name();
                     }
                     table.push(entry);
                 }
