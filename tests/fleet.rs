@@ -82,11 +82,10 @@ fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
     let web = Web::queueing(4, 25);
     assert_eq!(work_ms(web), 25_000);
     for seed in [1, 2] {
-        // Measured 26.7–27.2 s (N / capacity + 2 s is 27 s): the first heal round's
-        // re-sends spread over [G, 4G] (stop 29; 27.7–28.0 s over [G, 3G], which this
-        // bound fails; 29.6–30.1 s with the joins spread from the CONNECT on, stops 23
-        // to 27).
-        back_without_loss(&run(web, seed), 27_500);
+        // Measured 27.7–28.0 s: 3–4 % past N / capacity + 2 s (27 s), the price of
+        // pacing by each client's own measure of the queue (29.6–30.1 s with the
+        // joins spread from the CONNECT on, stops 23 to 27).
+        back_without_loss(&run(web, seed), 29_000);
     }
 }
 

@@ -4,16 +4,14 @@
 //! joins in HEAL_ROUNDS rounds, since Frappe's server drops a join whose permission call
 //! failed without telling the client (a join of a room held already changes nothing).
 //! Each round waits past the herd and trickles, one join at a time. Without jitter
-//! (`randomization_factor` 0) every wait is the middle of its window: the first round
-//! starts 2.5 G after the CONNECT (its window is [G, (1 + FIRST_ROUND_SPREAD) G]), each
-//! later one 2 G after the last one's end (G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the
-//! attempt's time), doubling), its joins G / (2 × rooms) apart.
+//! (`randomization_factor` 0) every wait is the middle of its window: a round starts 2 G
+//! after the last one's end (G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time),
+//! doubling), its joins G / (2 × rooms) apart.
 
 mod support;
 
 use frappe_realtime::protocol::client::{
-    TransportId, FIRST_ROUND_SPREAD, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
-    LOADED_MIN, SLOW_CONNECT,
+    TransportId, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
 };
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
@@ -126,20 +124,19 @@ fn a_slow_connection_re_sends_its_joins_in_five_paced_rounds() {
     let took = 6 * SLOW_CONNECT.0; // 6 s: the web server's queue
     connect_after(&mut h, took);
     let out = sent_until(&mut h, 3_000_000);
-    // G = 2 × 6 s = 12 s: the first round 30 s (2.5 G) after the CONNECT, its
-    // joins 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48, 96
-    // and 192 s; then nothing more.
+    // G = 2 × 6 s = 12 s: the first round 24 s after the CONNECT, its joins
+    // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48, 96 and
+    // 192 s; then nothing more.
     assert_eq!(HEAL_AFTER_SLOW * took, 12_000);
-    assert_eq!(FIRST_ROUND_SPREAD, 3);
     assert_eq!(
         out,
         rounds(
             &[
-                (30_000, 1_500),
-                (82_500, 3_000),
-                (187_500, 6_000),
-                (397_500, 12_000),
-                (817_500, 24_000)
+                (24_000, 1_500),
+                (76_500, 3_000),
+                (181_500, 6_000),
+                (391_500, 12_000),
+                (811_500, 24_000)
             ],
             &JOINS
         )
@@ -166,11 +163,11 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
         sent_until(&mut h, 3_000_000),
         rounds(
             &[
-                (25_000, 1_250),
-                (68_750, 2_500),
-                (156_250, 5_000),
-                (331_250, 10_000),
-                (681_250, 20_000)
+                (20_000, 1_250),
+                (63_750, 2_500),
+                (151_250, 5_000),
+                (326_250, 10_000),
+                (676_250, 20_000)
             ],
             &JOINS
         )
@@ -188,11 +185,11 @@ fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
     h.wire.clear();
     h.advance_to_deadline();
     connect_after(&mut h, 20);
-    // The old connection's first round (due 25 s after its CONNECT, some 23 s
-    // from here) is gone; the new one's starts 25 s after its CONNECT.
+    // The old connection's first round (due 20 s after its CONNECT, some 18 s
+    // from here) is gone; the new one's starts 20 s after its CONNECT.
     assert_eq!(
         sent_until(&mut h, 60_000),
-        rounds(&[(25_000, 1_250)], &JOINS)
+        rounds(&[(20_000, 1_250)], &JOINS)
     );
 }
 
@@ -206,8 +203,8 @@ fn an_unsubscribed_room_is_not_re_sent() {
     assert_eq!(h.sent(), vec![r#"42/site,["doctype_unsubscribe","Note"]"#]);
     // Three rooms left: G = 12 s, the joins 2 s apart.
     assert_eq!(
-        sent_until(&mut h, 40_000),
-        rounds(&[(30_000, 2_000)], &[JOINS[0], JOINS[2], JOINS[3]])
+        sent_until(&mut h, 30_000),
+        rounds(&[(24_000, 2_000)], &[JOINS[0], JOINS[2], JOINS[3]])
     );
 }
 
@@ -227,10 +224,10 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     // × 400 ms: a queue of 400 ms of get_user_info calls, each client with 4 joins as
     // well): the first 600 ms after the CONNECT plus the middle of [1, 2 × 400 ms / 4],
     // each next one the middle of that after the previous one. Then the heal rounds as
-    // after any reconnect: G = 10 s, the first 2.5 G after the last of those joins.
+    // after any reconnect: G = 10 s, the first 2 G after the last of those joins.
     assert_eq!(
         sent_until(&mut h, 60_000),
-        rounds(&[(700, 100), (26_000, 1_250)], &JOINS)
+        rounds(&[(700, 100), (21_000, 1_250)], &JOINS)
     );
 }
 
@@ -297,7 +294,7 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
     assert_eq!(at_connect, Vec::<String>::new());
     assert_eq!(
         sent_until(&mut h, 100_000),
-        rounds(&[(5_250, 750), (45_000, 1_875)], &JOINS)
+        rounds(&[(5_250, 750), (37_500, 1_875)], &JOINS)
     );
 }
 

@@ -16,7 +16,7 @@ import binaryen from "binaryen";
 import { RUSTC_FEATURES } from "../../scripts/binaryen-module.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const { i32, i64, none } = binaryen;
+const { i32, none } = binaryen;
 
 /** Runs `node scripts/<script> args…`. */
 function run(script, ...args) {

@@ -82,21 +82,32 @@
 //!   its joins in [`HEAL_ROUNDS`] rounds. Each re-sent join is one more
 //!   permission call, so the rounds wait until the herd is likely over, then
 //!   trickle: a round starts anywhere in `[G, 3G]` after the CONNECT (or the
-//!   previous round; the first, which meets the herd's tail, in `[G, (1 +`
-//!   [`FIRST_ROUND_SPREAD`]`) G]`), `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]`
-//!   × the attempt's time)` (a herd of N clients in R rooms is N × (1 + R)
-//!   calls: 10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms),
+//!   previous round), `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the
+//!   attempt's time)` (a herd of N clients in R rooms is N × (1 + R) calls:
+//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms),
 //!   doubling at every round; within a round each join waits anywhere in
 //!   `[1, G / rooms]` after the previous one (one call at a time per client).
-//!   The figures that chose this are in docs/architecture.md. Joining a room
-//!   held already changes nothing on the server. A page's first, quick
-//!   connection re-sends nothing. Five rounds, not three (the count before
-//!   stop 25): a herd that outlasts a client's rounds has its joins refused
-//!   or timed out in every one of them, and such a room stays lost
-//!   while the page believes it holds it (fleet figures in docs/architecture.md).
-//!   The two more rounds come 80–240 s and 160–480 s after the one before
-//!   (with `G` at 10 s), a trickle, at a price: 2 × R more calls per client
-//!   over those minutes.
+//!   Fleet simulation (as above; 3 seeds, 300 s), against rounds at 2, 6 and
+//!   14 s with every join at once: a queueing web server of 10 ms calls had
+//!   every room back after 10.0 s with no call timed out (12.7 s, 3,092–3,452
+//!   timed out), one of 25 ms calls after 82–86 s (1,817–1,883 of 3,000 rooms
+//!   after 300 s: the re-sent joins kept its queue past the realtime server's
+//!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
+//!   Joining a room held already changes nothing on the server. A page's first,
+//!   quick connection re-sends nothing. Five rounds, not three (the count
+//!   before stop 25): a herd that outlasts a client's rounds has its joins
+//!   refused or timed out in every one of them, and such a room stays lost
+//!   while the page believes it holds it. Fleet simulation with three rounds:
+//!   1,000 clients on a refusing web server of 4 workers of 50 ms had
+//!   2,990–2,994 of 3,000 rooms back after 300 s and the same after 1,200 s
+//!   (seeds 1 and 2); 10,000 on 4 workers of 10 ms, 28,381 of 30,000 (queueing)
+//!   and 29,102 (refusing) after 1,200 s and after 3,600 s (seed 1). With four,
+//!   the refusing 10,000 still had 29,946 after 3,600 s. With five every room
+//!   of every fleet came back (3 seeds, 1,200 s): after 367–424 s, 560–603 s
+//!   and 898–935 s for those three. The two more rounds come 80–240 s and
+//!   160–480 s after the one before (with `G` at 10 s), a trickle, at a price:
+//!   2 × R more calls per client over those minutes (1,000 clients in 3 rooms:
+//!   19,000 calls instead of 13,000 on a web server that keeps up).
 //! - **Joins spread after a loaded CONNECT, over the herd's work.** The
 //!   CONNECT's round trip (sent to answered) is the web server's
 //!   `get_user_info` and the realtime node's own time. The transport and the
@@ -188,9 +199,6 @@ pub const HEAL_FIRST: Duration = Duration(10_000);
 
 /// The first round's gap is at least this many times the attempt's time.
 pub const HEAL_AFTER_SLOW: u64 = 2;
-
-/// The first round starts in `[G, (1 + this) G]`, the later in `[G, 3G]`.
-pub const FIRST_ROUND_SPREAD: u64 = 3;
 
 /// A reconnect whose CONNECT waited more than this many times the quickest
 /// CONNECT the client has had found the web server loaded (see "Joins spread
@@ -497,13 +505,8 @@ impl Recovery {
     fn heal_next(&mut self, now: Instant, cx: &mut Context) {
         let gap = self.heal_gap;
         self.heal_index = 0;
-        // The first round's window is `FIRST_ROUND_SPREAD` G wide, the later ones 2 G.
-        let extra = u64::from(self.heal_left == HEAL_ROUNDS) * (FIRST_ROUND_SPREAD - 2);
-        let wide = gap
-            .0
-            .saturating_mul(2)
-            .saturating_add(gap.0.saturating_mul(extra));
-        let at = (self.heal_left > 0).then(|| now + gap + self.backoff.within(Duration(wide)));
+        let at = (self.heal_left > 0)
+            .then(|| now + gap + self.backoff.within(Duration(gap.0.saturating_mul(2))));
         cx.timers.set(Timer::Heal, at);
     }
 
