@@ -1,5 +1,6 @@
 // What the build's rewrites of the wasm module through binaryen.js share
-// (scripts/exports-last.js, scripts/order-functions.js).
+// (scripts/exports-last.js, scripts/order-functions.js, scripts/trap-only.js,
+// scripts/dead-data.js).
 
 import binaryen from "binaryen";
 
@@ -12,6 +13,28 @@ export const RUSTC_FEATURES = F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPTo
 export function readModule(bytes) {
     const mod = binaryen.readBinary(bytes);
     mod.setFeatures(RUSTC_FEATURES);
+    return mod;
+}
+
+/** The failure of build step `step`: `expected(what, found)` prints
+ *  "<step>: expected <what>; found <found>" and exits 1, having written nothing. */
+export function failure(step) {
+    return (what, found) => {
+        console.error(`${step}: expected ${what}; found ${found}`);
+        process.exit(1);
+    };
+}
+
+/** `bytes`, read from `file`, as binaryen reads them with rustc's features, checked to
+ *  validate; `expected` (see `failure`) when it cannot read them or they do not. */
+export function readValidModule(bytes, file, expected) {
+    let mod;
+    try {
+        mod = readModule(bytes);
+    } catch (e) {
+        expected(`a wasm module binaryen.js can read (${file})`, (e && e.message) || String(e));
+    }
+    if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
     return mod;
 }
 

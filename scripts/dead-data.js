@@ -42,7 +42,7 @@
 import fs from "node:fs";
 import zlib from "node:zlib";
 import binaryen from "binaryen";
-import { readModule } from "./binaryen-module.js";
+import { failure, readValidModule } from "./binaryen-module.js";
 import { dataSegments, linkedData } from "./wasm-reader.js";
 
 /** The constants of `mod`'s code and global initialisers (condition 1 above), as
@@ -104,10 +104,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         console.error("usage: node scripts/dead-data.js <linked.wasm> <shipped.wasm>");
         process.exit(2);
     }
-    const expected = (what, found) => {
-        console.error(`dead-data: expected ${what}; found ${found}`);
-        process.exit(1);
-    };
+    const expected = failure("dead-data");
     const linked = fs.readFileSync(linkedFile);
     const shipped = Buffer.from(fs.readFileSync(shippedFile));
 
@@ -142,13 +139,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         }
     }
 
-    let mod;
-    try {
-        mod = readModule(shipped);
-    } catch (e) {
-        expected(`a wasm module binaryen.js can read (${shippedFile})`, (e && e.message) || String(e));
-    }
-    if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
+    const mod = readValidModule(shipped, shippedFile, expected);
     const live = liveSymbols(symbols, codeConstants(mod), read, pinned);
     mod.dispose();
 

@@ -29,7 +29,7 @@
 
 import fs from "node:fs";
 import binaryen from "binaryen";
-import { exportedFunctions, moveLast, readModule } from "./binaryen-module.js";
+import { exportedFunctions, failure, moveLast, readValidModule } from "./binaryen-module.js";
 import { indexSpace } from "./wasm-reader.js";
 
 const file = process.argv[2];
@@ -37,23 +37,14 @@ if (!file) {
     console.error("usage: node scripts/exports-last.js <module.wasm>");
     process.exit(2);
 }
-const expected = (what, found) => {
-    console.error(`exports-last: expected ${what}; found ${found}`);
-    process.exit(1);
-};
+const expected = failure("exports-last");
 /** V8's initial small-integer-to-string cache (see above and docs/benchmarks.md). */
 const CACHE = 128;
 
 if (!fs.existsSync(file)) expected(`a wasm module at ${file}`, "no such file");
 // The features rustc emits for wasm32 (scripts/build.sh passes the same to wasm-opt);
 // the module no longer says so itself (--strip-target-features).
-let mod;
-try {
-    mod = readModule(fs.readFileSync(file));
-} catch (e) {
-    expected(`a wasm module binaryen.js can read (${file})`, (e && e.message) || String(e));
-}
-if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
+const mod = readValidModule(fs.readFileSync(file), file, expected);
 
 const exported = exportedFunctions(mod);
 // A re-exported import is the JS function itself: V8 names nothing.

@@ -28,7 +28,7 @@
 
 import fs from "node:fs";
 import binaryen from "binaryen";
-import { readModule } from "./binaryen-module.js";
+import { failure, readValidModule } from "./binaryen-module.js";
 
 /** Instructions that leave a function other than by its end or a trap (condition 2),
  *  or call what this script cannot see (condition 3). */
@@ -70,17 +70,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         console.error("usage: node scripts/trap-only.js <module.wasm>");
         process.exit(2);
     }
-    const expected = (what, found) => {
-        console.error(`trap-only: expected ${what}; found ${found}`);
-        process.exit(1);
-    };
-    let mod;
-    try {
-        mod = readModule(fs.readFileSync(file));
-    } catch (e) {
-        expected(`a wasm module binaryen.js can read (${file})`, (e && e.message) || String(e));
-    }
-    if (!mod.validate()) expected("a module that validates with rustc's wasm32 features (binaryen's errors above)", "one that does not");
+    const expected = failure("trap-only");
+    const mod = readValidModule(fs.readFileSync(file), file, expected);
     let rewritten = 0;
     for (const name of trapOnly(mod)) {
         const func = mod.getFunction(name);

@@ -16,30 +16,29 @@ export class WasmReader {
         return this.bytes[this.pos++];
     }
 
+    /** A LEB128 number's bits as unsigned (`value`), how many it has (`shift`) and its
+     *  last byte (`last`, whose 0x40 bit is the sign of a signed one). */
+    leb() {
+        let value = 0;
+        let shift = 0;
+        let last;
+        do {
+            last = this.bytes[this.pos++];
+            value += (last & 0x7f) * 2 ** shift;
+            shift += 7;
+        } while (last & 0x80);
+        return { value, shift, last };
+    }
+
     /** An unsigned LEB128 number. */
     u32() {
-        let r = 0;
-        let shift = 0;
-        let b;
-        do {
-            b = this.bytes[this.pos++];
-            r += (b & 0x7f) * 2 ** shift;
-            shift += 7;
-        } while (b & 0x80);
-        return r;
+        return this.leb().value;
     }
 
     /** A signed LEB128 number (up to 53 bits). */
     s64() {
-        let r = 0;
-        let shift = 0;
-        let b;
-        do {
-            b = this.bytes[this.pos++];
-            r += (b & 0x7f) * 2 ** shift;
-            shift += 7;
-        } while (b & 0x80);
-        return b & 0x40 ? r - 2 ** shift : r;
+        const { value, shift, last } = this.leb();
+        return last & 0x40 ? value - 2 ** shift : value;
     }
 
     /** A name: its length, then its UTF-8 bytes. */
