@@ -84,7 +84,7 @@ node scripts/dead-data.js "$wasm" "$bg"
 # from a trap).
 snippet="$(grep -o "\./snippets/[^\"']*/src/browser/glue\.js" "$out/frappe_realtime.js" | head -n 1)"
 [[ -n "$snippet" ]] || { echo "build: the glue does not import src/browser/glue.js" >&2; exit 1; }
-printf '\nexport { preopen, onCrash, detachAll } from "%s";\n' "$snippet" >>"$out/frappe_realtime.js"
+printf '\nexport { preopen, onCrash, detachAll, urlParts } from "%s";\n' "$snippet" >>"$out/frappe_realtime.js"
 
 # The JS that ships from pkg/ is one file: esbuild bundles the wasm-bindgen glue with the
 # glue.js snippet it imports (one module fetch less before the wasm can load) and

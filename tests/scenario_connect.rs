@@ -11,6 +11,37 @@ use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
 #[test]
+fn the_query_goes_on_every_request_after_the_engine_parameters() {
+    let mut c = config();
+    c.query = "token=a%20b&x=1".into();
+    let mut h = Harness::new(c);
+    h.connect();
+    assert_eq!(
+        h.take_wire(),
+        vec![Transmit::PollGet {
+            transport: 1,
+            url: "/socket.io/?EIO=4&transport=polling&token=a%20b&x=1&t=1".into()
+        }]
+    );
+    h.client.handle_text(h.now, 1, HANDSHAKE);
+    let urls: Vec<String> = h
+        .take_wire()
+        .into_iter()
+        .filter_map(|t| match t {
+            Transmit::PollGet { url, .. } | Transmit::PollPost { url, .. } => Some(url),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "/socket.io/?EIO=4&transport=polling&sid=eio1&token=a%20b&x=1&t=2",
+            "/socket.io/?EIO=4&transport=polling&sid=eio1&token=a%20b&x=1&t=3"
+        ]
+    );
+}
+
+#[test]
 fn handshake_then_namespace_connect_with_exact_urls_and_packets() {
     let mut h = Harness::new(config());
     h.connect();

@@ -16,6 +16,7 @@ export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
 export type SubscriptionKind = "doctype" | "doc" | "doc_open" | "task" | "progress";
 export type ErrorName = "ConnectError" | "TransportError" | "TimeoutError" | "ProtocolError" | "AckError";
 export type DropReason = "buffer full" | "expired" | "larger than the server's maxPayload";
+export type OptionName = "reconnection" | "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout" | "transports" | "upgrade" | "tryAllTransports" | "path" | "query" | "withCredentials" | "extraHeaders" | "bufferMaxCount" | "bufferMaxAge" | "bufferOverflow" | "debug" | "autoConnect" | "ackTimeout" | "rejectionRetries" | "firstRetryDelay" | "auth" | "maxAttachments" | "maxAttachmentBytes";
 // </seam>
 
 /** An Engine.IO transport. */
@@ -130,7 +131,7 @@ export interface RealtimeEvents {
 /**
  * Options of `RealtimeClient`: socket.io-client's names and defaults, except
  * where noted. Unknown names are ignored; a bad value of a known one is a
- * `TypeError` when the client is created.
+ * `TypeError` from the constructor (the first such option, in `OptionName`'s order).
  */
 export interface RealtimeClientOptions {
   /** Connect when created (default `true`, as `io()`); with `false`, call `connect()`. */
@@ -236,7 +237,8 @@ export interface TimeoutEmitter {
 export class RealtimeClient {
   /**
    * @param url `http(s)://host[:port]/<namespace>`; a relative URL resolves against the page.
-   * @throws TypeError when `url` is not a string.
+   * @throws TypeError when `url` is not a string or not a URL, or for a bad option
+   *   (named in the message), at once, whether the wasm module has loaded or not.
    */
   constructor(url: string, options?: RealtimeClientOptions);
 

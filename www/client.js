@@ -9,9 +9,10 @@
 
 // @ts-check
 
-import init, { WasmClient, preopen, generation, endFirst, onCrash, detachAll } from "../pkg/frappe_realtime.js";
+import init, { WasmClient, preopen, generation, endFirst, onCrash, detachAll, urlParts } from "../pkg/frappe_realtime.js";
 import { ListenerMethods, Listeners } from "./listeners.js";
 import { ROOM_EVENTS, checkEmit, roomEmit, subscriptionArgs } from "./rules.js";
+import { readOptions } from "./options.js";
 
 /** @typedef {import("./client.js").RealtimeClientOptions} RealtimeClientOptions */
 /** @typedef {import("./client.js").WasmSource} WasmSource */
@@ -145,9 +146,15 @@ export class RealtimeClient extends ListenerMethods {
    */
   constructor(url, options) {
     if (typeof url !== "string") throw new TypeError("frappe-realtime: url must be a string");
+    // A bad URL or bad options throw here, whether the wasm module is there yet or not.
+    const parts = urlParts(url);
+    const checked = readOptions(options);
     super();
-    this._url = url;
+    /** The server's origin and the namespace (src/browser/glue.js `urlParts`). */
+    this._parts = parts;
     this._options = options;
+    /** What the core reads of the options (www/options.js). */
+    this._checked = checked;
     // The application listeners live here from the start (listed and removable before
     // the module is ready); the client, in wasm or shared, calls them.
     this._ls = new Listeners();
@@ -162,7 +169,9 @@ export class RealtimeClient extends ListenerMethods {
     // the rejections of the acks still pending.
     /** @type {Map<string, [string, string, string | undefined, number]>} */
     this._subs = new Map();
-    this._want = !(options && options.autoConnect === false);
+    /** `autoConnect` (default true): the client connects once created. */
+    this._auto = !(options && options.autoConnect === false);
+    this._want = this._auto;
     /** @type {string | undefined} */
     this._debug = undefined;
     /** @type {Set<(err: Error) => void>} */
@@ -183,12 +192,12 @@ export class RealtimeClient extends ListenerMethods {
         },
       );
     } else if (loaded) {
-      // The module is there: construct now, so bad options throw here.
+      // The module is there: construct now.
       this._create();
       this._ready = Promise.resolve();
     } else {
       // Its first WebSocket opens now, while the module loads (glue.js preopen).
-      this._early = preopen(url, options);
+      this._early = preopen(parts[0], options);
       this._ready = own();
     }
     // No module or no client: queued acks fail with the reason instead of waiting forever.
@@ -237,19 +246,22 @@ export class RealtimeClient extends ListenerMethods {
   _create() {
     clients.add(this);
     try {
-      this._wasm = this._newWasm(this._options);
+      this._wasm = this._newWasm();
+      // autoConnect: it connects first; `_boot` then replays the calls made before the
+      // module was there.
+      if (this._auto) this._wasm.connect();
     } catch (e) {
-      // A trap: the fresh instance creates it (`_restart`); bad options: thrown.
+      // A trap: the fresh instance creates it (`_restart`); anything else: thrown.
       if (e instanceof WebAssembly.RuntimeError) return crash(e);
       clients.delete(this);
       throw e;
     }
   }
 
-  /** A WasmClient of the current instance for this client's URL and listeners.
-   *  @param {RealtimeClientOptions | undefined} options */
-  _newWasm(options) {
-    const w = new gen.WasmClient(this._url, options, this._ls);
+  /** A WasmClient of the current instance for this client's URL, options and
+   *  listeners, not connected yet. */
+  _newWasm() {
+    const w = new gen.WasmClient(this._parts[0], this._parts[1], this._checked, this._ls);
     // Hints are added before any listener sees the error; a hook, not a
     // listener, so off() cannot remove it.
     w.setErrorHook(withHint);
@@ -268,8 +280,8 @@ export class RealtimeClient extends ListenerMethods {
     const queued = this._queue.splice(0);
     let w;
     try {
-      // Constructed without connecting: the subscriptions go in first.
-      w = this._newWasm(Object.assign({}, this._options, { autoConnect: false }));
+      // The subscriptions go in before it connects.
+      w = this._newWasm();
       if (this._debug !== undefined) w.debug = this._debug;
       for (const [kind, a, b, n] of this._subs.values()) for (let i = 0; i < n; i++) w.subscribe(kind, a, b);
       if (this._want) w.connect();
@@ -522,7 +534,7 @@ export class RealtimeClient extends ListenerMethods {
     if (this._closed) return "closed";
     if (this._wasm) return /** @type {ClientState} */ (this._w((w) => w.state, "reconnecting"));
     if (clients.has(this)) return "reconnecting"; // between a trap and the fresh instance
-    return this._options && this._options.autoConnect === false ? "idle" : "connecting";
+    return this._auto ? "connecting" : "idle";
   }
 
   /** Shared mode's view of this tab (`{role, hub}`, docs/shared.md); undefined otherwise. */
@@ -540,9 +552,12 @@ export class RealtimeClient extends ListenerMethods {
 
   /** @param {LogLevel} level */
   set debug(level) {
+    const name = String(level);
+    // Checked as the option is (www/options.js): a TypeError now, module or not.
+    readOptions({ debug: name });
     this._call((w) => {
-      w.debug = String(level);
-      this._debug = String(level);
+      w.debug = name;
+      this._debug = name;
     });
   }
 

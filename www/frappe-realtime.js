@@ -8,6 +8,7 @@
 import { RealtimeClient } from "./client.js";
 import { DeskRooms } from "./desk-rooms.js";
 import { LOG_LEVELS } from "./seam.js";
+import { readOptions } from "./options.js";
 
 /** @typedef {import("./client.js").EventListener} EventListener */
 /** @typedef {import("./client.js").LogLevel} LogLevel */
@@ -111,8 +112,15 @@ export function createRealtime(env = {}) {
         return;
       }
       url = rt.get_host(port);
-      const ro = boot().realtime_options;
-      const options = Object.assign({ withCredentials: true, autoConnect: !lazy_connect }, ro && typeof ro === "object" ? ro : null);
+      let ro = boot().realtime_options;
+      try {
+        readOptions(ro);
+      } catch (e) {
+        // A bad option there must not stop the page's realtime: said, and left out.
+        console.error("frappe.realtime: realtime_options ignored:", e);
+        ro = null;
+      }
+      const options = Object.assign({ withCredentials: true, autoConnect: !lazy_connect }, ro);
       const level = debugLevel(win);
       if (level) options.debug = level;
       diagnose = options.debug === "debug" && typeof win.fetch === "function";

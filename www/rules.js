@@ -11,6 +11,7 @@
 // @ts-check
 
 import { EMIT_RESERVED, LIFECYCLE, ROOM_KINDS } from "./seam.js";
+import { at, readOptions } from "./options.js";
 
 /** @typedef {{maxCount: number, maxAge: number, overflow: string}} BufferLimits */
 
@@ -151,35 +152,20 @@ export const BUFFER_DEFAULTS = { maxCount: 100, maxAge: 60000, overflow: "drop-o
 
 /**
  * `{maxCount, maxAge, overflow}` from a client's options (bufferMaxCount, bufferMaxAge,
- * bufferOverflow), with the defaults for what is not given; throws a TypeError naming
- * the option, with the wasm client's messages (src/protocol/options.rs; member tabs load
- * no wasm, so the rules for these three options are repeated here, checked by
- * tests/unit/rules.test.js).
- * @param {object | null} [o]
+ * bufferOverflow), with the defaults for what is not given; the options are checked as
+ * RealtimeClient checks them (www/options.js: a TypeError naming the option).
+ * @param {unknown} o
  * @returns {BufferLimits}
  */
 export function bufferOptions(o) {
-  /** @type {BufferLimits & Record<string, unknown>} */
-  const out = Object.assign({}, BUFFER_DEFAULTS);
-  if (o == null) return out;
-  for (const [k, name] of /** @type {[string, string][]} */ ([
-    ["maxCount", "bufferMaxCount"],
-    ["maxAge", "bufferMaxAge"],
-  ])) {
-    const v = /** @type {Record<string, unknown>} */ (o)[name];
-    if (v == null) continue;
-    if (typeof v !== "number") fail(`option ${name} must be a number`);
-    if (!(Number.isFinite(v) && v >= 0)) fail(name + " must be a finite number >= 0");
-    out[k] = Math.trunc(v);
-  }
-  let v = /** @type {{bufferOverflow?: unknown}} */ (o).bufferOverflow;
-  if (v != null) {
-    if (typeof v === "boolean") v = String(v);
-    if (typeof v !== "string") fail("option bufferOverflow must be a string");
-    if (v !== "drop-oldest" && v !== "drop-newest") fail('bufferOverflow must be "drop-oldest" or "drop-newest"');
-    out.overflow = v;
-  }
-  return out;
+  const v = readOptions(o);
+  const count = v[at("bufferMaxCount")];
+  const age = v[at("bufferMaxAge")];
+  return {
+    maxCount: count === undefined ? BUFFER_DEFAULTS.maxCount : Math.trunc(/** @type {number} */ (count)),
+    maxAge: age === undefined ? BUFFER_DEFAULTS.maxAge : Math.trunc(/** @type {number} */ (age)),
+    overflow: /** @type {string | undefined} */ (v[at("bufferOverflow")]) || BUFFER_DEFAULTS.overflow,
+  };
 }
 
 /**

@@ -44,6 +44,7 @@ import { LOG_LEVELS } from "./seam.js";
 import { EmitBuffer, bufferOptions, checkClone, checkEmit, isReserved, room } from "./rules.js";
 import { Hub, unwire } from "./shared-hub.js";
 import { holdLock, lockName, lockWatch, newId, whenGone } from "./shared-locks.js";
+import { readOptions } from "./options.js";
 
 /** @typedef {import("./client.js").RealtimeClientOptions} RealtimeClientOptions */
 /** @typedef {typeof import("./client.js").RealtimeClient} ClientClass */
@@ -635,6 +636,7 @@ export class SharedRealtimeClient extends ListenerMethods {
 
   /** @param {string} level */
   set debug(level) {
+    readOptions({ debug: String(level) });
     this._status = Object.assign({}, this._status, { debug: String(level) });
     this._send({ t: "debug", m: this._id, level: String(level) });
   }

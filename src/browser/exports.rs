@@ -41,42 +41,39 @@ fn subscription(
     Ok(Subscription::of(kind, &first, &second))
 }
 
-/// The application's options object, read option by option (see `protocol::options`).
-struct OptionsObject<'a>(&'a JsValue);
+/// The options as `www/options.js` checked them (`readOptions`): an array in the
+/// order of `protocol::options::OPTIONS`, read entry by entry.
+struct CheckedOptions<'a>(&'a JsValue);
 
-impl Source for OptionsObject<'_> {
-    fn get(&mut self, name: &str) -> Value {
+impl Source for CheckedOptions<'_> {
+    fn get(&mut self, at: usize) -> Value {
         // The kind is classified in JS (`js::option`); the value read after it.
-        match js::option(self.0, name) {
-            0 => Value::Absent,
+        match js::option(self.0, at as u32) {
             1 => Value::Bool(false),
             2 => Value::Bool(true),
             3 => Value::Number(js::option_number()),
             4 => Value::Text(js::option_text()),
-            5 => Value::Json(js::option_text()),
-            _ => Value::Other,
+            _ => Value::Absent,
         }
     }
 }
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client for `url` (`https://host[:port]/<namespace>`), connecting at
-    /// once unless `options.autoConnect === false`, calling `listeners` (a
-    /// `Listeners` of `www/listeners.js`: the caller keeps it and adds to it).
-    /// The URL is parsed in JS (`urlParts`); the options are read one by one
-    /// (`protocol::options`).
+    /// A client of the server at `origin` (`https://host[:port]`) for its namespace
+    /// `namespace` (`/<site>`; `/` when empty), not connected yet (`connect()`),
+    /// calling `listeners` (a `Listeners` of `www/listeners.js`: the caller keeps it
+    /// and adds to it). The caller parsed the URL (`urlParts` of glue.js) and
+    /// checked the options: `options` is what `readOptions` of `www/options.js`
+    /// made of them, read entry by entry (`protocol::options`).
     #[wasm_bindgen(constructor)]
     pub fn new_js(
-        #[wasm_bindgen(unchecked_param_type = "string")] url: &JsValue,
-        options: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] origin: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] namespace: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown[]")] options: &JsValue,
         listeners: &JsValue,
     ) -> Result<WasmClient, JsValue> {
-        let parts = js::url_parts(url)?;
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(js::type_error("options must be an object"));
-        }
-        let namespace = parts.get(1).as_string().unwrap_or_default();
+        let namespace = namespace.as_string().unwrap_or_default();
         let seed = js::seed() as u64 ^ js::now() as u64;
         let o = options::parse(
             if namespace.is_empty() {
@@ -85,13 +82,12 @@ impl WasmClient {
                 &namespace
             },
             seed,
-            &mut OptionsObject(options),
-        )
-        .map_err(|e| js::type_error(&e.0))?;
+            &mut CheckedOptions(options),
+        );
         let client = Client::new(o.config).map_err(usage)?;
         let inner = driver::new(
             client,
-            parts.get(0).as_string().unwrap_or_default(),
+            origin.as_string().unwrap_or_default(),
             o.with_credentials,
             o.extra_headers.as_deref(),
             listeners,
@@ -103,11 +99,7 @@ impl WasmClient {
             }
             i.ack_timeout = o.ack_timeout;
         }
-        let me = WasmClient { inner };
-        if o.auto_connect {
-            me.connect();
-        }
-        Ok(me)
+        Ok(WasmClient { inner })
     }
 
     /// Connects (or, while waiting to reconnect, tries now).
@@ -288,22 +280,18 @@ impl WasmClient {
         self.inner.state().log.name().into()
     }
 
-    /// Sets the console log level at run time.
+    /// Sets the console log level at run time: a level's name (or `"true"`,
+    /// `"false"`), checked by the caller (`www/options.js`); any other value is
+    /// ignored.
     #[wasm_bindgen(setter = debug)]
-    pub fn set_debug_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] level: &JsValue,
-    ) -> Result<(), JsValue> {
-        let level = level
-            .as_string()
-            .as_deref()
-            .and_then(LogLevel::named)
-            .ok_or_else(|| js::type_error("debug must be off, error, warn, info or debug"))?;
+    pub fn set_debug_js(&self, #[wasm_bindgen(unchecked_param_type = "string")] level: &JsValue) {
+        let Some(level) = level.as_string().as_deref().and_then(LogLevel::named) else {
+            return;
+        };
         let mut inner = self.inner.state_mut();
         inner.log = level;
         // The fast path skips the per-event debug log: re-decide it.
         inner.sync(&self.inner.hub, driver::now());
-        Ok(())
     }
 
     /// What the client holds, for leak checks:
@@ -325,7 +313,8 @@ impl WasmClient {
 impl WasmClient {
     /// A client for `url` calling `listeners` (see the constructor in JS).
     pub fn new(url: &str, options: JsValue, listeners: &JsValue) -> Result<WasmClient, JsValue> {
-        WasmClient::new_js(&url.into(), &options, listeners)
+        let parts = js::url_parts(&url.into())?;
+        WasmClient::new_js(&parts.get(0), &parts.get(1), &options, listeners)
     }
 
     /// `"idle"`, `"connecting"`, `"connected"`, `"reconnecting"` or `"failed"`.
@@ -338,8 +327,9 @@ impl WasmClient {
         self.debug_js().as_string().unwrap_or_default()
     }
 
-    /// Sets the console log level at run time.
-    pub fn set_debug(&self, level: &str) -> Result<(), JsValue> {
+    /// Sets the console log level at run time (a level's name; anything else is
+    /// ignored).
+    pub fn set_debug(&self, level: &str) {
         self.set_debug_js(&level.into())
     }
 

@@ -37,6 +37,8 @@ const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
 const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
 const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
 const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];
+const OPTION_NAMES = ["reconnection", "reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout", "transports", "upgrade", "tryAllTransports", "path", "query", "withCredentials", "extraHeaders", "bufferMaxCount", "bufferMaxAge", "bufferOverflow", "debug", "autoConnect", "ackTimeout", "rejectionRetries", "firstRetryDelay", "auth", "maxAttachments", "maxAttachmentBytes"];
+const OPTION_KINDS = "bnnnnnlbbsmbmnnssbnnnonn";
 // </seam>
 
 /** @typedef {import("../../www/listeners.js").Listeners} Listeners */
@@ -77,34 +79,22 @@ export function urlParts(url) {
   }
 }
 
-/** The value `option` classified last: a number, a string, or an object's JSON text.
+/** The value `option` classified last: a number or a string.
  *  @type {unknown} */
 let last;
 
-/** Option `name` of the options object `o` (src/protocol/options.rs reads and checks it),
- *  as a kind: 0 not given (or `o` is null or undefined), 1 false, 2 true, 3 a number,
- *  4 a string, 5 an object or array (its JSON text), 6 anything else (or an object JSON
- *  cannot write); `optionValue()` then returns the number, string or JSON text.
- *  @param {Record<string, unknown> | null | undefined} o
- *  @param {string} name */
-export function option(o, name) {
-  const v = (last = o?.[name]);
-  const t = typeof v;
-  if (v == null) return 0;
-  if (t == "boolean") return v ? 2 : 1;
-  if (t == "number") return 3;
-  if (t == "string") return 4;
-  if (t != "object") return 6;
-  try {
-    last = JSON.stringify(v);
-  } catch (_) {
-    return 6;
-  }
-  return last === undefined ? 6 : 5;
+/** Entry `at` of the options array www/options.js checked (`readOptions`; read by
+ *  src/protocol/options.rs), as a kind: 0 not given, 1 false, 2 true, 3 a number,
+ *  4 a string (or JSON text); `optionValue()` then returns the number or string.
+ *  @param {unknown[]} a
+ *  @param {number} at */
+export function option(a, at) {
+  const v = (last = a[at]);
+  return typeof v == "boolean" ? (v ? 2 : 1) : typeof v == "number" ? 3 : typeof v == "string" ? 4 : 0;
 }
 
-/** The number, string or JSON text of the last `option` call; not kept afterwards (the
- *  last option read is `auth`). */
+/** The number or string of the last `option` call; not kept afterwards (the last
+ *  option read is `maxAttachmentBytes`). */
 export function optionValue() {
   const v = last;
   last = undefined;
@@ -194,25 +184,19 @@ const early = new Map(); // URL → { ws, ev: events so far }
  * (WebSocket first: `transports` says so, or is absent without `extraHeaders`, as in
  * `options.rs`; autoConnect; no `query`: then the URL is the origin, the path and
  * `?EIO=4&transport=websocket`, what the driver builds).
- * It runs before the module is there, so it reads those few options by name itself;
- * a wrong guess costs only the head start (the socket is closed unused).
+ * It runs before the module is there, so it reads those few options by name itself
+ * (www/options.js has checked them); a wrong guess costs only the head start (the
+ * socket is closed unused).
  * Returns a function that closes it unless it was adopted, or undefined.
- * @param {string} url
- * @param {{transports?: unknown, query?: unknown, autoConnect?: unknown, path?: unknown, extraHeaders?: unknown} | null} [o]
+ * @param {string} origin the server's, from `urlParts`
+ * @param {{transports?: string[], query?: unknown, autoConnect?: boolean, path?: unknown, extraHeaders?: unknown} | null} [o]
  * @returns {(() => void) | undefined}
  */
-export function preopen(url, o) {
-  let origin, path;
-  try {
-    [origin] = urlParts(url);
-    o = o || {};
-    const t = o.transports;
-    const first = t == null ? (o.extraHeaders == null ? "websocket" : "polling") : Array.isArray(t) && t[0];
-    if (o.query || o.autoConnect === false || first !== "websocket") return;
-    path = o.path == null ? "/socket.io/" : String(o.path);
-  } catch (_) {
-    return; // the client's constructor reports bad options
-  }
+export function preopen(origin, o) {
+  o = o || {};
+  const t = o.transports;
+  if (o.query || o.autoConnect === false || (t ? t[0] : o.extraHeaders == null ? "websocket" : "polling") != "websocket") return;
+  let path = o.path == null ? "/socket.io/" : String(o.path);
   path = (path[0] === "/" ? "" : "/") + path + (path.endsWith("/") ? "" : "/");
   const full = origin.replace(/^http/, "ws") + path + "?EIO=4&transport=websocket";
   if (early.has(full)) return;

@@ -13,13 +13,13 @@ extern "C" {
     /// `[origin, pathname]` of a client's URL; throws a TypeError when it is invalid.
     #[wasm_bindgen(js_name = urlParts, catch)]
     pub fn url_parts(url: &JsValue) -> Result<Array, JsValue>;
-    /// The kind of option `name` of `options` (0 absent, 1 false, 2 true, 3 a number,
-    /// 4 a string, 5 JSON of an object, 6 other); see `protocol::options`.
-    pub fn option(options: &JsValue, name: &str) -> u32;
+    /// The kind of option `at` of the checked options array (0 absent, 1 false,
+    /// 2 true, 3 a number, 4 a string); see `protocol::options`.
+    pub fn option(options: &JsValue, at: u32) -> u32;
     /// The number of the last `option` call that answered 3.
     #[wasm_bindgen(js_name = optionValue)]
     pub fn option_number() -> f64;
-    /// The string or JSON text of the last `option` call that answered 4 or 5.
+    /// The string of the last `option` call that answered 4.
     #[wasm_bindgen(js_name = optionValue)]
     pub fn option_text() -> String;
     /// A random seed for the reconnect jitter.

@@ -49,8 +49,9 @@ pub struct ClientConfig {
     pub namespace: String,
     /// The Engine.IO path (default `/socket.io/`).
     pub path: String,
-    /// Extra query parameters added to every Engine.IO request.
-    pub query: Vec<(String, String)>,
+    /// Extra query parameters added to every Engine.IO request, URL-encoded
+    /// (`a=1&b=x%20y`; empty: none).
+    pub query: String,
     /// Transports in the order they are tried. Default: WebSocket, then polling
     /// when the WebSocket cannot open (`try_all_transports`); polling first when the
     /// options set `extraHeaders`, which only polling requests can carry. See
@@ -128,7 +129,7 @@ impl ClientConfig {
         ClientConfig {
             namespace,
             path: String::from("/socket.io/"),
-            query: Vec::new(),
+            query: String::new(),
             transports: vec![TransportKind::WebSocket, TransportKind::Polling],
             upgrade: true,
             try_all_transports: true,

@@ -1,8 +1,8 @@
 //! The seam between Rust and JS: every name and number that crosses it, defined once.
 //!
 //! The browser driver and the JS half of the package (`src/browser/glue.js`, `www/`)
-//! agree on input kinds, lifecycle event names, reserved names, log levels, room kinds
-//! and error names. They are written here and nowhere else: [`render_js`] turns them
+//! agree on input kinds, lifecycle event names, reserved names, log levels, room kinds,
+//! error names and the options' names and types. They are written here and nowhere else: [`render_js`] turns them
 //! into JS source, and `tests/seam.rs` fails when a generated copy (`www/seam.js`, the
 //! marked block of `glue.js`) differs from it, or when `www/client.d.ts` does not
 //! declare a name. `SEAM_WRITE=1 cargo test --test seam` rewrites the copies.
@@ -10,6 +10,7 @@
 //! Pure data: compiled on the host like the rest of the core, so `cargo test` sees it.
 
 use crate::protocol::client::{AckFailure, ConnectErrorKind, DropReason};
+use crate::protocol::options::OPTIONS;
 use crate::protocol::rooms::SubscriptionKind;
 use alloc::string::String;
 
@@ -280,7 +281,7 @@ pub fn ack_failure(failure: AckFailure) -> &'static str {
 }
 
 /// Every list of names the seam carries, as `(JS name, TypeScript type name, names)`.
-fn lists() -> [(&'static str, &'static str, alloc::vec::Vec<&'static str>); 6] {
+fn lists() -> [(&'static str, &'static str, alloc::vec::Vec<&'static str>); 7] {
     [
         (
             "LIFECYCLE",
@@ -307,6 +308,11 @@ fn lists() -> [(&'static str, &'static str, alloc::vec::Vec<&'static str>); 6] {
             "DROP_REASONS",
             "DropReason",
             DROP_REASONS.map(drop_reason).to_vec(),
+        ),
+        (
+            "OPTION_NAMES",
+            "OptionName",
+            OPTIONS.map(|(name, _)| name).to_vec(),
         ),
     ]
 }
@@ -339,6 +345,11 @@ pub fn render_js(exported: bool) -> String {
         );
         out.push_str("];\n");
     }
+    // Each option's type, one letter per OPTION_NAMES (www/options.js checks them).
+    out.push_str(decl);
+    out.push_str("OPTION_KINDS = \"");
+    out.extend(OPTIONS.map(|(_, kind)| kind.letter()));
+    out.push_str("\";\n");
     out
 }
 

@@ -305,6 +305,16 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
     await closeRealtime(env, page);
   });
 
+  test("a refused realtime_options does not stop the page's realtime: said once, left out", async () => {
+    const page = await openRealtime(ctxA, env, { options: { timeout: "soon", transports: ["websocket"] } });
+    await connected(page);
+    const refused = page.logs.filter((l) => l.startsWith("error: frappe.realtime: realtime_options ignored:"));
+    assert.equal(refused.length, 1, page.logs.join("\n"));
+    assert.match(refused[0], /TypeError: frappe-realtime: option timeout must be a number/);
+    assert.ok(!page.logs.some((l) => l.startsWith("pageerror")), page.logs.join("\n"));
+    await closeRealtime(env, page);
+  });
+
   test("polling only", async () => {
     const page = await openRealtime(ctxA, env, { options: { transports: ["polling"] } });
     await connected(page);

@@ -106,6 +106,20 @@ describe("the early WebSocket", () => {
     assert.ok(!(await p.evaluate(() => __log.some((e) => e[0] === "gone"))), "the removed listener was not called");
   });
 
+  test("a bad URL, bad options and a bad debug level throw a TypeError at once, before the module is ready, and open nothing", async () => {
+    const p = await open({ options: JSON.stringify({ transports: ["websocket"] }), wasmDelay: 300 });
+    assert.deepEqual(await p.evaluate(() => window.__refused), {
+      ready: false,
+      options: "TypeError: frappe-realtime: option timeout must be a number",
+      url: "TypeError: frappe-realtime: invalid URL",
+      debug: "TypeError: frappe-realtime: debug must be off, error, warn, info or debug",
+    });
+    await connectedIn(p);
+    const r = await record(p);
+    assert.equal(r.sockets.length, 1, "only the good client's socket: " + JSON.stringify(r.sockets));
+    assert.equal(await p.evaluate(() => client.debug), "warn", "the level is unchanged");
+  });
+
   test("a client closed before it is ready closes its early WebSocket; the server keeps nothing", async () => {
     const p = await open({ options: JSON.stringify({ transports: ["websocket"] }), wasmDelay: 300, closeAt: "now" });
     await waitInPage(p, () => window.__readyAt && __sockets.length === 1 && __sockets[0].events.some((e) => e[0] === "close"), null, {

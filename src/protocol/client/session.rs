@@ -516,11 +516,9 @@ fn url(
         url.push_str("&sid=");
         push_query_value(&mut url, sid);
     }
-    for (k, v) in &config.query {
+    if !config.query.is_empty() {
         url.push('&');
-        push_query_value(&mut url, k);
-        url.push('=');
-        push_query_value(&mut url, v);
+        url.push_str(&config.query);
     }
     if kind == TransportKind::Polling {
         // A unique `t` defeats HTTP caches, as socket.io-client's timestampRequests.
