@@ -32,8 +32,10 @@ const ONE_OF = {
   debug: [[...LOG_LEVELS, "true", "false"], "debug must be off, error, warn, info or debug"],
 };
 
-/** @type {(message: string) => never} */
-const fail = (message) => {
+/** Throws the TypeError of a bad argument (the package's prefix, then `message`); also
+ *  rules.js's.
+ *  @type {(message: string) => never} */
+export const fail = (message) => {
   throw new TypeError("frappe-realtime: " + message);
 };
 

@@ -11,14 +11,9 @@
 // @ts-check
 
 import { EMIT_RESERVED, LIFECYCLE, ROOM_KINDS } from "./seam.js";
-import { at, readOptions } from "./options.js";
+import { at, fail, readOptions } from "./options.js";
 
 /** @typedef {{maxCount: number, maxAge: number, overflow: string}} BufferLimits */
-
-/** @type {(message: string) => never} */
-const fail = (message) => {
-  throw new TypeError("frappe-realtime: " + message);
-};
 
 /** Whether `event` is a name of the client's own (a lifecycle event or a reserved name):
  *  never emitted, never delivered as a server event.
