@@ -96,8 +96,8 @@ pub use self::api::{
     TransportId,
 };
 pub use self::recovery::{
-    HEALTHY, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN, PROBE_WINDOW,
-    REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
+    HEALTHY, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
+    LOADED_MIN, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;

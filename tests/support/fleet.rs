@@ -39,6 +39,8 @@ pub const LATENCY: u64 = 1;
 pub const CALL_TIMEOUT: u64 = 10_000;
 /// Width of the histogram bins.
 pub const BIN: u64 = 100;
+/// Issue 16's target for one page: back within this of its server's return.
+pub const ONE_PAGE_MS: u64 = 400;
 const PING_INTERVAL: u64 = 25_000;
 const HANDSHAKE: &str =
     r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -454,6 +456,31 @@ impl Sim {
 }
 
 impl Fleet {
+    /// The least time from the node's return in which any client policy that
+    /// also meets the one-page target could have every room back: a bound
+    /// computed from the fleet's figures, not a run (ms).
+    ///
+    /// A client alone is back within [`ONE_PAGE_MS`] of its server's return,
+    /// and before its CONNECT it learns nothing of how many others there are
+    /// (the node answers the Engine.IO handshake at once, which costs the web
+    /// server nothing): every client of the fleet sends its CONNECT within that
+    /// time, N `get_user_info` calls at once. The web server takes at least
+    /// `min(N, workers + queue)` of them and completes at most `(CALL_TIMEOUT +
+    /// ONE_PAGE_MS) × workers / service_ms` calls by the time the last of their
+    /// deadlines has passed; the others it took finish after the realtime node
+    /// gave up on them, served for nobody, and their clients call again. Each
+    /// call holds a worker `service_ms`, so the herd's `N × (1 + rooms)` calls
+    /// and the wasted ones take at least their work over the workers. Network
+    /// and node time are left out (a lower bound still).
+    pub fn least_rooms_ms(&self) -> u64 {
+        let w = &self.web;
+        let (workers, ms) = (w.workers as u64, w.service_ms);
+        let in_time = (CALL_TIMEOUT + ONE_PAGE_MS) * workers / ms;
+        let taken = self.clients.min(w.workers.saturating_add(w.queue)) as u64;
+        let calls = (self.clients * (1 + self.rooms)) as u64 + taken.saturating_sub(in_time);
+        (calls * ms).div_ceil(workers)
+    }
+
     /// Runs the fleet: connects every client (spread over the first seconds, a
     /// web server without bound), kills the node, brings it back `down_ms`
     /// later with the web server of [`Fleet::web`], and measures.

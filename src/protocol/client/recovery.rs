@@ -108,60 +108,45 @@
 //!   160–480 s after the one before (with `G` at 10 s), a trickle, at a price:
 //!   2 × R more calls per client over those minutes (1,000 clients in 3 rooms:
 //!   19,000 calls instead of 13,000 on a web server that keeps up).
-//! - **Joins spread after a loaded CONNECT, over the herd's work.** The
-//!   CONNECT's round trip (sent to answered) is the web server's
+//! - **Joins after a loaded CONNECT, no faster than the web server serves
+//!   them.** The CONNECT's round trip (sent to answered) is the web server's
 //!   `get_user_info` and the realtime node's own time. The transport and the
-//!   Engine.IO handshake before it do not reach the web server: their time is
-//!   the node's and the network's alone, and is taken off the round trip as
-//!   their share of it. What is left is the CONNECT's wait, and the quickest
-//!   wait a client has had is its measure of that web server idle. A reconnect
-//!   whose CONNECT waited more than [`LOADED_FACTOR`] times that, and more
-//!   than [`LOADED_MIN`], found a queue at the web server, and its joins would
-//!   go to the end of it in one block with everyone else's: they are sent one
-//!   at a time instead, as a first heal round before the others. The client's
-//!   measure of the herd's work is `window = (rooms + 1) × that wait`: its
-//!   CONNECT waited for the `get_user_info` calls of the clients ahead of it,
-//!   and each of them has about as many joins to send as this one. The joins
-//!   aim at the middle of it: the first `(rooms − 1) / 2 × the wait` after the
-//!   CONNECT plus anywhere in `[1, 2 × the wait / rooms]`, each next one
-//!   anywhere in that after the previous one, so that they end on average
-//!   `(rooms + 1) / 2 × the wait` after the CONNECT, within one wait of it.
-//!   Across a herd, whose waits run from nothing to the whole queue, the joins
-//!   of the early clients then come once the `get_user_info` calls ahead of
-//!   them are served, and those of the last within a wait of their share's
-//!   end. The heal rounds wait at least the whole window (`G =
-//!   max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time, window)`), so no
-//!   round re-sends a join while the client's share of the herd may still be
-//!   queued.
-//!   The wait measured from the transport's start (stop 22), or the round
-//!   trip whole (stops 23 to 25), counted the realtime node's own delay as a
-//!   queue: docs/architecture.md has those runs.
-//!   Fleet simulation (1,000 clients on 4 workers, seeds 1 and 2; stop 22's
-//!   window of 2 × the attempt's time in brackets):
-//!   - queueing, 25 ms calls, 3 rooms each (25 s of work, past the realtime
-//!     server's 10 s wait): every room back after 29.6–30.1 s, no call timed
-//!     out (56.9–57.8 s, 1,689–1,745 timed out); 5 rooms: 155–172 s
-//!     (207–233 s); 10 rooms: 9,881–9,927 of 10,000 rooms at 300 s (1,714–
-//!     1,729: re-sent joins kept the queue past the 10 s wait for good);
-//!   - queueing, 10 ms calls: 10 rooms 31.3–134.9 s (135.7–160.0 s); 3 rooms
-//!     11.2–11.7 s (10.0 s; the bound is 12 s);
-//!   - refusing web servers: unchanged (the attempts stay quick there).
+//!   Engine.IO handshake before it do not reach the web server, so their time
+//!   is taken off the round trip as the node's share, but never more than
+//!   half of it: a node that takes connections in late (a backlog) delays the
+//!   handshake and not the CONNECT, and taking the handshake off whole then
+//!   calls a real queue none. What is left is the CONNECT's wait, and the
+//!   quickest wait a client has had is its measure of that web server idle. A
+//!   reconnect whose CONNECT waited more than [`LOADED_FACTOR`] times that, and
+//!   more than [`LOADED_MIN`], found a queue, and its joins would go to the end
+//!   of it in one block with everyone else's. They go from `rooms − 1` waits
+//!   after the CONNECT on, one at a time, each anywhere in `[1, wait / rooms]`
+//!   after the previous one. In a herd each client's wait is one
+//!   `get_user_info` call longer than the one before it, so the joins of all
+//!   reach the web server a little slower than it serves them (on average
+//!   `rooms` joins in the time of `rooms + (rooms + 1) / (4 × rooms)` of its
+//!   calls): its queue shrinks from the herd's burst instead of growing, and
+//!   times out no join unless that burst alone outlasts the realtime server's
+//!   wait. The client's measure of the
+//!   herd's work is `(rooms + 1) × the wait`, and a client anywhere in a herd
+//!   has seen on average half of it: the heal rounds wait at least twice that
+//!   (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time,
+//!   HEAL_AFTER_LOADED × (rooms + 1) × the wait)`), so no round re-sends a join
+//!   while the herd may still be queued.
 //!
-//!   Those joins went each anywhere in `[1, window / rooms]` after the
-//!   previous one from the CONNECT on (stops 23 to 27); aimed at the middle
-//!   (stop 28), the queueing fleets of 1,000 came back sooner: 25 ms, 3 rooms
-//!   27.7–28.0 s; 10 ms, 3 rooms 10.0 s, 10 rooms 29.2–29.3 s (bound 29.5 s);
-//!   the figures, other web servers' and what else was tried are in
-//!   docs/architecture.md.
+//!   Until stop 30 the joins aimed at the middle of that measure (from
+//!   `(rooms − 1) / 2` waits on, over two waits), the heal rounds waited it once:
+//!   with more than 3 rooms the joins came faster than the web server served
+//!   them and the queue outgrew the realtime server's wait. Fleet simulation
+//!   (1,000 clients on 4 workers, queueing, worst of 3 seeds, stop 30 → 31):
+//!   25 ms calls and 5 rooms 159.7 → 43.1 s (3,829 → 0 calls timed out), 20 ms
+//!   and 5 rooms 128.6 → 33.6 s, 25 ms and 3 rooms 28.3 → 27.4 s, 1 room 18.4 →
+//!   12.7 s; where the burst itself outlasts the wait (50 ms calls, 10,000
+//!   clients on 4 workers) it comes back later (226.7 → 311.7 s, 603.8 →
+//!   635.7 s). docs/architecture.md has every row, and what was tried.
 //!
-//!   A window of 2 × (rooms + 1) times the wait lost no call with 5
-//!   rooms of 25 ms calls either, but every room came back 1.6–1.7× later
-//!   with 1 or 3 rooms (2 × rooms still lost calls with 5). Pacing the joins
-//!   after transient refusals too, over the last refusal's window, was
-//!   quicker for some refusing web servers and slower for others (10,000
-//!   clients on 40 workers of 10 ms: 57–76 s instead of 40–43 s), and would
-//!   hold one page's rooms back up to 2 s after a refusal. A page on an idle
-//!   web server sends its joins at once, as before.
+//!   Emits buffered offline go out at the CONNECT, before paced joins. A page
+//!   on an idle web server sends its joins at once.
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
@@ -205,8 +190,14 @@ pub const HEAL_AFTER_SLOW: u64 = 2;
 /// after a loaded CONNECT").
 pub const LOADED_FACTOR: u64 = 4;
 
-/// ... and at least this long: a few ms more on a quick web server say nothing.
-pub const LOADED_MIN: Duration = Duration(100);
+/// ... and at least this long: a few ms more on a quick web server say nothing
+/// (and a short wait paces the joins over as short a time).
+pub const LOADED_MIN: Duration = Duration(25);
+
+/// The heal rounds after a loaded CONNECT wait at least this many times the
+/// client's measure of the herd's work: a client anywhere in the herd has seen
+/// on average half of the queue ahead of the last one.
+pub const HEAL_AFTER_LOADED: u64 = 2;
 
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
@@ -238,9 +229,10 @@ pub(super) struct Recovery {
     /// While the joins of a loaded CONNECT are sent (the first round): the
     /// window their pace divides.
     first_round: Option<Duration>,
-    /// When the current attempt sent its CONNECT, plus the time the attempt
-    /// had taken until then: the CONNECT's wait runs from here.
-    connect_waits_from: Instant,
+    /// When the current attempt sent its CONNECT, and how long the attempt had
+    /// taken until then (the transport and the Engine.IO handshake).
+    connect_sent: Instant,
+    handshake: Duration,
     /// The quickest CONNECT's wait the client has had (`u64::MAX` before the
     /// first).
     quickest: Duration,
@@ -278,7 +270,8 @@ impl Recovery {
             heal_gap: Duration(0),
             heal_index: 0,
             first_round: None,
-            connect_waits_from: Instant(0),
+            connect_sent: Instant(0),
+            handshake: Duration(0),
             quickest: Duration(u64::MAX),
             gave_up: false,
             pid: None,
@@ -559,10 +552,11 @@ impl Recovery {
     /// when the server offered connection state recovery.
     pub(super) fn connect_payload(&mut self, now: Instant, cx: &Context) -> String {
         // The CONNECT's round trip (the part of the attempt that waits for the web
-        // server's `get_user_info`) less the time the transport and the Engine.IO
-        // handshake took before it (the realtime node's and the network's; see
-        // "Joins spread after a loaded CONNECT").
-        self.connect_waits_from = now + attempt_took(now, cx);
+        // server's `get_user_info`) will be measured from here, and the time the
+        // transport and the Engine.IO handshake took before it (the realtime node's
+        // and the network's) taken off (see "Joins spread after a loaded CONNECT").
+        self.connect_sent = now;
+        self.handshake = attempt_took(now, cx);
         let auth = cx.config.auth.as_deref();
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
@@ -627,9 +621,11 @@ impl Recovery {
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
         // after the first ones paced when the web server was loaded.
         let took = attempt_took(now, cx);
-        // The CONNECT's wait (see `connect_payload`). This one counts: a first
+        // The CONNECT's wait: its round trip less the handshake's time, and at least
+        // half the round trip (see the module docs). This one counts: a first
         // CONNECT is never loaded by this measure.
-        let wait = now.saturating_since(self.connect_waits_from);
+        let rtt = now.saturating_since(self.connect_sent).0;
+        let wait = Duration(rtt.saturating_sub(self.handshake.0).max(rtt / 2));
         self.quickest = self.quickest.min(wait);
         self.first_round = None;
         if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
@@ -644,13 +640,15 @@ impl Recovery {
                     .max(LOADED_MIN.0)
             {
                 // The herd's work as this client measured it: the heal rounds wait
-                // all of it, the joins aim at its middle (see the module docs).
-                let window = Duration(wait.0 * (rooms as u64 + 1));
-                self.heal_gap = self.heal_gap.max(window);
-                self.first_round = Some(Duration(wait.0 * 2));
+                // twice all of it; the joins go from `rooms − 1` waits on, each within
+                // a wait / rooms of the previous (see the module docs).
+                let rooms = rooms as u64;
+                let window = wait.0 * (rooms + 1) * HEAL_AFTER_LOADED;
+                self.heal_gap = self.heal_gap.max(Duration(window));
+                self.first_round = Some(wait);
                 self.heal_index = 0;
-                let lead = Duration(wait.0 * (rooms as u64).saturating_sub(1) / 2);
-                self.pace_join(now + lead, rooms, cx);
+                let lead = Duration(wait.0 * rooms.saturating_sub(1));
+                self.pace_join(now + lead, rooms as usize, cx);
             } else {
                 self.heal_next(now, cx);
             }
