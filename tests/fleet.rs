@@ -26,16 +26,26 @@ fn run_admitting(web: Web, open_ms: u64, seed: u64) -> Report {
 /// A run that goes on `limit_ms` after the node is back.
 fn run_until(web: Web, open_ms: u64, limit_ms: u64, seed: u64) -> Report {
     Fleet {
-        clients: CLIENTS,
-        rooms: ROOMS,
-        down_ms: 2000,
-        web,
         open_ms,
         limit_ms,
         seed,
-        config: |_| ClientConfig::new("/site"),
+        ..fleet(CLIENTS, web)
     }
     .run()
+}
+
+/// `clients` in ROOMS rooms each, the node down 2 s, seed 1, a 300 s limit.
+fn fleet(clients: usize, web: Web) -> Fleet {
+    Fleet {
+        clients,
+        rooms: ROOMS,
+        down_ms: 2000,
+        web,
+        open_ms: 0,
+        limit_ms: 300_000,
+        seed: 1,
+        config: |_| ClientConfig::new("/site"),
+    }
 }
 
 /// Asserts that no client gave up, no call was refused or timed out, and every room was
@@ -199,19 +209,6 @@ fn a_web_server_refusing_far_past_its_capacity_loses_no_room_for_good() {
         assert!(r.refusals > 0, "the herd was refused: {r:?}");
         assert_eq!(r.rooms_back, r.rooms_total, "{r:?}");
         assert!(r.rooms_at.is_some(), "{r:?}");
-    }
-}
-
-fn fleet(clients: usize, web: Web) -> Fleet {
-    Fleet {
-        clients,
-        rooms: ROOMS,
-        down_ms: 2000,
-        web,
-        open_ms: 0,
-        limit_ms: 300_000,
-        seed: 1,
-        config: |_| ClientConfig::new("/site"),
     }
 }
 

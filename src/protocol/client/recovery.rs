@@ -186,8 +186,8 @@ pub const HEAL_FIRST: Duration = Duration(10_000);
 pub const HEAL_AFTER_SLOW: u64 = 2;
 
 /// A reconnect whose CONNECT waited more than this many times the quickest
-/// CONNECT the client has had found the web server loaded (see "Joins spread
-/// after a loaded CONNECT").
+/// CONNECT the client has had found the web server loaded (see "Joins after
+/// a loaded CONNECT").
 pub const LOADED_FACTOR: u64 = 4;
 
 /// ... and at least this long: a few ms more on a quick web server say nothing
@@ -523,7 +523,7 @@ impl Recovery {
     }
 
     /// Whether the joins of a loaded CONNECT are still being sent, one at a
-    /// time (see "Joins spread after a loaded CONNECT").
+    /// time (see "Joins after a loaded CONNECT").
     pub(super) fn joins_paced(&self) -> bool {
         self.first_round.is_some()
     }
@@ -554,7 +554,7 @@ impl Recovery {
         // The CONNECT's round trip (the part of the attempt that waits for the web
         // server's `get_user_info`) will be measured from here, and the time the
         // transport and the Engine.IO handshake took before it (the realtime node's
-        // and the network's) taken off (see "Joins spread after a loaded CONNECT").
+        // and the network's) taken off (see "Joins after a loaded CONNECT").
         self.connect_sent = now;
         self.handshake = attempt_took(now, cx);
         let auth = cx.config.auth.as_deref();
@@ -642,13 +642,13 @@ impl Recovery {
                 // The herd's work as this client measured it: the heal rounds wait
                 // twice all of it; the joins go from `rooms − 1` waits on, each within
                 // a wait / rooms of the previous (see the module docs).
-                let rooms = rooms as u64;
-                let window = wait.0 * (rooms + 1) * HEAL_AFTER_LOADED;
+                let r = rooms as u64;
+                let window = wait.0 * (r + 1) * HEAL_AFTER_LOADED;
                 self.heal_gap = self.heal_gap.max(Duration(window));
                 self.first_round = Some(wait);
                 self.heal_index = 0;
-                let lead = Duration(wait.0 * rooms.saturating_sub(1));
-                self.pace_join(now + lead, rooms as usize, cx);
+                let lead = Duration(wait.0 * r.saturating_sub(1));
+                self.pace_join(now + lead, rooms, cx);
             } else {
                 self.heal_next(now, cx);
             }
