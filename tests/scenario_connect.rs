@@ -364,10 +364,10 @@ fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
     // Frappe's server says `Unauthorized: <error>` when its get_user_info call
     // to the web server failed (web server down, restarting, a 502 under load):
     // the credentials were not judged. The client tries again anywhere in a
-    // window of twice the backoff's delay, doubling up to REFUSED_DELAY_MAX
-    // (without jitter, the middle of the window: the backoff's delays, then
-    // half the cap), and never stops; these retries are not counted against
-    // `reconnection_attempts`.
+    // window of twice the backoff's delay, growing by half at each quick
+    // refusal up to REFUSED_DELAY_MAX (without jitter, the middle of the
+    // window, then half the cap), and never stops; these retries are not
+    // counted against `reconnection_attempts`.
     let mut c = config();
     c.randomization_factor = 0.0;
     c.reconnection_attempts = Some(2);
@@ -395,7 +395,7 @@ fn unauthorized_is_retried_without_end_with_a_long_capped_backoff() {
     assert_eq!(errors, 10);
     assert_eq!(
         delays,
-        vec![1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000]
+        vec![1000, 1500, 2250, 3375, 5062, 7594, 11_391, 17_086, 25_630, 30_000]
     );
     assert_eq!(REFUSED_DELAY_MAX, Duration(60_000));
     // The page's `online` or a visible tab brings a long wait forward.
@@ -439,15 +439,14 @@ fn unauthorized_retries_start_over_after_a_healthy_connection() {
         h.advance_to_deadline();
     }
     // The windows start over too.
-    assert_eq!(delays, vec![1000, 2000, 4000]);
+    assert_eq!(delays, vec![1000, 1500, 2250]);
 }
 
 #[test]
 fn refusals_spread_over_their_whole_window() {
     // Full jitter: a herd turned away in one instant comes back spread over
-    // [1, window] ms (2 s, then 4 s, …), not bunched around the delay.
-    for refusal in 0..3u32 {
-        let window = 2000u64 << refusal;
+    // [1, window] ms (2 s, then 3 s, 4.5 s, …), not bunched around the delay.
+    for (refusal, window) in [2000u64, 3000, 4500].into_iter().enumerate() {
         let mut delays = Vec::new();
         for seed in 1..=400u64 {
             let mut c = config();

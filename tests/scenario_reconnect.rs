@@ -3,7 +3,7 @@
 
 mod support;
 
-use frappe_realtime::protocol::backoff::{doubled, Backoff};
+use frappe_realtime::protocol::backoff::{grown, Backoff};
 use frappe_realtime::protocol::client::{DisconnectReason, Event, State, Transmit, HEALTHY};
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::{Duration, Instant};
@@ -443,26 +443,30 @@ fn reconnect_now_does_not_undo_a_disconnect() {
 }
 
 #[test]
-fn doubled_is_a_saturating_power_of_two_product() {
-    assert_eq!(doubled(3, 0), 3);
-    assert_eq!(doubled(3, 20), 3 << 20);
-    assert_eq!(doubled(u64::MAX >> 3, 3), (u64::MAX >> 3) << 3);
-    assert_eq!(doubled((u64::MAX >> 3) + 1, 3), u64::MAX);
-    for v in [
-        0,
-        1,
-        2_000,
-        120_000,
-        u64::MAX >> 20,
-        (u64::MAX >> 20) + 1,
-        u64::MAX,
-    ] {
-        for k in 0..=20 {
-            assert_eq!(
-                doubled(v, k),
-                v.saturating_mul(1 << k),
-                "{v} doubled {k} times"
-            );
+fn grown_is_a_capped_power_of_one_and_a_half_or_of_two() {
+    // By half of itself (rounded up) each time, or doubled; at most the cap.
+    let halves: Vec<u64> = (0..11).map(|k| grown(2000, k, false, 60_000)).collect();
+    assert_eq!(
+        halves,
+        [2000, 3000, 4500, 6750, 10_125, 15_188, 22_782, 34_173, 51_260, 60_000, 60_000]
+    );
+    // A window of 1 ms grows too.
+    assert_eq!(grown(1, 4, false, 60_000), 8);
+    let doubles: Vec<u64> = (0..7).map(|k| grown(5000, k, true, 120_000)).collect();
+    assert_eq!(
+        doubles,
+        [5000, 10_000, 20_000, 40_000, 80_000, 120_000, 120_000]
+    );
+    // Nothing overflows, whatever the start, the count or the cap.
+    for v in [0, 1, 2_000, 120_000, u64::MAX >> 1, u64::MAX] {
+        for cap in [0, 60_000, u64::MAX] {
+            for double in [false, true] {
+                for k in [0, 1, 20, u32::MAX] {
+                    let g = grown(v, k, double, cap);
+                    assert!(g <= cap, "{v} grown {k} times: {g} past {cap}");
+                    assert!(g >= v.min(cap), "{v} grown {k} times: {g}");
+                }
+            }
         }
     }
 }

@@ -158,12 +158,15 @@ impl Backoff {
     }
 }
 
-/// `v` doubled `times` times, saturating at `u64::MAX`. A shift: `saturating_mul` by a
-/// variable power of two costs wasm32 a 128-bit multiply (`__multi3`).
-pub fn doubled(v: u64, times: u32) -> u64 {
-    if v.leading_zeros() >= times {
-        v << times
-    } else {
-        u64::MAX
+/// `v` grown `times` times (at most 64: past any cap in ms from 1), by half of
+/// itself, rounded up, each time, or doubled when `double`; at most `cap`,
+/// saturating.
+pub fn grown(mut v: u64, times: u32, double: bool, cap: u64) -> u64 {
+    for _ in 0..times.min(64) {
+        if v >= cap {
+            break;
+        }
+        v = v.saturating_add(if double { v } else { v.div_ceil(2) });
     }
+    v.min(cap)
 }

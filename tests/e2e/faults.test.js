@@ -208,7 +208,7 @@ describe("fault injection between the browser and the realtime server", () => {
 
   test("web server down during auth: connect_error 'Unauthorized: …' with a hint, retried without end at a growing delay; back by itself once the web server is", async () => {
     // Each refusal waits anywhere in a window of twice the backoff's delay (200 ms),
-    // doubling past reconnectionDelayMax (here 500 ms) towards 60 s; the client never
+    // growing by half past reconnectionDelayMax (here 500 ms) towards 60 s; the client never
     // stops in 'failed' (src/protocol/client/recovery.rs, "The retry policy").
     const page = await openClient(ctx, env);
     env.web.setUserInfoFailure("down");

@@ -41,22 +41,24 @@
 //!   overload, its own timeout) is retried without end, not counted against
 //!   `reconnection_attempts`. The k-th refusal in a row waits anywhere in
 //!   `[1, window]` ms, uniformly ("full jitter"), with `window = max(2 ×
-//!   reconnection_delay, the refused attempt's time) × 2^(k−1)`, capped at
-//!   [`REFUSED_DELAY_MAX`], or [`REFUSED_WAIT_MAX`] when the refused attempt
-//!   took [`SLOW_CONNECT`] or more (the web server queues). One page waits on
-//!   average what the backoff would (the window's middle is the delay); a herd
-//!   turned away in one instant comes back spread over the whole window, where
-//!   a ±50 % jitter keeps it in a band, and the windows double until the web
-//!   server keeps up. Fleet simulation (tests/support/fleet.rs; 1,000 clients
-//!   in 3 rooms, 4 workers, a web server that refuses when busy; 3 seeds):
-//!   the last client connected 42–57 s after the node's return with calls of
-//!   10 ms (57–84 s with the backoff's delays), 101–131 s with calls of 25 ms
-//!   (114–186 s). With a queueing web server of 50 ms calls the backoff's
-//!   delays did better (152–155 s against 187–208 s): the window that starts
-//!   at the refused attempt's wait (up to 10 s) is the price of a queue that
-//!   drains. The page's `online` / visible tab brings the next attempt
-//!   forward (`retry_now`, as for every wait). Configuration refusals still
-//!   stop at once.
+//!   reconnection_delay, the refused attempt's time) × 1.5^(k−1)`, capped at
+//!   [`REFUSED_DELAY_MAX`]; after an attempt that took [`SLOW_CONNECT`] or
+//!   more (the web server queues, and a call past the realtime server's wait
+//!   is work it does for nobody) the window doubles instead, capped at
+//!   [`REFUSED_WAIT_MAX`]. One page waits on average what the backoff would
+//!   at first (the window's middle is the delay); a herd turned away in one
+//!   instant comes back spread over the whole window, where a ±50 % jitter
+//!   keeps it in a band. A quick refusal cost the web server nothing, so its
+//!   window grows by half, not double: each is then about half the time the
+//!   client was refused so far, and a herd's last clients come back soon after
+//!   the web server has room. Fleet simulation (tests/support/fleet.rs; 3
+//!   seeds, worst, doubling → by half): 1,000 clients in 3 rooms, 4 workers
+//!   refusing when busy, every client connected 57.2 → 21.8 s after the
+//!   node's return on 10 ms calls, 130.8 → 108.3 s on 25 ms; 10,000 on 40
+//!   workers with gunicorn's backlog 33.6 → 17.4 s; ~10 % more calls
+//!   refused (docs/architecture.md, "Retry policy"). The page's `online` /
+//!   visible tab brings the next attempt forward (`retry_now`, as for every
+//!   wait). Configuration refusals still stop at once.
 //! - **Probes while the server cannot be reached.** The backoff's attempts
 //!   stay as they are (counted, reported as `reconnect_attempt` and
 //!   `connect_error`), but while the last failure was *unreachable* (the
@@ -97,17 +99,14 @@
 //!   quick connection re-sends nothing. Five rounds, not three (the count
 //!   before stop 25): a herd that outlasts a client's rounds has its joins
 //!   refused or timed out in every one of them, and such a room stays lost
-//!   while the page believes it holds it. Fleet simulation with three rounds:
-//!   1,000 clients on a refusing web server of 4 workers of 50 ms had
-//!   2,990–2,994 of 3,000 rooms back after 300 s and the same after 1,200 s
-//!   (seeds 1 and 2); 10,000 on 4 workers of 10 ms, 28,381 of 30,000 (queueing)
-//!   and 29,102 (refusing) after 1,200 s and after 3,600 s (seed 1). With four,
-//!   the refusing 10,000 still had 29,946 after 3,600 s. With five every room
-//!   of every fleet came back (3 seeds, 1,200 s): after 367–424 s, 560–603 s
-//!   and 898–935 s for those three. The two more rounds come 80–240 s and
-//!   160–480 s after the one before (with `G` at 10 s), a trickle, at a price:
-//!   2 × R more calls per client over those minutes (1,000 clients in 3 rooms:
-//!   19,000 calls instead of 13,000 on a web server that keeps up).
+//!   while the page believes it holds it; with three, 1,000 clients on a
+//!   refusing web server of 4 workers of 50 ms had 2,990–2,994 of 3,000 rooms
+//!   back after 1,200 s, with five every room of every fleet came back
+//!   (docs/architecture.md, "Rooms that heal, paced", has the rows). The two
+//!   more rounds come 80–240 s and 160–480 s after the one before (with `G` at
+//!   10 s), a trickle, at a price: 2 × R more calls per client over those
+//!   minutes (1,000 clients in 3 rooms: 19,000 calls instead of 13,000 on a
+//!   web server that keeps up).
 //! - **Joins after a loaded CONNECT, no faster than the web server serves
 //!   them.** The CONNECT's round trip (sent to answered) is the web server's
 //!   `get_user_info` and the realtime node's own time. The transport and the
@@ -460,7 +459,7 @@ impl Recovery {
     /// The server refused the namespace (CONNECT_ERROR with `message`, if it
     /// has one, and the payload `data`): reported, and retried (returns `true`)
     /// only when the rejection is transient, after a wait drawn from a window
-    /// that doubles with every refusal in a row (see the module documentation).
+    /// that grows with every refusal in a row (see the module documentation).
     pub(super) fn rejected(
         &mut self,
         now: Instant,
@@ -478,14 +477,17 @@ impl Recovery {
         if retry {
             // Not an attempt that ran out: the server could not check us yet.
             self.uncounted = self.uncounted.saturating_add(1);
+            // After a slow attempt (the web server queued it) the window doubles, up
+            // to the longer cap; after a quick one it grows by half.
             let took = attempt_took(now, cx).0;
-            let cap = if took >= SLOW_CONNECT.0 {
+            let slow = took >= SLOW_CONNECT.0;
+            let cap = if slow {
                 REFUSED_WAIT_MAX
             } else {
                 REFUSED_DELAY_MAX
             };
             let first = (cx.config.reconnection_delay.0.saturating_mul(2)).max(took);
-            let window = backoff::doubled(first, self.refusals.min(20)).min(cap.0);
+            let window = backoff::grown(first, self.refusals, slow, cap.0);
             let delay = self.backoff.within(Duration(window));
             self.backoff.count();
             self.refusals = self.refusals.saturating_add(1);
