@@ -12,7 +12,6 @@
 mod fleet;
 
 use fleet::{Fleet, Report, Web};
-use frappe_realtime::protocol::config::ClientConfig;
 
 /// How long each run goes on after the node is back (virtual time).
 const LIMIT_MS: u64 = 1_200_000;
@@ -102,14 +101,9 @@ fn main() {
         ] {
             for seed in 1..=seeds {
                 let f = Fleet {
-                    clients,
-                    rooms: 3,
-                    down_ms: 2000,
-                    web,
-                    open_ms: 0,
                     limit_ms: LIMIT_MS,
                     seed,
-                    config: |_| ClientConfig::new("/site"),
+                    ..Fleet::herd(clients, web)
                 };
                 let r = f.run();
                 let fields = fields(&f, name, &r);

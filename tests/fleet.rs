@@ -8,11 +8,9 @@
 mod support;
 
 use frappe_realtime::protocol::client::HEAL_ROUNDS;
-use frappe_realtime::protocol::config::ClientConfig;
-use support::fleet::{Fleet, Report, Web};
+use support::fleet::{Fleet, Report, Web, ROOMS};
 
 const CLIENTS: usize = 1000;
-const ROOMS: usize = 3;
 
 fn run(web: Web, seed: u64) -> Report {
     run_admitting(web, 0, seed)
@@ -29,23 +27,9 @@ fn run_until(web: Web, open_ms: u64, limit_ms: u64, seed: u64) -> Report {
         open_ms,
         limit_ms,
         seed,
-        ..fleet(CLIENTS, web)
+        ..Fleet::herd(CLIENTS, web)
     }
     .run()
-}
-
-/// `clients` in ROOMS rooms each, the node down 2 s, seed 1, a 300 s limit.
-fn fleet(clients: usize, web: Web) -> Fleet {
-    Fleet {
-        clients,
-        rooms: ROOMS,
-        down_ms: 2000,
-        web,
-        open_ms: 0,
-        limit_ms: 300_000,
-        seed: 1,
-        config: |_| ClientConfig::new("/site"),
-    }
 }
 
 /// Asserts that no client gave up, no call was refused or timed out, and every room was
@@ -130,7 +114,7 @@ fn a_herd_in_five_rooms_past_the_wait_loses_no_call() {
         let f = Fleet {
             rooms: 5,
             seed,
-            ..fleet(CLIENTS, web)
+            ..Fleet::herd(CLIENTS, web)
         };
         back_without_loss(&f.run(), 45_000);
     }
@@ -222,18 +206,27 @@ fn a_web_server_refusing_far_past_its_capacity_loses_no_room_for_good() {
 #[test]
 fn the_least_possible_time_is_the_herds_work_and_the_calls_served_for_nobody() {
     // The herd's work alone where the burst of CONNECTs fits the realtime server's wait.
-    assert_eq!(fleet(1000, Web::queueing(4, 10)).least_rooms_ms(), 10_000);
-    assert_eq!(fleet(1000, Web::queueing(4, 25)).least_rooms_ms(), 25_000);
     assert_eq!(
-        fleet(10_000, Web::queueing(40, 10)).least_rooms_ms(),
+        Fleet::herd(1000, Web::queueing(4, 10)).least_rooms_ms(),
+        10_000
+    );
+    assert_eq!(
+        Fleet::herd(1000, Web::queueing(4, 25)).least_rooms_ms(),
+        25_000
+    );
+    assert_eq!(
+        Fleet::herd(10_000, Web::queueing(40, 10)).least_rooms_ms(),
         10_000
     );
     // 1,000 CONNECTs on 4 workers of 50 ms: 832 can be served within 10.4 s, the
     // other 168 are served too late and called again: 4,168 calls of 12.5 ms.
-    assert_eq!(fleet(1000, Web::queueing(4, 50)).least_rooms_ms(), 52_100);
+    assert_eq!(
+        Fleet::herd(1000, Web::queueing(4, 50)).least_rooms_ms(),
+        52_100
+    );
     // 10,000 on 4 workers of 10 ms: 4,160 in time, 5,840 for nobody.
     assert_eq!(
-        fleet(10_000, Web::queueing(4, 10)).least_rooms_ms(),
+        Fleet::herd(10_000, Web::queueing(4, 10)).least_rooms_ms(),
         114_600
     );
     // A queue of 2,048 never holds 10 s of work there, and a refused call costs nothing.
@@ -241,15 +234,15 @@ fn the_least_possible_time_is_the_herds_work_and_the_calls_served_for_nobody() {
         queue: 2048,
         ..Web::queueing(4, 10)
     };
-    assert_eq!(fleet(10_000, backlog).least_rooms_ms(), 100_000);
+    assert_eq!(Fleet::herd(10_000, backlog).least_rooms_ms(), 100_000);
     assert_eq!(
-        fleet(10_000, Web::refusing(4, 10)).least_rooms_ms(),
+        Fleet::herd(10_000, Web::refusing(4, 10)).least_rooms_ms(),
         100_000
     );
     // No run beats it: the fleet's core comes back no sooner (10 ms calls: at it to
     // within the network's time; 25 ms: within the bound, 2 s past it).
     for web in [Web::queueing(4, 10), Web::queueing(4, 25)] {
-        let f = fleet(1000, web);
+        let f = Fleet::herd(1000, web);
         let rooms = f.run().rooms_at.expect("every room back");
         assert!(rooms >= f.least_rooms_ms(), "{rooms} ms: {web:?}");
     }

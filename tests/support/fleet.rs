@@ -41,6 +41,8 @@ pub const CALL_TIMEOUT: u64 = 10_000;
 pub const BIN: u64 = 100;
 /// Issue 16's target for one page: back within this of its server's return.
 pub const ONE_PAGE_MS: u64 = 400;
+/// Rooms per client in [`Fleet::herd`] (the browser herd's, docs/scale.md).
+pub const ROOMS: usize = 3;
 const PING_INTERVAL: u64 = 25_000;
 const HANDSHAKE: &str =
     r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -456,6 +458,21 @@ impl Sim {
 }
 
 impl Fleet {
+    /// The herd of docs/scale.md: `clients` clients with default options in
+    /// [`ROOMS`] rooms each, the node down 2 s, seed 1, a 300 s limit.
+    pub fn herd(clients: usize, web: Web) -> Fleet {
+        Fleet {
+            clients,
+            rooms: ROOMS,
+            down_ms: 2000,
+            web,
+            open_ms: 0,
+            limit_ms: 300_000,
+            seed: 1,
+            config: |_| ClientConfig::new("/site"),
+        }
+    }
+
     /// The least time from the node's return in which any client policy that
     /// also meets the one-page target could have every room back: a bound
     /// computed from the fleet's figures, not a run (ms).
