@@ -205,40 +205,33 @@ fn a_web_server_refusing_far_past_its_capacity_loses_no_room_for_good() {
 
 #[test]
 fn the_least_possible_time_is_the_herds_work_and_the_calls_served_for_nobody() {
-    // The herd's work alone where the burst of CONNECTs fits the realtime server's wait.
-    assert_eq!(
-        Fleet::herd(1000, Web::queueing(4, 10)).least_rooms_ms(),
-        10_000
-    );
-    assert_eq!(
-        Fleet::herd(1000, Web::queueing(4, 25)).least_rooms_ms(),
-        25_000
-    );
-    assert_eq!(
-        Fleet::herd(10_000, Web::queueing(40, 10)).least_rooms_ms(),
-        10_000
-    );
-    // 1,000 CONNECTs on 4 workers of 50 ms: 832 can be served within 10.4 s, the
-    // other 168 are served too late and called again: 4,168 calls of 12.5 ms.
-    assert_eq!(
-        Fleet::herd(1000, Web::queueing(4, 50)).least_rooms_ms(),
-        52_100
-    );
-    // 10,000 on 4 workers of 10 ms: 4,160 in time, 5,840 for nobody.
-    assert_eq!(
-        Fleet::herd(10_000, Web::queueing(4, 10)).least_rooms_ms(),
-        114_600
-    );
-    // A queue of 2,048 never holds 10 s of work there, and a refused call costs nothing.
     let backlog = Web {
         queue: 2048,
         ..Web::queueing(4, 10)
     };
-    assert_eq!(Fleet::herd(10_000, backlog).least_rooms_ms(), 100_000);
-    assert_eq!(
-        Fleet::herd(10_000, Web::refusing(4, 10)).least_rooms_ms(),
-        100_000
-    );
+    let cases = [
+        // The herd's work alone where the burst of CONNECTs fits the realtime server's
+        // wait.
+        (1000, Web::queueing(4, 10), 10_000),
+        (1000, Web::queueing(4, 25), 25_000),
+        (10_000, Web::queueing(40, 10), 10_000),
+        // 1,000 CONNECTs on 4 workers of 50 ms: 832 can be served within 10.4 s, the
+        // other 168 are served too late and called again: 4,168 calls of 12.5 ms.
+        (1000, Web::queueing(4, 50), 52_100),
+        // 10,000 on 4 workers of 10 ms: 4,160 in time, 5,840 for nobody.
+        (10_000, Web::queueing(4, 10), 114_600),
+        // A queue of 2,048 never holds 10 s of work there, and a refused call costs
+        // nothing.
+        (10_000, backlog, 100_000),
+        (10_000, Web::refusing(4, 10), 100_000),
+    ];
+    for (clients, web, least) in cases {
+        assert_eq!(
+            Fleet::herd(clients, web).least_rooms_ms(),
+            least,
+            "{clients} clients, {web:?}"
+        );
+    }
     // No run beats it: the fleet's core comes back no sooner (10 ms calls: at it to
     // within the network's time; 25 ms: within the bound, 2 s past it).
     for web in [Web::queueing(4, 10), Web::queueing(4, 25)] {
