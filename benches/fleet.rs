@@ -41,6 +41,7 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
         ("seed", f.seed.to_string()),
         ("limitMs", f.limit_ms.to_string()),
         ("leastMs", f.least_rooms_ms().to_string()),
+        ("leastUnseenMs", ms(f.least_unseen_ms())),
         ("connectedMs", ms(r.connected_at)),
         ("roomsMs", ms(r.rooms_at)),
         ("roomsBack", r.rooms_back.to_string()),

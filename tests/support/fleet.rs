@@ -498,6 +498,44 @@ impl Fleet {
         (calls * ms).div_ceil(workers)
     }
 
+    /// On a web server that refuses when busy (`queue` 0; `None` for one that
+    /// queues), the least time from the node's return to every room back, in
+    /// ms, for a policy that never learns whether a join was taken: computed
+    /// on a model of the web server, not run, and not a proof.
+    ///
+    /// Frappe's server drops a join whose permission call was refused without a
+    /// word, so a client can only send each join again, blind. Clients that
+    /// know nothing of one another's schedules reach the web server as many
+    /// independent streams, together a Poisson stream (the Palm–Khintchine
+    /// theorem), and a Poisson stream offering `A` workers' worth of calls finds
+    /// every worker busy at a share [`erlang_b`] of its calls, whatever their
+    /// duration; copies of one join sent seconds apart are refused independently.
+    /// The CONNECTs' refusals are seen and retried, so they may come at any
+    /// rate: at least their work, `N × service_ms / workers`, apart from the
+    /// joins (sent among them, joins would be refused as often). With each join
+    /// sent `k` times at a steady load `A`, all `N × rooms` are taken with a
+    /// chance of one half when `(1 − B^k)^(N × rooms) = 1/2`, in `k × N × rooms
+    /// × service_ms / A`; the least over `k` and `A` is added. (Joins at two
+    /// loads instead of one came out no quicker for these rows, checked by
+    /// search.) Only a policy that saw when workers are free could do better,
+    /// and nothing shows a client that.
+    pub fn least_unseen_ms(&self) -> Option<u64> {
+        let w = &self.web;
+        if w.queue != 0 {
+            return None;
+        }
+        let (n, ms) = (self.clients as f64, w.service_ms as f64);
+        let joins = n * self.rooms as f64;
+        // The share of joins allowed to stay lost: 1 − 1/2^(1/joins).
+        let lost = -(-(2f64.ln()) / joins).exp_m1();
+        let mut least = f64::INFINITY;
+        for k in 1..=32 {
+            let b = lost.powf(1.0 / f64::from(k));
+            least = least.min(f64::from(k) * joins * ms / highest_load(w.workers, b));
+        }
+        Some((n * ms / w.workers as f64 + least).ceil() as u64)
+    }
+
     /// Runs the fleet: connects every client (spread over the first seconds, a
     /// web server without bound), kills the node, brings it back `down_ms`
     /// later with the web server of [`Fleet::web`], and measures.
@@ -594,4 +632,25 @@ impl Fleet {
         }
         r
     }
+}
+
+/// Erlang's B formula: the share of calls refused by `workers` that take no
+/// queue, under a Poisson stream offering `load` workers' worth of calls.
+pub fn erlang_b(workers: usize, load: f64) -> f64 {
+    (1..=workers).fold(1.0, |b, k| load * b / (k as f64 + load * b))
+}
+
+/// The highest load (in workers' worth of calls) at which `workers` without a
+/// queue refuse at most the share `refused` of a Poisson stream's calls.
+pub fn highest_load(workers: usize, refused: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 64.0 * workers as f64);
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if erlang_b(workers, mid) <= refused {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
