@@ -1,4 +1,4 @@
-//! Rooms that heal (src/protocol/client/recovery.rs, "The retry policy"), on virtual
+//! Rooms that heal (src/protocol/client/heal.rs, "The policy"), on virtual
 //! time with exact wire strings: a reconnect, or a first connection made under stress
 //! (a transient refusal in its run, or an attempt of SLOW_CONNECT or more), re-sends its
 //! joins in HEAL_ROUNDS rounds, since Frappe's server drops a join whose permission call

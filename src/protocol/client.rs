@@ -71,7 +71,9 @@
 //! - `session`: the Engine.IO session and transports (handshake, heartbeat,
 //!   polling pump, upgrade probe, transport ids, transmits);
 //! - `delivery`: the offline buffer, pending acks, binary reassembly;
-//! - `recovery`: reconnect scheduling, connection state recovery;
+//! - `recovery`: reconnect scheduling, connection state recovery; it holds
+//!   `heal`, the connection's joins re-sent and paced after a stressed
+//!   attempt;
 //! - `subscriptions`: the Frappe rooms joined and left (the `Client`'s room
 //!   commands, and the joins it paces, are in `room_commands`);
 //! - `timers`: the one deadline table, read by [`Client::poll_timeout`] and by
@@ -84,6 +86,7 @@ mod api;
 mod context;
 mod delivery;
 mod fifo;
+mod heal;
 mod namespace;
 mod recovery;
 mod room_commands;
@@ -95,9 +98,11 @@ pub use self::api::{
     AckFailure, AckRequest, ConnectErrorKind, DisconnectReason, DropReason, Event, State, Transmit,
     TransportId,
 };
+pub use self::heal::{
+    HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR, LOADED_MIN,
+};
 pub use self::recovery::{
-    HEALTHY, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
-    LOADED_MIN, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
+    HEALTHY, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;

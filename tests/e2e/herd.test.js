@@ -43,7 +43,7 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
         rooms: 3,
         downMs: 1000,
         // Re-sent joins come in rounds from 10-30 s after a reconnect, each later
-        // round after twice the gap (src/protocol/client/recovery.rs): room for
+        // round after twice the gap (src/protocol/client/heal.rs): room for
         // a join dropped twice.
         limitMs: 180000,
         capacity: CAPACITY[web],

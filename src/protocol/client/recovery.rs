@@ -5,6 +5,7 @@
 //! - the [`Backoff`] (delays and the attempt counter) and whether the current
 //!   attempt is a reconnect (so that its success is reported as `Reconnect`);
 //! - how many transient server rejections were retried in a row;
+//! - the [`Heal`] of the connection (its joins re-sent, paced);
 //! - connection state recovery: the server's private session id (`pid`), the
 //!   offset of the last event received, and the `pid` sent with the current
 //!   CONNECT (to tell whether the server restored the session).
@@ -73,82 +74,14 @@
 //!   backoff alone waited up to 7.5 s; reaching nothing costs the server
 //!   nothing (no web server call). Off when `first_retry_delay ≥
 //!   reconnection_delay` (socket.io-client's timing).
-//! - **Rooms that heal, paced.** Frappe's server drops a `doc_subscribe` (and
-//!   `doctype_subscribe`, `doc_open`) whose permission call to the web server
-//!   failed, without a word to the client; under a reconnect herd the web
-//!   server refuses or times out exactly then, for whichever client's join
-//!   comes at the wrong moment (a client that connected quickly loses joins
-//!   too, so its own connect time tells nothing). A reconnect, or a first
-//!   connection made under stress — its run saw a transient refusal, or the
-//!   attempt took [`SLOW_CONNECT`] or more (the web server's queue) — re-sends
-//!   its joins in [`HEAL_ROUNDS`] rounds. Each re-sent join is one more
-//!   permission call, so the rounds wait until the herd is likely over, then
-//!   trickle: a round starts anywhere in `[G, 3G]` after the CONNECT (or the
-//!   previous round), `G = max(`[`HEAL_FIRST`]`, `[`HEAL_AFTER_SLOW`]` × the
-//!   attempt's time)` (a herd of N clients in R rooms is N × (1 + R) calls:
-//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms),
-//!   doubling at every round; within a round each join waits anywhere in
-//!   `[1, G / rooms]` after the previous one (one call at a time per client).
-//!   Fleet simulation (as above; 3 seeds, 300 s), against rounds at 2, 6 and
-//!   14 s with every join at once: a queueing web server of 10 ms calls had
-//!   every room back after 10.0 s with no call timed out (12.7 s, 3,092–3,452
-//!   timed out), one of 25 ms calls after 82–86 s (1,817–1,883 of 3,000 rooms
-//!   after 300 s: the re-sent joins kept its queue past the realtime server's
-//!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
-//!   Joining a room held already changes nothing on the server. A page's first,
-//!   quick connection re-sends nothing. Five rounds, not three (the count
-//!   before stop 25): a herd that outlasts a client's rounds has its joins
-//!   refused or timed out in every one of them, and such a room stays lost
-//!   while the page believes it holds it; with three, 1,000 clients on a
-//!   refusing web server of 4 workers of 50 ms had 2,990–2,994 of 3,000 rooms
-//!   back after 1,200 s, with five every room of every fleet came back
-//!   (docs/architecture.md, "Rooms that heal, paced", has the rows). The two
-//!   more rounds come 80–240 s and 160–480 s after the one before (with `G` at
-//!   10 s), a trickle, at a price: 2 × R more calls per client over those
-//!   minutes (1,000 clients in 3 rooms: 19,000 calls instead of 13,000 on a
-//!   web server that keeps up).
-//! - **Joins after a loaded CONNECT, no faster than the web server serves
-//!   them.** The CONNECT's round trip (sent to answered) is the web server's
-//!   `get_user_info` and the realtime node's own time. The transport and the
-//!   Engine.IO handshake before it do not reach the web server, so their time
-//!   is taken off the round trip as the node's share, but never more than
-//!   half of it: a node that takes connections in late (a backlog) delays the
-//!   handshake and not the CONNECT, and taking the handshake off whole then
-//!   calls a real queue none. What is left is the CONNECT's wait, and the
-//!   quickest wait a client has had is its measure of that web server idle. A
-//!   reconnect whose CONNECT waited more than [`LOADED_FACTOR`] times that, and
-//!   more than [`LOADED_MIN`], found a queue, and its joins would go to the end
-//!   of it in one block with everyone else's. They go from `rooms − 1` waits
-//!   after the CONNECT on, one at a time, each anywhere in `[1, wait / rooms]`
-//!   after the previous one. In a herd each client's wait is one
-//!   `get_user_info` call longer than the one before it, so the joins of all
-//!   reach the web server a little slower than it serves them (on average
-//!   `rooms` joins in the time of `rooms + (rooms + 1) / (4 × rooms)` of its
-//!   calls): its queue shrinks from the herd's burst instead of growing, and
-//!   times out no join unless that burst alone outlasts the realtime server's
-//!   wait. The client's measure of the
-//!   herd's work is `(rooms + 1) × the wait`, and a client anywhere in a herd
-//!   has seen on average half of it: the heal rounds wait at least twice that
-//!   (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time,
-//!   HEAL_AFTER_LOADED × (rooms + 1) × the wait)`), so no round re-sends a join
-//!   while the herd may still be queued.
-//!
-//!   Until stop 30 the joins aimed at the middle of that measure (from
-//!   `(rooms − 1) / 2` waits on, over two waits), the heal rounds waited it once:
-//!   with more than 3 rooms the joins came faster than the web server served
-//!   them and the queue outgrew the realtime server's wait. Fleet simulation
-//!   (1,000 clients on 4 workers, queueing, worst of 3 seeds, stop 30 → 31):
-//!   25 ms calls and 5 rooms 159.7 → 43.1 s (3,829 → 0 calls timed out), 20 ms
-//!   and 5 rooms 128.6 → 33.6 s, 25 ms and 3 rooms 28.3 → 27.4 s, 1 room 18.4 →
-//!   12.7 s; where the burst itself outlasts the wait (50 ms calls, 10,000
-//!   clients on 4 workers) it comes back later (226.7 → 311.7 s, 603.8 →
-//!   635.7 s). docs/architecture.md has every row, and what was tried.
-//!
-//!   Emits buffered offline go out at the CONNECT, before paced joins. A page
-//!   on an idle web server sends its joins at once.
+//! - **Rooms that heal, paced**, and **joins after a loaded CONNECT**: the
+//!   connection's joins, sent one at a time and again (`heal.rs`, whose data
+//!   this part holds; it reports here whether the attempt was made under
+//!   stress, and lends it the backoff's jitter).
 
 use super::api::{ConnectErrorKind, Event};
 use super::context::Context;
+use super::heal::Heal;
 use super::timers::Timer;
 use crate::protocol::backoff::{self, Backoff};
 use crate::protocol::config::ClientConfig;
@@ -173,31 +106,6 @@ pub const REFUSED_WAIT_MAX: Duration = Duration(120_000);
 /// stress: the web server answered `get_user_info` slowly.
 pub const SLOW_CONNECT: Duration = Duration(1000);
 
-/// How many rounds of re-sent joins a reconnect, or a connection made under
-/// stress, makes (see "Rooms that heal, paced").
-pub const HEAL_ROUNDS: u32 = 5;
-
-/// The shortest gap before the first round of re-sent joins: past the herd's
-/// burst of calls (the later rounds double it).
-pub const HEAL_FIRST: Duration = Duration(10_000);
-
-/// The first round's gap is at least this many times the attempt's time.
-pub const HEAL_AFTER_SLOW: u64 = 2;
-
-/// A reconnect whose CONNECT waited more than this many times the quickest
-/// CONNECT the client has had found the web server loaded (see "Joins after
-/// a loaded CONNECT").
-pub const LOADED_FACTOR: u64 = 4;
-
-/// ... and at least this long: a few ms more on a quick web server say nothing
-/// (and a short wait paces the joins over as short a time).
-pub const LOADED_MIN: Duration = Duration(25);
-
-/// The heal rounds after a loaded CONNECT wait at least this many times the
-/// client's measure of the herd's work: a client anywhere in the herd has seen
-/// on average half of the queue ahead of the last one.
-pub const HEAL_AFTER_LOADED: u64 = 2;
-
 /// How long after the connection was lost (or the first attempt failed)
 /// probes go on while the server cannot be reached: past the 60 s of outage
 /// the policy promises to notice at once, then the backoff alone.
@@ -219,22 +127,8 @@ pub(super) struct Recovery {
     /// Since when the client is without a connection (lost, or its first
     /// attempt failed); `None` while connected or at rest.
     down_since: Option<Instant>,
-    /// Rounds of re-sent joins left on this connection, and the gap before
-    /// the next one.
-    heal_left: u32,
-    heal_gap: Duration,
-    /// The join of the current round to re-send next.
-    heal_index: usize,
-    /// While the joins of a loaded CONNECT are sent (the first round): the
-    /// window their pace divides.
-    first_round: Option<Duration>,
-    /// When the current attempt sent its CONNECT, and how long the attempt had
-    /// taken until then (the transport and the Engine.IO handshake).
-    connect_sent: Instant,
-    handshake: Duration,
-    /// The quickest CONNECT's wait the client has had (`u64::MAX` before the
-    /// first).
-    quickest: Duration,
+    /// The connection's joins, re-sent and paced.
+    heal: Heal,
     /// When the next counted attempt is due, while probes may come before it;
     /// `None` once it started. An attempt under way is a probe while this is
     /// still ahead.
@@ -265,13 +159,7 @@ impl Recovery {
             up_since: None,
             down_since: None,
             counted_at: None,
-            heal_left: 0,
-            heal_gap: Duration(0),
-            heal_index: 0,
-            first_round: None,
-            connect_sent: Instant(0),
-            handshake: Duration(0),
-            quickest: Duration(u64::MAX),
+            heal: Heal::new(),
             gave_up: false,
             pid: None,
             offset: None,
@@ -496,56 +384,21 @@ impl Recovery {
         retry
     }
 
-    /// Arms [`Timer::Heal`] for the next round of re-sent joins, if any is left.
-    fn heal_next(&mut self, now: Instant, cx: &mut Context) {
-        let gap = self.heal_gap;
-        self.heal_index = 0;
-        let at = (self.heal_left > 0)
-            .then(|| now + gap + self.backoff.within(Duration(gap.0.saturating_mul(2))));
-        cx.timers.set(Timer::Heal, at);
-    }
-
-    /// [`Timer::Heal`] is due: returns which of the `count` joins to re-send
-    /// now (the caller sends it; none when out of range) and arms the next.
+    /// [`Timer::Heal`] is due: returns which of the `count` joins to send now
+    /// (the caller sends it; none when out of range) and arms the next.
     pub(super) fn heal_step(&mut self, now: Instant, count: usize, cx: &mut Context) -> usize {
-        let index = self.heal_index;
-        if index + 1 >= count {
-            // The first joins of a loaded CONNECT are not a heal round.
-            if self.first_round.take().is_none() {
-                self.heal_left = self.heal_left.saturating_sub(1);
-                self.heal_gap = Duration(self.heal_gap.0.saturating_mul(2));
-            }
-            self.heal_next(now, cx);
-        } else {
-            // One call at a time: the next join of this round.
-            self.heal_index = index + 1;
-            self.pace_join(now, count, cx);
-        }
-        index
+        self.heal.step(now, count, &mut self.backoff, cx)
     }
 
     /// Whether the joins of a loaded CONNECT are still being sent, one at a
-    /// time (see "Joins after a loaded CONNECT").
+    /// time.
     pub(super) fn joins_paced(&self) -> bool {
-        self.first_round.is_some()
+        self.heal.joins_paced()
     }
 
-    /// A room was left: while the first joins of a loaded CONNECT are still
-    /// being sent, they start over on the rooms left (the indices moved, and
-    /// a join not yet sent must not be skipped; one sent twice is harmless).
+    /// A room was left (see [`Heal::room_left`]).
     pub(super) fn room_left(&mut self) {
-        if self.first_round.is_some() {
-            self.heal_index = 0;
-        }
-    }
-
-    /// Arms [`Timer::Heal`] for the next join of the round, anywhere in
-    /// `[1, window / count]` from `now`.
-    fn pace_join(&mut self, now: Instant, count: usize, cx: &mut Context) {
-        let window = self.first_round.unwrap_or(self.heal_gap);
-        let pace = Duration(window.0 / count.max(1) as u64);
-        cx.timers
-            .set(Timer::Heal, Some(now + self.backoff.within(pace)));
+        self.heal.room_left();
     }
 
     // ----- the namespace's CONNECT -----------------------------------------
@@ -553,12 +406,7 @@ impl Recovery {
     /// The CONNECT payload: the `auth` object, with `pid` and `offset` added
     /// when the server offered connection state recovery.
     pub(super) fn connect_payload(&mut self, now: Instant, cx: &Context) -> String {
-        // The CONNECT's round trip (the part of the attempt that waits for the web
-        // server's `get_user_info`) will be measured from here, and the time the
-        // transport and the Engine.IO handshake took before it (the realtime node's
-        // and the network's) taken off (see "Joins after a loaded CONNECT").
-        self.connect_sent = now;
-        self.handshake = attempt_took(now, cx);
+        self.heal.connect_sent(now, attempt_took(now, cx));
         let auth = cx.config.auth.as_deref();
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
@@ -623,45 +471,17 @@ impl Recovery {
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
         // after the first ones paced when the web server was loaded.
         let took = attempt_took(now, cx);
-        // The CONNECT's wait: its round trip less the handshake's time, and at least
-        // half the round trip (see the module docs). This one counts: a first
-        // CONNECT is never loaded by this measure.
-        let rtt = now.saturating_since(self.connect_sent).0;
-        let wait = Duration(rtt.saturating_sub(self.handshake.0).max(rtt / 2));
-        self.quickest = self.quickest.min(wait);
-        self.first_round = None;
-        if reconnect || self.refusals > 0 || took >= SLOW_CONNECT {
-            self.heal_left = HEAL_ROUNDS;
-            // `took` is real time (ms): these products cannot overflow.
-            self.heal_gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
-            if wait.0
-                > self
-                    .quickest
-                    .0
-                    .saturating_mul(LOADED_FACTOR)
-                    .max(LOADED_MIN.0)
-            {
-                // The herd's work as this client measured it: the heal rounds wait
-                // twice all of it; the joins go from `rooms − 1` waits on, each within
-                // a wait / rooms of the previous (see the module docs).
-                let r = rooms as u64;
-                let window = wait.0 * (r + 1) * HEAL_AFTER_LOADED;
-                self.heal_gap = self.heal_gap.max(Duration(window));
-                self.first_round = Some(wait);
-                self.heal_index = 0;
-                let lead = Duration(wait.0 * r.saturating_sub(1));
-                self.pace_join(now + lead, rooms, cx);
-            } else {
-                self.heal_next(now, cx);
-            }
-        }
+        let stressed = reconnect || self.refusals > 0 || took >= SLOW_CONNECT;
+        let joins_now = self
+            .heal
+            .connected(now, took, stressed, rooms, &mut self.backoff, cx);
         // The backoff starts over once this connection proves healthy
         // (`connection_lost`).
         self.up_since = Some(now);
         self.down_since = None;
         self.counted_at = None;
         self.refusals = 0;
-        (sid, recovered, self.first_round.is_none())
+        (sid, recovered, joins_now)
     }
 
     /// An event arrived with the JSON array `data`: while the server offers

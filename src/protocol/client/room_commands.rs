@@ -1,6 +1,6 @@
 //! The `Client`'s room commands (`subscribe`, `unsubscribe`, the registered
 //! subscriptions) and the joins it sends one at a time: the heal rounds, and
-//! the first joins after a loaded CONNECT (`recovery.rs`). The rooms
+//! the first joins after a loaded CONNECT (`heal.rs`). The rooms
 //! themselves are `subscriptions.rs`'s data.
 
 use super::Client;
@@ -17,7 +17,7 @@ impl Client {
 
     /// Whether the joins of this connection's CONNECT are still being sent one
     /// at a time (the attempt found the web server loaded: see "Joins spread
-    /// after a loaded CONNECT" in `client/recovery.rs`).
+    /// after a loaded CONNECT" in `client/heal.rs`).
     pub fn joins_paced(&self) -> bool {
         // (The pace ends with the connection: its timer stops there.)
         self.namespace.connected() && self.recovery.joins_paced()

@@ -91,7 +91,7 @@ impl Subscriptions {
     }
 
     /// The namespace connected: the messages that join every registered room
-    /// (with `joins`; else they are paced, see `recovery.rs`), then, when the
+    /// (with `joins`; else they are paced, see `heal.rs`), then, when the
     /// server `recovered` the previous session, those that leave the rooms it
     /// may still hold (kept for the next recovery; a fresh session forgets
     /// them).

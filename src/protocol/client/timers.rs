@@ -17,8 +17,8 @@
 //!   (opening the transport, or waiting for the namespace's CONNECT);
 //! - [`Timer::Ack`] (delivery): the earliest deadline of the emits waiting for an ack;
 //! - [`Timer::Buffer`] (delivery): when the oldest buffered emit expires;
-//! - [`Timer::Heal`] (recovery): armed while a connection made under stress has
-//!   rounds of re-sent joins left (see "Rooms that heal" in `recovery.rs`);
+//! - [`Timer::Heal`] (heal): armed while a connection made under stress has
+//!   rounds of re-sent joins left (see "Rooms that heal" in `heal.rs`);
 //! - [`Timer::Reconnect`] (recovery): armed exactly while waiting to reconnect,
 //!   at the time the next attempt starts.
 
