@@ -197,10 +197,21 @@ function runMs(r, ms, limitMs) {
 
 /** The herd's work at the capacity the web server had in the run (its calls held a
  *  worker `meanHeldMs`, not the nominal time), plus 2 s: the issue's bound, measured. */
-function measuredBound(r, c) {
+function measuredBound(r, c, fleet) {
     if (!r.meanHeldMs) return "";
     const perS = (c.workers * 1000) / r.meanHeldMs;
-    return `${r.meanHeldMs.toFixed(1)} ms (${((r.clients * (1 + r.rooms)) / perS + 2).toFixed(1)} s)`;
+    const unseen = unseenAt(r, c, fleet);
+    return `${r.meanHeldMs.toFixed(1)} ms (${((r.clients * (1 + r.rooms)) / perS + 2).toFixed(1)} s${unseen})`;
+}
+
+/** For a refusing web server: "; joins unseen X s", the fleet's *least, joins unseen* for
+ *  the same clients, rooms and workers, scaled to the run's mean call (the model's time is
+ *  proportional to the call's); "" without such a fleet row. */
+function unseenAt(r, c, fleet) {
+    const f = (fleet || []).find(
+        (x) => x.web === r.web && x.leastUnseenMs != null && x.clients === r.clients && x.rooms === r.rooms && x.workers === c.workers,
+    );
+    return f ? `; joins unseen ${((f.leastUnseenMs * r.meanHeldMs) / f.serviceMs / 1000).toFixed(1)} s` : "";
 }
 
 function table(o) {
@@ -215,7 +226,7 @@ function table(o) {
         }
         const lim = o.config.limitMs;
         lines.push(
-            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${seconds(r.webIdleMs)} | ${handshakeCell(r.handshakeMs)} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
+            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config, o.fleet)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${seconds(r.webIdleMs)} | ${handshakeCell(r.handshakeMs)} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
         );
     }
     return lines.join("\n");
@@ -268,7 +279,9 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
   client; rooms that never come back show in *rooms back*.
 - *mean call* is what a call held its worker on average in the run: the nominal
   ${c.serviceMs} ms, plus how late the web server's timers fired on this machine, which also
-  runs the browsers; in brackets the issue's bound (the herd's work at that capacity, + 2 s).
+  runs the browsers; in brackets the issue's bound (the herd's work at that capacity, + 2 s),
+  and for a web server that refuses, the least time to every room back for a client that
+  cannot see its joins (*least, joins unseen* below, at that mean call).
 - *web server idle*: the web server's workers left idle from the node's return until
   *100 % rooms* (or the run's end), over the workers: the seconds by which the herd could
   have been served sooner had its calls come sooner. On this machine the browsers, the
