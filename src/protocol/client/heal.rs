@@ -31,17 +31,17 @@
 //!   re-sent join is one more permission call, so the rounds wait until the
 //!   herd is likely over, then trickle: a round starts anywhere in `[G, 3G]`
 //!   after the CONNECT (or the previous round), `G = max(`[`HEAL_FIRST`]`,
-//!   `[`HEAL_AFTER_SLOW`]` × the
-//!   attempt's time)` (a herd of N clients in R rooms is N × (1 + R) calls:
-//!   10 s of work for 1,000 clients in 3 rooms on 4 workers of 10 ms),
-//!   doubling at every round; within a round each join waits anywhere in
-//!   `[1, G / rooms]` after the previous one (one call at a time per client).
-//!   Fleet simulation (tests/support/fleet.rs; 3 seeds, 300 s), against rounds
-//!   at 2, 6 and 14 s with every join at once: a queueing web server of 10 ms calls had
-//!   every room back after 10.0 s with no call timed out (12.7 s, 3,092–3,452
-//!   timed out), one of 25 ms calls after 82–86 s (1,817–1,883 of 3,000 rooms
-//!   after 300 s: the re-sent joins kept its queue past the realtime server's
-//!   timeout), a refusing one of 10 ms calls after 93–149 s (2,722–2,751).
+//!   `[`HEAL_AFTER_SLOW`]` × the CONNECT's round trip)` (a herd of N clients
+//!   in R rooms is N × (1 + R) calls: 10 s of work for 1,000 clients in 3
+//!   rooms on 4 workers of 10 ms), doubling at every round; within a round
+//!   each join waits anywhere in `[1, G / rooms]` after the previous one (one
+//!   call at a time per client). Fleet simulation (tests/support/fleet.rs; 3
+//!   seeds, 300 s), against rounds at 2, 6 and 14 s with every join at once: a
+//!   queueing web server of 10 ms calls had every room back after 10.0 s with
+//!   no call timed out (12.7 s, 3,092–3,452 timed out), one of 25 ms calls
+//!   after 82–86 s (1,817–1,883 of 3,000 rooms after 300 s: the re-sent joins
+//!   kept its queue past the realtime server's timeout), a refusing one of 10
+//!   ms calls after 93–149 s (2,722–2,751).
 //!   Joining a room held already changes nothing on the server. A page's first,
 //!   quick connection re-sends nothing. Five rounds, not three (the count
 //!   before stop 25): a herd that outlasts a client's rounds has its joins
@@ -76,7 +76,7 @@
 //!   wait. The client's measure of the
 //!   herd's work is `(rooms + 1) × the wait`, and a client anywhere in a herd
 //!   has seen on average half of it: the heal rounds wait at least twice that
-//!   (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the attempt's time,
+//!   (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the CONNECT's round trip,
 //!   HEAL_AFTER_LOADED × (rooms + 1) × the wait)`), so no round re-sends a join
 //!   while the herd may still be queued.
 //!
@@ -107,7 +107,12 @@ pub const HEAL_ROUNDS: u32 = 5;
 /// burst of calls (the later rounds double it).
 pub const HEAL_FIRST: Duration = Duration(10_000);
 
-/// The first round's gap is at least this many times the attempt's time.
+/// The first round's gap is at least this many times the CONNECT's round trip
+/// (sent to answered: the web server's `get_user_info` and the realtime node's
+/// own time). Not the whole attempt's: the transport and the Engine.IO
+/// handshake before the CONNECT reach no web server, and a node slow to take a
+/// herd in made them long (until stop 33 they counted, and stretched every
+/// round after them: docs/architecture.md, "Rooms that heal, paced").
 pub const HEAL_AFTER_SLOW: u64 = 2;
 
 /// A reconnect whose CONNECT waited more than this many times the quickest
@@ -169,15 +174,14 @@ impl Heal {
         self.handshake = took;
     }
 
-    /// The namespace connected `now`, the attempt having taken `took`, the
-    /// client holding `rooms` joins; `stressed`: a reconnect, or its run saw a
-    /// transient refusal, or it took [`SLOW_CONNECT`](super::SLOW_CONNECT) or
-    /// more. Returns whether the joins are to be sent now (`false`: `step`
-    /// sends them, paced, after a loaded CONNECT).
+    /// The namespace connected `now`, the client holding `rooms` joins;
+    /// `stressed`: a reconnect, or its run saw a transient refusal, or the
+    /// attempt took [`SLOW_CONNECT`](super::SLOW_CONNECT) or more. Returns
+    /// whether the joins are to be sent now (`false`: `step` sends them, paced,
+    /// after a loaded CONNECT).
     pub(super) fn connected(
         &mut self,
         now: Instant,
-        took: Duration,
         stressed: bool,
         rooms: usize,
         jitter: &mut Backoff,
@@ -192,8 +196,8 @@ impl Heal {
         self.first_round = None;
         if stressed {
             self.left = HEAL_ROUNDS;
-            // `took` is real time (ms): these products cannot overflow.
-            self.gap = Duration((took.0 * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
+            // `rtt` is real time (ms): these products cannot overflow.
+            self.gap = Duration((rtt * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
             if wait.0
                 > self
                     .quickest

@@ -474,7 +474,7 @@ impl Recovery {
         let stressed = reconnect || self.refusals > 0 || took >= SLOW_CONNECT;
         let joins_now = self
             .heal
-            .connected(now, took, stressed, rooms, &mut self.backoff, cx);
+            .connected(now, stressed, rooms, &mut self.backoff, cx);
         // The backoff starts over once this connection proves healthy
         // (`connection_lost`).
         self.up_since = Some(now);
