@@ -13,7 +13,8 @@
 //! # Invariants
 //!
 //! - [`Timer::Heal`] is armed only here: while the joins of a loaded CONNECT
-//!   are being sent, or rounds are left on a connection made under stress.
+//!   are being sent, or rounds are left on a connection made under stress
+//!   (the `Client` stops it when the connection goes).
 //! - The jitter is the backoff's ([`Backoff::within`], one generator per
 //!   client): the heal draws and the retry delays come from one seeded stream.
 //!
