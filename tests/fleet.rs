@@ -8,7 +8,7 @@
 mod support;
 
 use frappe_realtime::protocol::client::HEAL_ROUNDS;
-use support::fleet::{erlang_b, highest_load, Fleet, Report, Web, ROOMS};
+use support::fleet::{copies_ms, erlang_b, highest_load, lost_allowed, Fleet, Report, Web, ROOMS};
 
 const CLIENTS: usize = 1000;
 
@@ -305,7 +305,7 @@ fn with_joins_unseen_no_policy_meets_the_bound_on_a_refusing_web_server() {
         // another comes out no quicker than one steady load (the first load on a
         // grid of 5 % steps, 1 to 7 copies at each; to within 1 ms).
         let joins = (clients * ROOMS) as f64;
-        let lost = (-(-(2f64.ln()) / joins).exp_m1()).ln();
+        let lost = lost_allowed(joins).ln();
         let steady = least as f64 - (clients as u64 * ms) as f64 / workers as f64;
         for i in 0..140 {
             let a1 = workers as f64 * 0.02 * 1.05f64.powi(i);
@@ -315,7 +315,7 @@ fn with_joins_unseen_no_policy_meets_the_bound_on_a_refusing_web_server() {
                 let rest = (1..8)
                     .map(|k2| {
                         let b = (left / f64::from(k2)).exp().min(1.0);
-                        f64::from(k2) * joins * ms as f64 / highest_load(workers, b)
+                        copies_ms(workers, ms as f64, joins, k2, b)
                     })
                     .fold(f64::INFINITY, f64::min);
                 let mixed = first + if left >= 0.0 { 0.0 } else { rest };

@@ -526,12 +526,11 @@ impl Fleet {
         }
         let (n, ms) = (self.clients as f64, w.service_ms as f64);
         let joins = n * self.rooms as f64;
-        // The share of joins allowed to stay lost: 1 − 1/2^(1/joins).
-        let lost = -(-(2f64.ln()) / joins).exp_m1();
+        let lost = lost_allowed(joins);
         let mut least = f64::INFINITY;
         for k in 1..=32 {
             let b = lost.powf(1.0 / f64::from(k));
-            least = least.min(f64::from(k) * joins * ms / highest_load(w.workers, b));
+            least = least.min(copies_ms(w.workers, ms, joins, k, b));
         }
         Some((n * ms / w.workers as f64 + least).ceil() as u64)
     }
@@ -653,4 +652,17 @@ pub fn highest_load(workers: usize, refused: f64) -> f64 {
         }
     }
     lo
+}
+
+/// The share of each of `joins` joins that may stay lost (every copy refused)
+/// while every one is taken in half of all runs: `1 − 1/2^(1/joins)`.
+pub fn lost_allowed(joins: f64) -> f64 {
+    -(-(2f64.ln()) / joins).exp_m1()
+}
+
+/// How long `copies` copies of each of `joins` joins take on `workers` of `ms`
+/// per call, at the highest load at which a copy is refused at most `refused`
+/// of the time (ms).
+pub fn copies_ms(workers: usize, ms: f64, joins: f64, copies: u32, refused: f64) -> f64 {
+    f64::from(copies) * joins * ms / highest_load(workers, refused)
 }
