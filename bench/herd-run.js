@@ -30,6 +30,15 @@
 //                 nodes accept upgrades no faster than this machine's CPU lets them), and
 //                 how many opened
 //   endedMs       when the run stopped sampling (the limit, or settled as above)
+//   sent          when the pages sent namespace CONNECTs and doc_subscribes on their
+//                 WebSockets, per 100 ms bin from the kill (as `arrivals`, the calls the
+//                 web server got): a join sent late was held by its client, one that
+//                 reached the web server long after it was sent was held by the node
+//   missing       when rooms are missing at the end: the servers' socket count and, for
+//                 the first 20 clients short of a room, what the page says (connected,
+//                 state, transport, socket id) and what the servers hold for that id
+//                 (null when they have no such socket), to tell a lost join from a lost
+//                 socket; null when every room is back
 //   failedCalls   web server calls that failed for the realtime nodes: refused (502),
 //                 timed out (504, or their own 10 s timeout while the call still waited
 //                 at the web server), or failed below HTTP
@@ -158,6 +167,8 @@ export async function herdRun(o) {
         endedAt ??= Date.now() - back;
         const gate = cluster.web.state().capacity;
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
+        const sent = await Promise.all(pages.map((p) => p.evaluate(() => window.__sent)));
+        const missing = herdPairs() === pairs ? null : await missingRooms(cluster, pages, o.perPage, o.rooms);
         const errors = since(nodeErrors(cluster), errorsBefore);
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
@@ -190,6 +201,11 @@ export async function herdRun(o) {
             nodeErrors: errors,
             backAtBin: Math.floor((back - kill) / gate.binMs),
             arrivals: { userInfo: by.userInfo || [], permission: by.permission || [] },
+            sent: {
+                connect: binned(sent.flatMap((s) => s.connect), kill, gate.binMs),
+                join: binned(sent.flatMap((s) => s.join), kill, gate.binMs),
+            },
+            missing,
             timeline,
         };
     } finally {
@@ -207,6 +223,37 @@ function idleBetween(gate, fromMs, forMs) {
     const first = Math.floor(fromMs / gate.binMs);
     const last = Math.ceil((fromMs + forMs) / gate.binMs);
     return Math.round(gate.idleMs.slice(first, last).reduce((a, b) => a + b, 0) / gate.workers);
+}
+
+/** The clients short of a room (the first 20): the page's view and the servers'. */
+async function missingRooms(cluster, pages, perPage, rooms) {
+    const held = new Map(cluster.sockets().map((s) => [s.id, s]));
+    const clients = [];
+    for (const [at, p] of pages.entries()) {
+        const views = await p.evaluate(() =>
+            window.__herd.clients.map((r) => ({ id: r.c.id ?? null, connected: r.c.connected, state: r.c.state ?? null, transport: r.c.transport ?? null })),
+        );
+        for (const [i, v] of views.entries()) {
+            const s = held.get(v.id);
+            const own = s ? s.rooms.filter((r) => r.startsWith("doc:ToDo/H-")) : [];
+            if (own.length === rooms) continue;
+            const server = s ? { node: s.node, transport: s.transport, rooms: own } : null;
+            if (clients.length < 20) clients.push({ client: at * perPage + i, ...v, server });
+        }
+    }
+    return { sockets: held.size, clients };
+}
+
+/** Counts per `binMs` bin from `from` of the times (ms since the epoch) at or after it. */
+function binned(times, from, binMs) {
+    const bins = [];
+    for (const t of times) {
+        if (t < from) continue;
+        const i = Math.floor((t - from) / binMs);
+        while (bins.length <= i) bins.push(0);
+        bins[i]++;
+    }
+    return bins;
 }
 
 /** {p50, p90, opened} of the creation → open times of the WebSockets made after `kill`

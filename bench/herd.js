@@ -44,7 +44,7 @@ const SERVICE = Number(value("--service-ms", 10));
 // How long a run may go on after the node is back. A run of this client ends once every
 // room is back, one of socket.io-client once it settles (herd-run.js); the limit only
 // bounds a run whose last rooms wait for the later heal rounds, which come up to about
-// 930 s after a reconnect (five rounds; src/protocol/client/recovery.rs), as the fleet
+// 930 s after a reconnect (five rounds; src/protocol/client/heal.rs), as the fleet
 // on virtual time does (benches/fleet.rs, LIMIT_MS).
 const LIMIT = Number(value("--limit-ms", quick ? 60000 : 1200000));
 const libs = value("--libs", null) ? value("--libs").split(",").map((s) => LIB_NAMES.find((n) => n.startsWith(s))) : LIB_NAMES;

@@ -48,12 +48,18 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
         limitMs: 180000,
         capacity: CAPACITY[web],
       });
-      const summary = JSON.stringify({ ...r, timeline: undefined, arrivals: undefined });
+      // The pages' own count of what they sent on WebSockets after the kill (the
+      // benchmark's `sent`; a client that fell back to polling is not in it), and, when
+      // rooms are missing, which clients and what the server holds for them (`missing`).
+      const total = (bins) => bins.reduce((a, b) => a + b, 0);
+      const sent = { connects: total(r.sent.connect), joins: total(r.sent.join) };
+      const summary = JSON.stringify({ ...r, timeline: undefined, arrivals: undefined, sent });
       assert.equal(r.gaveUp, 0, summary);
       assert.notEqual(r.connectedMs, null, "every client connected again: " + summary);
       assert.equal(r.roomsBack, r.roomsExpected, "every room back: " + summary);
       assert.notEqual(r.roomsMs, null, summary);
       assert.ok(r.userInfoCalls >= 60, "each client reconnected through the web server: " + summary);
+      assert.ok(sent.connects > 0 && sent.joins > 0, "the pages counted their CONNECTs and joins: " + summary);
     });
   }
 });
