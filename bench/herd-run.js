@@ -12,6 +12,12 @@
 // own view for rooms):
 //   connectedMs   until every client says it is connected
 //   roomsMs       until the servers hold every (socket, room) pair of the herd
+//   heldMs        the same, counting the pairs held by orphaned sockets (below)
+//   orphaned      {sockets, rooms}: sockets connected into a namespace their node had
+//                 closed under them (tests/server/realtime.js, `live`: socket.io closes an
+//                 emptied dynamic namespace when its middleware refuses a socket, even
+//                 while others are still in it); they hold their rooms, but no event
+//                 published to the site reaches them, and rooms/roomsBack leave them out
 //   peakUserInfo  most get_user_info calls reaching the web server in one 100 ms bin
 //   peakPermission  most permission calls (has_permission) in one 100 ms bin
 //   overflowMs    100 ms bins in which the web server refused a call (502) or let one
@@ -88,11 +94,12 @@ export async function herdRun(o) {
     const contexts = [];
     const pages = [];
     const pairs = o.clients * o.rooms;
-    const herdPairs = () => {
+    const pairsOf = (sockets) => {
         let n = 0;
-        for (const s of cluster.sockets()) for (const r of s.rooms) if (r.startsWith("doc:ToDo/H-")) n++;
+        for (const s of sockets) for (const r of s.rooms) if (r.startsWith("doc:ToDo/H-")) n++;
         return n;
     };
+    const herdPairs = () => pairsOf(cluster.sockets());
     try {
         for (let first = 0; first < o.clients; first += o.perPage) {
             const ctx = await o.browser.newContext();
@@ -145,17 +152,19 @@ export async function herdRun(o) {
         const limit = back + (o.limitMs ?? 60000);
         let connectedAt = null;
         let roomsAt = null;
+        let heldAt = null;
         let last = before;
         const timeline = [];
         let endedAt = null;
         let roomsSince = { rooms: -1, at: 0 };
-        while (Date.now() < limit && (connectedAt === null || roomsAt === null)) {
+        while (Date.now() < limit && (connectedAt === null || heldAt === null)) {
             const s = await status();
             const r = herdPairs();
             const t = Date.now() - back;
             timeline.push([t, s.connected, r]);
             if (connectedAt === null && s.connected === o.clients) connectedAt = t;
             if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
+            if (heldAt === null && r + pairsOf(cluster.orphans()) === pairs && s.connected === o.clients) heldAt = t;
             last = s;
             if (r !== roomsSince.rooms) roomsSince = { rooms: r, at: t };
             if (spec.lib === "socket.io-client" && s.connected + s.gaveUp === o.clients && t - roomsSince.at >= SETTLED_MS) {
@@ -168,6 +177,7 @@ export async function herdRun(o) {
         const gate = cluster.web.state().capacity;
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
         const sent = await Promise.all(pages.map((p) => p.evaluate(() => window.__sent)));
+        const orphans = cluster.orphans();
         const missing = herdPairs() === pairs ? null : await missingRooms(cluster, pages, o.perPage, o.rooms);
         const errors = since(nodeErrors(cluster), errorsBefore);
         // Bins from the gate's start (the kill); the kill and the restart in bins.
@@ -180,6 +190,8 @@ export async function herdRun(o) {
             downMs: o.downMs,
             connectedMs: connectedAt,
             roomsMs: roomsAt,
+            heldMs: heldAt,
+            orphaned: { sockets: orphans.length, rooms: pairsOf(orphans) },
             roomsBack: herdPairs(),
             roomsExpected: pairs,
             peakUserInfo: peak(by.userInfo),
@@ -227,6 +239,7 @@ function idleBetween(gate, fromMs, forMs) {
 
 /** The clients short of a room (the first 20): the page's view and the servers'. */
 async function missingRooms(cluster, pages, perPage, rooms) {
+    const orphaned = new Set(cluster.orphans().map((s) => s.id));
     const held = new Map(cluster.sockets().map((s) => [s.id, s]));
     const clients = [];
     for (const [at, p] of pages.entries()) {
@@ -238,7 +251,7 @@ async function missingRooms(cluster, pages, perPage, rooms) {
             const own = s ? s.rooms.filter((r) => r.startsWith("doc:ToDo/H-")) : [];
             if (own.length === rooms) continue;
             const server = s ? { node: s.node, transport: s.transport, rooms: own } : null;
-            if (clients.length < 20) clients.push({ client: at * perPage + i, ...v, server });
+            if (clients.length < 20) clients.push({ client: at * perPage + i, ...v, server, orphaned: orphaned.has(v.id) });
         }
     }
     return { sockets: held.size, clients };

@@ -358,8 +358,18 @@ export async function startRealtime(opts = {}) {
         socket.on("echo_disconnect", () => socket.disconnect(true));
     }
 
+    // Every connected socket, to find those left in a namespace the server dropped:
+    // socket.io (4.8.4) closes an emptied child namespace when a socket leaves it, and a
+    // socket its middleware refuses leaves it too, so a refusal while the namespace has
+    // no connected socket closes it under the sockets still in their middleware (Frappe's
+    // `get_user_info` call); those connect into the closed namespace, where no event
+    // published to the site reaches them (`state().orphans`).
+    const live = new Map();
+
     sites.on("connection", (socket) => {
         const nsp = socket.nsp.name;
+        live.set(socket.id, socket);
+        socket.on("disconnect", () => live.delete(socket.id));
         counters.connects[nsp] = (counters.connects[nsp] || 0) + 1;
         log(`connect ${nsp} ${socket.data.user} ${socket.id}${socket.recovered ? " (recovered)" : ""}`);
         socket.onAny((event, ...args) => {
@@ -448,7 +458,11 @@ export async function startRealtime(opts = {}) {
     // ---- inspection -------------------------------------------------------------------
 
     function socketsOf(nsp) {
-        return [...nsp.sockets.values()].map((s) => ({
+        return viewsOf(nsp.sockets.values());
+    }
+
+    function viewsOf(sockets) {
+        return [...sockets].map((s) => ({
             id: s.id,
             user: s.data.user,
             user_type: s.data.user_type,
@@ -471,6 +485,8 @@ export async function startRealtime(opts = {}) {
             namespaceQuirk,
             engineClients: io.engine.clientsCount,
             namespaces,
+            // Connected sockets whose namespace the server closed (see `live`).
+            orphans: viewsOf([...live.values()].filter((s) => io._nsps.get(s.nsp.name) !== s.nsp)),
             ...counters,
             redis: { ...counters.redis, url: opts.redisUrl || null },
         };
