@@ -164,7 +164,8 @@ export async function herdRun(o) {
             timeline.push([t, s.connected, r]);
             if (connectedAt === null && s.connected === o.clients) connectedAt = t;
             if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
-            if (heldAt === null && r + pairsOf(cluster.orphans()) === pairs && s.connected === o.clients) heldAt = t;
+            // The orphaned sockets' rooms (each a node's full state()) only while some are missing.
+            if (heldAt === null && s.connected === o.clients && (r === pairs || r + pairsOf(cluster.orphans()) === pairs)) heldAt = t;
             last = s;
             if (r !== roomsSince.rooms) roomsSince = { rooms: r, at: t };
             if (spec.lib === "socket.io-client" && s.connected + s.gaveUp === o.clients && t - roomsSince.at >= SETTLED_MS) {
@@ -178,7 +179,8 @@ export async function herdRun(o) {
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
         const sent = await Promise.all(pages.map((p) => p.evaluate(() => window.__sent)));
         const orphans = cluster.orphans();
-        const missing = herdPairs() === pairs ? null : await missingRooms(cluster, pages, o.perPage, o.rooms);
+        const roomsBack = herdPairs();
+        const missing = roomsBack === pairs ? null : await missingRooms(cluster, orphans, pages, o.perPage, o.rooms);
         const errors = since(nodeErrors(cluster), errorsBefore);
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
@@ -192,7 +194,7 @@ export async function herdRun(o) {
             roomsMs: roomsAt,
             heldMs: heldAt,
             orphaned: { sockets: orphans.length, rooms: pairsOf(orphans) },
-            roomsBack: herdPairs(),
+            roomsBack,
             roomsExpected: pairs,
             peakUserInfo: peak(by.userInfo),
             peakPermission: peak(by.permission),
@@ -238,8 +240,8 @@ function idleBetween(gate, fromMs, forMs) {
 }
 
 /** The clients short of a room (the first 20): the page's view and the servers'. */
-async function missingRooms(cluster, pages, perPage, rooms) {
-    const orphaned = new Set(cluster.orphans().map((s) => s.id));
+async function missingRooms(cluster, orphans, pages, perPage, rooms) {
+    const orphaned = new Set(orphans.map((s) => s.id));
     const held = new Map(cluster.sockets().map((s) => [s.id, s]));
     const clients = [];
     for (const [at, p] of pages.entries()) {

@@ -90,13 +90,8 @@ for (const mode of MODES) {
       test("the environment: rooms and doc_viewers across nodes", async () => {
         // Two Socket.IO clients straight to two different nodes (not through nginx).
         const connect = (node, user) => {
-          const sid = cluster.login(user);
-          const origin = cluster.webUrl;
-          const s = io(`http://127.0.0.1:${cluster.nodes[node].port}/${cluster.site}`, {
-            transports: ["websocket"],
-            extraHeaders: { Cookie: `sid=${sid}`, Origin: origin, Host: new URL(origin).host, "X-Frappe-Site-Name": cluster.site },
-            reconnection: false,
-          });
+          const { url, options } = cluster.direct(node, user);
+          const s = io(url, options);
           const viewers = [];
           s.on("doc_viewers", (v) => viewers.push(v.users.slice().sort()));
           return { s, viewers };

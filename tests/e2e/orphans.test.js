@@ -28,13 +28,8 @@ after(async () => {
 
 /** A socket.io-client straight to the node, logged in as `user`. */
 function connect(user) {
-    const sid = cluster.login(user);
-    const origin = cluster.webUrl;
-    const s = io(`http://127.0.0.1:${cluster.nodes[0].port}/${cluster.site}`, {
-        transports: ["websocket"],
-        reconnection: false,
-        extraHeaders: { Cookie: `sid=${sid}`, Origin: origin, Host: new URL(origin).host, "X-Frappe-Site-Name": cluster.site },
-    });
+    const { url, options } = cluster.direct(0, user);
+    const s = io(url, options);
     sockets.push(s);
     return s;
 }

@@ -117,6 +117,18 @@ export async function startCluster(opts = {}) {
             }
             return out;
         },
+        /** A Socket.IO client's URL and options to reach node `i` straight (not through
+         *  nginx) as `user`: its sid cookie and the headers nginx would add; no reconnection. */
+        direct(i, user) {
+            return {
+                url: `http://127.0.0.1:${nodes[i].port}/${site}`,
+                options: {
+                    transports: ["websocket"],
+                    reconnection: false,
+                    extraHeaders: { Cookie: `sid=${web.login(user)}`, Origin: url, Host: new URL(url).host, "X-Frappe-Site-Name": site },
+                },
+            };
+        },
         /** The sockets connected into a namespace their node had closed (realtime.js
          *  `state().orphans`): they hold their rooms, but no event reaches them. */
         orphans() {
