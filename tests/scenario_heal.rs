@@ -11,8 +11,8 @@
 mod support;
 
 use frappe_realtime::protocol::client::{
-    TransportId, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
-    LOADED_MIN, SLOW_CONNECT,
+    TransportId, HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS,
+    LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
 };
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
@@ -340,16 +340,39 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue() {
     // the two apart, and taking the handshake's time off whole calls the second no
     // queue at all (on the fleet, a node taking a connection every 5 ms had its later
     // clients send their joins at once into the queue: 1,611 calls timed out). At
-    // least half the round trip counts as the web server's wait: 1.5 s, so the joins
-    // go from (rooms − 1) × 1.5 s on, each the middle of [1, 1.5 s / 4] after the
-    // previous one.
+    // least half the round trip counts as the web server's wait: 1.5 s. The joins are
+    // paced on it and a third of the handshake's time (HANDSHAKE_PART: the herd's work
+    // the web server served meanwhile), 2.5 s: from (rooms − 1) × 2.5 s on, each the
+    // middle of [1, 2.5 s / 4] after the previous one.
+    assert_eq!(HANDSHAKE_PART, 3);
     let (id, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_000);
     assert!(h.client.joins_paced());
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(4_687, 187)], &JOINS));
-    // The same node, and the CONNECT answered 400 ms later still: half of 3.4 s.
+    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(7_812, 312)], &JOINS));
+    // The same node, and the CONNECT answered 400 ms later still: half of 3.4 s, and
+    // 1 s of the handshake.
     h.advance(60_000);
     let (_, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(5_312, 212)], &JOINS));
+    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(8_437, 337)], &JOINS));
+}
+
+#[test]
+fn a_long_handshake_before_a_loaded_connect_holds_the_joins_back_a_third_of_it() {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    // A handshake of 6 s (a node taking the herd in slowly), then a CONNECT answered in
+    // 400 ms: a wait of 200 ms (half the round trip), loaded. While this client waited
+    // for the node, the web server served the clients ahead of it, whose joins its
+    // wait does not show: a third of the handshake counts (2 s). Paced on 2.2 s: from
+    // 3 × 2.2 s on, each the middle of [1, 550 ms] after the previous one; the heal
+    // rounds' G is max(10 s, 2 × 400 ms, 2 × 5 × 2.2 s) = 22 s, the first 2 G after
+    // the last of those joins.
+    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 6_000, 400);
+    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    assert_eq!(
+        sent_until(&mut h, 60_000),
+        rounds(&[(6_875, 275), (51_700, 2_750)], &JOINS)
+    );
 }

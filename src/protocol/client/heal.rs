@@ -5,8 +5,8 @@
 //!
 //! - the rounds of re-sent joins left on this connection, the gap before the
 //!   next one, and which join of the round goes next;
-//! - while the first joins of a loaded CONNECT are sent one at a time, the wait
-//!   their pace divides;
+//! - while the first joins of a loaded CONNECT are sent one at a time, the
+//!   pace they divide;
 //! - the CONNECT's measure: when the current attempt sent it, how long the
 //!   attempt had taken until then, and the quickest wait the client has had.
 //!
@@ -66,20 +66,38 @@
 //!   quickest wait a client has had is its measure of that web server idle. A
 //!   reconnect whose CONNECT waited more than [`LOADED_FACTOR`] times that, and
 //!   more than [`LOADED_MIN`], found a queue, and its joins would go to the end
-//!   of it in one block with everyone else's. They go from `rooms − 1` waits
-//!   after the CONNECT on, one at a time, each anywhere in `[1, wait / rooms]`
-//!   after the previous one. In a herd each client's wait is one
+//!   of it in one block with everyone else's. They go from `rooms − 1` paces
+//!   after the CONNECT on, one at a time, each anywhere in `[1, pace / rooms]`
+//!   after the previous one, the pace being the wait (after a slow handshake,
+//!   more: below). In a herd each client's wait is one
 //!   `get_user_info` call longer than the one before it, so the joins of all
 //!   reach the web server a little slower than it serves them (on average
 //!   `rooms` joins in the time of `rooms + (rooms + 1) / (4 × rooms)` of its
 //!   calls): its queue shrinks from the herd's burst instead of growing, and
 //!   times out no join unless that burst alone outlasts the realtime server's
-//!   wait. The client's measure of the
-//!   herd's work is `(rooms + 1) × the wait`, and a client anywhere in a herd
-//!   has seen on average half of it: the heal rounds wait at least twice that
-//!   (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW × the CONNECT's round trip,
-//!   HEAL_AFTER_LOADED × (rooms + 1) × the wait)`), so no round re-sends a join
-//!   while the herd may still be queued.
+//!   wait.
+//!
+//!   That holds for a burst. A realtime node that takes the herd in slowly (a
+//!   backlog of connections to accept: the browser herd's node opens the pages'
+//!   WebSockets over 2–7 s, then answers a CONNECT of its main namespace in
+//!   0.1 s) lets the CONNECTs reach the web server as a trickle that it serves
+//!   as they come, and a client's wait then shows the queue left, not the
+//!   clients served ahead of it whose joins are still to come: the waits stay
+//!   short, everyone's joins come as fast as the clients connect, and the
+//!   queue outgrows the realtime server's wait when the trickle ends. So the
+//!   joins are paced on the wait plus a part of the handshake's time (one in
+//!   [`HANDSHAKE_PART`]: work of the herd the web server served while this
+//!   client waited for the node). Stop 35, against the wait alone: the browser herd of
+//!   1,000 clients in 5 rooms timed out 2,064 calls and had its rooms back
+//!   after 87.4 s in one of two runs; on the fleet, a node taking a connection
+//!   every 5 ms, 25 ms calls and 5 rooms, 179–185 s (1,511–1,585 timed out)
+//!   → 45.9–46.0 s, none (docs/architecture.md has every row).
+//!
+//!   The client's measure of the herd's work is `(rooms + 1) × that pace`, and
+//!   a client anywhere in a herd has seen on average half of it: the heal
+//!   rounds wait at least twice that (`G = max(HEAL_FIRST, HEAL_AFTER_SLOW ×
+//!   the CONNECT's round trip, HEAL_AFTER_LOADED × (rooms + 1) × the pace)`),
+//!   so no round re-sends a join while the herd may still be queued.
 //!
 //!   Until stop 30 the joins aimed at the middle of that measure (from
 //!   `(rooms − 1) / 2` waits on, over two waits), the heal rounds waited it once:
@@ -130,6 +148,13 @@ pub const LOADED_MIN: Duration = Duration(25);
 /// on average half of the queue ahead of the last one.
 pub const HEAL_AFTER_LOADED: u64 = 2;
 
+/// The joins after a loaded CONNECT are paced on its wait plus one part in
+/// this many of the transport and Engine.IO handshake's time before it: work
+/// of the herd the web server served while this client waited for the
+/// realtime node, which the CONNECT's wait does not show (see "Joins after a
+/// loaded CONNECT").
+pub const HANDSHAKE_PART: u64 = 3;
+
 /// See the module documentation.
 #[derive(Debug)]
 pub(super) struct Heal {
@@ -170,7 +195,8 @@ impl Heal {
         // The CONNECT's round trip (the part of the attempt that waits for the web
         // server's `get_user_info`) will be measured from here, and the time the
         // transport and the Engine.IO handshake took before it (the realtime node's
-        // and the network's) taken off (see "Joins after a loaded CONNECT").
+        // and the network's) taken off, a part of it counted in the joins' pace
+        // (see "Joins after a loaded CONNECT").
         self.connect_sent = now;
         self.handshake = took;
     }
@@ -207,14 +233,17 @@ impl Heal {
                     .max(LOADED_MIN.0)
             {
                 // The herd's work as this client measured it: the heal rounds wait
-                // twice all of it; the joins go from `rooms − 1` waits on, each within
-                // a wait / rooms of the previous (see the module docs).
+                // twice all of it; the joins go from `rooms − 1` paces on, each within
+                // a pace / rooms of the previous (see the module docs). The pace: the
+                // wait, and a part of the handshake's time (the herd's work served
+                // meanwhile).
+                let pace = Duration(wait.0 + self.handshake.0 / HANDSHAKE_PART);
                 let r = rooms as u64;
-                let window = wait.0 * (r + 1) * HEAL_AFTER_LOADED;
+                let window = pace.0 * (r + 1) * HEAL_AFTER_LOADED;
                 self.gap = self.gap.max(Duration(window));
-                self.first_round = Some(wait);
+                self.first_round = Some(pace);
                 self.index = 0;
-                let lead = Duration(wait.0 * r.saturating_sub(1));
+                let lead = Duration(pace.0 * r.saturating_sub(1));
                 self.pace_join(now + lead, rooms, jitter, cx);
             } else {
                 self.next_round(now, jitter, cx);
