@@ -89,12 +89,12 @@
 //!   ([`HANDSHAKE_PART`]: work of the herd the web server served while this
 //!   client waited for the node). Stop 35, against the wait alone: the
 //!   browser herd of 1,000 clients in 5 rooms timed out 2,064 calls and had
-//!   its rooms back after 87.4 s in one of two runs (now 31.6 and 27.0 s, none
-//!   timed out); on the fleet, a node taking a connection every 5 ms, 25 ms
-//!   calls and 5 rooms, 179–185 s (1,511–1,585 timed out) → 45.9–46.0 s,
-//!   none. The price: a 3-room browser run whose node took the herd in over
-//!   9 s had its rooms back after 30.9 s (bound 20.3 s), none lost
-//!   (docs/architecture.md has every row).
+//!   its rooms back after 87.4 s (71.8 s, 565 timed out, in another; two of
+//!   four runs), now none in four; on the fleet, a node taking a connection
+//!   every 5 ms, 25 ms calls and 5 rooms, 179–185 s (1,511–1,585 timed out) →
+//!   45.9–46.0 s, none. The price: with 3 rooms the browser herd is back a
+//!   little past its bound in most runs, none lost (docs/architecture.md has
+//!   every row).
 //!
 //!   The client's measure of the herd's work is `(rooms + 1) × that pace`, and
 //!   a client anywhere in a herd has seen on average half of it: the heal
