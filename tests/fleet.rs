@@ -143,8 +143,9 @@ fn a_node_that_takes_the_herd_in_slowly_loses_no_call() {
         // (38.3 and 39.6 s with the joins paced on the CONNECT's wait alone, until
         // stop 35; 37.1 and 38.6 s with the heal rounds' first gap from the whole
         // attempt's time, until stop 33: the later clients' rounds came after the
-        // herd), every client connected after 20.1 and 20.0 s. Before stop 31 (the joins aimed at the middle
-        // of the herd's work, the handshake's time taken off the CONNECT's whole):
+        // herd), every client connected after 20.1 and 20.0 s. Before stop 31 (the
+        // joins aimed at the middle of the herd's work, the handshake's time taken off
+        // the CONNECT's whole):
         // 30.1 and 30.3 s, but with a connection every 5 ms instead the same policy
         // now comes back after 25.9–26.4 s where that one took 27.5–28.0 s
         // (docs/architecture.md).
