@@ -14,7 +14,7 @@
 //   roomsMs       until the servers hold every (socket, room) pair of the herd
 //   heldMs        the same, counting the pairs held by orphaned sockets (below)
 //   orphaned      {sockets, rooms}: sockets connected into a namespace their node had
-//                 closed under them (tests/server/realtime.js, `live`: socket.io closes an
+//                 closed under them (tests/server/realtime.js, `orphans()`: socket.io closes an
 //                 emptied dynamic namespace when its middleware refuses a socket, even
 //                 while others are still in it); they hold their rooms, but no event
 //                 published to the site reaches them, and rooms/roomsBack leave them out
@@ -96,7 +96,7 @@ export async function herdRun(o) {
     const pairs = o.clients * o.rooms;
     const pairsOf = (sockets) => {
         let n = 0;
-        for (const s of sockets) for (const r of s.rooms) if (r.startsWith("doc:ToDo/H-")) n++;
+        for (const s of sockets) for (const r of s.rooms) if (isHerdRoom(r)) n++;
         return n;
     };
     const herdPairs = () => pairsOf(cluster.sockets());
@@ -164,7 +164,7 @@ export async function herdRun(o) {
             timeline.push([t, s.connected, r]);
             if (connectedAt === null && s.connected === o.clients) connectedAt = t;
             if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
-            // The orphaned sockets' rooms (each a node's full state()) only while some are missing.
+            // The orphaned sockets' rooms (a walk of every node's sockets) only while some are missing.
             if (heldAt === null && s.connected === o.clients && (r === pairs || r + pairsOf(cluster.orphans()) === pairs)) heldAt = t;
             last = s;
             if (r !== roomsSince.rooms) roomsSince = { rooms: r, at: t };
@@ -239,6 +239,9 @@ function idleBetween(gate, fromMs, forMs) {
     return Math.round(gate.idleMs.slice(first, last).reduce((a, b) => a + b, 0) / gate.workers);
 }
 
+/** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
+const isHerdRoom = (r) => r.startsWith("doc:ToDo/H-");
+
 /** The clients short of a room (the first 20): the page's view and the servers'. */
 async function missingRooms(cluster, orphans, pages, perPage, rooms) {
     const orphaned = new Set(orphans.map((s) => s.id));
@@ -250,7 +253,7 @@ async function missingRooms(cluster, orphans, pages, perPage, rooms) {
         );
         for (const [i, v] of views.entries()) {
             const s = held.get(v.id);
-            const own = s ? s.rooms.filter((r) => r.startsWith("doc:ToDo/H-")) : [];
+            const own = s ? s.rooms.filter(isHerdRoom) : [];
             if (own.length === rooms) continue;
             const server = s ? { node: s.node, transport: s.transport, rooms: own } : null;
             if (clients.length < 20) clients.push({ client: at * perPage + i, ...v, server, orphaned: orphaned.has(v.id) });

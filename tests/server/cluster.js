@@ -130,9 +130,9 @@ export async function startCluster(opts = {}) {
             };
         },
         /** The sockets connected into a namespace their node had closed (realtime.js
-         *  `state().orphans`): they hold their rooms, but no event reaches them. */
+         *  `orphans()`): they hold their rooms, but no event reaches them. */
         orphans() {
-            return nodes.flatMap((n) => (n.server ? n.server.state().orphans.map((s) => ({ ...s, node: n.name })) : []));
+            return nodes.flatMap((n) => (n.server ? n.server.orphans().map((s) => ({ ...s, node: n.name })) : []));
         },
         /** Stops node `i` (`abrupt`: drops its connections like a crash). */
         async stopNode(i, { abrupt = true } = {}) {
