@@ -148,7 +148,7 @@ fn a_node_that_takes_the_herd_in_slowly_loses_no_call() {
         // the CONNECT's whole):
         // 30.1 and 30.3 s, but with a connection every 5 ms instead the same policy
         // now comes back after 25.9–26.4 s where that one took 27.5–28.0 s
-        // (docs/architecture.md).
+        // (docs/retry-policy.md).
         back_without_loss(&run_admitting(Web::queueing(4, 25), 20, seed), 40_000);
     }
 }

@@ -56,6 +56,15 @@ fn connect_after(h: &mut Harness, after: u64) -> TransportId {
     id
 }
 
+/// Subscribed, connected in 20 ms (the page's quickest CONNECT: its web server
+/// idle), a minute on: the page before a restart.
+fn a_minute_after_a_quick_connect() -> (Harness, TransportId) {
+    let mut h = subscribed();
+    let id = connect_after(&mut h, 20);
+    h.advance(60_000);
+    (h, id)
+}
+
 /// Connects after a connection lost: the server answers the CONNECT `after` ms after
 /// the attempt began; returns the transport and what went out at the CONNECT.
 fn reconnect_after(h: &mut Harness, lost: TransportId, after: u64) -> (TransportId, Vec<String>) {
@@ -218,9 +227,7 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     // CONNECT takes 400 ms (more than LOADED_FACTOR times that, and than LOADED_MIN):
     // a queue, which the joins would join in one block with every other client's.
     assert_eq!((LOADED_FACTOR, LOADED_MIN.0, HEAL_AFTER_LOADED), (4, 25, 2));
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     let (_, at_connect) = reconnect_after(&mut h, id, 400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
     // One at a time from (rooms − 1) × 400 ms = 1.2 s on (the CONNECT's wait: a queue
@@ -237,9 +244,7 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
 
 #[test]
 fn a_reconnect_a_little_slower_sends_its_joins_at_once() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // 4 × 20 ms, then LOADED_MIN: no more than the page's quickest attempt allows.
     let (id, at_connect) = reconnect_after(&mut h, id, 80);
     assert_eq!(
@@ -258,9 +263,7 @@ fn a_reconnect_a_little_slower_sends_its_joins_at_once() {
 
 #[test]
 fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     reconnect_after(&mut h, id, 400);
     // The first join goes out (1.2 s, then the middle of [1, 400 ms / 4]); then the
     // page leaves that room.
@@ -286,9 +289,7 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
 
 #[test]
 fn a_long_paced_window_holds_the_heal_rounds_back() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // A CONNECT after 3 s: the client's measure of the herd's work is 5 × 3 s = 15 s;
     // the heal rounds' G is twice that (30 s, longer than max(10 s, 2 × 3 s)), so no
     // round re-sends a join while the herd, on average twice what this client saw
@@ -304,9 +305,7 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
 
 #[test]
 fn a_slow_handshake_before_a_quick_connect_sends_the_joins_at_once() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // The transport and the Engine.IO handshake take 3 s (a realtime node busy with
     // the herd's handshakes); they do not reach the web server. The CONNECT is then
     // answered in 20 ms: the web server has no queue, so nothing is paced.
@@ -317,9 +316,7 @@ fn a_slow_handshake_before_a_quick_connect_sends_the_joins_at_once() {
 
 #[test]
 fn a_slow_handshake_does_not_hold_the_heal_rounds_back() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // The transport and the Engine.IO handshake take 6 s (a realtime node busy with
     // the herd's handshakes), the CONNECT is answered in 20 ms: G is HEAL_FIRST, as
     // after any quick CONNECT. Counted from the attempt's start (until stop 33) G was
@@ -331,9 +328,7 @@ fn a_slow_handshake_does_not_hold_the_heal_rounds_back() {
 
 #[test]
 fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // The transport and the Engine.IO handshake take 3 s, and the CONNECT is answered
     // 3 s later: a realtime node that far behind with the herd's own work, or one that
     // took the connection late and then waited 3 s for the web server. Nothing tells
@@ -359,9 +354,7 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue() {
 
 #[test]
 fn a_long_handshake_before_a_loaded_connect_holds_the_joins_back_a_third_of_it() {
-    let mut h = subscribed();
-    let id = connect_after(&mut h, 20);
-    h.advance(60_000);
+    let (mut h, id) = a_minute_after_a_quick_connect();
     // A handshake of 6 s (a node taking the herd in slowly), then a CONNECT answered in
     // 400 ms: a wait of 200 ms (half the round trip), loaded. While this client waited
     // for the node, the web server served the clients ahead of it, whose joins its

@@ -50,7 +50,7 @@
 //!   while the page believes it holds it; with three, 1,000 clients on a
 //!   refusing web server of 4 workers of 50 ms had 2,990–2,994 of 3,000 rooms
 //!   back after 1,200 s, with five every room of every fleet came back
-//!   (docs/architecture.md, "Rooms that heal, paced", has the rows). The two
+//!   (docs/retry-policy.md, "Rooms that heal, paced", has the rows). The two
 //!   more rounds come 80–240 s and 160–480 s after the one before (with `G` at
 //!   10 s), a trickle, at a price: 2 × R more calls per client over those
 //!   minutes (1,000 clients in 3 rooms: 19,000 calls instead of 13,000 on a
@@ -93,7 +93,7 @@
 //!   four runs), now none in four; on the fleet, a node taking a connection
 //!   every 5 ms, 25 ms calls and 5 rooms, 179–185 s (1,511–1,585 timed out) →
 //!   45.9–46.0 s, none. The price: with 3 rooms the browser herd is back a
-//!   little past its bound in most runs, none lost (docs/architecture.md has
+//!   little past its bound in most runs, none lost (docs/retry-policy.md has
 //!   every row).
 //!
 //!   The client's measure of the herd's work is `(rooms + 1) × that pace`, and
@@ -111,7 +111,7 @@
 //!   and 5 rooms 128.6 → 33.6 s, 25 ms and 3 rooms 28.3 → 27.4 s, 1 room 18.4 →
 //!   12.7 s; where the burst itself outlasts the wait (50 ms calls, 10,000
 //!   clients on 4 workers) it comes back later (226.7 → 311.7 s, 603.8 →
-//!   635.7 s). docs/architecture.md has every row, and what was tried.
+//!   635.7 s). docs/retry-policy.md has every row, and what was tried.
 //!
 //!   Emits buffered offline go out at the CONNECT, before paced joins. A page
 //!   on an idle web server sends its joins at once.
@@ -134,7 +134,7 @@ pub const HEAL_FIRST: Duration = Duration(10_000);
 /// own time). Not the whole attempt's: the transport and the Engine.IO
 /// handshake before the CONNECT reach no web server, and a node slow to take a
 /// herd in made them long (until stop 33 they counted, and stretched every
-/// round after them: docs/architecture.md, "Rooms that heal, paced").
+/// round after them: docs/retry-policy.md, "Rooms that heal, paced").
 pub const HEAL_AFTER_SLOW: u64 = 2;
 
 /// A reconnect whose CONNECT waited more than this many times the quickest
