@@ -226,10 +226,23 @@ function table(o) {
         }
         const lim = o.config.limitMs;
         lines.push(
-            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config, o.fleet)} | ${runMs(r, r.connectedMs, lim)} | ${runMs(r, r.roomsMs, lim)} | ${r.roomsBack}/${r.roomsExpected} | ${seconds(r.webIdleMs)} | ${handshakeCell(r.handshakeMs)} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
+            `| ${r.web} | ${r.lib} | ${measuredBound(r, o.config, o.fleet)} | ${runMs(r, r.connectedMs, lim)} | ${roomsCell(r, lim)} | ${r.roomsBack}/${r.roomsExpected}${orphanedCell(r)} | ${seconds(r.webIdleMs)} | ${handshakeCell(r.handshakeMs)} | ${r.peakUserInfo} | ${r.peakPermission} | ${r.failedCalls ?? r.refused + r.timedOut} | ${(r.overflowMs / 1000).toFixed(1)} s | ${r.gaveUp} | ${r.refusals} |`,
         );
     }
     return lines.join("\n");
+}
+
+/** *100 % rooms*: when the servers held every pair; when some were held only by orphaned
+ *  sockets (herd-run.js), when they held them counting those, marked. */
+function roomsCell(r, limitMs) {
+    if (r.roomsMs === null && r.heldMs != null) return `${fmtMs(r.heldMs)} with orphaned sockets`;
+    return runMs(r, r.roomsMs, limitMs);
+}
+
+/** The rooms held by orphaned sockets, after *rooms back* (which leaves them out). */
+function orphanedCell(r) {
+    const o = r.orphaned;
+    return o && o.rooms > 0 ? ` (+${o.rooms} on ${o.sockets} orphaned sockets)` : "";
 }
 
 /** "1.3 s", or "–" for runs recorded before the figure existed. */
@@ -290,6 +303,13 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
   \`open\`, for the sockets opened after the kill), connects reach the web server late.
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a nominal
   capacity of ${c.capacityPerS / 10} per 100 ms.
+- *orphaned sockets*: sockets connected into a site namespace that their node had already
+  closed (socket.io closes an emptied namespace when its middleware refuses a socket, even
+  while others are still in that middleware, Frappe's \`get_user_info\` call; Frappe sets
+  \`cleanupEmptyChildNamespaces\`). They hold their rooms but no event published to the site
+  reaches them until they reconnect: a server defect no client can see (README, "Running
+  several realtime nodes"). *rooms back* leaves them out; *… with orphaned sockets* is when
+  the servers held every pair counting theirs.
 - *never (settled at …)*: a socket.io-client run ends once every client is connected or has
   given up and no room came back for 20 s: it sends its joins at a connect only, so nothing
   can change after that.
