@@ -330,7 +330,7 @@ fn a_slow_handshake_does_not_hold_the_heal_rounds_back() {
 }
 
 #[test]
-fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue() {
+fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue_and_as_the_handshake() {
     let (mut h, id) = a_minute_after_a_quick_connect();
     // The transport and the Engine.IO handshake take 3 s, and the CONNECT is answered
     // 3 s later: a realtime node that far behind with the herd's own work, or one that
@@ -339,20 +339,38 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue() {
     // queue at all (on the fleet, a node taking a connection every 5 ms had its later
     // clients send their joins at once into the queue: 1,611 calls timed out). At
     // least half the round trip counts as the web server's wait: 1.5 s. The joins are
-    // paced on it and a third of the handshake's time (HANDSHAKE_PART: the herd's work
-    // the web server served meanwhile), 2.5 s: from (rooms − 1) × 2.5 s on, each the
-    // middle of [1, 2.5 s / 4] after the previous one.
+    // paced on it and on the herd's work the web server served meanwhile: the
+    // handshake took longer than the wait (the web server may have stood idle), so a
+    // third of it (HANDSHAKE_PART), or the wait if that is more: 1.5 s. From (rooms −
+    // 1) × 3 s on, each the middle of [1, 3 s / 4] after the previous one.
     assert_eq!(HANDSHAKE_PART, 3);
     let (id, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_000);
     assert!(h.client.joins_paced());
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(7_812, 312)], &JOINS));
-    // The same node, and the CONNECT answered 400 ms later still: half of 3.4 s, and
-    // 1 s of the handshake.
+    assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
+    // The same node, and the CONNECT answered 400 ms later still: a wait of half of
+    // 3.4 s, and as much of the handshake (more than its third): paced on 3.4 s.
     h.advance(60_000);
     let (_, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_400);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
-    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(8_437, 337)], &JOINS));
+    assert_eq!(sent_until(&mut h, 12_000), rounds(&[(10_625, 425)], &JOINS));
+}
+
+#[test]
+fn a_handshake_shorter_than_the_wait_counts_whole() {
+    let (mut h, id) = a_minute_after_a_quick_connect();
+    // The transport and the Engine.IO handshake take 1 s, the CONNECT's answer 3 s
+    // more: a wait of 2 s (the round trip less the handshake's time, the node's share,
+    // as in every test here). The web server's queue
+    // grew while the node took this client in, so it was busy throughout, serving
+    // clients ahead of this one whose joins are still to come: the whole handshake
+    // counts (until stop 36 a third of it: on the fleet, nodes taking the herd in at
+    // 1–4 ms a connection let the queue of herds of 25–35 s of work outgrow the
+    // realtime server's wait). Paced on 3 s (the wait and the whole handshake): from
+    // 3 × 3 s on, each the middle of [1, 750 ms] after the previous one.
+    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 1_000, 3_000);
+    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
 }
 
 #[test]
