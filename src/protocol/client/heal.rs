@@ -100,34 +100,35 @@
 //!   when it stood partly idle (a node slower than the web server: its queue
 //!   made by the joins). When the handshake took no longer than the wait, the
 //!   web server's queue grew throughout it, so the web server was busy all
-//!   along, serving clients ahead of this one: the whole handshake counts
-//!   (the pace is then the CONNECT's round trip); when it took longer, a third
-//!   of it or as much as the wait, whichever is more (stop 36). On the fleet's grid of node speeds (`cargo bench --bench
-//!   herd_grid`) a third alone let herds of 25–38 s of work whose node took
-//!   them in at 1–4 ms a connection outgrow the realtime server's wait (5 rooms
-//!   on 25 ms calls at 2 and 3 ms: 341.7 and 310.1 s, calls timed out); now
-//!   41.9 and 42.3 s, none; 3 cells of 121 time calls out instead of 8, every
-//!   room back after 1.23 times the bound on average instead of 1.44, the
-//!   cells most like the browser herd unchanged on average. The price: at 5 ms
-//!   a connection that herd takes 54.6 s instead of 44.7 s, none lost, and the
-//!   3 cells are new ones (5 rooms on 22–25 ms calls at 7–8 ms a connection:
-//!   35.9–41.7 s before, now 252.0–290.1 s).
+//!   along, serving clients ahead of this one: the whole handshake counts (the
+//!   pace is then the CONNECT's round trip); when it took longer, a third of it
+//!   or as much as the wait, whichever is more (stop 36). On the fleet's grid
+//!   of node speeds (`cargo bench --bench herd_grid`) a third alone let herds
+//!   of 25–38 s of work whose node took them in at 1–4 ms a connection outgrow
+//!   the realtime server's wait (5 rooms on 25 ms calls at 2 and 3 ms: 341.7
+//!   and 310.1 s, calls timed out); now 41.9 and 42.3 s, none; 3 cells of 121
+//!   time calls out instead of 8, every room back after 1.23 times the bound on
+//!   average instead of 1.44, the cells most like the browser herd unchanged on
+//!   average. The price: at 5 ms a connection that herd takes 54.6 s instead of
+//!   44.7 s, none lost, and the 3 cells are new ones (5 rooms on 22–25 ms calls
+//!   at 7–8 ms a connection: 35.9–41.7 s before, now 252.0–290.1 s).
 //!
 //!   The client's measure of the herd's work is `(rooms + 1) × that pace`, and
 //!   a client anywhere in a herd has seen on average half of it: the heal
 //!   rounds wait at least three times that (`G = max(HEAL_FIRST,
 //!   HEAL_AFTER_SLOW × the CONNECT's round trip,
-//!   HEAL_AFTER_LOADED × (rooms + 1) × the pace)`), so no round re-sends a
-//!   join while the herd may still be queued. Twice until stop 36, which ran the fleet over a grid of realtime
-//!   nodes taking the herd in at 0 to 15 ms a connection (`cargo bench --bench
-//!   herd_grid`: 121 cells of 1,000 clients, 3 seeds each): the rounds of the
-//!   clients that saw little of a herd still came in its tail, and herds of more
-//!   than about 25 s of work timed calls out in 16 cells; with three times, in
-//!   8, every room back after 1.44 times the bound on average instead of 1.68,
-//!   the burst of 25 ms calls within its bound (27.4 → 26.8 s), refusing web
-//!   servers unchanged (no loaded CONNECT there). The price: a herd whose burst
-//!   outlasts the realtime server's wait (1,000 clients on 50 ms calls) waits
-//!   longer for the rounds that bring its timed-out joins back (311.7 → 449.4 s).
+//!   HEAL_AFTER_LOADED × (rooms + 1) × the pace)`), so no round re-sends a join
+//!   while the herd may still be queued. Twice until stop 36, which ran the
+//!   fleet over a grid of realtime nodes taking the herd in at 0 to 15 ms a
+//!   connection (`cargo bench --bench herd_grid`: 121 cells of 1,000 clients, 3
+//!   seeds each): the rounds of the clients that saw little of a herd still
+//!   came in its tail, and herds of more than about 25 s of work timed calls
+//!   out in 16 cells; with three times, in 8, every room back after 1.44 times
+//!   the bound on average instead of 1.68, the burst of 25 ms calls within its
+//!   bound (27.4 → 26.8 s), refusing web servers unchanged (no loaded CONNECT
+//!   there). The price: a herd whose burst outlasts the realtime server's wait
+//!   (1,000 clients on 50 ms calls) waits longer for the rounds that bring its
+//!   timed-out joins back (311.7 → 449.4 s).
 //!
 //!   Until stop 30 the joins aimed at the middle of that measure (from
 //!   `(rooms − 1) / 2` waits on, over two waits), the heal rounds waited it once:
