@@ -7,7 +7,7 @@
 //! server's queue outgrew the realtime server's 10 s wait: the collapse of
 //! docs/retry-policy.md, "Stop 36"); each row has its bound (N / capacity + 2 s).
 //!
-//! `cargo bench --bench herd_grid [-- --seeds K]` (default 3; about 10 s). Under `cargo
+//! `cargo bench --bench herd_grid [-- --seeds K]` (default 3; about 30 s). Under `cargo
 //! test` (no `--bench` argument) one small row runs as a smoke test.
 
 #[path = "../tests/support/fleet.rs"]

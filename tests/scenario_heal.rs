@@ -341,8 +341,8 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue_and_as_the_ha
     // least half the round trip counts as the web server's wait: 1.5 s. The joins are
     // paced on it and on the herd's work the web server served meanwhile: the
     // handshake took longer than the wait (the web server may have stood idle), so a
-    // third of it (HANDSHAKE_PART), or the wait if that is more: 1.5 s. From (rooms −
-    // 1) × 3 s on, each the middle of [1, 3 s / 4] after the previous one.
+    // third of it (HANDSHAKE_PART), or the wait if that is more: 1.5 s. Paced on 3 s:
+    // from (rooms − 1) × 3 s on, each the middle of [1, 3 s / 4] after the previous one.
     assert_eq!(HANDSHAKE_PART, 3);
     let (id, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_000);
     assert!(h.client.joins_paced());
@@ -361,12 +361,11 @@ fn a_handshake_shorter_than_the_wait_counts_whole() {
     let (mut h, id) = a_minute_after_a_quick_connect();
     // The transport and the Engine.IO handshake take 1 s, the CONNECT's answer 3 s
     // more: a wait of 2 s (the round trip less the handshake's time, the node's share,
-    // as in every test here). The web server's queue
-    // grew while the node took this client in, so it was busy throughout, serving
-    // clients ahead of this one whose joins are still to come: the whole handshake
-    // counts (until stop 36 a third of it: on the fleet, nodes taking the herd in at
-    // 1–4 ms a connection let the queue of herds of 25–35 s of work outgrow the
-    // realtime server's wait). Paced on 3 s (the wait and the whole handshake): from
+    // as in every test here). The web server's queue grew while the node took this
+    // client in, so it was busy throughout, serving clients ahead of this one whose
+    // joins are still to come: the whole handshake counts (until stop 36 a third of it:
+    // on the fleet, nodes taking the herd in at 1–4 ms a connection let the queue of
+    // herds of 25–38 s of work outgrow the realtime server's wait). Paced on 3 s (the wait and the whole handshake): from
     // 3 × 3 s on, each the middle of [1, 750 ms] after the previous one.
     let (_, at_connect) = reconnect_after_handshake(&mut h, id, 1_000, 3_000);
     assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
