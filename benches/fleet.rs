@@ -8,9 +8,12 @@
 //! `--seeds K` (seeds 1..=K of each fleet, default 3). Under `cargo test` (no
 //! `--bench` argument) one small fleet runs as a smoke test.
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/support/fleet.rs"]
 mod fleet;
 
+use args::{arg, benching};
 use fleet::{Fleet, Report, Web};
 
 /// How long each run goes on after the node is back (virtual time).
@@ -19,11 +22,6 @@ const LIMIT_MS: u64 = 1_200_000;
 /// The "backlog" web server's queue: gunicorn's default listen backlog (2,048
 /// connections), beyond which nginx's connection to it is refused (502).
 const BACKLOG: usize = 2048;
-
-fn arg(name: &str) -> Option<u64> {
-    let mut args = std::env::args().skip_while(|a| a != name);
-    args.nth(1).and_then(|v| v.parse().ok())
-}
 
 fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
@@ -61,7 +59,7 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
 }
 
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
+    let bench = benching();
     let as_json = std::env::args().any(|a| a == "--json");
     let only = arg("--clients").map(|n| n as usize);
     let seeds = if bench {

@@ -10,18 +10,16 @@
 //! `cargo bench --bench herd_grid [-- --seeds K]` (default 3; about 30 s). Under `cargo
 //! test` (no `--bench` argument) one small row runs as a smoke test.
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/support/fleet.rs"]
 mod fleet;
 
+use args::{arg, benching};
 use fleet::{Fleet, Web};
 
-fn arg(name: &str) -> Option<u64> {
-    let mut args = std::env::args().skip_while(|a| a != name);
-    args.nth(1).and_then(|v| v.parse().ok())
-}
-
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
+    let bench = benching();
     let seeds = if bench {
         arg("--seeds").unwrap_or(3)
     } else {
