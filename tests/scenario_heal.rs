@@ -91,6 +91,16 @@ fn reconnect_after_handshake(
     (id, h.sent())
 }
 
+/// As `reconnect_after_handshake`, for a CONNECT that found the web server loaded:
+/// checks that no join went out at the CONNECT (they are paced one at a time) and
+/// returns the new transport.
+fn reconnect_loaded(h: &mut Harness, lost: TransportId, handshake: u64, after: u64) -> TransportId {
+    let (id, at_connect) = reconnect_after_handshake(h, lost, handshake, after);
+    assert!(h.client.joins_paced());
+    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    id
+}
+
 /// What goes out until `until` ms from now, with when (ms from now).
 fn sent_until(h: &mut Harness, until: u64) -> Vec<(u64, Vec<String>)> {
     let start = h.now.0;
@@ -228,8 +238,7 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     // a queue, which the joins would join in one block with every other client's.
     assert_eq!((LOADED_FACTOR, LOADED_MIN.0, HEAL_AFTER_LOADED), (4, 25, 3));
     let (mut h, id) = a_minute_after_a_quick_connect();
-    let (_, at_connect) = reconnect_after(&mut h, id, 400);
-    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    reconnect_loaded(&mut h, id, 0, 400);
     // One at a time from (rooms − 1) × 400 ms = 1.2 s on (the CONNECT's wait: a queue
     // of 400 ms of get_user_info calls ahead of it), each the middle of [1, 400 ms / 4]
     // after the previous one: across a herd whose waits grow by one call per client,
@@ -264,7 +273,7 @@ fn a_reconnect_a_little_slower_sends_its_joins_at_once() {
 #[test]
 fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
     let (mut h, id) = a_minute_after_a_quick_connect();
-    reconnect_after(&mut h, id, 400);
+    reconnect_loaded(&mut h, id, 0, 400);
     // The first join goes out (1.2 s, then the middle of [1, 400 ms / 4]); then the
     // page leaves that room.
     assert_eq!(
@@ -298,8 +307,7 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
     // the realtime node seconds to take in). The joins themselves go from 3 × 3 s = 9 s
     // on, each the middle of [1, 3 s / 4] after the previous one; the first round 2 G
     // after the last of them, its joins G / 8 apart.
-    let (_, at_connect) = reconnect_after(&mut h, id, 3_000);
-    assert_eq!(at_connect, Vec::<String>::new());
+    reconnect_loaded(&mut h, id, 0, 3_000);
     assert_eq!(
         sent_until(&mut h, 130_000),
         rounds(&[(9_375, 375), (100_500, 5_625)], &JOINS)
@@ -344,15 +352,12 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue_and_as_the_ha
     // third of it (HANDSHAKE_PART), or the wait if that is more: 1.5 s. Paced on 3 s:
     // from (rooms − 1) × 3 s on, each the middle of [1, 3 s / 4] after the previous one.
     assert_eq!(HANDSHAKE_PART, 3);
-    let (id, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_000);
-    assert!(h.client.joins_paced());
-    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    let id = reconnect_loaded(&mut h, id, 3_000, 3_000);
     assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
     // The same node, and the CONNECT answered 400 ms later still: a wait of half of
     // 3.4 s, and as much of the handshake (more than its third): paced on 3.4 s.
     h.advance(60_000);
-    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 3_000, 3_400);
-    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    reconnect_loaded(&mut h, id, 3_000, 3_400);
     assert_eq!(sent_until(&mut h, 12_000), rounds(&[(10_625, 425)], &JOINS));
 }
 
@@ -365,10 +370,10 @@ fn a_handshake_shorter_than_the_wait_counts_whole() {
     // client in, so it was busy throughout, serving clients ahead of this one whose
     // joins are still to come: the whole handshake counts (until stop 36 a third of it:
     // on the fleet, nodes taking the herd in at 1–4 ms a connection let the queue of
-    // herds of 25–38 s of work outgrow the realtime server's wait). Paced on 3 s (the wait and the whole handshake): from
-    // 3 × 3 s on, each the middle of [1, 750 ms] after the previous one.
-    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 1_000, 3_000);
-    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    // herds of 25–38 s of work outgrow the realtime server's wait). Paced on 3 s (the
+    // wait and the whole handshake): from 3 × 3 s on, each the middle of [1, 750 ms]
+    // after the previous one.
+    reconnect_loaded(&mut h, id, 1_000, 3_000);
     assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
 }
 
@@ -382,8 +387,7 @@ fn a_long_handshake_before_a_loaded_connect_holds_the_joins_back_a_third_of_it()
     // 3 × 2.2 s on, each the middle of [1, 550 ms] after the previous one; the heal
     // rounds' G is max(10 s, 2 × 400 ms, 3 × 5 × 2.2 s) = 33 s, the first 2 G after
     // the last of those joins.
-    let (_, at_connect) = reconnect_after_handshake(&mut h, id, 6_000, 400);
-    assert_eq!(at_connect, Vec::<String>::new(), "no join at the CONNECT");
+    reconnect_loaded(&mut h, id, 6_000, 400);
     assert_eq!(
         sent_until(&mut h, 90_000),
         rounds(&[(6_875, 275), (73_700, 4_125)], &JOINS)
