@@ -347,18 +347,37 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue_and_as_the_ha
     // queue at all (on the fleet, a node taking a connection every 5 ms had its later
     // clients send their joins at once into the queue: 1,611 calls timed out). At
     // least half the round trip counts as the web server's wait: 1.5 s. The joins are
-    // paced on it and on the herd's work the web server served meanwhile: the
-    // handshake took longer than the wait (the web server may have stood idle), so a
-    // third of it (HANDSHAKE_PART), or the wait if that is more: 1.5 s. Paced on 3 s:
-    // from (rooms − 1) × 3 s on, each the middle of [1, 3 s / 4] after the previous one.
+    // paced on it and on the herd's work the web server served meanwhile: as much of
+    // the handshake as the wait, whole (the queue built up meanwhile), and a third
+    // (HANDSHAKE_PART) of the rest (the web server may have stood idle): 1.5 s + 0.5 s.
+    // Paced on 3.5 s: from (rooms − 1) × 3.5 s on, each the middle of [1, 3.5 s / 4]
+    // after the previous one.
     assert_eq!(HANDSHAKE_PART, 3);
     let id = reconnect_loaded(&mut h, id, 3_000, 3_000);
-    assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
+    assert_eq!(sent_until(&mut h, 13_000), rounds(&[(10_937, 437)], &JOINS));
     // The same node, and the CONNECT answered 400 ms later still: a wait of half of
-    // 3.4 s, and as much of the handshake (more than its third): paced on 3.4 s.
+    // 3.4 s, as much of the handshake and a third of the other 1.3 s: paced on 3,833 ms.
     h.advance(60_000);
     reconnect_loaded(&mut h, id, 3_000, 3_400);
-    assert_eq!(sent_until(&mut h, 12_000), rounds(&[(10_625, 425)], &JOINS));
+    assert_eq!(sent_until(&mut h, 14_000), rounds(&[(11_978, 479)], &JOINS));
+}
+
+#[test]
+fn a_longer_handshake_paces_the_joins_slower_for_the_same_wait() {
+    let (mut h, id) = a_minute_after_a_quick_connect();
+    // Two reconnects whose CONNECTs are answered in 2 s alike, a wait of 1 s (half the
+    // round trip: a standing queue at the web server), after a handshake of 1.5 s and
+    // of 2.5 s: the second client came later in
+    // the node's intake, and more of the herd's work was served ahead of it. The pace
+    // grows with the handshake: 1 s + 1 s + 0.5 s / 3 = 2,166 ms, then 1 s + 1 s +
+    // 1.5 s / 3 = 2.5 s (until stop 37 both 2 s: a handshake of one to three waits
+    // counted as one wait, and the joins of all the clients taken in behind a standing
+    // queue came together).
+    let id = reconnect_loaded(&mut h, id, 1_500, 2_000);
+    assert_eq!(sent_until(&mut h, 9_000), rounds(&[(6_768, 270)], &JOINS));
+    h.advance(60_000);
+    reconnect_loaded(&mut h, id, 2_500, 2_000);
+    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(7_812, 312)], &JOINS));
 }
 
 #[test]
@@ -378,18 +397,18 @@ fn a_handshake_shorter_than_the_wait_counts_whole() {
 }
 
 #[test]
-fn a_long_handshake_before_a_loaded_connect_holds_the_joins_back_a_third_of_it() {
+fn a_long_handshake_before_a_loaded_connect_counts_a_third_of_what_outlasts_the_wait() {
     let (mut h, id) = a_minute_after_a_quick_connect();
     // A handshake of 6 s (a node taking the herd in slowly), then a CONNECT answered in
     // 400 ms: a wait of 200 ms (half the round trip), loaded. While this client waited
     // for the node, the web server served the clients ahead of it, whose joins its
-    // wait does not show: a third of the handshake counts (2 s). Paced on 2.2 s: from
-    // 3 × 2.2 s on, each the middle of [1, 550 ms] after the previous one; the heal
-    // rounds' G is max(10 s, 2 × 400 ms, 3 × 5 × 2.2 s) = 33 s, the first 2 G after
-    // the last of those joins.
+    // wait does not show: as much of the handshake as the wait counts whole, a third of
+    // the other 5.8 s (1,933 ms). Paced on 2,333 ms: from 3 × 2,333 ms on, each the
+    // middle of [1, 583 ms] after the previous one; the heal rounds' G is max(10 s, 2 ×
+    // 400 ms, 3 × 5 × 2,333 ms) = 34,995 ms, the first 2 G after the last of those joins.
     reconnect_loaded(&mut h, id, 6_000, 400);
     assert_eq!(
-        sent_until(&mut h, 90_000),
-        rounds(&[(6_875, 275), (73_700, 4_125)], &JOINS)
+        sent_until(&mut h, 95_000),
+        rounds(&[(7_290, 291), (78_153, 4_374)], &JOINS)
     );
 }

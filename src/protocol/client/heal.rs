@@ -98,20 +98,26 @@
 //!
 //!   A third is what the web server served while the node took this client in
 //!   when it stood partly idle (a node slower than the web server: its queue
-//!   made by the joins). When the handshake took no longer than the wait, the
-//!   web server's queue grew throughout it, so the web server was busy all
-//!   along, serving clients ahead of this one: the whole handshake counts (the
-//!   pace is then the CONNECT's round trip); when it took longer, a third of it
-//!   or as much as the wait, whichever is more (stop 36). On the fleet's grid
-//!   of node speeds (`cargo bench --bench herd_grid`) a third alone let herds
-//!   of 25–38 s of work whose node took them in at 1–4 ms a connection outgrow
-//!   the realtime server's wait (5 rooms on 25 ms calls at 2 and 3 ms: 341.7
-//!   and 310.1 s, calls timed out); now 41.9 and 42.3 s, none; 3 cells of 121
-//!   time calls out instead of 8, every room back after 1.23 times the bound on
-//!   average instead of 1.44, the cells most like the browser herd unchanged on
-//!   average. The price: at 5 ms a connection that herd takes 54.6 s instead of
-//!   44.7 s, none lost, and the 3 cells are new ones (5 rooms on 22–25 ms calls
-//!   at 7–8 ms a connection: 35.9–41.7 s before, now 252.0–290.1 s).
+//!   made by the joins). But the queue this client's CONNECT waited in built
+//!   up while the node took the herd in, the web server busy: as long as the
+//!   wait, the handshake counts whole, and a third of the rest (stop 37). The
+//!   pace then grows with the handshake, that is with the client's place in
+//!   the node's intake, even where the waits are alike. Stop 36 counted the
+//!   whole handshake when it took no longer than the wait, else a third of it
+//!   or the wait, whichever was more: flat for handshakes from one to three
+//!   waits. A standing queue left by the first clients' joins makes every later
+//!   client's wait the same, and the joins of all the clients taken in over 7 s
+//!   came together 20 s later (docs/retry-policy.md, "Stop 36"): on the
+//!   fleet's grid of node speeds (`cargo bench --bench herd_grid`, 121 cells of
+//!   1,000 clients) 5 rooms on 22–25 ms calls at 7–8 ms a connection timed
+//!   calls out, 252.0–290.1 s; now 38.6–43.8 s, none. No cell of the grid
+//!   times calls out (3 before; 16 with a third alone, stop 35), every room
+//!   back after 1.09 times the bound on average (1.23; 1.68). The price: the
+//!   grid's cells most like the browser herd (3 rooms on 14 and 18 ms calls,
+//!   3–10 ms a connection) 1.04 times their bound on average instead of 0.99;
+//!   the browser herd itself came back within its bound in each of three runs
+//!   (three runs of stop 36's build, alternated with them: 1.0, 0.94 and 1.22
+//!   times it).
 //!
 //!   The client's measure of the herd's work is `(rooms + 1) × that pace`, and
 //!   a client anywhere in a herd has seen on average half of it: the heal
@@ -180,12 +186,11 @@ pub const LOADED_MIN: Duration = Duration(25);
 /// much less (2 until stop 36; see "Joins after a loaded CONNECT").
 pub const HEAL_AFTER_LOADED: u64 = 3;
 
-/// The joins after a loaded CONNECT are paced on its wait plus at least one
-/// part in this many of the transport and Engine.IO handshake's time before
-/// it: work of the herd the web server served while this client waited for
-/// the realtime node, which the CONNECT's wait does not show (all of it when
-/// the handshake took no longer than the wait; see "Joins after a loaded
-/// CONNECT").
+/// The joins after a loaded CONNECT are paced on its wait plus the transport
+/// and Engine.IO handshake's time before it, as long as the wait whole and one
+/// part in this many of the rest: work of the herd the web server served while
+/// this client waited for the realtime node, which the CONNECT's wait does not
+/// show (see "Joins after a loaded CONNECT").
 pub const HANDSHAKE_PART: u64 = 3;
 
 /// See the module documentation.
@@ -269,11 +274,11 @@ impl Heal {
                 // three times all of it; the joins go from `rooms − 1` paces on, each
                 // within a pace / rooms of the previous (see the module docs). The
                 // pace: the wait, and the herd's work served while the node took this
-                // client in: the whole handshake when it took no longer than the wait
-                // (the queue grew meanwhile: the web server was busy), else a third of
-                // it, or the wait if that is more.
+                // client in: the handshake's time as long as the wait whole (the queue
+                // grew meanwhile: the web server was busy), a third of the rest.
                 let h = self.handshake.0;
-                let pace = Duration(wait.0 + (h / HANDSHAKE_PART).max(h.min(wait.0)));
+                let whole = h.min(wait.0);
+                let pace = Duration(wait.0 + whole + (h - whole) / HANDSHAKE_PART);
                 let r = rooms as u64;
                 let window = pace.0 * (r + 1) * HEAL_AFTER_LOADED;
                 self.gap = self.gap.max(Duration(window));
