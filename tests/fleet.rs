@@ -201,7 +201,7 @@ fn a_heavy_herd_taken_in_over_seconds_loses_no_call() {
     // as one wait (stop 36) the later clients' paces were alike and the joins of all
     // came together 20 s later: 290.1, 287.0 and 252.0 s, calls timed out. With the
     // handshake counted whole as long as the wait and a third of the rest, measured:
-    // 43.8, 42.8 and 38.6 s (worst of seeds 1–6), none timed out (bounds 39.5, 39.5
+    // 43.8, 43.0 and 38.6 s (worst of seeds 1–6), none timed out (bounds 39.5, 39.5
     // and 35 s).
     for seed in [1, 2] {
         let herd = |rooms, ms, open_ms| Fleet {
