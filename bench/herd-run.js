@@ -22,6 +22,7 @@
 //   peakPermission  most permission calls (has_permission) in one 100 ms bin
 //   overflowMs    100 ms bins in which the web server refused a call (502) or let one
 //                 time out (504), × 100
+//   refusedAt     {userInfo, permission}: the calls refused (502) per 100 ms bin from the kill
 //   gaveUp        clients that stopped trying (reconnect_failed / failed) and are not connected
 //   refusals      connect_errors "Unauthorized: …" the clients saw
 //   connectErrors every connect_error the clients saw (refusals, their own timeouts, …)
@@ -215,6 +216,7 @@ export async function herdRun(o) {
             nodeErrors: errors,
             backAtBin: Math.floor((back - kill) / gate.binMs),
             arrivals: { userInfo: by.userInfo || [], permission: by.permission || [] },
+            refusedAt: { userInfo: gate.refusedBy?.userInfo || [], permission: gate.refusedBy?.permission || [] },
             sent: {
                 connect: binned(sent.flatMap((s) => s.connect), kill, gate.binMs),
                 join: binned(sent.flatMap((s) => s.join), kill, gate.binMs),

@@ -40,6 +40,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         arrivals: /** @type {number[]} */ ([]),
         /** The same, per label of `run`. */
         arrivalsBy: /** @type {Record<string, number[]>} */ ({}),
+        /** Requests refused (502) per bin, per label of `run`. */
+        refusedBy: /** @type {Record<string, number[]>} */ ({}),
         /** Bins during which the queue was full at least once (a 502 was answered) or a
          *  caller gave up on its request. */
         fullBins: /** @type {Set<number>} */ (new Set()),
@@ -101,6 +103,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
             if (waiting.length >= queue) {
                 stats.refused++;
                 stats.fullBins.add(bin);
+                const refused = (stats.refusedBy[label] ||= []);
+                refused[bin] = (refused[bin] || 0) + 1;
                 return resolve(502);
             }
             const w = {
@@ -140,7 +144,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
             idleUntil(Date.now());
             const dense = (a) => Array.from(a, (n) => n || 0);
             const arrivals = dense(stats.arrivals);
-            const arrivalsBy = Object.fromEntries(Object.entries(stats.arrivalsBy).map(([k, a]) => [k, dense(a)]));
+            const denseBy = (by) => Object.fromEntries(Object.entries(by).map(([k, a]) => [k, dense(a)]));
+            const arrivalsBy = denseBy(stats.arrivalsBy);
             return {
                 workers,
                 serviceMs,
@@ -160,6 +165,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
                 t0,
                 arrivals,
                 arrivalsBy,
+                refusedBy: denseBy(stats.refusedBy),
                 peakPerBin: arrivals.reduce((a, b) => Math.max(a, b), 0),
                 fullBins: stats.fullBins.size,
                 /** Worker time left idle per bin, in ms (up to workers × binMs). */

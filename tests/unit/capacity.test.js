@@ -47,11 +47,14 @@ test("counts arrivals per label", async () => {
 
 test("refuses with 502 beyond the queue", async () => {
     const gate = createGate({ workers: 1, serviceMs: 20, queue: 2 });
-    const out = await Promise.all([1, 2, 3, 4, 5].map((i) => gate.run(() => i)));
+    const out = await Promise.all([1, 2, 3, 4, 5].map((i) => gate.run(() => i, i === 5 ? "userInfo" : "permission")));
     assert.deepEqual(out, [1, 2, 3, 502, 502], "one served, two waited, two refused");
     const s = gate.stats();
     assert.equal(s.refused, 2);
     assert.ok(s.fullBins >= 1);
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    assert.equal(sum(s.refusedBy.permission), 1, "the refusals per bin, by label");
+    assert.equal(sum(s.refusedBy.userInfo), 1);
 });
 
 test("answers 504 after timeoutMs without a worker", async () => {
