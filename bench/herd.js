@@ -336,7 +336,10 @@ word), killed and back ${f.downMs} ms later, and a web server of workers × ms p
 that queues without bound (**queue**), queues up to 2,048 calls (gunicorn's default
 listen backlog) and refuses (502) beyond (**backlog**), or refuses when every worker is
 busy (**refuse**); the realtime node gives up on a call after 10 s and the web server
-still serves it. 1 ms each way on
+still serves it. **refuse (node batching 20 ms)** is the refusing web server with a node
+that handles what its sockets sent once every 20 ms, all of it together, as the browser
+runs' node does under the herd: their calls reach the web server in bursts, and more are
+refused, long after the herd too (docs/retry-policy.md, "Stop 37"). 1 ms each way on
 the network. Each cell is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s. The
 browser runs above cannot hold 10,000 clients on this machine; here 10,000 clients on 40
 workers have the same N / capacity as 1,000 on 4, and 10,000 on 4 workers are a web

@@ -1,7 +1,8 @@
 //! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
 //! itself, N clients in 3 rooms against one realtime node killed and back 2 s later,
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
-//! listen backlog then refuses, or refuses when busy. `npm run bench:herd` runs
+//! listen backlog then refuses, or refuses when busy (also with a node that handles
+//! its messages in batches). `npm run bench:herd` runs
 //! `cargo bench --bench fleet -- --json` for docs/scale.md.
 //!
 //! Arguments: `--json` (one object per run), `--clients N` (only that size),
@@ -22,6 +23,13 @@ const LIMIT_MS: u64 = 1_200_000;
 /// The "backlog" web server's queue: gunicorn's default listen backlog (2,048
 /// connections), beyond which nginx's connection to it is refused (502).
 const BACKLOG: usize = 2048;
+
+/// The refusing web server again, the realtime node handling what its sockets sent
+/// in batches every [`NODE_TICK_MS`] (`Fleet::node_tick_ms`): the browser herd's node
+/// does so, and its calls reach the web server in bursts (docs/retry-policy.md,
+/// "Stop 37").
+const REFUSE_BATCHED: &str = "refuse (node batching 20 ms)";
+const NODE_TICK_MS: u64 = 20;
 
 fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
@@ -87,21 +95,28 @@ fn main() {
         .iter()
         .filter(|(n, _, _)| only.map_or(true, |o| o == *n))
     {
-        for (name, web) in [
-            ("queue", Web::queueing(workers, service)),
+        for (name, web, node_tick_ms) in [
+            ("queue", Web::queueing(workers, service), 0),
             (
                 "backlog",
                 Web {
                     queue: BACKLOG,
                     ..Web::queueing(workers, service)
                 },
+                0,
             ),
-            ("refuse", Web::refusing(workers, service)),
+            ("refuse", Web::refusing(workers, service), 0),
+            (
+                REFUSE_BATCHED,
+                Web::refusing(workers, service),
+                NODE_TICK_MS,
+            ),
         ] {
             for seed in 1..=seeds {
                 let f = Fleet {
                     limit_ms: LIMIT_MS,
                     seed,
+                    node_tick_ms,
                     ..Fleet::herd(clients, web)
                 };
                 let r = f.run();
