@@ -11,7 +11,7 @@
 // docs/bench/herd.svg (not with --out DIR or --quick).
 //
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
-//                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 1200000]
+//                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 2400000]
 //                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
 //   node bench/herd.js --render docs/bench/herd.json [--fleet]   (writes docs/scale.md and
 //                      herd.svg again from a run's JSON, e.g. after a change of the text;
@@ -44,9 +44,9 @@ const SERVICE = Number(value("--service-ms", 10));
 // How long a run may go on after the node is back. A run of this client ends once every
 // room is back, one of socket.io-client once it settles (herd-run.js); the limit only
 // bounds a run whose last rooms wait for the later heal rounds, which come up to about
-// 930 s after a reconnect (five rounds; src/protocol/client/heal.rs), as the fleet
+// 1,890 s after a reconnect (six rounds; src/protocol/client/heal.rs), as the fleet
 // on virtual time does (benches/fleet.rs, LIMIT_MS).
-const LIMIT = Number(value("--limit-ms", quick ? 60000 : 1200000));
+const LIMIT = Number(value("--limit-ms", quick ? 60000 : 2400000));
 const libs = value("--libs", null) ? value("--libs").split(",").map((s) => LIB_NAMES.find((n) => n.startsWith(s))) : LIB_NAMES;
 const WEBS = {
     queue: { workers: WORKERS, serviceMs: SERVICE, queue: Infinity, timeoutMs: Infinity },

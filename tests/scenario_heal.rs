@@ -131,8 +131,8 @@ fn rounds(rounds: &[(u64, u64)], joins: &[&str]) -> Vec<(u64, Vec<String>)> {
     out
 }
 
-/// The five rounds after a quick CONNECT: G is HEAL_FIRST (10 s), then 20, 40, 80
-/// and 160 s.
+/// The six rounds after a quick CONNECT: G is HEAL_FIRST (10 s), then 20, 40, 80,
+/// 160 and 320 s.
 fn quick_rounds() -> Vec<(u64, Vec<String>)> {
     rounds(
         &[
@@ -141,6 +141,7 @@ fn quick_rounds() -> Vec<(u64, Vec<String>)> {
             (151_250, 5_000),
             (326_250, 10_000),
             (676_250, 20_000),
+            (1_376_250, 40_000),
         ],
         &JOINS,
     )
@@ -154,14 +155,14 @@ fn a_first_quick_connection_re_sends_nothing() {
 }
 
 #[test]
-fn a_slow_connection_re_sends_its_joins_in_five_paced_rounds() {
+fn a_slow_connection_re_sends_its_joins_in_six_paced_rounds() {
     let mut h = subscribed();
     let took = 6 * SLOW_CONNECT.0; // 6 s: the web server's queue
     connect_after(&mut h, took);
     let out = sent_until(&mut h, 3_000_000);
     // G = 2 × 6 s = 12 s: the first round 24 s after the CONNECT, its joins
-    // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48, 96 and
-    // 192 s; then nothing more.
+    // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48, 96, 192
+    // and 384 s; then nothing more.
     assert_eq!(HEAL_AFTER_SLOW * took, 12_000);
     assert_eq!(
         out,
@@ -171,7 +172,8 @@ fn a_slow_connection_re_sends_its_joins_in_five_paced_rounds() {
                 (76_500, 3_000),
                 (181_500, 6_000),
                 (391_500, 12_000),
-                (811_500, 24_000)
+                (811_500, 24_000),
+                (1_651_500, 48_000)
             ],
             &JOINS
         )

@@ -44,20 +44,22 @@
 //!   kept its queue past the realtime server's timeout), a refusing one of 10
 //!   ms calls after 93–149 s (2,722–2,751).
 //!   Joining a room held already changes nothing on the server. A page's first,
-//!   quick connection re-sends nothing. Five rounds, not three (the count
-//!   before stop 25): a herd that outlasts a client's rounds has its joins
-//!   refused or timed out in every one of them, and such a room stays lost
-//!   while the page believes it holds it; with three, 1,000 clients on a
-//!   refusing web server of 4 workers of 50 ms had 2,990–2,994 of 3,000 rooms
-//!   back after 1,200 s, with five every room of every fleet came back
-//!   (docs/retry-policy.md, "Rooms that heal, paced", has the rows) whose
-//!   node handled its messages as they came; with a node that handles them in
-//!   batches every 20 ms (stop 37), 10,000 clients on 4 refusing workers lost
-//!   6–14 of 30,000 rooms for good: their herd outlasts all five. The two
-//!   more rounds come 80–240 s and 160–480 s after the one before (with `G` at
-//!   10 s), a trickle, at a price: 2 × R more calls per client over those
-//!   minutes (1,000 clients in 3 rooms: 19,000 calls instead of 13,000 on a
-//!   web server that keeps up).
+//!   quick connection re-sends nothing. Six rounds: a herd that outlasts a
+//!   client's rounds has its joins refused or timed out in every one of them,
+//!   and such a room stays lost while the page believes it holds it. With
+//!   three (until stop 25), 1,000 clients on a refusing web server of 4
+//!   workers of 50 ms had 2,990–2,994 of 3,000 rooms back after 1,200 s; with
+//!   five (until stop 37) every room of every fleet came back whose node
+//!   handled its messages as they came (docs/retry-policy.md, "Rooms that
+//!   heal, paced", has the rows), but with a node that handles them in batches
+//!   every 20 ms, as the browser herd's does, 10,000 clients on 4 refusing
+//!   workers (a web server ten times too small) lost 6–14 of 30,000 rooms for
+//!   good: their herd outlasted all five. With six, every room back after
+//!   1,715.5–1,897.0 s (seeds 1–3), every other fleet as before. The rounds
+//!   after the third come 80–240 s, 160–480 s and 320–960 s after the one
+//!   before (with `G` at 10 s), a trickle, at a price: 3 × R more calls per
+//!   client over those minutes (1,000 clients in 3 rooms: 22,000 calls instead
+//!   of 13,000 on a web server that keeps up).
 //! - **Joins after a loaded CONNECT, no faster than the web server serves
 //!   them.** The CONNECT's round trip (sent to answered) is the web server's
 //!   `get_user_info` and the realtime node's own time. The transport and the
@@ -160,7 +162,7 @@ use crate::protocol::time::{Duration, Instant};
 
 /// How many rounds of re-sent joins a reconnect, or a connection made under
 /// stress, makes (see "Rooms that heal, paced").
-pub const HEAL_ROUNDS: u32 = 5;
+pub const HEAL_ROUNDS: u32 = 6;
 
 /// The shortest gap before the first round of re-sent joins: past the herd's
 /// burst of calls (the later rounds double it).
