@@ -167,7 +167,7 @@ fn a_herd_trickling_in_through_a_slow_node_loses_no_call() {
     // at three times the herd's measure (stop 36), 44.7 and 33.3 s at worst; with the
     // whole handshake counted when it took no longer than the wait (stop 36, which
     // mended the node speeds around this one: `cargo bench --bench herd_grid`), 54.6 and
-    // 34.5 s; with it counted whole as long as the wait and a third of the rest (stop
+    // 34.5 s; with it counted whole up to the wait and a third of the rest (stop
     // 37), 48.4 and 34.3 s (worst of seeds 1–6).
     for seed in [1, 2] {
         let trickle = |rooms, web| Fleet {
@@ -200,7 +200,7 @@ fn a_heavy_herd_taken_in_over_seconds_loses_no_call() {
     // client's CONNECT waits in alike. With a handshake of one to three waits counted
     // as one wait (stop 36) the later clients' paces were alike and the joins of all
     // came together 20 s later: 290.1, 287.0 and 252.0 s, calls timed out. With the
-    // handshake counted whole as long as the wait and a third of the rest, measured:
+    // handshake counted whole up to the wait and a third of the rest, measured:
     // 43.8, 43.0 and 38.6 s (worst of seeds 1–6), none timed out (bounds 39.5, 39.5
     // and 35 s).
     for seed in [1, 2] {
