@@ -369,12 +369,11 @@ fn a_longer_handshake_paces_the_joins_slower_for_the_same_wait() {
     let (mut h, id) = a_minute_after_a_quick_connect();
     // Two reconnects whose CONNECTs are answered in 2 s alike, a wait of 1 s (half the
     // round trip: a standing queue at the web server), after a handshake of 1.5 s and
-    // of 2.5 s: the second client came later in
-    // the node's intake, and more of the herd's work was served ahead of it. The pace
-    // grows with the handshake: 1 s + 1 s + 0.5 s / 3 = 2,166 ms, then 1 s + 1 s +
-    // 1.5 s / 3 = 2.5 s (until stop 37 both 2 s: a handshake of one to three waits
-    // counted as one wait, and the joins of all the clients taken in behind a standing
-    // queue came together).
+    // of 2.5 s: the second client came later in the node's intake, and more of the
+    // herd's work was served ahead of it. The pace grows with the handshake: 1 s + 1 s
+    // + 0.5 s / 3 = 2,166 ms, then 1 s + 1 s + 1.5 s / 3 = 2.5 s (until stop 37 both 2
+    // s: a handshake of one to three waits counted as one wait, and the joins of all
+    // the clients taken in behind a standing queue came together).
     let id = reconnect_loaded(&mut h, id, 1_500, 2_000);
     assert_eq!(sent_until(&mut h, 9_000), rounds(&[(6_768, 270)], &JOINS));
     h.advance(60_000);

@@ -62,6 +62,11 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
         idleFrom = Math.max(idleFrom, now);
     }
 
+    /** One more in `bins[bin]` (a histogram kept sparse until `stats()`). */
+    function count(bins, bin) {
+        bins[bin] = (bins[bin] || 0) + 1;
+    }
+
     function next() {
         idleUntil(Date.now());
         busy--;
@@ -81,9 +86,8 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
     function run(serve, label = "request") {
         stats.arrived++;
         const bin = Math.floor((Date.now() - t0) / binMs);
-        stats.arrivals[bin] = (stats.arrivals[bin] || 0) + 1;
-        const by = (stats.arrivalsBy[label] ||= []);
-        by[bin] = (by[bin] || 0) + 1;
+        count(stats.arrivals, bin);
+        count((stats.arrivalsBy[label] ||= []), bin);
         return new Promise((resolve) => {
             const start = () => {
                 idleUntil(Date.now());
@@ -103,8 +107,7 @@ export function createGate({ workers, serviceMs = 20, queue = Infinity, timeoutM
             if (waiting.length >= queue) {
                 stats.refused++;
                 stats.fullBins.add(bin);
-                const refused = (stats.refusedBy[label] ||= []);
-                refused[bin] = (refused[bin] || 0) + 1;
+                count((stats.refusedBy[label] ||= []), bin);
                 return resolve(502);
             }
             const w = {
