@@ -2,7 +2,8 @@
 //! itself, N clients in 3 rooms against one realtime node killed and back 2 s later,
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
 //! listen backlog then refuses, or refuses when busy (also with a node that handles
-//! its messages in batches). `npm run bench:herd` runs
+//! its messages in batches), and the queueing one again with Frappe's realtime node,
+//! which waits for it longer than the test server's. `npm run bench:herd` runs
 //! `cargo bench --bench fleet -- --json` for docs/scale.md.
 //!
 //! Arguments: `--json` (one object per run), `--clients N` (only that size),
@@ -15,7 +16,7 @@ mod args;
 mod fleet;
 
 use args::{arg, benching};
-use fleet::{Fleet, Report, Web};
+use fleet::{Fleet, Report, Web, CALL_TIMEOUT, FRAPPE_WAIT};
 
 /// How long each run goes on after the node is back (virtual time): past the sixth heal
 /// round, which comes up to about 1,890 s after a reconnect.
@@ -32,6 +33,11 @@ const BACKLOG: usize = 2048;
 const REFUSE_BATCHED: &str = "refuse (node batching 20 ms)";
 const NODE_TICK_MS: u64 = 20;
 
+/// The queueing web server again, the realtime node waiting for it as Frappe's does
+/// (`fleet::FRAPPE_WAIT`: no timeout of its own, nginx's 120 s) instead of the test
+/// server's 10 s: the client's own 20 s for its CONNECT is then the shorter wait.
+const QUEUE_FRAPPE: &str = "queue (Frappe's 120 s wait)";
+
 fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
 }
@@ -42,6 +48,7 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
         ("clients", f.clients.to_string()),
         ("rooms", f.rooms.to_string()),
         ("downMs", f.down_ms.to_string()),
+        ("callTimeoutMs", f.call_timeout_ms.to_string()),
         ("web", format!("\"{web}\"")),
         ("workers", f.web.workers.to_string()),
         ("serviceMs", f.web.service_ms.to_string()),
@@ -96,28 +103,25 @@ fn main() {
         .iter()
         .filter(|(n, _, _)| only.map_or(true, |o| o == *n))
     {
-        for (name, web, node_tick_ms) in [
-            ("queue", Web::queueing(workers, service), 0),
-            (
-                "backlog",
-                Web {
-                    queue: BACKLOG,
-                    ..Web::queueing(workers, service)
-                },
-                0,
-            ),
-            ("refuse", Web::refusing(workers, service), 0),
-            (
-                REFUSE_BATCHED,
-                Web::refusing(workers, service),
-                NODE_TICK_MS,
-            ),
+        let queue = Web::queueing(workers, service);
+        let refuse = Web::refusing(workers, service);
+        let backlog = Web {
+            queue: BACKLOG,
+            ..queue
+        };
+        for (name, web, node_tick_ms, call_timeout_ms) in [
+            ("queue", queue, 0, CALL_TIMEOUT),
+            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT),
+            ("backlog", backlog, 0, CALL_TIMEOUT),
+            ("refuse", refuse, 0, CALL_TIMEOUT),
+            (REFUSE_BATCHED, refuse, NODE_TICK_MS, CALL_TIMEOUT),
         ] {
             for seed in 1..=seeds {
                 let f = Fleet {
                     limit_ms: LIMIT_MS,
                     seed,
                     node_tick_ms,
+                    call_timeout_ms,
                     ..Fleet::herd(clients, web)
                 };
                 let r = f.run();

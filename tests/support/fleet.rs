@@ -20,8 +20,10 @@
 //! - **The web server** ([`Web`]) is tests/server/capacity.js: `workers` calls
 //!   at a time, each holding its worker `service_ms`; beyond, up to `queue`
 //!   wait in arrival order, more are refused at once (502). The realtime node
-//!   gives up on a call after [`CALL_TIMEOUT`] (its `fetch` timeout); a worker
-//!   still serves it when its turn comes (gunicorn does not know).
+//!   gives up on a call after [`Fleet::call_timeout_ms`] ([`CALL_TIMEOUT`],
+//!   the test server's, unless set; Frappe's own waits longer:
+//!   [`FRAPPE_WAIT`]); a worker still serves it when its turn comes (gunicorn
+//!   does not know).
 //!
 //! Times in the [`Report`] are from the node's return. Deterministic: the same
 //! [`Fleet`] gives the same report.
@@ -37,8 +39,14 @@ use std::collections::{BinaryHeap, HashSet, VecDeque};
 
 /// One way, client to node or back, and node to web server.
 pub const LATENCY: u64 = 1;
-/// How long the realtime node waits for the web server (tests/server/realtime.js).
+/// How long the test server's realtime node waits for the web server
+/// (tests/server/realtime.js, `authTimeoutMs`): the fleet's default.
 pub const CALL_TIMEOUT: u64 = 10_000;
+/// How long Frappe's realtime node waits for the web server: it sets no timeout
+/// of its own (realtime/middlewares/authenticate.js calls `fetch` without one),
+/// and its calls go to the site's origin, through nginx, whose
+/// `proxy_read_timeout` in bench's template is 120 s.
+pub const FRAPPE_WAIT: u64 = 120_000;
 /// Width of the histogram bins.
 pub const BIN: u64 = 100;
 /// Issue 16's target for one page: back within this of its server's return.
@@ -101,6 +109,10 @@ pub struct Fleet {
     /// where calls coming one by one would be refused 0.5 % of the time
     /// (Erlang's B formula; docs/retry-policy.md, "Stop 37").
     pub node_tick_ms: u64,
+    /// How long the realtime node waits for a web server call before it gives up
+    /// on it ([`CALL_TIMEOUT`] by default; [`FRAPPE_WAIT`] for Frappe's). A client
+    /// gives up on its CONNECT after its own `timeout` (20 s) too.
+    pub call_timeout_ms: u64,
     /// How long after the node's return the run goes on.
     pub limit_ms: u64,
     /// Mixed into every client's jitter seed: another fleet of the same size.
@@ -200,6 +212,8 @@ struct Sim {
     open_ms: u64,
     /// See [`Fleet::node_tick_ms`].
     node_tick_ms: u64,
+    /// See [`Fleet::call_timeout_ms`].
+    call_timeout: u64,
     web: Option<Web>,
     busy: usize,
     waiting: VecDeque<usize>,
@@ -316,7 +330,7 @@ impl Sim {
             self.settle(id, false);
         } else {
             self.waiting.push_back(id);
-            self.at(self.now + CALL_TIMEOUT, Action::CallTimeout(id));
+            self.at(self.now + self.call_timeout, Action::CallTimeout(id));
         }
     }
 
@@ -483,6 +497,7 @@ impl Fleet {
             web,
             open_ms: 0,
             node_tick_ms: 0,
+            call_timeout_ms: CALL_TIMEOUT,
             limit_ms: 300_000,
             seed: 1,
             config: |_| ClientConfig::new("/site"),
@@ -498,17 +513,20 @@ impl Fleet {
     /// (the node answers the Engine.IO handshake at once, which costs the web
     /// server nothing): every client of the fleet sends its CONNECT within that
     /// time, N `get_user_info` calls at once. The web server takes at least
-    /// `min(N, workers + queue)` of them and completes at most `(CALL_TIMEOUT +
+    /// `min(N, workers + queue)` of them and completes at most `(wait +
     /// ONE_PAGE_MS) × workers / service_ms` calls by the time the last of their
-    /// deadlines has passed; the others it took finish after the realtime node
-    /// gave up on them, served for nobody, and their clients call again. Each
+    /// deadlines has passed, the wait being the realtime node's
+    /// ([`Fleet::call_timeout_ms`]) or the client's own `timeout` for its
+    /// attempt, whichever is shorter; the others it took finish after their
+    /// caller gave up on them, served for nobody, and their clients call again. Each
     /// call holds a worker `service_ms`, so the herd's `N × (1 + rooms)` calls
     /// and the wasted ones take at least their work over the workers. Network
     /// and node time are left out (a lower bound still).
     pub fn least_rooms_ms(&self) -> u64 {
         let w = &self.web;
         let (workers, ms) = (w.workers as u64, w.service_ms);
-        let in_time = (CALL_TIMEOUT + ONE_PAGE_MS) * workers / ms;
+        let wait = self.call_timeout_ms.min((self.config)(0).timeout.0);
+        let in_time = (wait + ONE_PAGE_MS) * workers / ms;
         let taken = self.clients.min(w.workers.saturating_add(w.queue)) as u64;
         let calls = (self.clients * (1 + self.rooms)) as u64 + taken.saturating_sub(in_time);
         (calls * ms).div_ceil(workers)
@@ -568,6 +586,7 @@ impl Fleet {
             accept_free: 0,
             open_ms: 0,
             node_tick_ms: self.node_tick_ms,
+            call_timeout: self.call_timeout_ms,
             web: None,
             busy: 0,
             waiting: VecDeque::new(),
