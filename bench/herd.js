@@ -339,16 +339,17 @@ busy (**refuse**); the realtime node gives up on a call after 10 s, as the test 
 does, and the web server still serves it. **queue (Frappe's 120 s wait)** is the queueing
 web server with a node that waits as Frappe's does: it sets no timeout of its own on its
 calls to the web server, which go through nginx (120 s in bench's template), so a
-client's own 20 s for its CONNECT is the shorter wait. **refuse (node batching 20 ms)** is the refusing web server with a node
-that handles what its sockets sent once every 20 ms, all of it together, as the browser
-runs' node does under the herd: their calls reach the web server in bursts, and more are
-refused, long after the herd too (docs/retry-policy.md, "Stop 37"). 1 ms each way on
-the network. Each cell is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s. The
-browser runs above cannot hold 10,000 clients on this machine; here 10,000 clients on 40
-workers have the same N / capacity as 1,000 on 4, and 10,000 on 4 workers are a web
-server ten times too small for its herd. 1,000 clients on calls of 25 and 50 ms stand for
-the browser runs: their web server's nominal 10 ms calls took longer on a machine that
-also ran the browsers (its \`get_user_info\` calls waited past the realtime server's 10 s).
+client's own 20 s for its CONNECT is the shorter wait. **refuse (node batching 20 ms)**
+is the refusing web server with a node that handles what its sockets sent once every 20
+ms, all of it together, as the browser runs' node does under the herd: their calls reach
+the web server in bursts, and more are refused, long after the herd too
+(docs/retry-policy.md, "Stop 37"). 1 ms each way on the network. Each cell is the worst
+of ${seeds} seeds; limit ${f.limitMs / 1000} s. The browser runs above cannot hold 10,000
+clients on this machine; here 10,000 clients on 40 workers have the same N / capacity as
+1,000 on 4, and 10,000 on 4 workers are a web server ten times too small for its herd.
+1,000 clients on calls of 25 and 50 ms stand for the browser runs: their web server's
+nominal 10 ms calls took longer on a machine that also ran the browsers (its
+\`get_user_info\` calls waited past the realtime server's 10 s).
 
 *least possible* is computed, not run (\`Fleet::least_rooms_ms\`): the least time in which
 any client policy that also brings a page alone back within 400 ms of its server (the
@@ -357,7 +358,8 @@ those 400 ms, and before it nothing tells it how many others do the same: the wh
 fleet's \`get_user_info\` calls arrive at once. The herd's calls take their work over the
 workers; where the web server takes in more of that burst than it can serve within the
 wait (the realtime node's, or the client's own 20 s for its CONNECT, whichever is
-shorter), the rest is served for nobody and called again, and that work comes on top. Where it exceeds *N / capacity + 2 s*, no client can meet the bound.
+shorter), the rest is served for nobody and called again, and that work comes on top.
+Where it exceeds *N / capacity + 2 s*, no client can meet the bound.
 
 *least, joins unseen* is computed too, on a model of a web server that refuses when busy
 (\`Fleet::least_unseen_ms\`): Frappe's server drops a join whose permission call was
