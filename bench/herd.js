@@ -338,8 +338,8 @@ listen backlog) and refuses (502) beyond (**backlog**), or refuses when every wo
 busy (**refuse**); the realtime node gives up on a call after 10 s, as the test server's
 does, and the web server still serves it. **queue (Frappe's 120 s wait)** is the queueing
 web server with a node that waits as Frappe's does: it sets no timeout of its own on its
-calls to the web server, which go through nginx (120 s in bench's template), so a
-client's own 20 s for its CONNECT is the shorter wait. **refuse (node batching 20 ms)**
+calls to the web server, which go through nginx (120 s in bench's template), as long as
+a page waits for its CONNECT's answer. **refuse (node batching 20 ms)**
 is the refusing web server with a node that handles what its sockets sent once every 20
 ms, all of it together, as the browser runs' node does under the herd: their calls reach
 the web server in bursts, and more are refused, long after the herd too
@@ -357,8 +357,8 @@ issue's one-page target) could have every room back. Such a page sends its CONNE
 those 400 ms, and before it nothing tells it how many others do the same: the whole
 fleet's \`get_user_info\` calls arrive at once. The herd's calls take their work over the
 workers; where the web server takes in more of that burst than it can serve within the
-wait (the realtime node's, or the client's own 20 s for its CONNECT, whichever is
-shorter), the rest is served for nobody and called again, and that work comes on top.
+wait (the realtime node's, or the client's own for its CONNECT's answer, 120 s,
+whichever is shorter), the rest is served for nobody and called again, and that work comes on top.
 Where it exceeds *N / capacity + 2 s*, no client can meet the bound.
 
 *least, joins unseen* is computed too, on a model of a web server that refuses when busy

@@ -35,7 +35,7 @@ const NODE_TICK_MS: u64 = 20;
 
 /// The queueing web server again, the realtime node waiting for it as Frappe's does
 /// (`fleet::FRAPPE_WAIT`: no timeout of its own, nginx's 120 s) instead of the test
-/// server's 10 s: the client's own 20 s for its CONNECT is then the shorter wait.
+/// server's 10 s, as long as a page waits for its CONNECT's answer (`CONNECT_WAIT`).
 const QUEUE_FRAPPE: &str = "queue (Frappe's 120 s wait)";
 
 fn ms(t: Option<u64>) -> String {

@@ -6,7 +6,9 @@ mod support;
 use frappe_realtime::protocol::client::{
     ConnectErrorKind, DisconnectReason, Event, State, Transmit,
 };
-use frappe_realtime::protocol::client::{HEALTHY, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX};
+use frappe_realtime::protocol::client::{
+    CONNECT_WAIT, HEALTHY, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX,
+};
 use frappe_realtime::protocol::time::{Duration, Instant};
 use support::*;
 
@@ -197,6 +199,20 @@ fn ping_deadline_is_checked_on_every_input_not_only_the_timer() {
         .any(|t| matches!(t, Transmit::PollPost { body, .. } if body.contains("ping"))));
 }
 
+/// Asserts that `events` are an attempt that timed out (`message`) and the retry
+/// scheduled after it.
+fn assert_timed_out(events: &[Event], message: &str) {
+    assert_eq!(
+        events[0],
+        Event::ConnectError {
+            kind: ConnectErrorKind::Timeout,
+            message: message.into(),
+            data: String::new()
+        }
+    );
+    assert!(matches!(events[1], Event::ReconnectScheduled { .. }));
+}
+
 #[test]
 fn connect_timeout_fails_the_attempt_after_20_seconds_and_retries() {
     let mut h = Harness::new(config());
@@ -206,14 +222,7 @@ fn connect_timeout_fails_the_attempt_after_20_seconds_and_retries() {
     assert!(h.take_events().is_empty());
     h.advance(1);
     let events = h.take_events();
-    assert_eq!(
-        events[0],
-        Event::ConnectError {
-            kind: ConnectErrorKind::Timeout,
-            message: "timeout".into(),
-            data: String::new()
-        }
-    );
+    assert_timed_out(&events, "timeout");
     assert!(matches!(
         events[1],
         Event::ReconnectScheduled { attempt: 1, .. }
@@ -222,20 +231,75 @@ fn connect_timeout_fails_the_attempt_after_20_seconds_and_retries() {
 }
 
 #[test]
-fn connect_timeout_also_covers_a_namespace_that_never_answers() {
+fn a_connect_is_awaited_past_the_timeout_while_the_session_lives() {
+    // `timeout` bounds the transport and the handshake; the CONNECT's answer (Frappe's
+    // waits for its web server's get_user_info, which queues under a herd) waits
+    // CONNECT_WAIT from the CONNECT, the server's pings keeping the session alive.
+    let mut h = Harness::new(config());
+    let id = h.open_polling(HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    let sent_at = h.now.0;
+    assert_eq!(h.client.poll_timeout(), Some(Instant(sent_at + 45_000)));
+    for _ in 0..4 {
+        h.advance(25_000);
+        h.reply_get(id, "2");
+        assert_eq!(h.sent(), vec!["3"]);
+        assert!(h.take_events().is_empty(), "still connecting");
+    }
+    assert_eq!(h.client.state(), State::Connecting);
+    assert_eq!(h.now.0, sent_at + 100_000);
+    assert_eq!(
+        h.client.poll_timeout(),
+        Some(Instant(sent_at + CONNECT_WAIT.0))
+    );
+    h.advance(CONNECT_WAIT.0 - 100_000);
+    assert_timed_out(&h.take_events(), "timeout");
+}
+
+#[test]
+fn a_connect_that_is_answered_late_connects() {
     let mut h = Harness::new(config());
     let id = h.open_polling(HANDSHAKE);
     h.sent();
-    h.advance(10_000);
+    h.advance(20_000);
     h.reply_get(id, "2");
     h.advance(10_000);
+    h.reply_get(id, r#"40/site,{"sid":"s1"}"#);
     assert!(matches!(
-        h.take_events().first(),
-        Some(Event::ConnectError {
-            kind: ConnectErrorKind::Timeout,
-            ..
-        })
+        h.take_events().as_slice(),
+        [Event::Connect { .. }]
     ));
+    assert_eq!(h.client.state(), State::Connected);
+}
+
+#[test]
+fn a_connect_on_a_silent_session_fails_at_the_heartbeat_deadline() {
+    // A node that died after the handshake sends no ping: pingInterval + pingTimeout.
+    let mut h = Harness::new(config());
+    h.open_polling(HANDSHAKE);
+    h.sent();
+    let sent_at = h.now.0;
+    h.advance(44_999);
+    assert!(h.take_events().is_empty());
+    h.advance(1);
+    assert_timed_out(&h.take_events(), "ping timeout");
+    assert_eq!(h.now.0, sent_at + 45_000);
+}
+
+#[test]
+fn a_timeout_longer_than_the_connect_wait_still_bounds_the_attempt() {
+    let mut c = config();
+    c.timeout = Duration(200_000);
+    let mut h = Harness::new(c);
+    let id = h.open_polling(HANDSHAKE);
+    h.sent();
+    for _ in 0..7 {
+        h.advance(25_000);
+        h.reply_get(id, "2");
+        h.sent();
+    }
+    assert!(h.take_events().is_empty(), "175 s: still connecting");
+    assert_eq!(h.client.poll_timeout(), Some(Instant(200_000)));
 }
 
 #[test]

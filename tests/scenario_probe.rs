@@ -122,18 +122,18 @@ fn probes_stop_after_the_window_and_the_backoff_goes_on() {
 fn a_reachable_server_gets_no_probes() {
     // The handshake comes but the attempt times out: not unreachable, so only
     // the backoff's attempts follow (the web server may be what is slow).
-    let mut c = probing(0.0, 1);
-    c.timeout = frappe_realtime::protocol::time::Duration(500);
-    let mut h = Harness::new(c);
+    // pingInterval + pingTimeout: 500 ms.
+    const SHORT_HEARTBEAT: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000}"#;
+    let mut h = Harness::new(probing(0.0, 1));
     let lost = connected_then_lost(&mut h).0;
     let mut starts = Vec::new();
     for _ in 0..4 {
         h.advance_to_deadline();
         let id = h.pending_get().expect("an attempt");
         starts.push(h.now.0 - lost);
-        h.reply_get(id, HANDSHAKE);
+        h.reply_get(id, SHORT_HEARTBEAT);
         h.sent();
-        // No CONNECT answer: the attempt's timeout fails it.
+        // No CONNECT answer and no ping: the heartbeat's deadline fails it.
         h.advance_to_deadline();
         h.wire.clear();
     }

@@ -43,7 +43,7 @@ export type DisconnectReason =
 /**
  * `ConnectError`: the server refused the namespace (CONNECT_ERROR: origin,
  * namespace, cookie, session); not retried. `TransportError`: the transport or
- * the handshake failed; retried. `TimeoutError`: no CONNECT within `timeout`; retried.
+ * the handshake failed; retried. `TimeoutError`: no Engine.IO handshake within `timeout`, or no answer to the CONNECT within 120 s of it (Frappe's waits for its web server); retried.
  */
 export type ConnectErrorType = "ConnectError" | "TransportError" | "TimeoutError";
 
@@ -165,7 +165,7 @@ export interface RealtimeClientOptions {
    * `reconnectionAttempts`; other rejections (no cookie, invalid origin or namespace) are never retried.
    */
   rejectionRetries?: number;
-  /** Time allowed for one attempt, from opening the transport to the namespace's CONNECT, in ms (default 20000). */
+  /** Time allowed for one attempt's transport and Engine.IO handshake, in ms (default 20000); the answer to the namespace's CONNECT then waits up to 120 s (or until this runs out, when later). */
   timeout?: number;
   /**
    * Transports in the order tried. Default `["websocket", "polling"]`: a WebSocket, and

@@ -37,7 +37,7 @@ export interface ManagerOptions extends Omit<RealtimeClientOptions, "auth" | "qu
   forceNew?: boolean;
   /** `io()`: `false` is `forceNew`. */
   multiplex?: boolean;
-  /** Time allowed for one connect attempt in ms (default 20000); `false`: the default. */
+  /** Time allowed for one connect attempt's transport and handshake in ms (default 20000; the CONNECT's answer then waits up to 120 s); `false`: the default. */
   timeout?: number | false;
   /** Query parameters of every request; values become strings. */
   query?: string | Record<string, unknown>;

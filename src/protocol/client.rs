@@ -102,6 +102,7 @@ pub use self::heal::{
     HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
     LOADED_MIN,
 };
+pub use self::namespace::CONNECT_WAIT;
 pub use self::recovery::{
     HEALTHY, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
@@ -597,8 +598,9 @@ impl Client {
             Ok(probe) => probe,
             Err(e) => return self.attempt_failed(now, ConnectErrorKind::Handshake, e.message()),
         };
-        self.namespace.handshake_done();
-        let payload = self.recovery.connect_payload(now, &self.cx);
+        self.namespace.handshake_done(now, &mut self.cx);
+        let took = self.namespace.took(now);
+        let payload = self.recovery.connect_payload(now, took, &self.cx);
         self.send_packet(PacketType::Connect, None, &payload);
         if probe {
             self.transports.start_probe(&mut self.cx);
@@ -628,8 +630,10 @@ impl Client {
             Incoming::Ignored => {}
             Incoming::Connect => {
                 let rooms = self.subscriptions.count();
+                let took = self.namespace.took(now);
                 let (sid, recovered, joins) =
-                    self.recovery.connected(now, p.data, rooms, &mut self.cx);
+                    self.recovery
+                        .connected(now, took, p.data, rooms, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
                 // Restore the rooms first (unless they are paced), then what was
                 // emitted while offline.
@@ -645,7 +649,10 @@ impl Client {
                 // sends after this (Frappe's may still accept) arrives on a dead id.
                 self.say_goodbye();
                 let message = p.error_message();
-                let retry = self.recovery.rejected(now, message, p.data, &mut self.cx);
+                let took = self.namespace.took(now);
+                let retry = self
+                    .recovery
+                    .rejected(now, took, message, p.data, &mut self.cx);
                 self.namespace.rejected(retry, &mut self.cx);
             }
             Incoming::Disconnect => self.end_connection(now, DisconnectReason::IoServerDisconnect),

@@ -93,8 +93,11 @@ pub struct ClientConfig {
     pub probe: bool,
     /// The spread of each delay, 0 to 1 (default 0.5).
     pub randomization_factor: f64,
-    /// How long one attempt may take, from opening the transport to the
-    /// namespace's CONNECT (default 20 000 ms).
+    /// How long one attempt's transport and Engine.IO handshake may take
+    /// (default 20 000 ms), as socket.io-client's `timeout`; the CONNECT's
+    /// answer then waits up to
+    /// [`CONNECT_WAIT`](crate::protocol::client::CONNECT_WAIT) (or until this
+    /// runs out, when later).
     pub timeout: Duration,
     /// The auth payload sent with CONNECT, as the JSON text of an object.
     pub auth: Option<String>,

@@ -30,7 +30,9 @@
 
 #![allow(dead_code)]
 
-use frappe_realtime::protocol::client::{Client, ConnectErrorKind, Event, Transmit, TransportId};
+use frappe_realtime::protocol::client::{
+    Client, ConnectErrorKind, Event, Transmit, TransportId, CONNECT_WAIT,
+};
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::rooms::Subscription;
 use frappe_realtime::protocol::time::Instant;
@@ -111,7 +113,7 @@ pub struct Fleet {
     pub node_tick_ms: u64,
     /// How long the realtime node waits for a web server call before it gives up
     /// on it ([`CALL_TIMEOUT`] by default; [`FRAPPE_WAIT`] for Frappe's). A client
-    /// gives up on its CONNECT after its own `timeout` (20 s) too.
+    /// gives up on its CONNECT's answer after [`CONNECT_WAIT`] too.
     pub call_timeout_ms: u64,
     /// How long after the node's return the run goes on.
     pub limit_ms: u64,
@@ -516,16 +518,18 @@ impl Fleet {
     /// `min(N, workers + queue)` of them and completes at most `(wait +
     /// ONE_PAGE_MS) × workers / service_ms` calls by the time the last of their
     /// deadlines has passed, the wait being the realtime node's
-    /// ([`Fleet::call_timeout_ms`]) or the client's own `timeout` for its
-    /// attempt, whichever is shorter; the others it took finish after their
-    /// caller gave up on them, served for nobody, and their clients call again. Each
+    /// ([`Fleet::call_timeout_ms`]) or the client's own for the CONNECT's answer
+    /// ([`CONNECT_WAIT`], or its `timeout` when longer), whichever is shorter; the
+    /// others it took finish after their caller gave up on them, served for
+    /// nobody, and their clients call again. Each
     /// call holds a worker `service_ms`, so the herd's `N × (1 + rooms)` calls
     /// and the wasted ones take at least their work over the workers. Network
     /// and node time are left out (a lower bound still).
     pub fn least_rooms_ms(&self) -> u64 {
         let w = &self.web;
         let (workers, ms) = (w.workers as u64, w.service_ms);
-        let wait = self.call_timeout_ms.min((self.config)(0).timeout.0);
+        let client = CONNECT_WAIT.0.max((self.config)(0).timeout.0);
+        let wait = self.call_timeout_ms.min(client);
         let in_time = (wait + ONE_PAGE_MS) * workers / ms;
         let taken = self.clients.min(w.workers.saturating_add(w.queue)) as u64;
         let calls = (self.clients * (1 + self.rooms)) as u64 + taken.saturating_sub(in_time);

@@ -5,7 +5,7 @@
 //!
 //! - the [`Phase`] of the lifecycle drawn in the client's documentation;
 //! - the socket id given by the last CONNECT;
-//! - [`Timer::Attempt`], the deadline of the attempt under way.
+//! - when the attempt under way started, and [`Timer::Attempt`], its deadline.
 //!
 //! This part decides which of the namespace's packets count ([`Namespace::receive`]),
 //! frames the packets the client sends on it ([`packet`]) and reports the
@@ -21,7 +21,23 @@
 //!   `Idle` from any phase.
 //! - [`Timer::Attempt`] is armed exactly while the phase is `Opening` or
 //!   `Connecting`, at `timeout` after the attempt started (a fall back to the
-//!   next transport keeps it).
+//!   next transport keeps it), and from the CONNECT on at least
+//!   [`CONNECT_WAIT`] after it.
+//!
+//! # The CONNECT's wait
+//!
+//! `timeout` bounds the transport and the Engine.IO handshake, as
+//! socket.io-client's does. The CONNECT's answer then waits up to
+//! [`CONNECT_WAIT`], the session's heartbeat catching a node that dies
+//! meanwhile (socket.io-client waits without end): Frappe's node answers it
+//! only once its web server has answered `get_user_info`, and under a herd
+//! that call queues. Until stop 38 `timeout` bounded the CONNECT too: a page
+//! whose call waited past 20 s gave up on it (the web server still serves it,
+//! for nobody) and queued another behind the same herd, about five times
+//! each for the last 1,986 of 10,000 clients on 4 workers of 10 ms (fleet
+//! simulation, tests/support/fleet.rs, with Frappe's wait; every room back
+//! after 151.7–176.3 s, now 113.9–114.2 s; docs/retry-policy.md, "Stop
+//! 38").
 //! - The client has an Engine.IO session only in `Opening`, `Connecting` and
 //!   `Connected`: it closes the session before every move to `Idle` or `Failed`
 //!   (so input from a session always finds an attempt or a connection).
@@ -34,8 +50,14 @@ use super::api::{DisconnectReason, Event, State};
 use super::context::Context;
 use super::timers::Timer;
 use crate::protocol::socket::{self, PacketType};
-use crate::protocol::time::Instant;
+use crate::protocol::time::{Duration, Instant};
 use alloc::string::String;
+
+/// How long the server's answer to our CONNECT may take, from the CONNECT (at
+/// least; `timeout` from the attempt's start when that is later): as long as
+/// nginx waits for Frappe's calls to its web server in bench's template (its
+/// `proxy_read_timeout`), after which Frappe answers `Unauthorized: …`.
+pub const CONNECT_WAIT: Duration = Duration(120_000);
 
 /// Where the client is in its lifecycle (see the client's documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +95,8 @@ pub(super) struct Namespace {
     phase: Phase,
     /// The socket id given by the last CONNECT.
     sid: Option<String>,
+    /// When the attempt under way started.
+    started: Instant,
 }
 
 impl Namespace {
@@ -81,6 +105,7 @@ impl Namespace {
         Namespace {
             phase: Phase::Idle,
             sid: None,
+            started: Instant(0),
         }
     }
 
@@ -123,13 +148,25 @@ impl Namespace {
     pub(super) fn attempt_starts(&mut self, now: Instant, cx: &mut Context) {
         let deadline = now + cx.config.timeout;
         cx.timers.set(Timer::Attempt, Some(deadline));
+        self.started = now;
         self.phase = Phase::Opening;
     }
 
-    /// The Engine.IO handshake of an `Opening` attempt is done (the CONNECT
-    /// goes out next): `Connecting`.
-    pub(super) fn handshake_done(&mut self) {
+    /// The Engine.IO handshake of an `Opening` attempt is done at `now` (the
+    /// CONNECT goes out next): `Connecting`, its answer awaited [`CONNECT_WAIT`]
+    /// at least.
+    pub(super) fn handshake_done(&mut self, now: Instant, cx: &mut Context) {
+        let wait = now + CONNECT_WAIT;
+        if cx.timers.get(Timer::Attempt).is_some_and(|at| at < wait) {
+            cx.timers.set(Timer::Attempt, Some(wait));
+        }
         self.phase = Phase::Connecting;
+    }
+
+    /// How long the attempt under way has taken at `now` (the transport and the
+    /// handshake, then the CONNECT's wait).
+    pub(super) fn took(&self, now: Instant) -> Duration {
+        now.saturating_since(self.started)
     }
 
     /// The server accepted our CONNECT ([`Incoming::Connect`]) with the socket

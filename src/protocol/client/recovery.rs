@@ -345,12 +345,14 @@ impl Recovery {
     }
 
     /// The server refused the namespace (CONNECT_ERROR with `message`, if it
-    /// has one, and the payload `data`): reported, and retried (returns `true`)
+    /// has one, and the payload `data`), the attempt having taken `took`:
+    /// reported, and retried (returns `true`)
     /// only when the rejection is transient, after a wait drawn from a window
     /// that grows with every refusal in a row (see the module documentation).
     pub(super) fn rejected(
         &mut self,
         now: Instant,
+        took: Duration,
         message: Option<String>,
         data: &str,
         cx: &mut Context,
@@ -367,14 +369,13 @@ impl Recovery {
             self.uncounted = self.uncounted.saturating_add(1);
             // After a slow attempt (the web server queued it) the window doubles, up
             // to the longer cap; after a quick one it grows by half.
-            let took = attempt_took(now, cx).0;
-            let slow = took >= SLOW_CONNECT.0;
+            let slow = took >= SLOW_CONNECT;
             let cap = if slow {
                 REFUSED_WAIT_MAX
             } else {
                 REFUSED_DELAY_MAX
             };
-            let first = (cx.config.reconnection_delay.0.saturating_mul(2)).max(took);
+            let first = (cx.config.reconnection_delay.0.saturating_mul(2)).max(took.0);
             let window = backoff::grown(first, self.refusals, slow, cap.0);
             let delay = self.backoff.within(Duration(window));
             self.backoff.count();
@@ -403,10 +404,11 @@ impl Recovery {
 
     // ----- the namespace's CONNECT -----------------------------------------
 
-    /// The CONNECT payload: the `auth` object, with `pid` and `offset` added
-    /// when the server offered connection state recovery.
-    pub(super) fn connect_payload(&mut self, now: Instant, cx: &Context) -> String {
-        self.heal.connect_sent(now, attempt_took(now, cx));
+    /// The CONNECT payload, sent `now`, the attempt having taken `took` (the
+    /// transport and the Engine.IO handshake): the `auth` object, with `pid` and
+    /// `offset` added when the server offered connection state recovery.
+    pub(super) fn connect_payload(&mut self, now: Instant, took: Duration, cx: &Context) -> String {
+        self.heal.connect_sent(now, took);
         let auth = cx.config.auth.as_deref();
         self.sent_pid = self.pid.clone();
         let auth_inner = auth.map_or("", |a| {
@@ -435,13 +437,15 @@ impl Recovery {
     }
 
     /// The namespace connected with the server's CONNECT payload `data`, the
-    /// client holding `rooms` joins: reports a successful reconnect, and
+    /// attempt having taken `took` and the client holding `rooms` joins:
+    /// reports a successful reconnect, and
     /// returns the socket id in `data`, whether the server restored the
     /// previous session, and whether the joins are to be sent now (`false`:
     /// the heal steps send them, paced, after a loaded CONNECT).
     pub(super) fn connected(
         &mut self,
         now: Instant,
+        took: Duration,
         data: &str,
         rooms: usize,
         cx: &mut Context,
@@ -470,7 +474,6 @@ impl Recovery {
         }
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
         // after the first ones paced when the web server was loaded.
-        let took = attempt_took(now, cx);
         let stressed = reconnect || self.refusals > 0 || took >= SLOW_CONNECT;
         let joins_now = self
             .heal
@@ -496,16 +499,6 @@ impl Recovery {
             }
         }
     }
-}
-
-/// How long the attempt under way has taken at `now` (from the start of its
-/// `timeout`).
-fn attempt_took(now: Instant, cx: &Context) -> Duration {
-    cx.timers
-        .get(Timer::Attempt)
-        .map_or(Duration(0), |deadline| {
-            now.saturating_since(Instant(deadline.0.saturating_sub(cx.config.timeout.0)))
-        })
 }
 
 /// Whether a CONNECT_ERROR says the server could not check the credentials
