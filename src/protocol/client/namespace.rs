@@ -23,6 +23,13 @@
 //!   `Connecting`, at `timeout` after the attempt started (a fall back to the
 //!   next transport keeps it), and from the CONNECT on at least
 //!   [`CONNECT_WAIT`] after it.
+//! - The client has an Engine.IO session only in `Opening`, `Connecting` and
+//!   `Connected`: it closes the session before every move to `Idle` or `Failed`
+//!   (so input from a session always finds an attempt or a connection).
+//! - A CONNECT or CONNECT_ERROR counts only while `Connecting` (it answers our
+//!   CONNECT); a DISCONNECT, event or ack only while `Connected`; a packet of
+//!   another namespace never.
+//! - The socket id is told only while `Connected`.
 //!
 //! # The CONNECT's wait
 //!
@@ -37,14 +44,9 @@
 //! each for the last 1,986 of 10,000 clients on 4 workers of 10 ms (fleet
 //! simulation, tests/support/fleet.rs, with Frappe's wait; every room back
 //! after 151.7–176.3 s, now 113.9–114.2 s; docs/retry-policy.md, "Stop
-//! 38").
-//! - The client has an Engine.IO session only in `Opening`, `Connecting` and
-//!   `Connected`: it closes the session before every move to `Idle` or `Failed`
-//!   (so input from a session always finds an attempt or a connection).
-//! - A CONNECT or CONNECT_ERROR counts only while `Connecting` (it answers our
-//!   CONNECT); a DISCONNECT, event or ack only while `Connected`; a packet of
-//!   another namespace never.
-//! - The socket id is told only while `Connected`.
+//! 38"). The price: a node that holds a CONNECT without answering, its pings
+//! on time, keeps a page 120 s where it tried again after 20 s (maybe on
+//! another node behind nginx).
 
 use super::api::{DisconnectReason, Event, State};
 use super::context::Context;

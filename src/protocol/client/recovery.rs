@@ -346,9 +346,9 @@ impl Recovery {
 
     /// The server refused the namespace (CONNECT_ERROR with `message`, if it
     /// has one, and the payload `data`), the attempt having taken `took`:
-    /// reported, and retried (returns `true`)
-    /// only when the rejection is transient, after a wait drawn from a window
-    /// that grows with every refusal in a row (see the module documentation).
+    /// reported, and retried (returns `true`) only when the rejection is
+    /// transient, after a wait drawn from a window that grows with every
+    /// refusal in a row (see the module documentation).
     pub(super) fn rejected(
         &mut self,
         now: Instant,
@@ -438,10 +438,10 @@ impl Recovery {
 
     /// The namespace connected with the server's CONNECT payload `data`, the
     /// attempt having taken `took` and the client holding `rooms` joins:
-    /// reports a successful reconnect, and
-    /// returns the socket id in `data`, whether the server restored the
-    /// previous session, and whether the joins are to be sent now (`false`:
-    /// the heal steps send them, paced, after a loaded CONNECT).
+    /// reports a successful reconnect, and returns the socket id in `data`,
+    /// whether the server restored the previous session, and whether the joins
+    /// are to be sent now (`false`: the heal steps send them, paced, after a
+    /// loaded CONNECT).
     pub(super) fn connected(
         &mut self,
         now: Instant,
