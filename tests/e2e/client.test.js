@@ -315,6 +315,29 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
     await closeRealtime(env, page);
   });
 
+  test("a CONNECT answered after `timeout` is awaited: one get_user_info, no connect_error", async () => {
+    // `timeout` bounds the transport and the handshake (socket.io-client's meaning); the
+    // CONNECT's answer waits up to 120 s: Frappe's server answers it once its web server
+    // answered get_user_info, which queues under a herd. A page that gave up after
+    // `timeout` left its call to be served for nobody and queued another behind it.
+    const page = await openRealtime(ctxA, env, { options: { timeout: 1500 }, init: false });
+    env.web.setCapacity({ workers: 1, serviceMs: 3000 });
+    try {
+      await page.evaluate(() => {
+        frappe.realtime.init(frappe.boot.socketio_port);
+        record("connect_error");
+      });
+      await connected(page, "connected once get_user_info answered", 20000);
+      const gate = env.web.state().capacity;
+      assert.equal((gate.arrivalsBy.userInfo || []).reduce((a, b) => a + b, 0), 1, "one get_user_info");
+      assert.ok(gate.meanHeldMs >= 3000, `the call held its worker ${gate.meanHeldMs} ms`);
+      assert.deepEqual(await page.evaluate(() => seen("connect_error")), []);
+    } finally {
+      env.web.setCapacity(null);
+    }
+    await closeRealtime(env, page);
+  });
+
   test("polling only", async () => {
     const page = await openRealtime(ctxA, env, { options: { transports: ["polling"] } });
     await connected(page);
