@@ -358,8 +358,8 @@ those 400 ms, and before it nothing tells it how many others do the same: the wh
 fleet's \`get_user_info\` calls arrive at once. The herd's calls take their work over the
 workers; where the web server takes in more of that burst than it can serve within the
 wait (the realtime node's, or the client's own for its CONNECT's answer, 120 s,
-whichever is shorter), the rest is served for nobody and called again, and that work comes on top.
-Where it exceeds *N / capacity + 2 s*, no client can meet the bound.
+whichever is shorter), the rest is served for nobody and called again, and that work
+comes on top. Where it exceeds *N / capacity + 2 s*, no client can meet the bound.
 
 *least, joins unseen* is computed too, on a model of a web server that refuses when busy
 (\`Fleet::least_unseen_ms\`): Frappe's server drops a join whose permission call was
