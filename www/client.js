@@ -119,14 +119,19 @@ function renew(err) {
   for (const c of [...clients]) if (!renewing) c._restart(err);
 }
 
-/** Hints for the connect_error messages of Frappe's realtime server (contract §3). */
+const UNREACHED = "the realtime server is down or restarting, socketio_port or the path is wrong, or a proxy refused it";
+/** Hints for the connect_error messages of Frappe's realtime server (contract §3) and the client's own. */
 const HINTS = [
-  ["Invalid origin", "the page's host name differs from the realtime server's Host header: open the site by the same host name as the realtime URL, or check the proxy's Host / Origin headers"],
-  ["Invalid namespace", "the namespace must be the site name (frappe.boot.sitename); behind a proxy, pass X-Frappe-Site-Name or open the site by its own host name"],
-  ["No cookie transmitted.", "no sid cookie reached the realtime server: log in, and for a realtime server on another port or host keep withCredentials: true and make sure the cookie is not blocked as a third-party (SameSite) cookie"],
-  ["Missing cookie and authorization header", "no sid cookie and no Authorization header reached the realtime server: log in, or pass extraHeaders: {Authorization: 'token key:secret'} with transports ['polling']"],
+  ["Invalid origin", "the page's host name differs from the realtime server's Host: open the site by the realtime URL's host name, or pass Host / Origin through the proxy"],
+  ["Invalid namespace", "the namespace must be the site name (frappe.boot.sitename); behind a proxy, set X-Frappe-Site-Name"],
+  ["No cookie transmitted.", "no sid cookie reached the realtime server: log in; on another port or host keep withCredentials: true and check third-party (SameSite) cookie blocking"],
+  ["Missing cookie and authorization header", "no sid cookie or Authorization header reached the realtime server: log in, or pass extraHeaders {Authorization: 'token key:secret'} with transports ['polling']"],
   ["No authentication method used", "the request carried cookies but no sid cookie: log in on this site"],
-  ["Unauthorized", "the realtime server could not check the session with the web server (its get_user_info call failed: the web server is down, restarting or overloaded); retried until it can, at a growing delay"],
+  ["Unauthorized", "the realtime server could not check the session with the web server (down, restarting or overloaded); retried until it can, at a growing delay"],
+  // The client's own (socket.io-client's words), retried.
+  ["websocket error", UNREACHED],
+  ["xhr poll error", UNREACHED],
+  ["timeout", "no answer in time: the realtime server, its web server or a proxy is overloaded, or the link is silent"],
 ];
 
 /** @param {any} err */

@@ -151,6 +151,42 @@ describe("fault injection between the browser and the realtime server", () => {
     await closeClient(env, page);
   });
 
+  test("a link that refuses, then one that stays silent: the client's own connect_errors carry a hint; back once the link is", async () => {
+    const page = await openClient(ctx, env);
+    const errorsSoFar = (await seen(page, "connect_error")).length;
+    /** The first connect_error after the `skip` first, whose message `re` matches. */
+    const nextError = (re, skip, timeout) =>
+      waitInPage(
+        page,
+        ({ src, skip }) => faults.seen("connect_error").slice(skip).map(([e]) => e).find((e) => new RegExp(src).test(e.message)),
+        { src: re.source, skip },
+        { what: `a connect_error matching ${re}`, timeout },
+      );
+    env.proxy.refuse(true);
+    env.proxy.drop();
+    let err;
+    try {
+      err = await nextError(/^(websocket error|xhr poll error)$/, errorsSoFar, 10000);
+    } finally {
+      env.proxy.refuse(false);
+    }
+    assert.equal(err.error, "TransportError");
+    assert.match(err.hint, /down or restarting/);
+    // Now the link takes connections and says nothing: the attempt times out (timeout: 4000).
+    const refused = (await seen(page, "connect_error")).length;
+    env.proxy.pause();
+    try {
+      err = await nextError(/^timeout$/, refused, 20000);
+    } finally {
+      env.proxy.resume();
+    }
+    assert.equal(err.error, "TimeoutError");
+    assert.match(err.hint, /no answer in time/);
+    await connected(page, "connected", 15000);
+    await assertSubscriptionsWork(env, page, "after-refused-and-silent");
+    await closeClient(env, page);
+  });
+
   test("reset in the middle of a frame: the cut event is not delivered, nothing breaks, rooms come back", async () => {
     const page = await openClient(ctx, env);
     const armed = env.proxy.resetInNextFrame({ minBytes: 20_000 });
