@@ -25,11 +25,16 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
-import { startCluster } from "../tests/server/cluster.js";
-import { launchBrowser } from "../tests/e2e/harness.js";
-import { herdRun, LIB_NAMES } from "./herd-run.js";
+import { ensureBuilt } from "../scripts/start.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const log = (...a) => console.error(...a);
+// A fresh clone has neither node_modules nor pkg/: set up and build (as `npm start`
+// does), then load what needs them.
+await ensureBuilt({ log });
+const { startCluster } = await import("../tests/server/cluster.js");
+const { launchBrowser } = await import("../tests/e2e/harness.js");
+const { herdRun, LIB_NAMES } = await import("./herd-run.js");
 const args = process.argv.slice(2);
 const flag = (n) => args.includes(n);
 const value = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
@@ -55,12 +60,6 @@ const WEBS = {
 const webs = value("--webs", "queue,refuse").split(",");
 const OUT = value("--out", null) ? path.resolve(value("--out")) : quick ? path.join(os.tmpdir(), "frappe-realtime-herd") : path.join(ROOT, "docs/bench");
 const writeDocs = !quick && !value("--out", null);
-const log = (...a) => console.error(...a);
-
-if (!fs.existsSync(path.join(ROOT, "pkg/index.js"))) {
-    log("bench:herd: pkg/ is not built; run npm run build first");
-    process.exit(1);
-}
 
 if (value("--render", null)) {
     const file = value("--render");

@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
-import { ROOT, startBenchServer } from "./server.js";
+import { ROOT } from "../scripts/start.js";
 import { renderChart } from "./chart.js";
 import { median } from "../tests/soak/stats.js";
 import { bound } from "../tests/soak/time.js";
@@ -58,7 +58,12 @@ const log = (...a) => console.error(...a);
 if (!flag("--no-build") && !value("--pkg", null)) {
     log("==> build (scripts/build.sh)");
     execFileSync("bash", ["scripts/build.sh"], { cwd: ROOT, stdio: ["ignore", process.stderr, process.stderr] });
+} else {
+    // build.sh runs it first; a fresh clone needs node_modules either way.
+    execFileSync("bash", ["scripts/setup.sh"], { cwd: ROOT, stdio: ["ignore", process.stderr, process.stderr] });
 }
+// Loaded once node_modules is there (socket.io).
+const { startBenchServer } = await import("./server.js");
 
 // ---------------------------------------------------------------------------- sizes (e)
 function sizeOf(files) {
