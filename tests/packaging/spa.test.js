@@ -32,9 +32,10 @@ const ALICE = "alice@example.com";
 const APPS = ["frappe-ui", "react-sdk", "alias"];
 const VITES = ["vite4", "vite5", "vite7", "vite8"];
 const skip = process.env.FRAPPE_REALTIME_SKIP_EXAMPLES === "1" && "FRAPPE_REALTIME_SKIP_EXAMPLES=1";
-// engine.io-client's polling error message: in every copy of socket.io-client, in no file
-// of frappe-realtime. Its absence from a build says socket.io-client was not bundled.
-const SOCKET_IO_CLIENT_MARK = "xhr poll error";
+// engine.io-client's error message for a failed polling POST: in every copy of
+// socket.io-client, in no file of frappe-realtime (whose JS has "xhr poll error", the
+// key of its hint). Its absence from a build says socket.io-client was not bundled.
+const SOCKET_IO_CLIENT_MARK = "xhr post error";
 
 /** Every .js file under `dir`, read. */
 function jsOf(dir) {
