@@ -1,5 +1,5 @@
 //! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
-//! itself, N clients in 3 rooms against one realtime node killed and back 2 s later,
+//! itself, N clients in 3 rooms (or 20) against one realtime node killed and back 2 s later,
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
 //! listen backlog then refuses, or refuses when busy (also with a node that handles
 //! its messages in batches), and the queueing one again with Frappe's realtime node,
@@ -83,25 +83,29 @@ fn main() {
     } else {
         1
     };
-    // (clients, workers, ms per call): the browser herd's size; its web server at 2.5
-    // and 5 times slower (its herd's work past the realtime server's 10 s wait, as the
-    // browser runs on this 2-core machine get); ten times the fleet on ten times the
-    // workers (the same N / capacity); ten times the fleet on the same web server.
-    let sizes: &[(usize, usize, u64)] = if bench {
+    // (clients, rooms, workers, ms per call): the browser herd's size; its web server
+    // at 2.5 and 5 times slower (its herd's work past the realtime server's 10 s wait,
+    // as the browser runs on this 2-core machine get); ten times the fleet on ten times
+    // the workers (the same N / capacity); ten times the fleet on the same web server.
+    // Then clients in 20 rooms (a connection shared by a browser's tabs holds all their
+    // rooms): the browser herd's work in 190 of them, and five times it in 1,000.
+    let sizes: &[(usize, usize, usize, u64)] = if bench {
         &[
-            (1000, 4, 10),
-            (1000, 4, 25),
-            (1000, 4, 50),
-            (10_000, 40, 10),
-            (10_000, 4, 10),
+            (1000, 3, 4, 10),
+            (1000, 3, 4, 25),
+            (1000, 3, 4, 50),
+            (10_000, 3, 40, 10),
+            (10_000, 3, 4, 10),
+            (190, 20, 4, 10),
+            (1000, 20, 4, 10),
         ]
     } else {
-        &[(100, 4, 10)]
+        &[(100, 3, 4, 10)]
     };
     let mut out = Vec::new();
-    for &(clients, workers, service) in sizes
+    for &(clients, rooms, workers, service) in sizes
         .iter()
-        .filter(|(n, _, _)| only.map_or(true, |o| o == *n))
+        .filter(|(n, _, _, _)| only.map_or(true, |o| o == *n))
     {
         let queue = Web::queueing(workers, service);
         let refuse = Web::refusing(workers, service);
@@ -118,6 +122,7 @@ fn main() {
         ] {
             for seed in 1..=seeds {
                 let f = Fleet {
+                    rooms,
                     limit_ms: LIMIT_MS,
                     seed,
                     node_tick_ms,

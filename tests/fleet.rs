@@ -69,6 +69,30 @@ fn a_queueing_web_server_gets_the_herd_back_within_its_capacity() {
 }
 
 #[test]
+fn clients_in_many_rooms_get_the_herd_back_within_its_capacity() {
+    // About 10 s of work on 4 workers of 10 ms, as above, in fewer clients with more
+    // rooms (a connection shared by a browser's tabs holds all their rooms). When every
+    // reconnect that met no queue sent all its joins at once (until stop 40), those of
+    // the herd's first clients went ahead of the CONNECTs still arriving, and each
+    // client behind paced its joins on a wait made of them, times its rooms: every room
+    // back after 18.4–26.7 s (30 rooms) and 50.6–75.6 s (100 rooms), the web server
+    // idle meanwhile. Past the first JOINS_AT_ONCE the joins of such a reconnect are
+    // paced too: 11.0–11.1 s.
+    let web = Web::queueing(4, 10);
+    for (clients, rooms) in [(129, 30), (40, 100)] {
+        let bound = (clients * (1 + rooms)) as u64 * 10 / 4 + 2000;
+        for seed in [1, 2] {
+            let f = Fleet {
+                rooms,
+                seed,
+                ..Fleet::herd(clients, web)
+            };
+            back_without_loss(&f.run(), bound);
+        }
+    }
+}
+
+#[test]
 fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
     // Calls of 25 ms, as the browser herd's web server holds its workers on this
     // machine: 25 s of work, past the realtime server's 10 s wait for a call. The

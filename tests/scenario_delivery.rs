@@ -3,7 +3,7 @@
 
 mod support;
 
-use frappe_realtime::protocol::client::{AckFailure, AckRequest, DropReason, Event};
+use frappe_realtime::protocol::client::{AckFailure, AckRequest, DropReason, Event, JOINS_AT_ONCE};
 use frappe_realtime::protocol::config::{OverflowPolicy, TransportKind};
 use frappe_realtime::protocol::error::UsageError;
 use frappe_realtime::protocol::rooms::Subscription;
@@ -88,7 +88,12 @@ fn every_kind_of_subscription_is_restored_in_order_after_each_reconnect() {
     assert_eq!(h.sent(), expected, "sent at once while connected");
     for round in 0..3 {
         id = reconnect(&mut h, id, "", r#"{"sid":"again"}"#);
-        assert_eq!(h.sent(), expected, "round {round}");
+        // The first JOINS_AT_ONCE at the CONNECT, the fifth paced after them ("Joins
+        // paced after a reconnect" in heal.rs: here a pace of 1 ms, the CONNECT
+        // answered at once).
+        assert_eq!(h.sent(), expected[..JOINS_AT_ONCE], "round {round}");
+        h.advance(1);
+        assert_eq!(h.sent(), expected[JOINS_AT_ONCE..], "round {round}");
     }
 }
 

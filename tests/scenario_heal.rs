@@ -12,7 +12,7 @@ mod support;
 
 use frappe_realtime::protocol::client::{
     TransportId, HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS,
-    LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
+    JOINS_AT_ONCE, LOADED_FACTOR, LOADED_MIN, SLOW_CONNECT,
 };
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
@@ -412,4 +412,50 @@ fn a_long_handshake_before_a_loaded_connect_counts_a_third_of_what_outlasts_the_
         sent_until(&mut h, 95_000),
         rounds(&[(7_290, 291), (78_153, 4_374)], &JOINS)
     );
+}
+
+#[test]
+fn a_quick_reconnect_in_more_rooms_than_it_joins_at_once_paces_the_others() {
+    // Six rooms: the four of `subscribed` and two more.
+    let (mut h, id) = a_minute_after_a_quick_connect();
+    let more = [
+        (
+            Subscription::doc("ToDo", "T-2"),
+            r#"42/site,["doc_subscribe","ToDo","T-2"]"#,
+        ),
+        (
+            Subscription::task("job-2"),
+            r#"42/site,["task_subscribe","job-2"]"#,
+        ),
+    ];
+    for (sub, join) in &more {
+        h.client.subscribe(h.now, sub.clone()).unwrap();
+        assert_eq!(h.sent(), vec![join.to_string()]);
+    }
+    let all: Vec<&str> = JOINS.iter().copied().chain(more.map(|m| m.1)).collect();
+    // The CONNECT is answered in 20 ms, as quickly as the page's first: no queue. The
+    // first JOINS_AT_ONCE joins go at once, as a page in a few rooms sends them all; the
+    // others as after a loaded CONNECT, paced on its wait (20 ms): from (rooms − 1) ×
+    // 20 ms on, each the middle of [1, 20 ms / 6] after the previous one. At the head
+    // of a herd the clients meet no queue; had each sent all its joins at once, they
+    // would have gone ahead of the CONNECTs still arriving, and every client behind
+    // would have measured a wait made of them, which its pace multiplies by its rooms.
+    assert_eq!(JOINS_AT_ONCE, 4);
+    let (_, at_connect) = reconnect_after(&mut h, id, 20);
+    assert!(h.client.joins_paced());
+    assert_eq!(at_connect, all[..JOINS_AT_ONCE].to_vec());
+    // Then the heal rounds of any reconnect: G = HEAL_FIRST, the first 2 G after the
+    // last of those joins, its joins G / 12 apart.
+    let mut expected = rounds(&[(101, 1)], &all[JOINS_AT_ONCE..]);
+    expected.extend(rounds(&[(20_102, 833)], &all));
+    assert_eq!(sent_until(&mut h, 30_000), expected);
+}
+
+#[test]
+fn a_quick_reconnect_in_as_many_rooms_as_it_joins_at_once_sends_them_all() {
+    let (mut h, id) = a_minute_after_a_quick_connect();
+    assert_eq!(JOINS.len(), JOINS_AT_ONCE);
+    let (_, at_connect) = reconnect_after(&mut h, id, 20);
+    assert!(!h.client.joins_paced());
+    assert_eq!(at_connect, JOINS.to_vec(), "every join at the CONNECT");
 }

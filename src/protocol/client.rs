@@ -99,8 +99,8 @@ pub use self::api::{
     TransportId,
 };
 pub use self::heal::{
-    HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, LOADED_FACTOR,
-    LOADED_MIN,
+    HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, JOINS_AT_ONCE,
+    LOADED_FACTOR, LOADED_MIN,
 };
 pub use self::namespace::CONNECT_WAIT;
 pub use self::recovery::{
@@ -635,8 +635,8 @@ impl Client {
                     self.recovery
                         .connected(now, took, p.data, rooms, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
-                // Restore the rooms first (unless they are paced), then what was
-                // emitted while offline.
+                // Restore the rooms first (those not paced), then what was emitted
+                // while offline.
                 for join in self.subscriptions.on_connect(recovered, joins) {
                     self.send_packet(PacketType::Event, None, &join);
                 }

@@ -386,6 +386,34 @@ describe("frappe.realtime against a Frappe-compatible server", () => {
     assert.equal(received.filter((e) => e === "doc_subscribe").length, 1, received.join());
     await closeRealtime(env, page);
   });
+
+  test("a page in more rooms than a reconnect joins at once gets every one back, each once, in order", async () => {
+    const page = await openRealtime(ctxA, env, { options: { reconnectionDelay: 200, reconnectionDelayMax: 1000 } });
+    await connected(page);
+    const names = ["M-1", "M-2", "M-3", "M-4", "M-5", "M-6", "M-7"];
+    await page.evaluate((names) => {
+      for (const n of names) frappe.realtime.doc_subscribe("Note", n);
+    }, names);
+    const wanted = names.map((n) => `doc:Note/${n}`);
+    await waitFor(() => wanted.every((r) => roomsOf(env, ALICE).includes(r)), { what: "rooms before restart" });
+    const old = await page.evaluate(() => frappe.realtime.socket.id);
+    await env.restartRealtime({ abrupt: true, downMs: 500 });
+    await waitFor(() => wanted.every((r) => roomsOf(env, ALICE).includes(r)), {
+      what: "seven rooms restored after restart",
+      timeout: 15000,
+    });
+    const id = await page.evaluate(() => frappe.realtime.socket.id);
+    assert.notEqual(id, old);
+    // Four at the CONNECT, the other three paced after them by the driver's heal timer
+    // (src/protocol/client/heal.rs, "Joins paced after a reconnect"; the exact timing is
+    // tests/scenario_heal.rs's): each once, in the order they were made.
+    const joins = env
+      .state()
+      .received.filter((r) => r.id === id && r.event === "doc_subscribe")
+      .map((r) => r.args[1]);
+    assert.deepEqual(joins, names);
+    await closeRealtime(env, page);
+  });
 });
 
 describe("prompt reconnect when the network comes back or the tab becomes visible", () => {

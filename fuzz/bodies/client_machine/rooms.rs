@@ -16,10 +16,11 @@
 //!   not registered at the CONNECT are accepted, since repeating a leave is
 //!   harmless; joins of rooms the server holds already, after the restore, are
 //!   accepted ("Rooms that heal"); and when the client paces the joins of a
-//!   loaded CONNECT (`Client::joins_paced`), the restore holds only the leaves,
-//!   and the joins owed come one at a time, in any order with the rest, until
-//!   the client says they are done: each registered room exactly once, then
-//!   as a heal.)
+//!   CONNECT (`Client::joins_paced`: a loaded one, or a reconnect with more
+//!   rooms than it joins at once), the restore holds only the leaves, and the
+//!   joins owed come in any order with the rest, until the client says they
+//!   are done: each registered room exactly once, then as a heal; the owed
+//!   join of a room left meanwhile may still come, before its leave.)
 //! - **complete when quiet**: once nothing can still be queued inside the client
 //!   (see `quiet` in `mod.rs`), the whole expected stream has been transmitted;
 //! - **server view**: replaying the transmitted room events against a server that
@@ -142,6 +143,8 @@ struct Conn {
     rooms_at_connect: BTreeSet<String>,
     /// The joins of a loaded CONNECT not sent yet (paced by the client).
     owed: Vec<RoomOp>,
+    /// Owed joins of rooms left since: they may still come, before the leave.
+    withdrawn: Vec<RoomOp>,
 }
 
 /// The model.
@@ -226,7 +229,13 @@ impl Rooms {
         }
         assert_eq!(result, Ok(removed.is_some()), "unsubscribe({sub:?})");
         if let Some(conn) = &mut self.conn {
-            conn.owed.retain(|op| effect(op).0 != r);
+            // A paced join of the room may have gone out already, before the leave,
+            // in the step that made this call: accepted until the leave is seen.
+            let (gone, kept) = conn.owed.drain(..).partition(|op| effect(op).0 == r);
+            conn.owed = kept;
+            if connected {
+                conn.withdrawn.extend::<Vec<RoomOp>>(gone);
+            }
         }
         if let Some(s) = removed {
             if connected {
@@ -276,6 +285,7 @@ impl Rooms {
             recovered,
             rooms_at_connect: self.registry.iter().map(room).collect(),
             owed,
+            withdrawn: Vec::new(),
         });
     }
 
@@ -302,6 +312,17 @@ impl Rooms {
         if owed {
             conn.owed.retain(|o| *o != op);
         }
+        // An owed join of a room left since, sent before its leave.
+        let withdrawn = joins
+            && !owed
+            && conn.expected.get(conn.seen) != Some(&op)
+            && conn.withdrawn.contains(&op)
+            && conn.expected[conn.seen..]
+                .iter()
+                .any(|e| effect(e) == (room.clone(), false));
+        if withdrawn {
+            conn.withdrawn.retain(|o| *o != op);
+        }
         // A connection made under stress re-sends its joins ("Rooms that heal"
         // in recovery.rs): a join of a room the server holds already, after the
         // joins at CONNECT.
@@ -310,11 +331,11 @@ impl Rooms {
             && self.server.contains(&room)
             && conn.seen >= conn.restore
             && conn.expected.get(conn.seen) != Some(&op);
-        if !extra_leave && !rejoin && !owed {
+        if !extra_leave && !rejoin && !owed && !withdrawn {
             assert_eq!(
                 conn.expected.get(conn.seen),
                 Some(&op),
-                "room event #{} on this connection is not the expected one; expected stream {:?}; server rooms {:?}",
+                "room event #{} on this connection is not the expected one ({op:?}); expected stream {:?}; server rooms {:?}",
                 conn.seen,
                 conn.expected,
                 self.server

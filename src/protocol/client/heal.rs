@@ -5,15 +5,16 @@
 //!
 //! - the rounds of re-sent joins left on this connection, the gap before the
 //!   next one, and which join of the round goes next;
-//! - while the first joins of a loaded CONNECT are sent one at a time, the
-//!   pace they divide;
+//! - while the joins of a CONNECT are sent one at a time (after a loaded
+//!   one, or past the first [`JOINS_AT_ONCE`] of a reconnect), the pace they
+//!   divide;
 //! - the CONNECT's measure: when the current attempt sent it, how long the
 //!   attempt had taken until then, and the quickest wait the client has had.
 //!
 //! # Invariants
 //!
-//! - [`Timer::Heal`] is armed only here: while the joins of a loaded CONNECT
-//!   are being sent, or rounds are left on a connection made under stress
+//! - [`Timer::Heal`] is armed only here: while the joins of a CONNECT are
+//!   being sent one at a time, or rounds are left on a connection made under stress
 //!   (the `Client` stops it when the connection goes).
 //! - The jitter is the backoff's ([`Backoff::within`], one generator per
 //!   client): the heal draws and the retry delays come from one seeded stream.
@@ -153,7 +154,31 @@
 //!   635.7 s). docs/retry-policy.md has every row, and what was tried.
 //!
 //!   Emits buffered offline go out at the CONNECT, before paced joins. A page
-//!   on an idle web server sends its joins at once.
+//!   on an idle web server sends its joins at once (after a reconnect, the
+//!   first four: below).
+//! - **Joins paced after a reconnect, past the first four.** A reconnect whose
+//!   CONNECT found no queue sends its first [`JOINS_AT_ONCE`] joins at once
+//!   and the others as after a loaded CONNECT: from `rooms − 1` paces on, one
+//!   at a time, the pace being its own short wait. The clients at the head of
+//!   a herd meet no queue. Had each sent all its joins at once, a client in
+//!   many rooms (a connection shared by a browser's tabs holds all their
+//!   rooms; an application may subscribe to every document it lists) put them
+//!   ahead of the CONNECTs still arriving, every client behind measured a wait
+//!   made of them, and its pace multiplied that by its rooms: the web server
+//!   stood idle while the joins waited. Fleet simulation (stop 40; queueing
+//!   web server of 4 workers, 10 ms calls, about 10 s of work, bound 12 s;
+//!   worst of 3 seeds): 190 clients in 20 rooms 20.1 → 11.3 s, 129 in 30 rooms
+//!   26.7 → 11.1 s, 78 in 50 rooms 43.4 → 10.2 s, 40 in 100 rooms 75.6 → 11.0
+//!   s; 1,000 in 20 rooms on 40 workers 9.6 → 5.7 s (bound 7.2 s); 129 in 30
+//!   rooms on 25 ms calls 47.7 → 27.7 s (bound 27 s). Four, a Desk form's
+//!   page (its document, its presence, its list, a task): a page in up to four
+//!   rooms does as before, and so does every herd of docs/scale.md (3 rooms).
+//!   One to three at once did about as well (up to 2 s better on 25 ms calls)
+//!   but would pace that page's last rooms; five a little worse (30 rooms
+//!   11.6 s, 25 ms calls 28.5 s): the more a client sends at once, the more
+//!   the waits behind it hold. The price: a page alone has its rooms past the
+//!   fourth `rooms − 1` paces after its CONNECT (a pace of about twice the
+//!   CONNECT's round trip: 20 rooms at 50 ms, about 2 s).
 
 use super::context::Context;
 use super::timers::Timer;
@@ -191,6 +216,11 @@ pub const LOADED_MIN: Duration = Duration(25);
 /// much less (2 until stop 36; see "Joins after a loaded CONNECT").
 pub const HEAL_AFTER_LOADED: u64 = 3;
 
+/// A reconnect whose CONNECT found no queue sends this many of its joins at
+/// once, and paces the others as after a loaded CONNECT (see "Joins paced
+/// after a reconnect").
+pub const JOINS_AT_ONCE: usize = 4;
+
 /// The joins after a loaded CONNECT are paced on its wait plus the transport
 /// and Engine.IO handshake's time before it, up to the wait whole and one part
 /// in this many of the rest: work of the herd the web server served while
@@ -207,8 +237,8 @@ pub(super) struct Heal {
     gap: Duration,
     /// The join of the current round to send next.
     index: usize,
-    /// While the joins of a loaded CONNECT are sent (the first round): the
-    /// window their pace divides.
+    /// While the joins of the CONNECT are sent one at a time (the first
+    /// round): the window their pace divides.
     first_round: Option<Duration>,
     /// When the current attempt sent its CONNECT, and how long the attempt had
     /// taken until then (the transport and the Engine.IO handshake).
@@ -246,9 +276,9 @@ impl Heal {
 
     /// The namespace connected `now`, the client holding `rooms` joins;
     /// `stressed`: a reconnect, or its run saw a transient refusal, or the
-    /// attempt took [`SLOW_CONNECT`](super::SLOW_CONNECT) or more. Returns
-    /// whether the joins are to be sent now (`false`: `step` sends them, paced,
-    /// after a loaded CONNECT).
+    /// attempt took [`SLOW_CONNECT`](super::SLOW_CONNECT) or more. Returns how
+    /// many of the joins, the first ones, are to be sent now (`step` sends the
+    /// others, paced: see "Joins paced after a reconnect").
     pub(super) fn connected(
         &mut self,
         now: Instant,
@@ -256,7 +286,7 @@ impl Heal {
         rooms: usize,
         jitter: &mut Backoff,
         cx: &mut Context,
-    ) -> bool {
+    ) -> usize {
         // The CONNECT's wait: its round trip less the handshake's time, and at least
         // half the round trip (see the module docs). This one counts: a first
         // CONNECT is never loaded by this measure.
@@ -264,38 +294,43 @@ impl Heal {
         let wait = Duration(rtt.saturating_sub(self.handshake.0).max(rtt / 2));
         self.quickest = self.quickest.min(wait);
         self.first_round = None;
-        if stressed {
-            self.left = HEAL_ROUNDS;
-            // `rtt` is real time (ms): these products cannot overflow.
-            self.gap = Duration((rtt * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
-            if wait.0
-                > self
-                    .quickest
-                    .0
-                    .saturating_mul(LOADED_FACTOR)
-                    .max(LOADED_MIN.0)
-            {
-                // The herd's work as this client measured it: the heal rounds wait
-                // three times all of it; the joins go from `rooms − 1` paces on, each
-                // within a pace / rooms of the previous (see the module docs). The
-                // pace: the wait, and the herd's work served while the node took this
-                // client in: the handshake's time up to the wait, whole (the queue grew
-                // meanwhile: the web server was busy), and a third of the rest.
-                let h = self.handshake.0;
-                let whole = h.min(wait.0);
-                let pace = Duration(wait.0 + whole + (h - whole) / HANDSHAKE_PART);
-                let r = rooms as u64;
-                let window = pace.0 * (r + 1) * HEAL_AFTER_LOADED;
-                self.gap = self.gap.max(Duration(window));
-                self.first_round = Some(pace);
-                self.index = 0;
-                let lead = Duration(pace.0 * r.saturating_sub(1));
-                self.pace_join(now + lead, rooms, jitter, cx);
-            } else {
-                self.next_round(now, jitter, cx);
-            }
+        if !stressed {
+            return rooms;
         }
-        self.first_round.is_none()
+        self.left = HEAL_ROUNDS;
+        // `rtt` is real time (ms): these products cannot overflow.
+        self.gap = Duration((rtt * HEAL_AFTER_SLOW).max(HEAL_FIRST.0));
+        let loaded = wait.0
+            > self
+                .quickest
+                .0
+                .saturating_mul(LOADED_FACTOR)
+                .max(LOADED_MIN.0);
+        let at_once = if loaded { 0 } else { JOINS_AT_ONCE };
+        if rooms <= at_once {
+            self.next_round(now, jitter, cx);
+            return rooms;
+        }
+        // The pace: the wait, and the herd's work served while the node took this
+        // client in: the handshake's time up to the wait, whole (the queue grew
+        // meanwhile: the web server was busy), and a third of the rest. The joins not
+        // sent at once go from `rooms − 1` paces on, each within a pace / rooms of the
+        // previous (see the module docs).
+        let h = self.handshake.0;
+        let whole = h.min(wait.0);
+        let pace = Duration(wait.0 + whole + (h - whole) / HANDSHAKE_PART);
+        let r = rooms as u64;
+        if loaded {
+            // The herd's work as this client measured it: the heal rounds wait three
+            // times all of it.
+            let window = pace.0 * (r + 1) * HEAL_AFTER_LOADED;
+            self.gap = self.gap.max(Duration(window));
+        }
+        self.first_round = Some(pace);
+        self.index = at_once;
+        let lead = Duration(pace.0 * (r - 1));
+        self.pace_join(now + lead, rooms, jitter, cx);
+        at_once
     }
 
     /// Arms [`Timer::Heal`] for the next round of re-sent joins, if any is left.
@@ -318,7 +353,7 @@ impl Heal {
     ) -> usize {
         let index = self.index;
         if index + 1 >= count {
-            // The first joins of a loaded CONNECT are not a heal round.
+            // The joins of the CONNECT are not a heal round.
             if self.first_round.take().is_none() {
                 self.left = self.left.saturating_sub(1);
                 self.gap = Duration(self.gap.0.saturating_mul(2));
@@ -332,14 +367,15 @@ impl Heal {
         index
     }
 
-    /// Whether the joins of a loaded CONNECT are still being sent, one at a
-    /// time (see "Joins after a loaded CONNECT").
+    /// Whether the joins of the CONNECT are still being sent, one at a time
+    /// (see "Joins after a loaded CONNECT" and "Joins paced after a
+    /// reconnect").
     pub(super) fn joins_paced(&self) -> bool {
         self.first_round.is_some()
     }
 
-    /// A room was left: while the first joins of a loaded CONNECT are still
-    /// being sent, they start over on the rooms left (the indices moved, and
+    /// A room was left: while the joins of the CONNECT are still being sent
+    /// one at a time, they start over on the rooms left (the indices moved, and
     /// a join not yet sent must not be skipped; one sent twice is harmless).
     pub(super) fn room_left(&mut self) {
         if self.first_round.is_some() {

@@ -439,9 +439,9 @@ impl Recovery {
     /// The namespace connected with the server's CONNECT payload `data`, the
     /// attempt having taken `took` and the client holding `rooms` joins:
     /// reports a successful reconnect, and returns the socket id in `data`,
-    /// whether the server restored the previous session, and whether the joins
-    /// are to be sent now (`false`: the heal steps send them, paced, after a
-    /// loaded CONNECT).
+    /// whether the server restored the previous session, and how many of the
+    /// joins (the first ones) are to be sent now: the heal steps send the
+    /// others, paced (see "Joins paced after a reconnect" in `heal.rs`).
     pub(super) fn connected(
         &mut self,
         now: Instant,
@@ -449,7 +449,7 @@ impl Recovery {
         data: &str,
         rooms: usize,
         cx: &mut Context,
-    ) -> (Option<String>, bool, bool) {
+    ) -> (Option<String>, bool, usize) {
         let mut sid = None;
         let mut pid = None;
         for m in json::members(data) {
@@ -473,7 +473,8 @@ impl Recovery {
             self.reconnecting = false;
         }
         // A reconnect, or made under stress: its joins will be re-sent (`heal_step`),
-        // after the first ones paced when the web server was loaded.
+        // after the first ones, paced past the first few (all of them when the
+        // web server was loaded).
         let stressed = reconnect || self.refusals > 0 || took >= SLOW_CONNECT;
         let joins_now = self
             .heal

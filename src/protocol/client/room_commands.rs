@@ -16,8 +16,9 @@ impl Client {
     }
 
     /// Whether the joins of this connection's CONNECT are still being sent one
-    /// at a time (the attempt found the web server loaded: see "Joins spread
-    /// after a loaded CONNECT" in `client/heal.rs`).
+    /// at a time (the attempt found the web server loaded, or a reconnect holds
+    /// more rooms than it joins at once: see "Joins after a loaded CONNECT" and
+    /// "Joins paced after a reconnect" in `client/heal.rs`).
     pub fn joins_paced(&self) -> bool {
         // (The pace ends with the connection: its timer stops there.)
         self.namespace.connected() && self.recovery.joins_paced()
@@ -62,7 +63,7 @@ impl Client {
     }
 
     /// `Timer::Heal` is due: sends the join the round has reached (a re-sent
-    /// one, or one of a loaded CONNECT's first joins).
+    /// one, or one of the CONNECT's joins paced).
     pub(super) fn send_paced_join(&mut self, now: Instant) {
         let count = self.subscriptions.count();
         let index = self.recovery.heal_step(now, count, &mut self.cx);

@@ -70,8 +70,8 @@ impl Subscriptions {
         Some(leave)
     }
 
-    /// The messages that join every registered room.
-    pub(super) fn joins(&self) -> Vec<Message> {
+    /// The messages that join every registered room (oldest first).
+    fn joins(&self) -> Vec<Message> {
         self.registry
             .iter()
             .map(|s| message(s.subscribe_event(), s))
@@ -90,13 +90,14 @@ impl Subscriptions {
         Some(message(s.subscribe_event(), s))
     }
 
-    /// The namespace connected: the messages that join every registered room
-    /// (with `joins`; else they are paced, see `heal.rs`), then, when the
+    /// The namespace connected: the messages that join the first `joins`
+    /// registered rooms (the others are paced, see `heal.rs`), then, when the
     /// server `recovered` the previous session, those that leave the rooms it
     /// may still hold (kept for the next recovery; a fresh session forgets
     /// them).
-    pub(super) fn on_connect(&mut self, recovered: bool, joins: bool) -> Vec<Message> {
-        let mut out = if joins { self.joins() } else { Vec::new() };
+    pub(super) fn on_connect(&mut self, recovered: bool, joins: usize) -> Vec<Message> {
+        let mut out = self.joins();
+        out.truncate(joins);
         if recovered {
             let leaves = self.pending_leaves.iter();
             out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));
