@@ -1,5 +1,6 @@
 //! The reconnect herd on virtual time (tests/support/fleet.rs): the client's core
-//! itself, N clients in 3 rooms (or 20) against one realtime node killed and back 2 s later,
+//! itself, N clients in 3 rooms (or 20, or some in 30) against one realtime node killed
+//! and back 2 s later,
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
 //! listen backlog then refuses, or refuses when busy (also with a node that handles
 //! its messages in batches), and the queueing one again with Frappe's realtime node,
@@ -47,6 +48,14 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
     vec![
         ("clients", f.clients.to_string()),
         ("rooms", f.rooms.to_string()),
+        (
+            "heavyEvery",
+            f.heavy.map_or(String::from("null"), |h| h.0.to_string()),
+        ),
+        (
+            "heavyRooms",
+            f.heavy.map_or(String::from("null"), |h| h.1.to_string()),
+        ),
         ("downMs", f.down_ms.to_string()),
         ("callTimeoutMs", f.call_timeout_ms.to_string()),
         ("web", format!("\"{web}\"")),
@@ -88,24 +97,27 @@ fn main() {
     // as the browser runs on this 2-core machine get); ten times the fleet on ten times
     // the workers (the same N / capacity); ten times the fleet on the same web server.
     // Then clients in 20 rooms (a connection shared by a browser's tabs holds all their
-    // rooms): the browser herd's work in 190 of them, and five times it in 1,000.
-    let sizes: &[(usize, usize, usize, u64)] = if bench {
+    // rooms): the browser herd's work in 190 of them, and five times it in 1,000; and
+    // 500 clients in 3 rooms, one in ten of them in 30 (Fleet::heavy).
+    type Size = (usize, usize, Option<(usize, usize)>, usize, u64);
+    let sizes: &[Size] = if bench {
         &[
-            (1000, 3, 4, 10),
-            (1000, 3, 4, 25),
-            (1000, 3, 4, 50),
-            (10_000, 3, 40, 10),
-            (10_000, 3, 4, 10),
-            (190, 20, 4, 10),
-            (1000, 20, 4, 10),
+            (1000, 3, None, 4, 10),
+            (1000, 3, None, 4, 25),
+            (1000, 3, None, 4, 50),
+            (10_000, 3, None, 40, 10),
+            (10_000, 3, None, 4, 10),
+            (190, 20, None, 4, 10),
+            (1000, 20, None, 4, 10),
+            (500, 3, Some((10, 30)), 4, 10),
         ]
     } else {
-        &[(100, 3, 4, 10)]
+        &[(100, 3, None, 4, 10)]
     };
     let mut out = Vec::new();
-    for &(clients, rooms, workers, service) in sizes
+    for &(clients, rooms, heavy, workers, service) in sizes
         .iter()
-        .filter(|(n, _, _, _)| only.map_or(true, |o| o == *n))
+        .filter(|(n, ..)| only.map_or(true, |o| o == *n))
     {
         let queue = Web::queueing(workers, service);
         let refuse = Web::refusing(workers, service);
@@ -123,6 +135,7 @@ fn main() {
             for seed in 1..=seeds {
                 let f = Fleet {
                     rooms,
+                    heavy,
                     limit_ms: LIMIT_MS,
                     seed,
                     node_tick_ms,

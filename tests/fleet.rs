@@ -93,6 +93,23 @@ fn clients_in_many_rooms_get_the_herd_back_within_its_capacity() {
 }
 
 #[test]
+fn a_fleet_of_mixed_clients_loses_no_call() {
+    // 500 clients in 3 rooms, one in ten of them in 30 (Fleet::heavy): 8.4 s of work.
+    // The pace of a client in 30 rooms assumes every client ahead holds as many, so it
+    // waits for joins that never come: every room back after 33.5–34.8 s (seeds 1–3),
+    // past N / capacity + 2 s (10.4 s) with the web server idle, a limit of this policy
+    // (docs/retry-policy.md, "Stop 40"). What holds: no call lost, no client given up,
+    // every room back.
+    let f = Fleet {
+        heavy: Some((10, 30)),
+        ..Fleet::herd(500, Web::queueing(4, 10))
+    };
+    assert_eq!(f.total_rooms(), 450 * 3 + 50 * 30);
+    assert_eq!(f.least_rooms_ms(), 8_375);
+    back_without_loss(&f.run(), 40_000);
+}
+
+#[test]
 fn a_herd_whose_work_outlasts_the_realtime_servers_wait_loses_no_call() {
     // Calls of 25 ms, as the browser herd's web server holds its workers on this
     // machine: 25 s of work, past the realtime server's 10 s wait for a call. The

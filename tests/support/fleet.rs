@@ -90,11 +90,16 @@ impl Web {
     }
 }
 
-/// One run: `clients` clients in `rooms` rooms each, the node down `down_ms`.
+/// One run: `clients` clients in `rooms` rooms each (some in more: `heavy`), the
+/// node down `down_ms`.
 #[derive(Clone, Debug)]
 pub struct Fleet {
     pub clients: usize,
     pub rooms: usize,
+    /// `(k, rooms)`: every k-th client (the first, the k+1-th, …) holds that many
+    /// rooms instead, as a connection shared by a browser's tabs holds all their
+    /// rooms among pages that hold a few.
+    pub heavy: Option<(usize, usize)>,
     pub down_ms: u64,
     pub web: Web,
     /// The realtime node's own time per WebSocket open, one at a time (0: none):
@@ -495,6 +500,7 @@ impl Fleet {
         Fleet {
             clients,
             rooms: ROOMS,
+            heavy: None,
             down_ms: 2000,
             web,
             open_ms: 0,
@@ -504,6 +510,19 @@ impl Fleet {
             seed: 1,
             config: |_| ClientConfig::new("/site"),
         }
+    }
+
+    /// The rooms client `i` holds.
+    pub fn rooms_of(&self, i: usize) -> usize {
+        match self.heavy {
+            Some((k, rooms)) if i % k.max(1) == 0 => rooms,
+            _ => self.rooms,
+        }
+    }
+
+    /// The rooms the whole fleet holds: the herd's permission calls.
+    pub fn total_rooms(&self) -> usize {
+        (0..self.clients).map(|i| self.rooms_of(i)).sum()
     }
 
     /// The least time from the node's return in which any client policy that
@@ -522,7 +541,8 @@ impl Fleet {
     /// ([`CONNECT_WAIT`], or its `timeout` when longer), whichever is shorter; the
     /// others it took finish after their caller gave up on them, served for
     /// nobody, and their clients call again. Each
-    /// call holds a worker `service_ms`, so the herd's `N × (1 + rooms)` calls
+    /// call holds a worker `service_ms`, so the herd's `N × (1 + rooms)` calls (its
+    /// clients' rooms summed, with [`Fleet::heavy`])
     /// and the wasted ones take at least their work over the workers. Network
     /// and node time are left out (a lower bound still).
     pub fn least_rooms_ms(&self) -> u64 {
@@ -532,7 +552,7 @@ impl Fleet {
         let wait = self.call_timeout_ms.min(client);
         let in_time = (wait + ONE_PAGE_MS) * workers / ms;
         let taken = self.clients.min(w.workers.saturating_add(w.queue)) as u64;
-        let calls = (self.clients * (1 + self.rooms)) as u64 + taken.saturating_sub(in_time);
+        let calls = (self.clients + self.total_rooms()) as u64 + taken.saturating_sub(in_time);
         (calls * ms).div_ceil(workers)
     }
 
@@ -563,7 +583,7 @@ impl Fleet {
             return None;
         }
         let (n, ms) = (self.clients as f64, w.service_ms as f64);
-        let joins = n * self.rooms as f64;
+        let joins = self.total_rooms() as f64;
         let lost = lost_allowed(joins);
         let mut least = f64::INFINITY;
         for k in 1..=32 {
@@ -598,7 +618,7 @@ impl Fleet {
             rooms: 0,
             back_at: u64::MAX,
             report: Report {
-                rooms_total: self.clients * self.rooms,
+                rooms_total: self.total_rooms(),
                 ..Report::default()
             },
         };
@@ -607,7 +627,7 @@ impl Fleet {
             config.transports = vec![TransportKind::WebSocket];
             config.jitter_seed = self.seed ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
             let mut client = Client::new(config).expect("valid options");
-            for r in 0..self.rooms {
+            for r in 0..self.rooms_of(i) {
                 client
                     .subscribe(Instant(0), Subscription::doc("ToDo", &format!("T-{i}-{r}")))
                     .expect("a valid room");
