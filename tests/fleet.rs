@@ -75,9 +75,9 @@ fn clients_in_many_rooms_get_the_herd_back_within_its_capacity() {
     // reconnect that met no queue sent all its joins at once (until stop 40), those of
     // the herd's first clients went ahead of the CONNECTs still arriving, and each
     // client behind paced its joins on a wait made of them, times its rooms: every room
-    // back after 18.4–26.7 s (30 rooms) and 50.6–75.6 s (100 rooms), the web server
-    // idle meanwhile. Past the first JOINS_AT_ONCE the joins of such a reconnect are
-    // paced too: 11.0–11.1 s.
+    // back after 18.4–26.7 s (30 rooms) and 50.6–75.6 s (100 rooms; seeds 1–3), the
+    // web server idle meanwhile. Past the first JOINS_AT_ONCE the joins of such a
+    // reconnect are paced too: 11.0–11.1 s.
     let web = Web::queueing(4, 10);
     for (clients, rooms) in [(129, 30), (40, 100)] {
         let bound = (clients * (1 + rooms)) as u64 * 10 / 4 + 2000;

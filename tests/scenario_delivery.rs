@@ -89,8 +89,8 @@ fn every_kind_of_subscription_is_restored_in_order_after_each_reconnect() {
     for round in 0..3 {
         id = reconnect(&mut h, id, "", r#"{"sid":"again"}"#);
         // The first JOINS_AT_ONCE at the CONNECT, the fifth paced after them ("Joins
-        // paced after a reconnect" in heal.rs: here a pace of 1 ms, the CONNECT
-        // answered at once).
+        // paced after a reconnect" in heal.rs: here 1 ms later, the CONNECT answered
+        // at once).
         assert_eq!(h.sent(), expected[..JOINS_AT_ONCE], "round {round}");
         h.advance(1);
         assert_eq!(h.sent(), expected[JOINS_AT_ONCE..], "round {round}");

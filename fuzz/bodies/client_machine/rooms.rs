@@ -141,7 +141,7 @@ struct Conn {
     recovered: bool,
     /// The registry's rooms at the CONNECT.
     rooms_at_connect: BTreeSet<String>,
-    /// The joins of a loaded CONNECT not sent yet (paced by the client).
+    /// The joins of a paced CONNECT not sent yet (`Client::joins_paced`).
     owed: Vec<RoomOp>,
     /// Owed joins of rooms left since: they may still come, before the leave.
     withdrawn: Vec<RoomOp>,
