@@ -178,7 +178,12 @@
 //!   11.6 s, 25 ms calls 28.5 s): the more a client sends at once, the more
 //!   the waits behind it hold. The price: a page alone has its rooms past the
 //!   fourth `rooms − 1` paces after its CONNECT (a pace of about twice the
-//!   CONNECT's round trip: 20 rooms at 50 ms, about 2 s).
+//!   CONNECT's round trip: 20 rooms at 50 ms, about 2 s). Left open: the pace
+//!   assumes every client ahead holds as many rooms as this one, so a client
+//!   in many rooms among clients in few waits for joins that never come (500
+//!   clients in 3 rooms, one in ten in 30: 34.8 s against a bound of 10.4 s);
+//!   assuming fewer overflows a backlog where all hold many (docs/retry-policy.md,
+//!   "Stop 40").
 
 use super::context::Context;
 use super::timers::Timer;
