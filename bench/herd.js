@@ -346,7 +346,10 @@ a page waits for its CONNECT's answer. **refuse (node batching 20 ms)**
 is the refusing web server with a node that handles what its sockets sent once every 20
 ms, all of it together, as the browser runs' node does under the herd: their calls reach
 the web server in bursts, and more are refused, long after the herd too
-(docs/retry-policy.md, "Stop 37"). 1 ms each way on the network. Each cell is the worst
+(docs/retry-policy.md, "Stop 37"). **…, joins answered** are three of those again with
+every client's \`joinAcks\` on and the node answering each join, as Frappe's does with the
+companion app of frappe-app/ (README, "Acknowledged joins"): taken, refused, or failed
+when its permission call failed. 1 ms each way on the network. Each cell is the worst
 of ${seeds} seeds; limit ${f.limitMs / 1000} s. The browser runs above cannot hold 10,000
 clients on this machine; here 10,000 clients on 40 workers have the same N / capacity as
 1,000 on 4, and 10,000 on 4 workers are a web server ten times too small for its herd.

@@ -4,7 +4,8 @@
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
 //! listen backlog then refuses, or refuses when busy (also with a node that handles
 //! its messages in batches), and the queueing one again with Frappe's realtime node,
-//! which waits for it longer than the test server's. `npm run bench:herd` runs
+//! which waits for it longer than the test server's; and three of them again with
+//! joins answered (`joinAcks`, the companion app of frappe-app/). `npm run bench:herd` runs
 //! `cargo bench --bench fleet -- --json` for docs/scale.md.
 //!
 //! Arguments: `--json` (one object per run), `--clients N` (only that size),
@@ -17,7 +18,7 @@ mod args;
 mod fleet;
 
 use args::{arg, benching};
-use fleet::{Fleet, Report, Web, CALL_TIMEOUT, FRAPPE_WAIT};
+use fleet::{answered_joins, Fleet, Report, Web, CALL_TIMEOUT, FRAPPE_WAIT};
 
 /// How long each run goes on after the node is back (virtual time): past the sixth heal
 /// round, which comes up to about 1,890 s after a reconnect.
@@ -38,6 +39,10 @@ const NODE_TICK_MS: u64 = 20;
 /// (`fleet::FRAPPE_WAIT`: no timeout of its own, nginx's 120 s) instead of the test
 /// server's 10 s, as long as a page waits for its CONNECT's answer (`CONNECT_WAIT`).
 const QUEUE_FRAPPE: &str = "queue (Frappe's 120 s wait)";
+
+/// The rows again with every client's `joinAcks` on and the node answering joins, as
+/// Frappe's does with the companion app of frappe-app/ (`fleet::answered_joins`).
+const ANSWERED: &str = ", joins answered";
 
 fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
@@ -64,7 +69,11 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
         ("seed", f.seed.to_string()),
         ("limitMs", f.limit_ms.to_string()),
         ("leastMs", f.least_rooms_ms().to_string()),
-        ("leastUnseenMs", ms(f.least_unseen_ms())),
+        // The model of joins unseen is no bound for joins answered.
+        (
+            "leastUnseenMs",
+            ms(f.least_unseen_ms().filter(|_| !web.ends_with(ANSWERED))),
+        ),
         ("connectedMs", ms(r.connected_at)),
         ("roomsMs", ms(r.rooms_at)),
         ("roomsBack", r.rooms_back.to_string()),
@@ -125,12 +134,16 @@ fn main() {
             queue: BACKLOG,
             ..queue
         };
-        for (name, web, node_tick_ms, call_timeout_ms) in [
-            ("queue", queue, 0, CALL_TIMEOUT),
-            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT),
-            ("backlog", backlog, 0, CALL_TIMEOUT),
-            ("refuse", refuse, 0, CALL_TIMEOUT),
-            (REFUSE_BATCHED, refuse, NODE_TICK_MS, CALL_TIMEOUT),
+        let blind = Fleet::herd(clients, queue).config;
+        for (name, web, node_tick_ms, call_timeout_ms, answered) in [
+            ("queue", queue, 0, CALL_TIMEOUT, false),
+            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, false),
+            ("backlog", backlog, 0, CALL_TIMEOUT, false),
+            ("refuse", refuse, 0, CALL_TIMEOUT, false),
+            (REFUSE_BATCHED, refuse, NODE_TICK_MS, CALL_TIMEOUT, false),
+            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, true),
+            ("backlog", backlog, 0, CALL_TIMEOUT, true),
+            ("refuse", refuse, 0, CALL_TIMEOUT, true),
         ] {
             for seed in 1..=seeds {
                 let f = Fleet {
@@ -140,10 +153,16 @@ fn main() {
                     seed,
                     node_tick_ms,
                     call_timeout_ms,
+                    config: if answered { answered_joins } else { blind },
                     ..Fleet::herd(clients, web)
                 };
                 let r = f.run();
-                let fields = fields(&f, name, &r);
+                let name = if answered {
+                    format!("{name}{ANSWERED}")
+                } else {
+                    String::from(name)
+                };
+                let fields = fields(&f, &name, &r);
                 if as_json {
                     let members: Vec<String> =
                         fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();

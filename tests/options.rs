@@ -98,6 +98,7 @@ fn every_option_is_applied() {
         ("auth", json(r#"{"token":"t"}"#)),
         ("maxAttachments", Value::Number(2.0)),
         ("maxAttachmentBytes", Value::Number(1e5)),
+        ("joinAcks", Value::Bool(true)),
     ]);
     let c = &o.config;
     assert!(!c.reconnection && !c.upgrade && !c.try_all_transports);
@@ -129,7 +130,8 @@ fn every_option_is_applied() {
     );
     assert_eq!(c.max_attachments, 2);
     assert_eq!(c.max_attachment_bytes, 100_000);
-    assert_eq!(OPTIONS.len(), 24, "a new option gets a line in this test");
+    assert!(c.join_acks);
+    assert_eq!(OPTIONS.len(), 25, "a new option gets a line in this test");
 }
 
 #[test]

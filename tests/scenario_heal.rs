@@ -101,24 +101,6 @@ fn reconnect_loaded(h: &mut Harness, lost: TransportId, handshake: u64, after: u
     id
 }
 
-/// What goes out until `until` ms from now, with when (ms from now).
-fn sent_until(h: &mut Harness, until: u64) -> Vec<(u64, Vec<String>)> {
-    let start = h.now.0;
-    let mut out = Vec::new();
-    while h
-        .client
-        .poll_timeout()
-        .is_some_and(|t| t.0 <= start + until)
-    {
-        h.advance_to_deadline();
-        let sent = h.sent();
-        if !sent.is_empty() {
-            out.push((h.now.0 - start, sent));
-        }
-    }
-    out
-}
-
 /// `(ms from the CONNECT, join)` for every join re-sent in `rounds`, each round given
 /// as (its start, the gap between its joins), the joins in registration order.
 fn rounds(rounds: &[(u64, u64)], joins: &[&str]) -> Vec<(u64, Vec<String>)> {
@@ -151,7 +133,7 @@ fn quick_rounds() -> Vec<(u64, Vec<String>)> {
 fn a_first_quick_connection_re_sends_nothing() {
     let mut h = subscribed();
     connect_after(&mut h, 20);
-    assert_eq!(sent_until(&mut h, 300_000), vec![]);
+    assert_eq!(h.sent_until(300_000), vec![]);
 }
 
 #[test]
@@ -159,7 +141,7 @@ fn a_slow_connection_re_sends_its_joins_in_six_paced_rounds() {
     let mut h = subscribed();
     let took = 6 * SLOW_CONNECT.0; // 6 s: the web server's queue
     connect_after(&mut h, took);
-    let out = sent_until(&mut h, 3_000_000);
+    let out = h.sent_until(3_000_000);
     // G = 2 × 6 s = 12 s: the first round 24 s after the CONNECT, its joins
     // 1.5 s apart; then G = 24 s (48 s after the round, 3 s apart), 48, 96, 192
     // and 384 s; then nothing more.
@@ -196,7 +178,7 @@ fn a_connection_after_a_transient_refusal_re_sends_them_too() {
     connect_after(&mut h, 20);
     // A quick attempt: G is HEAL_FIRST.
     assert_eq!(HEAL_FIRST.0, 10_000);
-    assert_eq!(sent_until(&mut h, 3_000_000), quick_rounds());
+    assert_eq!(h.sent_until(3_000_000), quick_rounds());
 }
 
 #[test]
@@ -212,10 +194,7 @@ fn every_reconnect_re_sends_them_and_a_lost_connection_ends_its_rounds() {
     connect_after(&mut h, 20);
     // The old connection's first round (due 20 s after its CONNECT, some 18 s
     // from here) is gone; the new one's starts 20 s after its CONNECT.
-    assert_eq!(
-        sent_until(&mut h, 60_000),
-        rounds(&[(20_000, 1_250)], &JOINS)
-    );
+    assert_eq!(h.sent_until(60_000), rounds(&[(20_000, 1_250)], &JOINS));
 }
 
 #[test]
@@ -228,7 +207,7 @@ fn an_unsubscribed_room_is_not_re_sent() {
     assert_eq!(h.sent(), vec![r#"42/site,["doctype_unsubscribe","Note"]"#]);
     // Three rooms left: G = 12 s, the joins 2 s apart.
     assert_eq!(
-        sent_until(&mut h, 30_000),
+        h.sent_until(30_000),
         rounds(&[(24_000, 2_000)], &[JOINS[0], JOINS[2], JOINS[3]])
     );
 }
@@ -248,7 +227,7 @@ fn a_reconnect_to_a_loaded_web_server_spreads_its_first_joins() {
     // queue longer than the herd's first. Then the heal rounds: G = max(10 s, 3 ×
     // (rooms + 1) × 400 ms = 6 s) = 10 s, the first 2 G after the last of those joins.
     assert_eq!(
-        sent_until(&mut h, 60_000),
+        h.sent_until(60_000),
         rounds(&[(1_250, 50), (21_400, 1_250)], &JOINS)
     );
 }
@@ -279,7 +258,7 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
     // The first join goes out (1.2 s, then the middle of [1, 400 ms / 4]); then the
     // page leaves that room.
     assert_eq!(
-        sent_until(&mut h, 1_250),
+        h.sent_until(1_250),
         vec![(1_250, vec![JOINS[0].to_string()])]
     );
     h.client
@@ -293,7 +272,7 @@ fn a_room_left_while_the_first_joins_are_paced_skips_none_of_the_others() {
     // on), then 66 ms apart (the middle of 400 ms / 3): the doctype room, whose index
     // moved to 0, is not skipped.
     assert_eq!(
-        sent_until(&mut h, 1_000),
+        h.sent_until(1_000),
         rounds(&[(50, 66)], &[JOINS[1], JOINS[2], JOINS[3]])
     );
 }
@@ -311,7 +290,7 @@ fn a_long_paced_window_holds_the_heal_rounds_back() {
     // after the last of them, its joins G / 8 apart.
     reconnect_loaded(&mut h, id, 0, 3_000);
     assert_eq!(
-        sent_until(&mut h, 130_000),
+        h.sent_until(130_000),
         rounds(&[(9_375, 375), (100_500, 5_625)], &JOINS)
     );
 }
@@ -336,7 +315,7 @@ fn a_slow_handshake_does_not_hold_the_heal_rounds_back() {
     // 2 × 6.02 s, and every round came later: the first 24.08 s after the
     // CONNECT, the fifth 814.2 s (checked on that code) instead of 676.25 s.
     reconnect_after_handshake(&mut h, id, 6_000, 20);
-    assert_eq!(sent_until(&mut h, 3_000_000), quick_rounds());
+    assert_eq!(h.sent_until(3_000_000), quick_rounds());
 }
 
 #[test]
@@ -356,12 +335,12 @@ fn a_connect_as_slow_as_its_handshake_counts_half_of_it_as_a_queue_and_as_the_ha
     // after the previous one.
     assert_eq!(HANDSHAKE_PART, 3);
     let id = reconnect_loaded(&mut h, id, 3_000, 3_000);
-    assert_eq!(sent_until(&mut h, 13_000), rounds(&[(10_937, 437)], &JOINS));
+    assert_eq!(h.sent_until(13_000), rounds(&[(10_937, 437)], &JOINS));
     // The same node, and the CONNECT answered 400 ms later still: a wait of half of
     // 3.4 s, as much of the handshake and a third of the other 1.3 s: paced on 3,833 ms.
     h.advance(60_000);
     reconnect_loaded(&mut h, id, 3_000, 3_400);
-    assert_eq!(sent_until(&mut h, 14_000), rounds(&[(11_978, 479)], &JOINS));
+    assert_eq!(h.sent_until(14_000), rounds(&[(11_978, 479)], &JOINS));
 }
 
 #[test]
@@ -375,10 +354,10 @@ fn a_longer_handshake_paces_the_joins_slower_for_the_same_wait() {
     // s: a handshake of one to three waits counted as one wait, and the joins of all
     // the clients taken in behind a standing queue came together).
     let id = reconnect_loaded(&mut h, id, 1_500, 2_000);
-    assert_eq!(sent_until(&mut h, 9_000), rounds(&[(6_768, 270)], &JOINS));
+    assert_eq!(h.sent_until(9_000), rounds(&[(6_768, 270)], &JOINS));
     h.advance(60_000);
     reconnect_loaded(&mut h, id, 2_500, 2_000);
-    assert_eq!(sent_until(&mut h, 10_000), rounds(&[(7_812, 312)], &JOINS));
+    assert_eq!(h.sent_until(10_000), rounds(&[(7_812, 312)], &JOINS));
 }
 
 #[test]
@@ -394,7 +373,7 @@ fn a_handshake_shorter_than_the_wait_counts_whole() {
     // wait and the whole handshake): from 3 × 3 s on, each the middle of [1, 750 ms]
     // after the previous one.
     reconnect_loaded(&mut h, id, 1_000, 3_000);
-    assert_eq!(sent_until(&mut h, 11_000), rounds(&[(9_375, 375)], &JOINS));
+    assert_eq!(h.sent_until(11_000), rounds(&[(9_375, 375)], &JOINS));
 }
 
 #[test]
@@ -409,7 +388,7 @@ fn a_long_handshake_before_a_loaded_connect_counts_a_third_of_what_outlasts_the_
     // 400 ms, 3 × 5 × 2,333 ms) = 34,995 ms, the first 2 G after the last of those joins.
     reconnect_loaded(&mut h, id, 6_000, 400);
     assert_eq!(
-        sent_until(&mut h, 95_000),
+        h.sent_until(95_000),
         rounds(&[(7_290, 291), (78_153, 4_374)], &JOINS)
     );
 }
@@ -448,7 +427,7 @@ fn a_quick_reconnect_in_more_rooms_than_it_joins_at_once_paces_the_others() {
     // last of those joins, its joins G / 12 apart.
     let mut expected = rounds(&[(101, 1)], &all[JOINS_AT_ONCE..]);
     expected.extend(rounds(&[(20_102, 833)], &all));
-    assert_eq!(sent_until(&mut h, 30_000), expected);
+    assert_eq!(h.sent_until(30_000), expected);
 }
 
 #[test]

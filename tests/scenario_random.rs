@@ -35,6 +35,9 @@ const FRAMES: &[&str] = &[
     r#"42/site,3["ask"]"#,
     r#"43/site,0[1]"#,
     r#"43/site,1[]"#,
+    r#"43/site,2[true]"#,
+    r#"43/site,3[false]"#,
+    r#"43/site,4[{"error":"502"}]"#,
     r#"451-/site,["bin",{"_placeholder":true,"num":0}]"#,
     "bAQID",
     "4{broken",
@@ -76,8 +79,10 @@ fn run(seed: u64, steps: usize, reached: &mut Reached) {
         _ => vec![TransportKind::Polling],
     };
     c.buffer_max_count = 3;
-    // Probes between the backoff's attempts on half the seeds.
+    // Probes between the backoff's attempts on half the seeds, joins that ask for an
+    // ack (the frames above answer some) on half of each half.
     c.probe = seed % 2 == 0;
+    c.join_acks = seed % 4 < 2;
     let mut h = Harness::new(c);
     let mut opened: BTreeSet<u32> = BTreeSet::new();
     let mut model: Vec<Subscription> = Vec::new();

@@ -16,7 +16,7 @@ export type LogLevel = "off" | "error" | "warn" | "info" | "debug";
 export type SubscriptionKind = "doctype" | "doc" | "doc_open" | "task" | "progress";
 export type ErrorName = "ConnectError" | "TransportError" | "TimeoutError" | "ProtocolError" | "AckError";
 export type DropReason = "buffer full" | "expired" | "larger than the server's maxPayload";
-export type OptionName = "reconnection" | "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout" | "transports" | "upgrade" | "tryAllTransports" | "path" | "query" | "withCredentials" | "extraHeaders" | "bufferMaxCount" | "bufferMaxAge" | "bufferOverflow" | "debug" | "autoConnect" | "ackTimeout" | "rejectionRetries" | "firstRetryDelay" | "auth" | "maxAttachments" | "maxAttachmentBytes";
+export type OptionName = "reconnection" | "reconnectionAttempts" | "reconnectionDelay" | "reconnectionDelayMax" | "randomizationFactor" | "timeout" | "transports" | "upgrade" | "tryAllTransports" | "path" | "query" | "withCredentials" | "extraHeaders" | "bufferMaxCount" | "bufferMaxAge" | "bufferOverflow" | "debug" | "autoConnect" | "ackTimeout" | "rejectionRetries" | "firstRetryDelay" | "auth" | "maxAttachments" | "maxAttachmentBytes" | "joinAcks";
 // </seam>
 
 /** An Engine.IO transport. */
@@ -199,6 +199,14 @@ export interface RealtimeClientOptions {
   maxAttachments?: number;
   /** Most bytes held for the attachments of one binary packet still arriving (default 100 000 000). More closes the connection like `maxAttachments`. */
   maxAttachmentBytes?: number;
+  /**
+   * The server answers joins (default false): every join (`subscribe`, `doc_subscribe`, …) asks for an ack,
+   * a join answered as failed is sent again after a growing wait, and a reconnect sends its joins a few at a
+   * time as the answers come. Frappe's realtime server answers none; the companion Frappe app in frappe-app/
+   * makes it answer (README, "Acknowledged joins"). On a server that answers nothing this changes nothing but
+   * the ack ids on the joins.
+   */
+  joinAcks?: boolean;
   /** Console log level (default `"warn"`). */
   debug?: LogLevel;
   /**

@@ -16,5 +16,5 @@ export const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
 export const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
 export const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
 export const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];
-export const OPTION_NAMES = ["reconnection", "reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout", "transports", "upgrade", "tryAllTransports", "path", "query", "withCredentials", "extraHeaders", "bufferMaxCount", "bufferMaxAge", "bufferOverflow", "debug", "autoConnect", "ackTimeout", "rejectionRetries", "firstRetryDelay", "auth", "maxAttachments", "maxAttachmentBytes"];
-export const OPTION_KINDS = "bnnnnnlbbsmbmnnssbnnnonn";
+export const OPTION_NAMES = ["reconnection", "reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout", "transports", "upgrade", "tryAllTransports", "path", "query", "withCredentials", "extraHeaders", "bufferMaxCount", "bufferMaxAge", "bufferOverflow", "debug", "autoConnect", "ackTimeout", "rejectionRetries", "firstRetryDelay", "auth", "maxAttachments", "maxAttachmentBytes", "joinAcks"];
+export const OPTION_KINDS = "bnnnnnlbbsmbmnnssbnnnonnb";

@@ -37,8 +37,8 @@ const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
 const ROOM_KINDS = ["doctype", "doc", "doc_open", "task", "progress"];
 const ERROR_NAMES = ["ConnectError", "TransportError", "TimeoutError", "ProtocolError", "AckError"];
 const DROP_REASONS = ["buffer full", "expired", "larger than the server's maxPayload"];
-const OPTION_NAMES = ["reconnection", "reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout", "transports", "upgrade", "tryAllTransports", "path", "query", "withCredentials", "extraHeaders", "bufferMaxCount", "bufferMaxAge", "bufferOverflow", "debug", "autoConnect", "ackTimeout", "rejectionRetries", "firstRetryDelay", "auth", "maxAttachments", "maxAttachmentBytes"];
-const OPTION_KINDS = "bnnnnnlbbsmbmnnssbnnnonn";
+const OPTION_NAMES = ["reconnection", "reconnectionAttempts", "reconnectionDelay", "reconnectionDelayMax", "randomizationFactor", "timeout", "transports", "upgrade", "tryAllTransports", "path", "query", "withCredentials", "extraHeaders", "bufferMaxCount", "bufferMaxAge", "bufferOverflow", "debug", "autoConnect", "ackTimeout", "rejectionRetries", "firstRetryDelay", "auth", "maxAttachments", "maxAttachmentBytes", "joinAcks"];
+const OPTION_KINDS = "bnnnnnlbbsmbmnnssbnnnonnb";
 // </seam>
 
 /** @typedef {import("../../www/listeners.js").Listeners} Listeners */

@@ -87,6 +87,7 @@ mod context;
 mod delivery;
 mod fifo;
 mod heal;
+mod join_acks;
 mod namespace;
 mod recovery;
 mod room_commands;
@@ -100,8 +101,9 @@ pub use self::api::{
 };
 pub use self::heal::{
     HANDSHAKE_PART, HEAL_AFTER_LOADED, HEAL_AFTER_SLOW, HEAL_FIRST, HEAL_ROUNDS, JOINS_AT_ONCE,
-    LOADED_FACTOR, LOADED_MIN,
+    LOADED_FACTOR, LOADED_JOINS_AT_ONCE, LOADED_MIN,
 };
+pub use self::join_acks::JOIN_RETRY_FIRST;
 pub use self::namespace::CONNECT_WAIT;
 pub use self::recovery::{
     HEALTHY, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
@@ -111,6 +113,7 @@ pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 
 use self::context::Context;
 use self::delivery::{Buffered, Delivery};
+use self::join_acks::JoinAcks;
 use self::namespace::{Incoming, Namespace, Phase};
 use self::recovery::Recovery;
 use self::session::{Route, Transports};
@@ -134,6 +137,7 @@ pub struct Client {
     delivery: Delivery,
     recovery: Recovery,
     subscriptions: Subscriptions,
+    join_acks: JoinAcks,
     /// Malformed or refused packets reported on the current session.
     protocol_errors: u32,
 }
@@ -159,6 +163,7 @@ impl Client {
             transports: Transports::default(),
             delivery: Delivery::default(),
             subscriptions: Subscriptions::default(),
+            join_acks: JoinAcks::default(),
             protocol_errors: 0,
         })
     }
@@ -472,7 +477,10 @@ impl Client {
             self.delivery.expire(now, &mut self.cx);
         }
         if self.cx.timers.is_due(Timer::Heal, now) {
-            self.send_paced_join(now);
+            self.send_paced_join(now, false);
+        }
+        if self.cx.timers.is_due(Timer::JoinRetry, now) {
+            self.retry_failed_join(now);
         }
         if self.cx.timers.is_due(Timer::Reconnect, now) {
             self.recovery.attempt_starts(now, &mut self.cx);
@@ -541,6 +549,7 @@ impl Client {
         self.protocol_errors = 0;
         // Joins are re-sent on the connection they were meant for only.
         self.cx.timers.stop(Timer::Heal);
+        self.cx.timers.stop(Timer::JoinRetry);
         self.transports.close(&mut self.cx);
         self.delivery.forget_partial();
     }
@@ -635,10 +644,14 @@ impl Client {
                     self.recovery
                         .connected(now, took, p.data, rooms, &mut self.cx);
                 self.namespace.connected_as(sid, recovered, &mut self.cx);
+                self.join_acks.connected(self.subscriptions.registry());
                 // Restore the rooms first (those not paced), then what was emitted
                 // while offline.
-                for join in self.subscriptions.on_connect(recovered, joins) {
-                    self.send_packet(PacketType::Event, None, &join);
+                for index in 0..joins {
+                    self.send_join_at(index);
+                }
+                for leave in self.subscriptions.on_connect(recovered) {
+                    self.send_packet(PacketType::Event, None, &leave);
                 }
                 while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
                     self.send_buffered(item);
@@ -656,11 +669,22 @@ impl Client {
                 self.namespace.rejected(retry, &mut self.cx);
             }
             Incoming::Disconnect => self.end_connection(now, DisconnectReason::IoServerDisconnect),
-            Incoming::Delivery => match self.delivery.receive(&p, &mut self.cx) {
-                Ok(true) => self.recovery.event_received(p.data),
-                Ok(false) => {}
-                Err(error) => self.protocol_error(now, error),
-            },
+            Incoming::Delivery => {
+                // A join's answer (`join_acks.rs`), else the application's.
+                let rooms = self.subscriptions.registry();
+                let answer = match (p.kind, p.id) {
+                    (PacketType::Ack, Some(id)) => self.join_acks.answered(rooms, id, p.data),
+                    _ => None,
+                };
+                if let Some(answer) = answer {
+                    return self.join_answered(now, answer);
+                }
+                match self.delivery.receive(&p, &mut self.cx) {
+                    Ok(true) => self.recovery.event_received(p.data),
+                    Ok(false) => {}
+                    Err(error) => self.protocol_error(now, error),
+                }
+            }
         }
     }
 }

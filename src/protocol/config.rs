@@ -117,6 +117,11 @@ pub struct ClientConfig {
     /// Seed of the reconnect jitter. The driver passes a random value; tests
     /// pass a constant and get exact delays.
     pub jitter_seed: u64,
+    /// The server answers joins (default false): each join asks for an ack,
+    /// and the answers tell which rooms were taken, refused or failed. Frappe's
+    /// server answers none; with this on and a server that does not answer,
+    /// the client does as with it off. See `client/join_acks.rs`.
+    pub join_acks: bool,
 }
 
 impl ClientConfig {
@@ -151,6 +156,7 @@ impl ClientConfig {
             max_attachments: 10,
             max_attachment_bytes: 100_000_000,
             jitter_seed: 0x5EED_F4A9_9E00_0001,
+            join_acks: false,
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! The option names are socket.io-client's, plus ours (`bufferMaxCount`,
 //! `bufferMaxAge`, `bufferOverflow`, `debug`, `ackTimeout`, `firstRetryDelay`,
-//! `maxAttachments`, `maxAttachmentBytes`, and `rejectionRetries`, deprecated: still
+//! `maxAttachments`, `maxAttachmentBytes`, `joinAcks`, and `rejectionRetries`, deprecated: still
 //! checked, no effect since transient refusals are retried in full-jitter windows,
 //! `client/recovery.rs`); [`OPTIONS`] lists them with their types, and the seam
 //! (`protocol::seam`) writes that list into `www/seam.js`.
@@ -80,7 +80,7 @@ impl Kind {
 }
 
 /// Every option, with its type, in the seam's order (types are checked in it).
-pub const OPTIONS: [(&str, Kind); 24] = [
+pub const OPTIONS: [(&str, Kind); 25] = [
     ("reconnection", Kind::Bool),
     ("reconnectionAttempts", Kind::Number),
     ("reconnectionDelay", Kind::Number),
@@ -105,6 +105,7 @@ pub const OPTIONS: [(&str, Kind); 24] = [
     ("auth", Kind::Object),
     ("maxAttachments", Kind::Number),
     ("maxAttachmentBytes", Kind::Number),
+    ("joinAcks", Kind::Bool),
 ];
 
 /// Indices into [`OPTIONS`].
@@ -131,6 +132,7 @@ mod at {
     pub const AUTH: usize = 21;
     pub const MAX_ATTACHMENTS: usize = 22;
     pub const MAX_ATTACHMENT_BYTES: usize = 23;
+    pub const JOIN_ACKS: usize = 24;
 }
 
 /// What the options say, for the core and for the driver.
@@ -243,6 +245,7 @@ pub fn parse(namespace: &str, jitter_seed: u64, source: &mut impl Source) -> Opt
         (at::RECONNECTION, &mut c.reconnection),
         (at::UPGRADE, &mut c.upgrade),
         (at::TRY_ALL, &mut c.try_all_transports),
+        (at::JOIN_ACKS, &mut c.join_acks),
     ] {
         if let Some(b) = num(s, i) {
             *field = b != 0.0;

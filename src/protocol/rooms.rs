@@ -181,11 +181,28 @@ pub struct Registry {
     entries: Vec<Entry>,
 }
 
-/// A registered subscription and how many subscribers hold it (at least 1).
+/// A registered subscription, how many subscribers hold it (at least 1), and
+/// where its join stands on the current connection.
 #[derive(Clone, Debug)]
 struct Entry {
     sub: Subscription,
     holders: u32,
+    join: JoinState,
+}
+
+/// Where the join of a registered subscription stands on the current
+/// connection, when the server answers joins (`client/join_acks.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JoinState {
+    /// Not answered: not sent yet, or sent without an ack id.
+    #[default]
+    Unanswered,
+    /// Sent with this ack id, not answered yet.
+    Pending(u64),
+    /// Answered for good: taken, or refused.
+    Settled,
+    /// Answered as failed: to be sent again.
+    Failed,
 }
 
 impl Registry {
@@ -196,7 +213,11 @@ impl Registry {
             e.holders = e.holders.saturating_add(1);
             return false;
         }
-        self.entries.push(Entry { sub, holders: 1 });
+        self.entries.push(Entry {
+            sub,
+            holders: 1,
+            join: JoinState::Unanswered,
+        });
         true
     }
 
@@ -239,6 +260,40 @@ impl Registry {
     /// The subscriptions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Subscription> {
         self.entries.iter().map(|e| &e.sub)
+    }
+
+    /// Where the join of the subscription at `index` stands.
+    pub fn join(&self, index: usize) -> JoinState {
+        self.entries
+            .get(index)
+            .map_or(JoinState::Unanswered, |e| e.join)
+    }
+
+    /// Sets where the join of the subscription at `index` stands.
+    pub fn set_join(&mut self, index: usize, join: JoinState) {
+        if let Some(e) = self.entries.get_mut(index) {
+            e.join = join;
+        }
+    }
+
+    /// The index of the first subscription whose join stands at `join` (with
+    /// `at` true), or anywhere else (with `at` false).
+    pub fn find_join(&self, join: JoinState, at: bool) -> Option<usize> {
+        let mut i = 0;
+        while let Some(e) = self.entries.get(i) {
+            if (e.join == join) == at {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Every join unanswered (a new connection).
+    pub fn forget_joins(&mut self) {
+        for e in &mut self.entries {
+            e.join = JoinState::Unanswered;
+        }
     }
 
     /// The entry of `sub` (a plain loop: no iterator adapter in the binary).

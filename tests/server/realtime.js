@@ -9,6 +9,8 @@
 // the /__test/ HTTP endpoints.
 
 import http from "node:http";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { Server } from "socket.io";
 import { createClient } from "redis";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -97,6 +99,10 @@ function summarize(value, depth = 0) {
  *   every node, `doc_viewers` lists the viewers of every node); each node delivers what it
  *   reads on Redis `events` to its own sockets only (every node reads every message)
  * @param {string} [opts.name] the node's name in `state()` (cluster.js: node-1, node-2, …)
+ * @param {Record<string, string>} [opts.apps] app name -> its directory: as Frappe's realtime
+ *   server (v16) does, `<dir>/realtime/handlers.js` of each app the site has installed
+ *   (`get_user_info`'s `installed_apps`) is called with every connected socket, after
+ *   Frappe's own handlers (frappe-app/: acknowledged joins)
  * @param {(msg: string) => void} [opts.log]
  */
 export async function startRealtime(opts = {}) {
@@ -107,6 +113,11 @@ export async function startRealtime(opts = {}) {
     const testHandlers = opts.testHandlers !== false;
     const authTimeoutMs = opts.authTimeoutMs ?? 10000;
     const log = opts.log || (() => {});
+    const require = createRequire(import.meta.url);
+    const appHandlers = Object.entries(opts.apps || {}).map(([app, dir]) => [
+        app,
+        require(path.resolve(dir, "realtime", "handlers.js")),
+    ]);
 
     const counters = {
         connects: {}, // namespace -> total successful connects
@@ -232,6 +243,8 @@ export async function startRealtime(opts = {}) {
                 socket.data.user = info.user;
                 socket.data.user_type = info.user_type;
                 socket.data.installed_apps = info.installed_apps;
+                // Frappe's (v16) web server call for app handlers: a fetch Response.
+                socket.frappe_request = (path, args) => frappeGet(socket, path, args);
                 socket.user = info.user;
                 socket.user_type = info.user_type;
                 next();
@@ -372,15 +385,20 @@ export async function startRealtime(opts = {}) {
         socket.on("disconnect", () => live.delete(socket.id));
         counters.connects[nsp] = (counters.connects[nsp] || 0) + 1;
         log(`connect ${nsp} ${socket.data.user} ${socket.id}${socket.recovered ? " (recovered)" : ""}`);
-        socket.onAny((event, ...args) => {
+        // Counted before any handler, an app's packet middleware included (frappe-app/
+        // answers some joins itself, and no listener sees them).
+        socket.use(([event, ...args], next) => {
             counters.eventsReceived[event] = (counters.eventsReceived[event] || 0) + 1;
             counters.received.push({ nsp, id: socket.id, user: socket.data.user, event, args: summarize(args) });
             if (counters.received.length > 200) counters.received.shift();
+            next();
         });
         socket.on("disconnect", (reason) => {
             counters.disconnects[reason] = (counters.disconnects[reason] || 0) + 1;
         });
-        if ((socket.data.installed_apps || []).includes("frappe")) installFrappeHandlers(socket);
+        const apps = socket.data.installed_apps || [];
+        if (apps.includes("frappe")) installFrappeHandlers(socket);
+        for (const [app, handler] of appHandlers) if (apps.includes(app)) handler(socket);
         if (testHandlers) installTestHandlers(socket);
     });
 

@@ -152,6 +152,7 @@ function frappeError(excType, message) {
  * @param {Array} [opts.tokens] see DEFAULT_TOKENS
  * @param {Array} [opts.permissions] see DEFAULT_PERMISSIONS
  * @param {boolean} [opts.guestCookie=true] pages set `sid=Guest` when no sid cookie, like Frappe
+ * @param {string[]} [opts.installedApps=["frappe"]] the site's apps, as `get_user_info` lists them
  * @param {() => ({host: string, port: number}) | null} [opts.realtimeTarget] where /socket.io/ is proxied
  * @param {boolean} [opts.proxyRewriteOrigin=true] proxy sets Host/Origin/X-Frappe-Site-Name like
  *   Frappe's nginx template (`Host $host`, `Origin $scheme://$http_host`)
@@ -175,6 +176,7 @@ export async function startWeb(opts = {}) {
     let permissions = [...(opts.permissions || DEFAULT_PERMISSIONS)];
     const sessions = new Map(); // sid -> {user, created}
     const guestCookie = opts.guestCookie !== false;
+    const installedApps = opts.installedApps || ["frappe"];
     // The /socket.io/ proxy refuses WebSocket upgrades (polling still passes).
     let blockWebSocket = Boolean(opts.blockWebSocket);
     let realtimeTarget = opts.realtimeTarget || null;
@@ -341,7 +343,7 @@ export async function startWeb(opts = {}) {
                 const who = resolveUser(req);
                 if (who.error) return sendJson(res, 401, frappeError("AuthenticationError"));
                 return sendJson(res, 200, {
-                    message: { user: who.user, user_type: userType(who.user), installed_apps: ["frappe"] },
+                    message: { user: who.user, user_type: userType(who.user), installed_apps: installedApps },
                 });
             }
             case "frappe.realtime.has_permission":

@@ -13,7 +13,8 @@
 //!   25 s, and does what Frappe's does with the web server: a namespace CONNECT
 //!   costs one `get_user_info` call (refused: `44` with `Unauthorized: …`), a
 //!   `doc_subscribe` one permission call (refused: the join is dropped without
-//!   a word). Rooms belong to the connection and go with it. Killed, it closes
+//!   a word; one sent with an ack id is answered, `true` or an error, as Frappe's
+//!   node does with the companion app of frappe-app/). Rooms belong to the connection and go with it. Killed, it closes
 //!   every connection; while down, a WebSocket open fails. With
 //!   [`Fleet::node_tick_ms`] it handles what the clients sent in batches, as a
 //!   Node.js event loop busy with a herd's sockets does.
@@ -196,7 +197,9 @@ struct Conn {
 
 enum CallKind {
     UserInfo,
-    Permission(String),
+    /// The join's arguments, and its ack id when it asked for one (the node
+    /// then answers it, as a server with acknowledged joins does).
+    Permission(String, Option<u64>),
 }
 
 struct Call {
@@ -319,7 +322,7 @@ impl Sim {
             self.report.calls += 1;
             match kind {
                 CallKind::UserInfo => Self::count(&mut self.report.user_info, bin),
-                CallKind::Permission(_) => Self::count(&mut self.report.permission, bin),
+                CallKind::Permission(..) => Self::count(&mut self.report.permission, bin),
             }
         }
         self.calls.push(Call {
@@ -366,12 +369,15 @@ impl Sim {
                 conn,
                 String::from(r#"44/site,{"message":"Unauthorized: Error: 502 Bad Gateway"}"#),
             ),
-            CallKind::Permission(room) if ok => {
-                if self.conns[conn].rooms.insert(room) {
+            CallKind::Permission(room, ack) => {
+                if ok && self.conns[conn].rooms.insert(room) {
                     self.rooms += 1;
                 }
+                if let Some(id) = ack {
+                    let answer = if ok { "true" } else { r#"{"error":"502"}"# };
+                    self.send(conn, format!("43/site,{id}[{answer}]"));
+                }
             }
-            CallKind::Permission(_) => {}
         }
     }
 
@@ -381,9 +387,11 @@ impl Sim {
         }
         if text.starts_with("40/site") {
             self.call(conn, CallKind::UserInfo);
-        } else if let Some(args) = text.strip_prefix("42/site,") {
+        } else if let Some(rest) = text.strip_prefix("42/site,") {
+            let args = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            let ack = rest[..rest.len() - args.len()].parse().ok();
             if self.conns[conn].joined && args.starts_with(r#"["doc_subscribe""#) {
-                self.call(conn, CallKind::Permission(String::from(args)));
+                self.call(conn, CallKind::Permission(String::from(args), ack));
             }
         }
     }
@@ -491,6 +499,15 @@ impl Sim {
             }
         }
     }
+}
+
+/// Options of a client with `join_acks` on (for [`Fleet::config`]): the node
+/// answers every join that asks, as Frappe's does with the companion app of
+/// frappe-app/ (src/protocol/client/join_acks.rs).
+pub fn answered_joins(_: usize) -> ClientConfig {
+    let mut c = ClientConfig::new("/site");
+    c.join_acks = true;
+    c
 }
 
 impl Fleet {

@@ -172,6 +172,25 @@ impl Harness {
         out
     }
 
+    /// What goes out until `until` ms from now, with when (ms from now), the
+    /// clock moved from deadline to deadline.
+    pub fn sent_until(&mut self, until: u64) -> Vec<(u64, Vec<String>)> {
+        let start = self.now.0;
+        let mut out = Vec::new();
+        while self
+            .client
+            .poll_timeout()
+            .is_some_and(|t| t.0 <= start + until)
+        {
+            self.advance_to_deadline();
+            let sent = self.sent();
+            if !sent.is_empty() {
+                out.push((self.now.0 - start, sent));
+            }
+        }
+        out
+    }
+
     /// Opens a polling session: connect, answer the first GET with `handshake`.
     /// Returns the transport id.
     pub fn open_polling(&mut self, handshake: &str) -> TransportId {

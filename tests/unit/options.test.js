@@ -53,6 +53,7 @@ test("every option, as the core is handed it", () => {
     auth: { token: "t" },
     maxAttachments: 2,
     maxAttachmentBytes: 1e5,
+    joinAcks: true,
   };
   assert.deepEqual(Object.keys(given), OPTION_NAMES, "a new option gets a line in this test");
   const v = readOptions(given);
@@ -60,7 +61,7 @@ test("every option, as the core is handed it", () => {
   OPTION_NAMES.forEach((name, i) => {
     assert.equal(v[i], name in handed ? handed[name] : given[name], name);
   });
-  assert.equal(at("maxAttachmentBytes"), OPTION_NAMES.length - 1);
+  assert.equal(at("joinAcks"), OPTION_NAMES.length - 1);
 });
 
 test("the query is URL text, encoded as socket.io-client encodes it", () => {

@@ -170,6 +170,13 @@ impl Delivery {
 
     // ----- outgoing --------------------------------------------------------
 
+    /// A fresh ack id for an ack the client handles itself (a join's:
+    /// `join_acks.rs`).
+    pub(super) fn next_id(&mut self) -> u64 {
+        self.next_ack += 1;
+        self.next_ack - 1
+    }
+
     /// Registers the ack of an emit made at `now`, failing after `timeout` if
     /// any; returns its id.
     pub(super) fn expect_ack(
@@ -178,8 +185,7 @@ impl Delivery {
         timeout: Option<Duration>,
         cx: &mut Context,
     ) -> u64 {
-        let id = self.next_ack;
-        self.next_ack += 1;
+        let id = self.next_id();
         self.acks.push(PendingAck {
             id,
             deadline: timeout.map(|t| now + t),

@@ -184,6 +184,13 @@
 //!   clients in 3 rooms, one in ten in 30: 34.8 s against a bound of 10.4 s);
 //!   assuming fewer overflows a backlog where all hold many (docs/retry-policy.md,
 //!   "Stop 40").
+//! - **When the server answers joins** (`join_acks.rs`): a reconnect sends
+//!   [`LOADED_JOINS_AT_ONCE`] join at a loaded CONNECT (else
+//!   [`JOINS_AT_ONCE`]) and one more for each answer, the pace above only
+//!   putting off the next join while no answer comes (a server that answers
+//!   some joins and not others); the rounds re-send only the joins not
+//!   answered for good, and stop when none is left (the mixed fleet above:
+//!   8.4 s; docs/retry-policy.md, "Stop 41").
 
 use super::context::Context;
 use super::timers::Timer;
@@ -225,6 +232,11 @@ pub const HEAL_AFTER_LOADED: u64 = 3;
 /// once, and paces the others as after a loaded CONNECT (see "Joins paced
 /// after a reconnect").
 pub const JOINS_AT_ONCE: usize = 4;
+
+/// A reconnect whose CONNECT found the web server loaded, on a server that
+/// answers joins, sends this many of its joins at once and one more for each
+/// answer (`join_acks.rs`, "The policy").
+pub const LOADED_JOINS_AT_ONCE: usize = 1;
 
 /// The joins after a loaded CONNECT are paced on its wait plus the transport
 /// and Engine.IO handshake's time before it, up to the wait whole and one part
@@ -311,7 +323,13 @@ impl Heal {
                 .0
                 .saturating_mul(LOADED_FACTOR)
                 .max(LOADED_MIN.0);
-        let at_once = if loaded { 0 } else { JOINS_AT_ONCE };
+        // A server that answers joins paces them itself: one or a few at once, one
+        // more for each answer (`join_acks.rs`); the pace below is then the fallback.
+        let at_once = match (loaded, cx.config.join_acks) {
+            (false, _) => JOINS_AT_ONCE,
+            (true, false) => 0,
+            (true, true) => LOADED_JOINS_AT_ONCE,
+        };
         if rooms <= at_once {
             self.next_round(now, jitter, cx);
             return rooms;
@@ -349,10 +367,14 @@ impl Heal {
 
     /// [`Timer::Heal`] is due: returns which of the `count` joins to send now
     /// (the caller sends it; none when out of range) and arms the next.
+    /// `answered`: not the timer but an answer to one of the CONNECT's joins
+    /// (`join_acks.rs`); the timer is then put off to when the pace would
+    /// have sent the join after next, in case no answer comes.
     pub(super) fn step(
         &mut self,
         now: Instant,
         count: usize,
+        answered: bool,
         jitter: &mut Backoff,
         cx: &mut Context,
     ) -> usize {
@@ -367,9 +389,24 @@ impl Heal {
         } else {
             // One call at a time: the next join of this round.
             self.index = index + 1;
-            self.pace_join(now, count, jitter, cx);
+            match self.first_round {
+                Some(pace) if answered => {
+                    let rest = (count - index - 1) as u64;
+                    cx.timers
+                        .set(Timer::Heal, Some(now + Duration(pace.0 * rest)));
+                }
+                _ => self.pace_join(now, count, jitter, cx),
+            }
         }
         index
+    }
+
+    /// Every join was answered for good on this connection (`join_acks.rs`):
+    /// nothing is left to send or re-send.
+    pub(super) fn settled(&mut self, cx: &mut Context) {
+        self.left = 0;
+        self.first_round = None;
+        cx.timers.set(Timer::Heal, None);
     }
 
     /// Whether the joins of the CONNECT are still being sent, one at a time

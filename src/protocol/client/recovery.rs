@@ -385,10 +385,27 @@ impl Recovery {
         retry
     }
 
-    /// [`Timer::Heal`] is due: returns which of the `count` joins to send now
-    /// (the caller sends it; none when out of range) and arms the next.
-    pub(super) fn heal_step(&mut self, now: Instant, count: usize, cx: &mut Context) -> usize {
-        self.heal.step(now, count, &mut self.backoff, cx)
+    /// [`Timer::Heal`] is due, or a join was `answered` while the CONNECT's
+    /// joins are paced: returns which of the `count` joins to send now (the
+    /// caller sends it; none when out of range) and arms the next.
+    pub(super) fn heal_step(
+        &mut self,
+        now: Instant,
+        count: usize,
+        answered: bool,
+        cx: &mut Context,
+    ) -> usize {
+        self.heal.step(now, count, answered, &mut self.backoff, cx)
+    }
+
+    /// A wait anywhere in `[1, window]`, drawn from the backoff's jitter.
+    pub(super) fn jitter(&mut self, window: Duration) -> Duration {
+        self.backoff.within(window)
+    }
+
+    /// Every join was answered for good (see [`Heal::settled`]).
+    pub(super) fn joins_settled(&mut self, cx: &mut Context) {
+        self.heal.settled(cx);
     }
 
     /// Whether the joins of a loaded CONNECT are still being sent, one at a

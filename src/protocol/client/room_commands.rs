@@ -3,9 +3,11 @@
 //! the first joins after a loaded CONNECT (`heal.rs`). The rooms
 //! themselves are `subscriptions.rs`'s data.
 
+use super::join_acks::Answer;
+use super::timers::Timer;
 use super::Client;
 use crate::protocol::error::UsageError;
-use crate::protocol::rooms::Subscription;
+use crate::protocol::rooms::{JoinState, Subscription};
 use crate::protocol::socket::PacketType;
 use crate::protocol::time::Instant;
 
@@ -32,11 +34,11 @@ impl Client {
             return Err(UsageError::EmptySubscription);
         }
         self.check_deadlines(now);
-        let Some(join) = self.subscriptions.add(sub) else {
+        if !self.subscriptions.add(sub) {
             return Ok(false);
-        };
+        }
         if self.namespace.connected() {
-            self.send_packet(PacketType::Event, None, &join);
+            self.send_join_at(self.subscriptions.count() - 1);
         }
         Ok(true)
     }
@@ -62,13 +64,74 @@ impl Client {
         Ok(true)
     }
 
-    /// `Timer::Heal` is due: sends the join the round has reached (a re-sent
-    /// one, or one of the CONNECT's joins paced).
-    pub(super) fn send_paced_join(&mut self, now: Instant) {
+    /// `Timer::Heal` is due, or (`answered`) a join was answered while the
+    /// CONNECT's joins are paced: sends the join the round has reached (a
+    /// re-sent one, or one of the CONNECT's joins paced), unless the server
+    /// answered it for good on this connection.
+    pub(super) fn send_paced_join(&mut self, now: Instant, answered: bool) {
         let count = self.subscriptions.count();
-        let index = self.recovery.heal_step(now, count, &mut self.cx);
-        if let Some(join) = self.subscriptions.join(index) {
-            self.send_packet(PacketType::Event, None, &join);
+        let index = self.recovery.heal_step(now, count, answered, &mut self.cx);
+        self.send_join_at(index);
+    }
+
+    /// Sends the join of the registered room at `index`, unless the server
+    /// answered it for good on this connection; asks for an ack when the server
+    /// answers joins (`join_acks.rs`).
+    pub(super) fn send_join_at(&mut self, index: usize) {
+        let Some(join) = self.subscriptions.join(index) else {
+            return;
+        };
+        let rooms = self.subscriptions.registry();
+        if rooms.join(index) == JoinState::Settled {
+            return;
         }
+        let mut id = None;
+        if self.cx.config.join_acks {
+            let next = self.delivery.next_id();
+            rooms.set_join(index, JoinState::Pending(next));
+            id = Some(next);
+        }
+        self.send_packet(PacketType::Event, id, &join);
+    }
+
+    /// The server answered a join: settled or failed (see `join_acks.rs`).
+    pub(super) fn join_answered(&mut self, now: Instant, answer: Answer) {
+        let rooms = self.subscriptions.registry();
+        if answer == Answer::Failed {
+            if self.cx.timers.get(Timer::JoinRetry).is_none() {
+                self.arm_join_retry(now);
+            }
+        } else if rooms.find_join(JoinState::Settled, false).is_none() {
+            self.recovery.joins_settled(&mut self.cx);
+        } else if self.recovery.joins_paced() {
+            // The answers pace the CONNECT's joins: one more goes out for each.
+            self.send_paced_join(now, true);
+        }
+    }
+
+    /// `Timer::JoinRetry` is due: sends the oldest join answered as failed
+    /// again, and waits again if more are left.
+    pub(super) fn retry_failed_join(&mut self, now: Instant) {
+        self.cx.timers.stop(Timer::JoinRetry);
+        if let Some(index) = self
+            .subscriptions
+            .registry()
+            .find_join(JoinState::Failed, true)
+        {
+            self.send_join_at(index);
+        }
+        if self
+            .subscriptions
+            .registry()
+            .find_join(JoinState::Failed, true)
+            .is_some()
+        {
+            self.arm_join_retry(now);
+        }
+    }
+
+    fn arm_join_retry(&mut self, now: Instant) {
+        let wait = self.recovery.jitter(self.join_acks.retry_window());
+        self.cx.timers.set(Timer::JoinRetry, Some(now + wait));
     }
 }

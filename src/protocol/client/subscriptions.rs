@@ -4,7 +4,8 @@
 //! # Data
 //!
 //! - the registry: every subscription, oldest first, with its number of
-//!   subscribers, re-sent at each CONNECT;
+//!   subscribers and where its join stands on this connection (`join_acks.rs`),
+//!   joined again at each CONNECT;
 //! - the pending leaves: rooms left that a recovered session may still hold.
 //!   Those left while disconnected, and, while the server offers connection
 //!   state recovery, those left while connected (the leave may still sit in a
@@ -47,12 +48,11 @@ impl Subscriptions {
         self.registry.iter()
     }
 
-    /// Registers `sub` and returns the message that joins its room, or `None`
-    /// when it was already registered (it then has one more subscriber).
-    pub(super) fn add(&mut self, sub: Subscription) -> Option<Message> {
-        let join = message(sub.subscribe_event(), &sub);
+    /// Registers `sub`, last; `false` when it was already registered (it then
+    /// has one more subscriber).
+    pub(super) fn add(&mut self, sub: Subscription) -> bool {
         self.pending_leaves.remove_room(&sub);
-        self.registry.insert(sub).then_some(join)
+        self.registry.insert(sub)
     }
 
     /// Lets one subscriber of `sub` go; the last one forgets every
@@ -70,42 +70,33 @@ impl Subscriptions {
         Some(leave)
     }
 
-    /// The messages that join every registered room (oldest first).
-    fn joins(&self) -> Vec<Message> {
-        self.registry
-            .iter()
-            .map(|s| message(s.subscribe_event(), s))
-            .collect()
-    }
-
     /// How many rooms are registered.
     pub(super) fn count(&self) -> usize {
         self.registry.count()
     }
 
-    /// The message that joins the registered room at `index` (in the order of
-    /// [`Subscriptions::joins`]): one re-sent join of a heal round.
+    /// The message that joins the registered room at `index` (oldest first).
     pub(super) fn join(&self, index: usize) -> Option<Message> {
         let s = self.registry.get(index)?;
         Some(message(s.subscribe_event(), s))
     }
 
-    /// The namespace connected: the messages that join the first `joins`
-    /// registered rooms (the others are paced, see `heal.rs`), then, when the
-    /// server `recovered` the previous session, those that leave the rooms it
-    /// may still hold (kept for the next recovery; a fresh session forgets
-    /// them).
-    pub(super) fn on_connect(&mut self, recovered: bool, joins: usize) -> Vec<Message> {
-        // Built whole and cut, once per CONNECT: the shapes that stop at `joins`
-        // (`take`, or `join(i)` for each) came out 89–131 B larger gzip in the wasm.
-        let mut out = self.joins();
-        out.truncate(joins);
+    /// The registry, where each join's answer is kept (`join_acks.rs`).
+    pub(super) fn registry(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The namespace connected: when the server `recovered` the previous
+    /// session, the messages that leave the rooms it may still hold (kept for
+    /// the next recovery); a fresh session forgets them. (The joins go out
+    /// one by one: [`Subscriptions::join`].)
+    pub(super) fn on_connect(&mut self, recovered: bool) -> Vec<Message> {
         if recovered {
             let leaves = self.pending_leaves.iter();
-            out.extend(leaves.map(|s| message(s.unsubscribe_event(), s)));
+            leaves.map(|s| message(s.unsubscribe_event(), s)).collect()
         } else {
             self.pending_leaves = Registry::default();
+            Vec::new()
         }
-        out
     }
 }

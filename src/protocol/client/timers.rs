@@ -19,6 +19,8 @@
 //! - [`Timer::Buffer`] (delivery): when the oldest buffered emit expires;
 //! - [`Timer::Heal`] (heal): armed while a connection made under stress has
 //!   rounds of re-sent joins left (see "Rooms that heal" in `heal.rs`);
+//! - [`Timer::JoinRetry`] (join acks): armed while joins the server answered as
+//!   failed wait to be sent again (`join_acks.rs`);
 //! - [`Timer::Reconnect`] (recovery): armed exactly while waiting to reconnect,
 //!   at the time the next attempt starts.
 
@@ -37,13 +39,15 @@ pub(super) enum Timer {
     Buffer,
     /// A connection made under stress re-sends its permission-checked joins.
     Heal,
+    /// A join the server answered as failed is sent again.
+    JoinRetry,
     /// The next reconnect attempt starts.
     Reconnect,
 }
 
 impl Timer {
     /// How many timers there are.
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 }
 
 /// The deadline of every [`Timer`]. See the module documentation.

@@ -1,0 +1,91 @@
+// End-to-end: acknowledged joins (README, "Acknowledged joins"). The realtime server
+// loads the companion Frappe app's handler (frappe-app/realtime/handlers.js) as Frappe's
+// (v16) loads an installed app's, and the built package runs in headless Chromium with
+// `joinAcks` on: a join whose permission call the web server refused is sent again
+// without the page asking, a refused one is not, and a client without the option, or a
+// server without the app, goes on as before.
+//
+//   node --test tests/e2e/join-acks.test.js
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { useEnvAndBrowser, openRealtime, connected, closeRealtime, waitFor, roomsOf, hasRooms } from "./harness.js";
+
+const ALICE = "alice@example.com";
+const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
+
+/** The `doc_subscribe`s of `docname` the server received from ALICE, with whether each
+ *  asked for an ack. */
+const subscribesOf = (env, docname) =>
+  env
+    .state()
+    .received.filter((r) => r.user === ALICE && r.event === "doc_subscribe" && r.args[1] === docname)
+    .map((r) => r.args[2] === "[ack]");
+
+describe("acknowledged joins: the companion Frappe app and `joinAcks`", () => {
+  let env;
+  let browser;
+
+  useEnvAndBrowser(
+    {
+      site: "site1",
+      web: { installedApps: ["frappe", "realtime_acks"] },
+      realtime: { apps: { realtime_acks: APP } },
+    },
+    (e, b) => {
+      env = e;
+      browser = b;
+    },
+  );
+
+  test("a join the web server refused is sent again and taken; a denied one is not sent again", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { options: { joinAcks: true } });
+    await connected(page);
+    // One worker and no queue: of three permission calls at once, two are refused (502),
+    // as gunicorn behind nginx refuses with a full backlog. Frappe's own handlers would
+    // drop those joins without a word.
+    env.web.setCapacity({ workers: 1, serviceMs: 300, queue: 0 });
+    try {
+      await page.evaluate(() => {
+        frappe.realtime.doc_subscribe("ToDo", "TD-A1");
+        frappe.realtime.doc_subscribe("ToDo", "TD-A2");
+        frappe.realtime.doc_subscribe("Secret", "S-1");
+      });
+      await waitFor(() => env.web.state().capacity.refused >= 1, { what: "a permission call refused" });
+    } finally {
+      env.web.setCapacity(null);
+    }
+    await waitFor(hasRooms(env, ALICE, ["doc:ToDo/TD-A1", "doc:ToDo/TD-A2"]), {
+      what: "both rooms joined, the refused joins sent again",
+      timeout: 20000,
+    });
+    const a1 = subscribesOf(env, "TD-A1");
+    const a2 = subscribesOf(env, "TD-A2");
+    assert.ok(a1.length + a2.length >= 3, `a refused join went again: ${a1.length} + ${a2.length}`);
+    assert.ok([...a1, ...a2].every(Boolean), "every join asked for an ack");
+    // The denied document: answered `false` (or refused, then answered `false`), never
+    // joined, and not sent again once answered. Every refused join has gone again by now;
+    // one more round of retries would have come within the 20 s above.
+    assert.ok(!roomsOf(env, ALICE).includes("doc:Secret/S-1"));
+    assert.ok(subscribesOf(env, "S-1").length <= 2, `Secret sent ${subscribesOf(env, "S-1").length} times`);
+    await closeRealtime(env, page);
+    await ctx.close();
+  });
+
+  test("without `joinAcks` the joins ask for no ack and the app leaves them to Frappe's handlers", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env);
+    await connected(page);
+    await page.evaluate(() => {
+      frappe.realtime.doc_subscribe("ToDo", "TD-B1");
+      frappe.realtime.doctype_subscribe("Note");
+    });
+    await waitFor(hasRooms(env, ALICE, ["doc:ToDo/TD-B1", "doctype:Note"]), { what: "rooms joined by Frappe's handlers" });
+    assert.deepEqual(subscribesOf(env, "TD-B1"), [false]);
+    await closeRealtime(env, page);
+    await ctx.close();
+  });
+});
