@@ -60,6 +60,9 @@ import { sleep } from "../tests/server/util.js";
 /** The page's query for one library configuration. */
 const LIBS = {
     "frappe-realtime": { lib: "frappe-realtime" },
+    // `joinAcks` on, the nodes answering joins with the companion app (frappe-app/,
+    // loaded by bench/herd.js's cluster as Frappe loads an installed app's handlers).
+    "frappe-realtime (joins answered)": { lib: "frappe-realtime", acks: 1 },
     "socket.io-client (Desk: 3 attempts)": { lib: "socket.io-client", attempts: 3 },
     "socket.io-client (SPA: 5 attempts)": { lib: "socket.io-client", attempts: 5 },
 };

@@ -77,7 +77,15 @@ if (value("--render", null)) {
 
 const capacityPerS = (WORKERS * 1000) / SERVICE;
 const results = [];
-const cluster = await startCluster({ nodes: NODES, mode: "round-robin" });
+// The nodes load the companion app's handler (frappe-app/), as Frappe's load an installed
+// app's: it answers only joins that ask for an ack ("frappe-realtime (joins answered)");
+// the other libraries' joins go to Frappe's handlers as without it.
+const cluster = await startCluster({
+    nodes: NODES,
+    mode: "round-robin",
+    web: { installedApps: ["frappe", "realtime_acks"] },
+    realtime: { apps: { realtime_acks: path.join(ROOT, "frappe-app") } },
+});
 const browser = await launchBrowser();
 const chromium = `Chromium ${browser.browser.version()}`;
 try {
@@ -275,6 +283,9 @@ permission call per document room: ${work} calls for the whole herd, ${(work / c
 work at full capacity.
 
 Clients: **frappe-realtime** with its default options (it re-joins its rooms itself);
+**frappe-realtime (joins answered)** with \`joinAcks\` on, the nodes loading the companion
+Frappe app (frappe-app/) that answers its joins (README, "Acknowledged joins"; the other
+clients' joins go to Frappe's handlers as without it);
 **socket.io-client 4.8.4** as Frappe's Desk configures it (\`reconnectionAttempts: 3\`) and as
 the SPAs do (\`5\`), each re-emitting its \`doc_subscribe\`s at every \`connect\` (the best an
 application does; Frappe's server restores only \`user:\`, \`website\` and \`all\`). Times are from
@@ -392,7 +403,7 @@ function chart(o) {
     const maxBins = Math.max(...runs.map((r) => Math.max(r.arrivals.userInfo.length, r.arrivals.permission.length)), 1);
     const perBin = (r, i) => (r.arrivals.userInfo[i] || 0) + (r.arrivals.permission[i] || 0);
     const peak = Math.max(...runs.map((r) => Math.max(...Array.from({ length: maxBins }, (_, i) => perBin(r, i)))), o.config.capacityPerS / 10, 1);
-    const colors = ["#2f6fde", "#9aa3ad", "#d08c2a"];
+    const colors = ["#2f6fde", "#9aa3ad", "#d08c2a", "#2a9d5c"];
     const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
     const panels = [...new Set(runs.map((r) => r.web))];
     const parts = [];
@@ -400,7 +411,7 @@ function chart(o) {
     parts.push(`<text x="16" y="${y}" font-weight="bold">Web server calls per 100 ms (get_user_info + permission) from the kill; dashed: capacity</text>`);
     y += 16;
     runs.filter((r) => r.web === panels[0]).forEach((r, k) => {
-        parts.push(`<rect x="${16 + k * 250}" y="${y}" width="12" height="4" fill="${colors[k % 3]}"/><text x="${32 + k * 250}" y="${y + 6}" font-size="11">${esc(r.lib)}</text>`);
+        parts.push(`<rect x="${16 + k * 190}" y="${y}" width="12" height="4" fill="${colors[k % 4]}"/><text x="${32 + k * 190}" y="${y + 6}" font-size="10">${esc(r.lib)}</text>`);
     });
     y += 20;
     for (const web of panels) {
@@ -413,7 +424,7 @@ function chart(o) {
         parts.push(`<text x="${L - 6}" y="${yv(peak) + 4}" font-size="10" text-anchor="end">${peak}</text><text x="${L - 6}" y="${top + H}" font-size="10" text-anchor="end">0</text>`);
         runs.filter((r) => r.web === web).forEach((r, k) => {
             const pts = Array.from({ length: maxBins }, (_, i) => `${x(i).toFixed(1)},${yv(perBin(r, i)).toFixed(1)}`).join(" ");
-            parts.push(`<polyline fill="none" stroke="${colors[k % 3]}" stroke-width="1.5" points="${pts}"/>`);
+            parts.push(`<polyline fill="none" stroke="${colors[k % 4]}" stroke-width="1.5" points="${pts}"/>`);
             parts.push(`<line x1="${x(r.backAtBin)}" y1="${top}" x2="${x(r.backAtBin)}" y2="${top + H}" stroke="#bbb" stroke-dasharray="2 3"/>`);
         });
         parts.push(`<text x="${W - 20}" y="${top + H + 14}" font-size="10" text-anchor="end">${(maxBins / 10).toFixed(0)} s</text>`);
