@@ -28,12 +28,15 @@
 //!
 //! # The policy
 //!
-//! - A reconnect sends its first [`JOINS_AT_ONCE`](super::JOINS_AT_ONCE)
-//!   joins at the CONNECT, even to a loaded web server, and one more for each
-//!   answered for good: each client keeps a few calls in the web server's
-//!   queue, and the queue serves them in turn, whatever rooms the others
-//!   hold. The pace of `heal.rs` stays as the fallback, for joins no answer
-//!   comes to (a server that answers some events and not others).
+//! - A reconnect sends one join at a CONNECT that found the web server loaded
+//!   ([`LOADED_JOINS_AT_ONCE`](super::LOADED_JOINS_AT_ONCE); else
+//!   [`JOINS_AT_ONCE`](super::JOINS_AT_ONCE)) and one more for each answered
+//!   for good: each client keeps a call or so in the web server's queue, and
+//!   the queue serves them in turn, whatever rooms the others hold (one
+//!   rather than four: four calls each of 1,000 clients overflowed gunicorn's
+//!   backlog of 2,048; docs/retry-policy.md, "Stop 41").
+//!   The pace of `heal.rs` stays as the fallback, for joins no answer comes
+//!   to (a server that answers some events and not others).
 //! - A failed answer says the web server is overloaded: it frees no place for
 //!   the next join, and the failed one is sent again after a wait anywhere in
 //!   `[1, window]` ms, `window = `[`JOIN_RETRY_FIRST`]` × 1.5^(k − 1)` for the
