@@ -11,6 +11,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { io } from "socket.io-client";
 import { useEnvAndBrowser, openRealtime, connected, closeRealtime, waitFor, roomsOf, hasRooms } from "./harness.js";
 
 const ALICE = "alice@example.com";
@@ -73,6 +74,46 @@ describe("acknowledged joins: the companion Frappe app and `joinAcks`", () => {
     assert.ok(subscribesOf(env, "S-1").length <= 2, `Secret sent ${subscribesOf(env, "S-1").length} times`);
     await closeRealtime(env, page);
     await ctx.close();
+  });
+
+  test("the app's answers on the wire (socket.io-client in Node): taken, refused, failed; doc_open and joins without an ack left to Frappe", async () => {
+    const s = io(`${env.realtimeUrl}/site1`, {
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(ALICE)}` },
+    });
+    try {
+      await new Promise((resolve, reject) => {
+        s.once("connect", resolve);
+        s.once("connect_error", reject);
+      });
+      const ask = (...args) => s.timeout(10000).emitWithAck(...args);
+      assert.equal(await ask("doc_subscribe", "ToDo", "TD-C1"), true);
+      assert.equal(await ask("doctype_subscribe", "Note"), true);
+      assert.equal(await ask("doc_subscribe", "Secret", "S-2"), false);
+      assert.equal(await ask("task_subscribe", "job-c"), true);
+      assert.equal(await ask("doc_subscribe", "ToDo", ""), false, "an empty name");
+      const rooms = () => roomsOf(env, ALICE);
+      for (const r of ["doc:ToDo/TD-C1", "doctype:Note", "task_progress:job-c"]) assert.ok(rooms().includes(r), `${r} in ${rooms()}`);
+      assert.ok(!rooms().includes("doc:Secret/S-2"));
+      // The web server refusing (one worker, no queue): one of two calls at once fails.
+      env.web.setCapacity({ workers: 1, serviceMs: 300, queue: 0 });
+      let answers;
+      try {
+        answers = await Promise.all([ask("doc_subscribe", "ToDo", "TD-C2"), ask("doc_subscribe", "ToDo", "TD-C3")]);
+      } finally {
+        env.web.setCapacity(null);
+      }
+      assert.deepEqual(answers.map((a) => (a === true ? "taken" : typeof a.error === "string" ? "failed" : a)).sort(), ["failed", "taken"]);
+      // doc_open (with or without an ack) and a join without one: Frappe's handlers.
+      s.emit("doc_open", "ToDo", "TD-C1", () => assert.fail("doc_open is Frappe's: never answered"));
+      s.emit("doc_subscribe", "ToDo", "TD-C4");
+      await waitFor(() => rooms().includes("open_doc:ToDo/TD-C1") && rooms().includes("doc:ToDo/TD-C4"), {
+        what: "Frappe's handlers joined open_doc: and doc:",
+      });
+    } finally {
+      s.disconnect();
+    }
   });
 
   test("without `joinAcks` the joins ask for no ack and the app leaves them to Frappe's handlers", async () => {
