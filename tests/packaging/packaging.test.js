@@ -26,6 +26,9 @@ const REQUIRED = [
     "pkg/index.js",
     "pkg/frappe_realtime.js",
     "pkg/frappe_realtime_bg.wasm",
+    // The companion Frappe app (README, "Acknowledged joins"), for sites that install it.
+    "frappe-app/realtime/handlers.js",
+    "frappe-app/realtime_acks/hooks.py",
     "pkg/frappe_realtime.d.ts",
     "www/index.js",
     "www/index.d.ts",
