@@ -14,8 +14,9 @@
 //!   costs one `get_user_info` call (refused: `44` with `Unauthorized: …`), a
 //!   `doc_subscribe` one permission call (refused: the join is dropped without
 //!   a word; one sent with an ack id is answered, `true` or an error, as Frappe's
-//!   node does with the companion app of frappe-app/). Rooms belong to the connection and go with it. Killed, it closes
-//!   every connection; while down, a WebSocket open fails. With
+//!   node does with the companion app of frappe-app/). Rooms belong to the
+//!   connection and go with it. Killed, it closes every connection; while down,
+//!   a WebSocket open fails. With
 //!   [`Fleet::node_tick_ms`] it handles what the clients sent in batches, as a
 //!   Node.js event loop busy with a herd's sockets does.
 //! - **The web server** ([`Web`]) is tests/server/capacity.js: `workers` calls
