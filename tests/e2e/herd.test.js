@@ -1,5 +1,6 @@
 // End-to-end: a small reconnect herd (the benchmark's run, bench/herd-run.js, at a size
-// for npm test). 60 clients with default options, 3 document rooms each, behind one
+// for npm test). 60 clients with default options (and again with `joinAcks`, the node
+// answering joins with the companion app of frappe-app/), 3 document rooms each, behind one
 // realtime node and nginx; the node is killed and back after 1 s, while the web server
 // has 4 workers and either queues or refuses (502) when they are busy. Every client must
 // come back, none may give up, and every room must be back on the server — including
@@ -11,6 +12,8 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { startCluster } from "../server/cluster.js";
 import { launchBrowser } from "./harness.js";
 import { herdRun } from "../../bench/herd-run.js";
@@ -24,7 +27,14 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
   let cluster;
   let browser;
   before(async () => {
-    cluster = await startCluster({ nodes: 1 });
+    // The node loads the companion app (frappe-app/), which answers only the joins that
+    // ask for an ack: "frappe-realtime (joins answered)", `joinAcks` on.
+    const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
+    cluster = await startCluster({
+      nodes: 1,
+      web: { installedApps: ["frappe", "realtime_acks"] },
+      realtime: { apps: { realtime_acks: app } },
+    });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -32,12 +42,15 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
     if (cluster) await cluster.stop();
   });
 
-  for (const web of Object.keys(CAPACITY)) {
-    test(`a web server that ${web === "queue" ? "queues" : "refuses when busy"}: every client back, none given up, every room back`, async () => {
+  for (const [web, libName] of Object.keys(CAPACITY).flatMap((w) => [
+    [w, "frappe-realtime"],
+    [w, "frappe-realtime (joins answered)"],
+  ])) {
+    test(`${libName}, a web server that ${web === "queue" ? "queues" : "refuses when busy"}: every client back, none given up, every room back`, async () => {
       const r = await herdRun({
         cluster,
         browser,
-        libName: "frappe-realtime",
+        libName,
         clients: 60,
         perPage: 10,
         rooms: 3,
