@@ -48,7 +48,7 @@ describe("acknowledged joins: the companion Frappe app and `joinAcks`", () => {
     // One worker and no queue: of three permission calls at once, two are refused (502),
     // as gunicorn behind nginx refuses with a full backlog. Frappe's own handlers would
     // drop those joins without a word.
-    env.web.setCapacity({ workers: 1, serviceMs: 300, queue: 0 });
+    env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
     try {
       await page.evaluate(() => {
         frappe.realtime.doc_subscribe("ToDo", "TD-A1");
@@ -97,7 +97,7 @@ describe("acknowledged joins: the companion Frappe app and `joinAcks`", () => {
       for (const r of ["doc:ToDo/TD-C1", "doctype:Note", "task_progress:job-c"]) assert.ok(rooms().includes(r), `${r} in ${rooms()}`);
       assert.ok(!rooms().includes("doc:Secret/S-2"));
       // The web server refusing (one worker, no queue): one of two calls at once fails.
-      env.web.setCapacity({ workers: 1, serviceMs: 300, queue: 0 });
+      env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
       let answers;
       try {
         answers = await Promise.all([ask("doc_subscribe", "ToDo", "TD-C2"), ask("doc_subscribe", "ToDo", "TD-C3")]);
