@@ -134,7 +134,6 @@ fn main() {
             queue: BACKLOG,
             ..queue
         };
-        let blind = Fleet::herd(clients, queue).config;
         for (name, web, node_tick_ms, call_timeout_ms, answered) in [
             ("queue", queue, 0, CALL_TIMEOUT, false),
             (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, false),
@@ -146,16 +145,18 @@ fn main() {
             ("refuse", refuse, 0, CALL_TIMEOUT, true),
         ] {
             for seed in 1..=seeds {
-                let f = Fleet {
+                let mut f = Fleet {
                     rooms,
                     heavy,
                     limit_ms: LIMIT_MS,
                     seed,
                     node_tick_ms,
                     call_timeout_ms,
-                    config: if answered { answered_joins } else { blind },
                     ..Fleet::herd(clients, web)
                 };
+                if answered {
+                    f.config = answered_joins;
+                }
                 let r = f.run();
                 let name = if answered {
                     format!("{name}{ANSWERED}")

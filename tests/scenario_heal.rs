@@ -17,10 +17,6 @@ use frappe_realtime::protocol::client::{
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
 
-/// The server's handshake with pings far apart: the rounds span minutes, and
-/// these tests play no pings.
-const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":3600000,"pingTimeout":20000,"maxPayload":1000000}"#;
-
 const JOINS: [&str; 4] = [
     r#"42/site,["doc_subscribe","ToDo","T-1"]"#,
     r#"42/site,["doctype_subscribe","Note"]"#,

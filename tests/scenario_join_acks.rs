@@ -17,8 +17,6 @@ use frappe_realtime::protocol::client::{
 use frappe_realtime::protocol::rooms::Subscription;
 use support::*;
 
-const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":3600000,"pingTimeout":20000,"maxPayload":1000000}"#;
-
 /// The join of room `n` of [`subscribed`], with ack id `id`.
 fn join(n: usize, id: u64) -> String {
     let args = [

@@ -22,6 +22,10 @@ pub const HANDSHAKE: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000
 /// The real server's handshake, offering the WebSocket upgrade.
 pub const HANDSHAKE_UPGRADE: &str = r#"0{"sid":"eio1","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
+/// The server's handshake with pings an hour apart: for scenarios that span
+/// minutes of heal rounds and retries and play no pings.
+pub const SLOW_PINGS: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":3600000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
 /// A client, the clock, and everything it has asked for or reported so far.
 pub struct Harness {
     pub client: Client,

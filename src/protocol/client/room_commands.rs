@@ -78,16 +78,17 @@ impl Client {
     /// answered it for good on this connection; asks for an ack when the server
     /// answers joins (`join_acks.rs`).
     pub(super) fn send_join_at(&mut self, index: usize) {
+        // Settled first: a heal round's step lands on every room, answered or not.
+        if self.subscriptions.registry().join(index) == JoinState::Settled {
+            return;
+        }
         let Some(join) = self.subscriptions.join(index) else {
             return;
         };
-        let rooms = self.subscriptions.registry();
-        if rooms.join(index) == JoinState::Settled {
-            return;
-        }
         let mut id = None;
         if self.cx.config.join_acks {
             let next = self.delivery.next_id();
+            let rooms = self.subscriptions.registry();
             rooms.set_join(index, JoinState::Pending(next));
             id = Some(next);
         }
