@@ -32,7 +32,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error(...a);
 // A fresh clone has neither node_modules nor pkg/: set up and build (as `npm start`
 // does), then load what needs them.
-await ensureBuilt({ log });
+await ensureBuilt({ log, tools: ["chromium", "redis-server", "nginx"] });
 const { startCluster } = await import("../tests/server/cluster.js");
 const { launchBrowser } = await import("../tests/e2e/harness.js");
 const { herdRun, LIB_NAMES } = await import("./herd-run.js");

@@ -106,14 +106,27 @@ function stopBuild() {
     }
 }
 
-/** Runs scripts/build.sh when `pkg/` is missing or stale, scripts/setup.sh when node_modules is. */
-export async function ensureBuilt({ log = console.log } = {}) {
+/** The system tools scripts/setup.sh installs with apt (as root), by the name callers use. */
+const TOOLS = {
+    chromium: () => process.env.CHROMIUM || "/usr/bin/chromium",
+    "redis-server": () => process.env.REDIS_SERVER || "/usr/bin/redis-server",
+    nginx: () => "/usr/sbin/nginx",
+};
+
+/** Runs scripts/build.sh when `pkg/` is missing or stale (it runs setup.sh first), else
+ *  scripts/setup.sh when node_modules is missing or one of `tools` (names in TOOLS) is:
+ *  the demo needs none of them, the browser benchmarks and tests Chromium and more. */
+export async function ensureBuilt({ log = console.log, tools = [] } = {}) {
     const reason = needsBuild();
+    const tool = tools.map((t) => TOOLS[t]()).find((f) => !fs.existsSync(f));
     if (reason) {
         log(`build: ${reason}; running scripts/build.sh (installs missing tools; the first time takes minutes)`);
         await run("bash", ["scripts/build.sh"]);
     } else if (!fs.existsSync(path.join(ROOT, "node_modules", "socket.io", "package.json"))) {
         log("setup: node_modules is missing; running scripts/setup.sh");
+        await run("bash", ["scripts/setup.sh"]);
+    } else if (tool) {
+        log(`setup: ${tool} is missing; running scripts/setup.sh (it installs it as root, else says how)`);
         await run("bash", ["scripts/setup.sh"]);
     }
 }

@@ -1,0 +1,144 @@
+// Frappe's own realtime server (realtime/index.js of a Frappe checkout) on loopback, with
+// the companion app installed beside it, for tests/upstream/frappe.test.js. Nothing of
+// Frappe's is kept in this repository: the checkout is given at run time (a directory or
+// a git directory), and the files its realtime server needs are copied into a throw-away
+// bench:
+//
+//   <tmp>/apps/frappe/{realtime/, node_utils.js, package.json}   from the checkout
+//   <tmp>/apps/realtime_acks/              frappe-app/ of this repository
+//   <tmp>/sites/common_site_config.json    redis_queue, socketio_port, default_site,
+//                                          webserver_port (as `bench` writes them)
+//
+// Frappe's server loads `../../<app>/realtime/handlers.js` for every app `get_user_info`
+// lists, so the layout is the one `bench` makes. It resolves its npm packages (socket.io,
+// @redis/client, cookie) from this repository's node_modules through NODE_PATH. The web
+// server is tests/server/web.js (sessions, get_user_info, has_permission, pages, bounded
+// capacity), Redis a throw-away redis-server, as in tests/server/env.js.
+
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "redis";
+import { startRedis } from "../server/redis.js";
+import { startWeb, REPO_ROOT } from "../server/web.js";
+import { createRedisPublisher } from "../server/publish.js";
+import { freePort, trackChild, waitUntil } from "../server/util.js";
+
+const APP = path.join(REPO_ROOT, "frappe-app");
+const NEEDED = ["realtime", "node_utils.js", "package.json"];
+
+/** Copies the files Frappe's realtime server needs from `checkout` (a work tree, or a git
+ *  directory whose HEAD is read) into `dir`. */
+function copyFrappe(checkout, dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.existsSync(path.join(checkout, "realtime", "index.js"))) {
+        for (const f of NEEDED) fs.cpSync(path.join(checkout, f), path.join(dir, f), { recursive: true });
+        return;
+    }
+    const tar = execFileSync("git", ["--git-dir", checkout, "archive", "HEAD", ...NEEDED], { maxBuffer: 1 << 26, stdio: "pipe" });
+    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+}
+
+/** What the checkout is: `git describe`-like text for reports, or the path. */
+export function describeCheckout(checkout) {
+    const gitDir = fs.existsSync(path.join(checkout, ".git")) ? path.join(checkout, ".git") : checkout;
+    try {
+        return execFileSync("git", ["--git-dir", gitDir, "log", "-1", "--format=%h %cs"], { encoding: "utf8" }).trim();
+    } catch {
+        return checkout;
+    }
+}
+
+/**
+ * @param {object} opts
+ * @param {string} opts.checkout a Frappe checkout (work tree or git directory)
+ * @param {string} [opts.site="site1"]
+ * @param {string[]} [opts.apps] the apps `get_user_info` lists
+ * @param {(line: string) => void} [opts.log] Frappe's server's output, line by line
+ */
+export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe", "realtime_acks"], log = () => {} }) {
+    const bench = fs.mkdtempSync(path.join(os.tmpdir(), "frappe-rt-bench-"));
+    let redis = null;
+    let web = null;
+    let proc = null;
+    let publisher = null;
+    let port = 0;
+    let output = "";
+    const stop = async () => {
+        if (publisher) await publisher.close().catch(() => {});
+        if (proc && proc.exitCode === null) {
+            const gone = new Promise((resolve) => proc.once("exit", resolve));
+            proc.kill("SIGKILL");
+            await gone;
+        }
+        if (web) await web.stop().catch(() => {});
+        if (redis) await redis.dispose().catch(() => {});
+        fs.rmSync(bench, { recursive: true, force: true });
+    };
+    try {
+        copyFrappe(checkout, path.join(bench, "apps", "frappe"));
+        fs.cpSync(APP, path.join(bench, "apps", "realtime_acks"), { recursive: true });
+        redis = await startRedis();
+        web = await startWeb({ site, installedApps: apps });
+        port = await freePort();
+        fs.mkdirSync(path.join(bench, "sites"));
+        // webserver_port as `bench` writes it (Frappe's server uses it in developer mode).
+        const conf = { redis_queue: redis.url, socketio_port: port, default_site: site, webserver_port: Number(new URL(web.url).port) };
+        fs.writeFileSync(path.join(bench, "sites", "common_site_config.json"), JSON.stringify(conf));
+        proc = spawn(process.execPath, [path.join(bench, "apps", "frappe", "realtime", "index.js")], {
+            cwd: bench,
+            env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        trackChild(proc);
+        const take = (chunk) => {
+            output += chunk;
+            for (const line of String(chunk).split("\n")) if (line) log(line);
+        };
+        proc.stdout.on("data", take);
+        proc.stderr.on("data", take);
+        // Listening, and subscribed to Redis `events` (else a publish would be lost).
+        const probe = createClient({ url: redis.url });
+        await probe.connect();
+        try {
+            await waitUntil(
+                async () => {
+                    if (proc.exitCode !== null) throw new Error(`Frappe's realtime server exited: ${output}`);
+                    const subs = await probe.sendCommand(["PUBSUB", "NUMSUB", "events"]);
+                    return /listening/i.test(output) && Number(subs[1]) >= 1;
+                },
+                { timeout: 15000, what: "Frappe's realtime server listening and subscribed to Redis" },
+            );
+        } finally {
+            await probe.quit();
+        }
+        const realtimeUrl = `http://127.0.0.1:${port}`;
+        web.setRealtimeTarget(() => ({ host: "127.0.0.1", port }));
+        web.setConfig({
+            site,
+            sameOrigin: false,
+            webOrigin: web.url,
+            realtimeUrl,
+            socketBase: realtimeUrl,
+            socketUrl: `${realtimeUrl}/${site}`,
+            socketioPort: port,
+        });
+        publisher = createRedisPublisher(redis.url, { site });
+    } catch (err) {
+        await stop();
+        throw err;
+    }
+    return {
+        site,
+        webUrl: web.url,
+        realtimeUrl: `http://127.0.0.1:${port}`,
+        web,
+        /** Everything Frappe's server printed so far. */
+        output: () => output,
+        /** publish_realtime for this site, through Redis `events` as Frappe's Python does. */
+        publish: (args) => publisher.publishRealtime({ site, ...args }),
+        login: (user) => web.login(user),
+        stop,
+    };
+}

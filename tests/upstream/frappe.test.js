@@ -1,0 +1,213 @@
+// The companion app (frappe-app/) and the built package against Frappe's OWN realtime
+// server, from a Frappe checkout given at run time (tests/upstream/frappe-env.js), with
+// the stub web server and a real redis-server. Not part of `npm test` (a Frappe checkout
+// is not something a fresh clone has):
+//
+//   npm run test:frappe -- <path to a Frappe checkout or its git directory>
+//
+// Rooms are observed as a client sees them: an event published to a room through Redis
+// `events` (as Frappe's Python publishes) arrives, or does not, before a marker published
+// after it to the user's own room.
+
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import { startFrappeEnv } from "./frappe-env.js";
+import { launchBrowser, openRealtime, connected, waitFor } from "../e2e/harness.js";
+
+const CHECKOUT = process.env.FRAPPE_CHECKOUT;
+const ALICE = "alice@example.com";
+const BOB = "bob@example.com";
+if (!CHECKOUT) throw new Error("FRAPPE_CHECKOUT is not set: run `npm run test:frappe -- <Frappe checkout>`");
+
+let seq = 0;
+
+/**
+ * Publishes a `probe` event to each room, then a marker to `user`'s own room (Frappe's
+ * handlers always join it), and waits for the marker: every probe sent before it that
+ * would arrive has arrived. `seen()` (sync or async) lists the probes received so far.
+ * @returns the rooms whose probe arrived
+ */
+async function roomsReached(env, user, rooms, seen) {
+    const mark = `mark-${++seq}`;
+    for (const room of rooms) await env.publish({ event: "probe", room, message: { room, mark } });
+    await env.publish({ event: "probe", room: `user:${user}`, message: { room: mark, mark } });
+    let got = [];
+    await waitFor(async () => (got = await seen()).some((p) => p.room === mark), { what: `the marker ${mark}`, timeout: 10000 });
+    return rooms.filter((r) => got.some((p) => p.room === r && p.mark === mark));
+}
+
+/** A socket.io-client in Node, logged in as `user`, with the probes it received. */
+async function nodeClient(env, user) {
+    const s = io(`${env.realtimeUrl}/${env.site}`, {
+        forceNew: true,
+        reconnection: false,
+        transports: ["websocket"],
+        extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(user)}` },
+    });
+    const probes = [];
+    s.on("probe", (m) => probes.push(m));
+    await new Promise((resolve, reject) => {
+        s.once("connect", resolve);
+        s.once("connect_error", reject);
+    });
+    return { s, probes, ask: (...args) => s.timeout(10000).emitWithAck(...args) };
+}
+
+/** The page's probes, collected from `frappe.realtime.on("probe")`. */
+const pageProbes = (page) => page.evaluate(() => window.__probes || []);
+const collectProbes = (page) =>
+    page.evaluate(() => {
+        window.__probes = [];
+        frappe.realtime.on("probe", (m) => window.__probes.push(m));
+    });
+
+/** Disconnects the page's client and closes it (Frappe's server has no state to wait on). */
+async function closePage(page) {
+    await page.evaluate(() => frappe.realtime.socket && frappe.realtime.socket.disconnect());
+    await page.close();
+}
+
+describe(`Frappe's realtime server (${CHECKOUT}) with the companion app`, () => {
+    let env;
+    let browser;
+    before(async () => {
+        env = await startFrappeEnv({ checkout: CHECKOUT });
+        browser = await launchBrowser();
+    });
+    after(async () => {
+        if (browser) await browser.close();
+        if (env) await env.stop();
+    });
+
+    test("the app's answers on the wire: taken, refused, failed; doc_open and joins without an ack go to Frappe's handlers", async () => {
+        const a = await nodeClient(env, ALICE);
+        const b = await nodeClient(env, BOB);
+        try {
+            assert.equal(await a.ask("doc_subscribe", "ToDo", "TD-C1"), true);
+            assert.equal(await a.ask("doctype_subscribe", "Note"), true);
+            assert.equal(await a.ask("doc_subscribe", "Secret", "S-2"), false);
+            assert.equal(await a.ask("task_subscribe", "job-c"), true);
+            assert.equal(await a.ask("doc_subscribe", "ToDo", ""), false, "an empty name");
+            const rooms = ["doc:ToDo/TD-C1", "doctype:Note", "task_progress:job-c", "doc:Secret/S-2", "doc:ToDo/"];
+            assert.deepEqual(await roomsReached(env, ALICE, rooms, () => a.probes), rooms.slice(0, 3));
+            // One worker and no queue: of two permission calls at once, one is refused (502)
+            // and answered {error}; Frappe's own handlers would drop that join silently.
+            env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
+            let answers;
+            try {
+                answers = await Promise.all([a.ask("doc_subscribe", "ToDo", "TD-C2"), a.ask("doc_subscribe", "ToDo", "TD-C3")]);
+            } finally {
+                env.web.setCapacity(null);
+            }
+            const kinds = answers.map((x) => (x === true ? "taken" : typeof x?.error === "string" ? "failed" : JSON.stringify(x)));
+            assert.deepEqual([...kinds].sort(), ["failed", "taken"]);
+            const taken = answers[0] === true ? "doc:ToDo/TD-C2" : "doc:ToDo/TD-C3";
+            assert.deepEqual(await roomsReached(env, ALICE, ["doc:ToDo/TD-C2", "doc:ToDo/TD-C3"], () => a.probes), [taken]);
+            // Without an ack: Frappe's doc_subscribe handler joins.
+            a.s.emit("doc_subscribe", "ToDo", "TD-C4");
+            await waitFor(async () => (await roomsReached(env, ALICE, ["doc:ToDo/TD-C4"], () => a.probes)).length === 1, {
+                what: "doc:ToDo/TD-C4 joined by Frappe's handler",
+                timeout: 10000,
+            });
+            // doc_open (with an ack, never answered, and without): Frappe's handler, whose
+            // doc_viewers lists both viewers.
+            const viewers = [];
+            a.s.on("doc_viewers", (v) => viewers.push(v));
+            a.s.emit("doc_open", "ToDo", "TD-C1", () => assert.fail("doc_open is Frappe's: never answered"));
+            b.s.emit("doc_open", "ToDo", "TD-C1");
+            await waitFor(() => viewers.some((v) => v.docname === "TD-C1" && v.users.length === 2), {
+                what: "doc_viewers with alice and bob",
+                timeout: 10000,
+            });
+            assert.deepEqual([...viewers.at(-1).users].sort(), [ALICE, BOB]);
+        } finally {
+            a.s.disconnect();
+            b.s.disconnect();
+        }
+    });
+
+    test("joinAcks in Chromium: a join the web server refused is sent again and taken; a denied one is not joined", async () => {
+        const ctx = await browser.newContext();
+        const page = await openRealtime(ctx, env, { options: { joinAcks: true } });
+        await connected(page);
+        await collectProbes(page);
+        const before = env.web.state().capacity;
+        env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
+        try {
+            await page.evaluate(() => {
+                frappe.realtime.doc_subscribe("ToDo", "TD-A1");
+                frappe.realtime.doc_subscribe("ToDo", "TD-A2");
+            });
+            await waitFor(() => env.web.state().capacity?.refused >= 1, { what: "a permission call refused" });
+        } finally {
+            env.web.setCapacity(null);
+        }
+        assert.equal(before, null, "no capacity before the test set one");
+        // Both rooms: the refused join went again (Frappe's handler alone drops it).
+        const rooms = ["doc:ToDo/TD-A1", "doc:ToDo/TD-A2"];
+        await waitFor(async () => (await roomsReached(env, ALICE, rooms, () => pageProbes(page))).length === 2, {
+            what: "both rooms joined, the refused one sent again",
+            timeout: 20000,
+        });
+        await page.evaluate(() => frappe.realtime.doc_subscribe("Secret", "S-1"));
+        await page.evaluate(() => frappe.realtime.doc_subscribe("ToDo", "TD-A3"));
+        await waitFor(async () => (await roomsReached(env, ALICE, ["doc:ToDo/TD-A3"], () => pageProbes(page))).length === 1, {
+            what: "a join after the denied one taken",
+            timeout: 10000,
+        });
+        assert.deepEqual(await roomsReached(env, ALICE, ["doc:Secret/S-1"], () => pageProbes(page)), []);
+        await closePage(page);
+        await ctx.close();
+    });
+
+    test("without joinAcks: Frappe's handlers join as before (the app leaves ack-less joins alone)", async () => {
+        const ctx = await browser.newContext();
+        const page = await openRealtime(ctx, env);
+        await connected(page);
+        await collectProbes(page);
+        await page.evaluate(() => {
+            frappe.realtime.doc_subscribe("ToDo", "TD-B1");
+            frappe.realtime.doctype_subscribe("Note");
+            frappe.realtime.task_subscribe("job-b");
+        });
+        const rooms = ["doc:ToDo/TD-B1", "doctype:Note", "task_progress:job-b"];
+        await waitFor(async () => (await roomsReached(env, ALICE, rooms, () => pageProbes(page))).length === 3, {
+            what: "rooms joined by Frappe's handlers",
+            timeout: 10000,
+        });
+        await closePage(page);
+        await ctx.close();
+    });
+});
+
+describe(`Frappe's realtime server (${CHECKOUT}) without the app`, () => {
+    let env;
+    let browser;
+    before(async () => {
+        env = await startFrappeEnv({ checkout: CHECKOUT, apps: ["frappe"] });
+        browser = await launchBrowser();
+    });
+    after(async () => {
+        if (browser) await browser.close();
+        if (env) await env.stop();
+    });
+
+    test("joinAcks on a site without the app: Frappe's handlers take the joins (their ack ids unanswered) and events arrive", async () => {
+        const ctx = await browser.newContext();
+        const page = await openRealtime(ctx, env, { options: { joinAcks: true } });
+        await connected(page);
+        await collectProbes(page);
+        await page.evaluate(() => {
+            frappe.realtime.doc_subscribe("ToDo", "TD-D1");
+            frappe.realtime.doctype_subscribe("Note");
+        });
+        const rooms = ["doc:ToDo/TD-D1", "doctype:Note"];
+        await waitFor(async () => (await roomsReached(env, ALICE, rooms, () => pageProbes(page))).length === 2, {
+            what: "rooms joined by Frappe's handlers",
+            timeout: 10000,
+        });
+        await closePage(page);
+        await ctx.close();
+    });
+});
