@@ -65,13 +65,54 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
     let publisher = null;
     let port = 0;
     let output = "";
+
+    /** Starts Frappe's realtime server on `port`; resolves once it listens and has
+     *  subscribed to Redis `events` (else a publish would be lost). */
+    async function startNode() {
+        let mine = "";
+        const child = spawn(process.execPath, [path.join(bench, "apps", "frappe", "realtime", "index.js")], {
+            cwd: bench,
+            env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        proc = child;
+        trackChild(child);
+        const take = (chunk) => {
+            mine += chunk;
+            output += chunk;
+            for (const line of String(chunk).split("\n")) if (line) log(line);
+        };
+        child.stdout.on("data", take);
+        child.stderr.on("data", take);
+        const probe = createClient({ url: redis.url });
+        await probe.connect();
+        try {
+            await waitUntil(
+                async () => {
+                    if (child.exitCode !== null) throw new Error(`Frappe's realtime server exited: ${mine}`);
+                    const subs = await probe.sendCommand(["PUBSUB", "NUMSUB", "events"]);
+                    return /listening/i.test(mine) && Number(subs[1]) >= 1;
+                },
+                { timeout: 15000, what: "Frappe's realtime server listening and subscribed to Redis" },
+            );
+        } finally {
+            await probe.quit();
+        }
+    }
+
+    /** Kills Frappe's realtime server as a crash does (SIGKILL: connections drop). */
+    async function killNode() {
+        const child = proc;
+        proc = null;
+        if (!child || child.exitCode !== null) return;
+        const gone = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        await gone;
+    }
+
     const stop = async () => {
         if (publisher) await publisher.close().catch(() => {});
-        if (proc && proc.exitCode === null) {
-            const gone = new Promise((resolve) => proc.once("exit", resolve));
-            proc.kill("SIGKILL");
-            await gone;
-        }
+        await killNode();
         if (web) await web.stop().catch(() => {});
         if (redis) await redis.dispose().catch(() => {});
         fs.rmSync(bench, { recursive: true, force: true });
@@ -86,33 +127,7 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
         // webserver_port as `bench` writes it (Frappe's server uses it in developer mode).
         const conf = { redis_queue: redis.url, socketio_port: port, default_site: site, webserver_port: Number(new URL(web.url).port) };
         fs.writeFileSync(path.join(bench, "sites", "common_site_config.json"), JSON.stringify(conf));
-        proc = spawn(process.execPath, [path.join(bench, "apps", "frappe", "realtime", "index.js")], {
-            cwd: bench,
-            env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        trackChild(proc);
-        const take = (chunk) => {
-            output += chunk;
-            for (const line of String(chunk).split("\n")) if (line) log(line);
-        };
-        proc.stdout.on("data", take);
-        proc.stderr.on("data", take);
-        // Listening, and subscribed to Redis `events` (else a publish would be lost).
-        const probe = createClient({ url: redis.url });
-        await probe.connect();
-        try {
-            await waitUntil(
-                async () => {
-                    if (proc.exitCode !== null) throw new Error(`Frappe's realtime server exited: ${output}`);
-                    const subs = await probe.sendCommand(["PUBSUB", "NUMSUB", "events"]);
-                    return /listening/i.test(output) && Number(subs[1]) >= 1;
-                },
-                { timeout: 15000, what: "Frappe's realtime server listening and subscribed to Redis" },
-            );
-        } finally {
-            await probe.quit();
-        }
+        await startNode();
         const realtimeUrl = `http://127.0.0.1:${port}`;
         web.setRealtimeTarget(() => ({ host: "127.0.0.1", port }));
         web.setConfig({
@@ -139,6 +154,13 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
         /** publish_realtime for this site, through Redis `events` as Frappe's Python does. */
         publish: (args) => publisher.publishRealtime({ site, ...args }),
         login: (user) => web.login(user),
+        /** Kills Frappe's realtime server like a crash and starts it again on its port
+         *  after `downMs`, as a process manager does. */
+        async restartRealtime({ downMs = 0 } = {}) {
+            await killNode();
+            if (downMs) await new Promise((resolve) => setTimeout(resolve, downMs));
+            await startNode();
+        },
         stop,
     };
 }

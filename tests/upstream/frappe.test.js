@@ -161,6 +161,45 @@ describe(`Frappe's realtime server (${CHECKOUT}) with the companion app`, () => 
         await ctx.close();
     });
 
+    test("without joinAcks, Frappe's server restarted: joins its failed permission calls dropped come back by the heal rounds", async () => {
+        const ctx = await browser.newContext();
+        const page = await openRealtime(ctx, env);
+        await connected(page);
+        await collectProbes(page);
+        const rooms = ["TD-H1", "TD-H2", "TD-H3", "TD-H4"].map((n) => `doc:ToDo/${n}`);
+        await page.evaluate(() => ["TD-H1", "TD-H2", "TD-H3", "TD-H4"].forEach((n) => frappe.realtime.doc_subscribe("ToDo", n)));
+        await waitFor(async () => (await roomsReached(env, ALICE, rooms, () => pageProbes(page))).length === rooms.length, {
+            what: "the rooms joined",
+            timeout: 10000,
+        });
+        // A crash and a restart; meanwhile the web server has one worker and no queue, so
+        // the reconnect's joins sent together are refused (502) but one, and Frappe's
+        // handlers drop them silently.
+        env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
+        const refusedJoins = () => (env.web.state().capacity.refusedBy.permission || []).reduce((a, b) => a + b, 0);
+        let after;
+        try {
+            await env.restartRealtime({ downMs: 500 });
+            await connected(page, "reconnected", 20000);
+            await waitFor(refusedJoins, { what: "a join's permission call refused", timeout: 20000 });
+            // What the rooms are before any heal round (the first waits 10 s or more).
+            after = await roomsReached(env, ALICE, rooms, () => pageProbes(page));
+        } finally {
+            env.web.setCapacity(null);
+        }
+        assert.ok(after.length < rooms.length, `a join was dropped: ${after.length} of ${rooms.length} rooms back`);
+        // The first heal round comes G to 3G after the reconnect, G = max(10 s, 3 ×
+        // (rooms + 1) × the pace the CONNECT's 1 s call set: about 20 s here), and
+        // re-sends a join per pace (src/protocol/client/heal.rs): up to a minute.
+        await waitFor(async () => (await roomsReached(env, ALICE, rooms, () => pageProbes(page))).length === rooms.length, {
+            what: "every room back, the dropped joins re-sent by a heal round",
+            timeout: 90000,
+            interval: 500,
+        });
+        await closePage(page);
+        await ctx.close();
+    });
+
     test("without joinAcks: Frappe's handlers join as before (the app leaves ack-less joins alone)", async () => {
         const ctx = await browser.newContext();
         const page = await openRealtime(ctx, env);
