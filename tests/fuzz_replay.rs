@@ -184,4 +184,6 @@ fn client_machine_body_on_seeds_and_random_inputs() {
     assert!(total.plain_frames > 1000, "{total:?}");
     assert!(total.idle_timeouts > 8000, "{total:?}");
     assert!(total.paced > 100, "{total:?}");
+    assert!(total.join_acks > 1500, "{total:?}");
+    assert!(total.join_answers > 200, "{total:?}");
 }

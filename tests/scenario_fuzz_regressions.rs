@@ -165,3 +165,41 @@ fn a_pending_leave_lost_in_the_queue_is_sent_at_the_next_recovery() {
         "the recovered session still holds task_progress:t-1"
     );
 }
+
+/// With `join_acks`, a reconnect whose handshake and CONNECT were answered at
+/// the instant they were asked measures a pace of 0; an answer to one of its
+/// joins then put off the heal timer by `pace × joins left` = 0 ms, and left a
+/// deadline at `now` (the core's contract: every deadline is later than the
+/// input that set it). Found when the fuzzer's model learnt join acks.
+#[test]
+fn an_answered_join_after_an_instant_connect_leaves_no_deadline_at_now() {
+    let mut c = config();
+    c.join_acks = true;
+    let mut h = Harness::new(c);
+    for n in 0..6 {
+        h.client
+            .subscribe(h.now, Subscription::task(&format!("t-{n}")))
+            .unwrap();
+    }
+    let id = h.open_polling(SLOW_PINGS);
+    h.sent();
+    h.reply_get(id, r#"40/site,{"sid":"s1"}"#);
+    assert_eq!(h.sent().len(), 6, "a first connection sends every join");
+    h.advance(60_000);
+    h.fail_transport(id);
+    h.advance_to_deadline();
+    let id = h.open_polling(SLOW_PINGS);
+    h.sent();
+    h.reply_get(id, r#"40/site,{"sid":"s2"}"#);
+    // Four joins at the quick CONNECT (ids 6 to 9), the other two paced.
+    assert_eq!(h.sent().len(), 4);
+    assert!(h.client.joins_paced());
+    h.reply_get(id, "43/site,6[true]");
+    assert_eq!(h.sent(), vec![r#"42/site,10["task_subscribe","t-4"]"#]);
+    let deadline = h.client.poll_timeout().expect("the heal timer");
+    assert!(
+        deadline > h.now,
+        "deadline {deadline:?} left at {:?}",
+        h.now
+    );
+}

@@ -3,7 +3,7 @@
 //! arbitrary bytes), and time.
 
 use super::emits::{Emit, Where};
-use super::frames;
+use super::frames::{self, Asked};
 use super::input::Input;
 use super::{wire, Machine, Step};
 use frappe_realtime::protocol::client::{AckRequest, TransportId};
@@ -67,7 +67,12 @@ impl Machine {
                 let id = self.transports.pick(input);
                 let polling = self.kind(id) == Some(TransportKind::Polling);
                 let acks = self.emits.open_acks();
-                let text = frames::frame(input, &self.config.namespace, &acks, polling);
+                let joins = self.join_ids.clone();
+                let asked = Asked {
+                    emits: &acks,
+                    joins: &joins,
+                };
+                let text = frames::frame(input, &self.config.namespace, asked, polling);
                 self.text(step, id, &text);
             }
             32 => {
@@ -123,6 +128,17 @@ impl Machine {
             return;
         }
         self.transports.delivered_text(id, text);
+        // Answers to the client's joins (`join_acks`), counted for the replay.
+        for p in &packets {
+            let answer = p
+                .strip_prefix('4')
+                .and_then(|m| socket::Packet::decode(m).ok());
+            if answer.is_some_and(|a| {
+                a.kind == PacketType::Ack && a.id.is_some_and(|i| self.join_ids.contains(&i))
+            }) {
+                self.stats.join_answers += 1;
+            }
+        }
         // A handshake with pingInterval + pingTimeout = 0 arms the ping deadline
         // at the very instant it arrives, which the strict deadline check allows.
         let zero_ping = |p: &str| {
@@ -441,12 +457,18 @@ impl Machine {
             return;
         }
         let acks = self.emits.open_acks();
+        let joins = self.join_ids.clone();
+        let asked = Asked {
+            emits: &acks,
+            joins: &joins,
+        };
         let polling = kind == TransportKind::Polling;
         match input.below(9) {
             0 => self.text(step, id, "2"),
             1 if polling => self.text(step, id, "6"),
-            2 if !acks.is_empty() => {
-                let frame = format!("43{p}{}[\"ok\"]", input.pick(&acks));
+            2 if !acks.is_empty() || !joins.is_empty() => {
+                let ack = *input.pick(&[&acks[..], &joins[..]].concat());
+                let frame = format!("43{p}{ack}{}", frames::ack_data(ack, asked, r#"["ok"]"#));
                 self.text(step, id, &frame);
             }
             3 => {

@@ -49,5 +49,8 @@ pub fn decode(input: &mut Input) -> ClientConfig {
     c.jitter_seed = u64::from(input.u16()) | 1;
     // Last, so that the inputs saved before it existed decode as they did.
     c.first_retry_delay = Duration(*input.pick(&[250, 1, 30, 2000]));
+    // Acknowledged joins on a quarter of the seeds, from bits the seed has anyway
+    // (bit 0 is always set): no byte more, so saved inputs decode as they did.
+    c.join_acks = (c.jitter_seed >> 1) & 3 == 0;
     c
 }

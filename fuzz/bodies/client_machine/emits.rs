@@ -32,7 +32,7 @@
 use frappe_realtime::protocol::client::{AckFailure, DropReason};
 use frappe_realtime::protocol::config::{ClientConfig, OverflowPolicy};
 use frappe_realtime::protocol::time::{Duration, Instant};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an emit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +82,13 @@ pub struct Emits {
     last_wire: Option<usize>,
     /// Ack id → serial, for acks not yet settled.
     open: BTreeMap<u64, usize>,
+    /// The next ack id not seen yet, on an emit or a join.
     acks_issued: u64,
+    /// With `join_acks`, joins take ids from the same counter: the ids below
+    /// `acks_issued` that no emit took and no join was seen with (joins not on
+    /// the wire yet, or lost with their connection before they got there).
+    skipped: BTreeSet<u64>,
+    join_acks: bool,
     max_count: usize,
     max_age: Duration,
     policy: OverflowPolicy,
@@ -95,6 +101,8 @@ impl Emits {
             last_wire: None,
             open: BTreeMap::new(),
             acks_issued: 0,
+            skipped: BTreeSet::new(),
+            join_acks: config.join_acks,
             max_count: config.buffer_max_count,
             max_age: config.buffer_max_age,
             policy: config.buffer_overflow,
@@ -111,8 +119,13 @@ impl Emits {
     pub fn emitted(&mut self, mut e: Emit, wants_ack: bool, session: Option<u32>) {
         assert_eq!(e.ack.is_some(), wants_ack, "emit answered {:?}", e.ack);
         if let Some(id) = e.ack {
-            assert_eq!(id, self.acks_issued, "ack ids count from 0");
-            self.acks_issued += 1;
+            // Dense from 0; with `join_acks`, joins not seen on the wire may have
+            // taken the ids between. Never one taken before.
+            if !self.join_acks || id < self.acks_issued {
+                assert_eq!(id, self.acks_issued, "ack ids count from 0");
+            }
+            self.skipped.extend(self.acks_issued..id);
+            self.acks_issued = id + 1;
             self.open.insert(id, self.list.len());
         }
         e.state = match session {
@@ -120,6 +133,22 @@ impl Emits {
             None => Where::Buffered,
         };
         self.list.push(e);
+    }
+
+    /// A join asked for ack `id` (`join_acks`): joins and emits take their ids
+    /// from one counter, and no id may go to two of them (or an answer would
+    /// settle the wrong one).
+    pub fn join_took(&mut self, id: u64) {
+        if id >= self.acks_issued {
+            self.skipped.extend(self.acks_issued..id);
+            self.acks_issued = id + 1;
+        } else {
+            assert!(
+                self.skipped.remove(&id),
+                "a join's ack id {id} was taken before (by an emit or a join; next {})",
+                self.acks_issued
+            );
+        }
     }
 
     /// A serial number was used by a refused emit: keep numbering dense.

@@ -107,26 +107,70 @@ pub fn attachment_record(data: &[u8]) -> String {
     s
 }
 
-/// One Socket.IO packet inside an Engine.IO message (`4…`). `client_acks` are the
-/// ack ids of the client's emits still waiting, so acks often hit one.
-pub fn message(input: &mut Input, namespace: &str, client_acks: &[u64]) -> String {
+/// The ack ids the client asked for and the fuzzer may answer: its emits' still
+/// waiting, and its joins' (with `join_acks`), so that acks often hit one.
+#[derive(Clone, Copy, Default)]
+pub struct Asked<'a> {
+    pub emits: &'a [u64],
+    pub joins: &'a [u64],
+}
+
+impl Asked<'_> {
+    fn is_empty(&self) -> bool {
+        self.emits.is_empty() && self.joins.is_empty()
+    }
+
+    fn pick(&self, input: &mut Input) -> u64 {
+        // As `input.pick` over both lists: the same bytes as before joins were asked.
+        let i = input.below(self.emits.len() + self.joins.len());
+        if i < self.emits.len() {
+            self.emits[i]
+        } else {
+            self.joins[i - self.emits.len()]
+        }
+    }
+}
+
+/// The data of an ACK for `id`: for a join, what the companion Frappe app answers,
+/// chosen by the id (taken, refused for good, or failed), no byte of input more;
+/// `emit` otherwise.
+pub fn ack_data(id: u64, asked: Asked, emit: &'static str) -> &'static str {
+    if !asked.joins.contains(&id) {
+        return emit;
+    }
+    match id % 4 {
+        0 | 1 => "[true]",
+        2 => "[false]",
+        _ => r#"[{"error":"502 from /api/method/frappe.realtime.has_permission"}]"#,
+    }
+}
+
+/// One Socket.IO packet inside an Engine.IO message (`4…`).
+pub fn message(input: &mut Input, namespace: &str, asked: Asked) -> String {
     let namespace = if input.below(8) == 0 {
         "/other"
     } else {
         namespace
     };
     let p = prefix(namespace);
-    let ack_id = |input: &mut Input| match client_acks {
-        [] => input.below(4) as u64,
-        ids if input.below(4) != 0 => *input.pick(ids),
-        _ => u64::from(input.u16()),
+    let ack_id = |input: &mut Input| {
+        if asked.is_empty() {
+            input.below(4) as u64
+        } else if input.below(4) != 0 {
+            asked.pick(input)
+        } else {
+            u64::from(input.u16())
+        }
     };
     match input.below(11) {
         0 => connect(input, namespace),
         1 => format!("41{p}"),
         2 | 3 => plain_event(input, namespace),
         4 => format!("42{p}{}{}", input.below(4), event_json(input)),
-        5 => format!("43{p}{}[1,\"ok\"]", ack_id(input)),
+        5 => {
+            let id = ack_id(input);
+            format!("43{p}{id}{}", ack_data(id, asked, r#"[1,"ok"]"#))
+        }
         6 => connect_error(input, namespace),
         7 => {
             let n = input.below(3) as u32;
@@ -152,7 +196,7 @@ pub fn message(input: &mut Input, namespace: &str, client_acks: &[u64]) -> Strin
 }
 
 /// One Engine.IO packet from the server.
-pub fn engine_packet(input: &mut Input, namespace: &str, client_acks: &[u64]) -> String {
+pub fn engine_packet(input: &mut Input, namespace: &str, asked: Asked) -> String {
     match input.below(16) {
         0 => handshake(input, None),
         1 | 2 => "2".into(),
@@ -165,18 +209,18 @@ pub fn engine_packet(input: &mut Input, namespace: &str, client_acks: &[u64]) ->
             attachment_record(&data)
         }
         8 => (*input.pick(&["", "9", "4{broken", "0{}", "2probe", "3", "b!!", "0"])).into(),
-        _ => message(input, namespace, client_acks),
+        _ => message(input, namespace, asked),
     }
 }
 
 /// A frame: one packet for a WebSocket, a `\x1e`-joined payload of one to three
 /// packets for a polling `GET`.
-pub fn frame(input: &mut Input, namespace: &str, client_acks: &[u64], polling: bool) -> String {
-    let mut text = engine_packet(input, namespace, client_acks);
+pub fn frame(input: &mut Input, namespace: &str, asked: Asked, polling: bool) -> String {
+    let mut text = engine_packet(input, namespace, asked);
     if polling {
         for _ in 0..input.below(3) {
             text.push('\x1e');
-            text.push_str(&engine_packet(input, namespace, client_acks));
+            text.push_str(&engine_packet(input, namespace, asked));
         }
     }
     text

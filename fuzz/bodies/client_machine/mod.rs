@@ -65,6 +65,16 @@
 //! settle exactly once. After the final disconnect and a long wait, every ack
 //! has settled, the buffer is empty and no deadline is left.
 //!
+//! Acknowledged joins (`join_acks`, on a quarter of the configurations): a join
+//! asks for an ack exactly when the option is on, a leave never (`wire.rs`); no
+//! ack id goes to two packets, emits' and joins' alike (`Emits::join_took`);
+//! the fuzzer answers the client's last joins (taken, refused for good, or
+//! failed, chosen by the id: `frames::ack_data`), on time or late, on the right
+//! connection or a later one, and every invariant above still holds (a join
+//! re-sent after a failed answer is one of the stream's re-sent joins). What
+//! the answers must change (a settled join never re-sent on its connection, a
+//! failed one re-sent) is checked by `tests/scenario_join_acks.rs`, not here.
+//!
 //! Every invariant was shown to fail on a deliberately broken core: see
 //! "Mutation check" in `fuzz/README.md`.
 
@@ -115,6 +125,9 @@ pub const CHECK_UNSENT_LEAVES_ON_RECOVERY: bool = true;
 
 /// Steps per input: enough for several reconnects, small enough for speed.
 pub const MAX_STEPS: usize = 400;
+
+/// How many of the client's last join ack ids the fuzzer keeps to answer.
+const JOIN_IDS_KEPT: usize = 8;
 
 /// What one step did, as far as the checks need to know.
 #[derive(Debug)]
@@ -167,6 +180,10 @@ struct Machine {
     attachments: BTreeMap<u32, VecDeque<Vec<u8>>>,
     /// Ack ids the server asked for on this connection and not yet answered.
     server_asked: Vec<u64>,
+    /// The ack ids of the client's last joins (`join_acks`; at most
+    /// [`JOIN_IDS_KEPT`], older connections' too: their answers must be ignored),
+    /// for the fuzzer to answer.
+    join_ids: Vec<u64>,
     /// A handshake with `pingInterval + pingTimeout = 0` was delivered.
     zero_ping: bool,
     /// Each session's `maxPayload`, from the handshake it took.
@@ -207,6 +224,7 @@ pub fn run(data: &[u8]) -> Stats {
         rooms: Rooms::default(),
         attachments: BTreeMap::new(),
         server_asked: Vec::new(),
+        join_ids: Vec::new(),
         zero_ping: false,
         max_payload: BTreeMap::new(),
         sent_pid: BTreeMap::new(),
@@ -490,8 +508,13 @@ impl Machine {
                     owed.is_empty(),
                     "{text:?} sent while attachments {owed:?} were still owed"
                 );
-                match wire::classify(&text, &self.config.namespace) {
-                    Sent::Room(op) => self.rooms.sent(session, op),
+                match wire::classify(&text, &self.config.namespace, self.config.join_acks) {
+                    Sent::Room(op, ack) => {
+                        if let Some(id) = ack {
+                            self.join_asked(id);
+                        }
+                        self.rooms.sent(session, op);
+                    }
                     Sent::Emit {
                         serial,
                         name,
@@ -516,6 +539,17 @@ impl Machine {
 
     fn session_max_payload(&self, session: Option<u32>) -> Option<u64> {
         session.and_then(|s| self.max_payload.get(&s).copied().flatten())
+    }
+
+    /// A join went out asking for ack `id`: the next id of the counter emits'
+    /// come from too (`Emits::join_took`), or an answer would settle the wrong one.
+    fn join_asked(&mut self, id: u64) {
+        self.emits.join_took(id);
+        if self.join_ids.len() == JOIN_IDS_KEPT {
+            self.join_ids.remove(0);
+        }
+        self.join_ids.push(id);
+        self.stats.join_acks += 1;
     }
 
     /// When connected and nothing can be queued inside the client, the room stream

@@ -125,10 +125,10 @@ fn effect(op: &RoomOp) -> (String, bool) {
     (args_room(prefix, &op.args), joins)
 }
 
-/// Whether `name` is an event the core sends for subscriptions; the fuzzer never
-/// emits one itself.
-pub(super) fn is_room_event(name: &str) -> bool {
-    lookup(name).is_some()
+/// Whether `name` is an event the core sends for subscriptions (the fuzzer never
+/// emits one itself): `Some(true)` for a join, `Some(false)` for a leave.
+pub(super) fn room_event(name: &str) -> Option<bool> {
+    lookup(name).map(|(_, joins)| joins)
 }
 
 /// One namespace connection's room events.

@@ -29,6 +29,9 @@ pub struct Stats {
     pub plain_frames: usize,
     /// CONNECTs whose joins the client paced (a loaded web server).
     pub paced: usize,
+    /// Joins sent with an ack id (`join_acks`), and ACK frames delivered for one.
+    pub join_acks: usize,
+    pub join_answers: usize,
 }
 
 impl Stats {
@@ -49,5 +52,7 @@ impl Stats {
         self.idle_timeouts += other.idle_timeouts;
         self.plain_frames += other.plain_frames;
         self.paced += other.paced;
+        self.join_acks += other.join_acks;
+        self.join_answers += other.join_answers;
     }
 }

@@ -26,7 +26,7 @@ pub enum Item {
 /// A room event as sent: its name and its string arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoomOp {
-    /// The event name (one `super::rooms::is_room_event` accepts).
+    /// The event name (one `super::rooms::room_event` knows).
     pub name: String,
     /// The arguments (doctype, name or task id).
     pub args: Vec<String>,
@@ -35,8 +35,8 @@ pub struct RoomOp {
 /// A Socket.IO packet from the client, sorted.
 #[derive(Debug)]
 pub enum Sent {
-    /// A subscription event.
-    Room(RoomOp),
+    /// A subscription event, and the ack id a join asks for with `join_acks`.
+    Room(RoomOp, Option<u64>),
     /// One of the fuzzer's emits.
     Emit {
         /// The serial number (the first argument).
@@ -72,8 +72,9 @@ fn item(text: &str) -> Item {
     }
 }
 
-/// Decodes and sorts a Socket.IO packet the client sent on `namespace`.
-pub fn classify(text: &str, namespace: &str) -> Sent {
+/// Decodes and sorts a Socket.IO packet the client sent on `namespace`;
+/// `join_acks`: the client's joins ask for an ack (`ClientConfig::join_acks`).
+pub fn classify(text: &str, namespace: &str, join_acks: bool) -> Sent {
     let p = Packet::decode(text)
         .unwrap_or_else(|e| panic!("the client sent {text:?}, which is not Socket.IO: {e:?}"));
     assert_eq!(
@@ -87,10 +88,16 @@ pub fn classify(text: &str, namespace: &str) -> Sent {
     let mut rest = json::elements(p.data)
         .skip(1)
         .map(|e| e.expect("decoded JSON"));
-    if super::rooms::is_room_event(&name) {
-        assert!(
-            p.kind == PacketType::Event && p.id.is_none(),
-            "room events carry no ack and no attachment: {text:?}"
+    if let Some(joins) = super::rooms::room_event(&name) {
+        assert_eq!(
+            p.kind,
+            PacketType::Event,
+            "room events carry no attachment: {text:?}"
+        );
+        assert_eq!(
+            p.id.is_some(),
+            joins && join_acks,
+            "a join asks for an ack exactly when join_acks is on, a leave never: {text:?}"
         );
         let args = rest
             .map(|a| {
@@ -98,7 +105,7 @@ pub fn classify(text: &str, namespace: &str) -> Sent {
                     .unwrap_or_else(|_| panic!("{text:?}: non-string room argument"))
             })
             .collect();
-        return Sent::Room(RoomOp { name, args });
+        return Sent::Room(RoomOp { name, args }, p.id);
     }
     let serial = rest
         .next()

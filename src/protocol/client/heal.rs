@@ -391,9 +391,11 @@ impl Heal {
             self.index = index + 1;
             match self.first_round {
                 Some(pace) if answered => {
+                    // At least 1 ms: a CONNECT answered at once measures a pace
+                    // of 0, and a deadline is never left at `now`.
                     let rest = (count - index - 1) as u64;
-                    cx.timers
-                        .set(Timer::Heal, Some(now + Duration(pace.0 * rest)));
+                    let off = Duration((pace.0 * rest).max(1));
+                    cx.timers.set(Timer::Heal, Some(now + off));
                 }
                 _ => self.pace_join(now, count, jitter, cx),
             }
