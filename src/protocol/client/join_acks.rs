@@ -47,6 +47,7 @@
 //!   when every room is, they stop.
 
 use super::REFUSED_DELAY_MAX;
+use crate::protocol::backoff::grown;
 use crate::protocol::rooms::{JoinState, Registry};
 use crate::protocol::time::Duration;
 
@@ -105,11 +106,8 @@ impl JoinAcks {
     /// The window of the wait before the next failed join goes again (see
     /// "The policy").
     pub(super) fn retry_window(&self) -> Duration {
-        let mut ms = JOIN_RETRY_FIRST.0;
-        for _ in 1..self.failures {
-            ms = (ms + ms / 2).min(REFUSED_DELAY_MAX.0);
-        }
-        Duration(ms)
+        let k = self.failures.saturating_sub(1);
+        Duration(grown(JOIN_RETRY_FIRST.0, k, false, REFUSED_DELAY_MAX.0))
     }
 }
 
