@@ -20,6 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
+import { startEnv } from "../server/env.js";
 import { startRedis } from "../server/redis.js";
 import { startWeb, REPO_ROOT } from "../server/web.js";
 import { createRedisPublisher } from "../server/publish.js";
@@ -51,13 +52,37 @@ export function describeCheckout(checkout) {
 }
 
 /**
+ * The same environment with tests/server/realtime.js in place of Frappe's server (it
+ * loads installed apps' handlers as Frappe v16's does): the suite runs against it in
+ * `npm test` (tests/e2e/frappe-suite.test.js), so that it stays sound between runs
+ * against Frappe, and so that the test server is held to the behaviour the suite
+ * checks on Frappe's own.
+ */
+async function startOurEnv({ site, apps }) {
+    const env = await startEnv({ site, web: { installedApps: apps }, realtime: { apps: { realtime_acks: APP } } });
+    return {
+        site,
+        webUrl: env.webUrl,
+        realtimeUrl: env.realtimeUrl,
+        web: env.web,
+        output: () => "",
+        publish: (args) => env.publish(args),
+        login: (user) => env.login(user),
+        restartRealtime: ({ downMs = 0 } = {}) => env.restartRealtime({ abrupt: true, downMs }),
+        stop: () => env.stop(),
+    };
+}
+
+/**
  * @param {object} opts
- * @param {string} opts.checkout a Frappe checkout (work tree or git directory)
+ * @param {string} [opts.checkout] a Frappe checkout (work tree or git directory);
+ *   none: tests/server/realtime.js (`startOurEnv`)
  * @param {string} [opts.site="site1"]
  * @param {string[]} [opts.apps] the apps `get_user_info` lists
  * @param {(line: string) => void} [opts.log] Frappe's server's output, line by line
  */
 export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe", "realtime_acks"], log = () => {} }) {
+    if (!checkout) return startOurEnv({ site, apps });
     const bench = fs.mkdtempSync(path.join(os.tmpdir(), "frappe-rt-bench-"));
     let redis = null;
     let web = null;
