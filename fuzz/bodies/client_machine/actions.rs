@@ -466,8 +466,8 @@ impl Machine {
         match input.below(9) {
             0 => self.text(step, id, "2"),
             1 if polling => self.text(step, id, "6"),
-            2 if !acks.is_empty() || !joins.is_empty() => {
-                let ack = *input.pick(&[&acks[..], &joins[..]].concat());
+            2 if !asked.is_empty() => {
+                let ack = asked.pick(input);
                 let frame = format!("43{p}{ack}{}", frames::ack_data(ack, asked, r#"["ok"]"#));
                 self.text(step, id, &frame);
             }

@@ -109,19 +109,20 @@ pub fn attachment_record(data: &[u8]) -> String {
 
 /// The ack ids the client asked for and the fuzzer may answer: its emits' still
 /// waiting, and its joins' (with `join_acks`), so that acks often hit one.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Asked<'a> {
     pub emits: &'a [u64],
     pub joins: &'a [u64],
 }
 
 impl Asked<'_> {
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.emits.is_empty() && self.joins.is_empty()
     }
 
-    fn pick(&self, input: &mut Input) -> u64 {
-        // As `input.pick` over both lists: the same bytes as before joins were asked.
+    /// One of the ids, as `input.pick` over both lists.
+    pub fn pick(&self, input: &mut Input) -> u64 {
+        // Without joins, the very bytes `input.pick(emits)` read before they were asked.
         let i = input.below(self.emits.len() + self.joins.len());
         if i < self.emits.len() {
             self.emits[i]

@@ -40,7 +40,7 @@
 //! - A failed answer says the web server is overloaded: it frees no place for
 //!   the next join, and the failed one is sent again after a wait anywhere in
 //!   `[1, window]` ms, `window = `[`JOIN_RETRY_FIRST`]` × 1.5^(k − 1)` for the
-//!   k-th failed answer in a row, capped at
+//!   k-th failed answer in a row (each half rounded up: `backoff::grown`), capped at
 //!   [`REFUSED_DELAY_MAX`](super::REFUSED_DELAY_MAX) (as the retries of a
 //!   refused CONNECT, `recovery.rs`), one room at a time.
 //! - The heal rounds (`heal.rs`) re-send only what was not answered for good;
