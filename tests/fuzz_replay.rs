@@ -186,4 +186,5 @@ fn client_machine_body_on_seeds_and_random_inputs() {
     assert!(total.paced > 100, "{total:?}");
     assert!(total.join_acks > 1500, "{total:?}");
     assert!(total.join_answers > 200, "{total:?}");
+    assert!(total.joins_settled > 50, "{total:?}");
 }

@@ -358,6 +358,8 @@ impl Machine {
             self.rooms.subscribe(&sub, result, connected);
         } else {
             self.rooms.unsubscribe(&sub, result, connected);
+            // A room left may be joined again, and must then be answered again.
+            self.joins_settled.clear();
         }
     }
 
@@ -387,6 +389,16 @@ impl Machine {
             self.client.handle_sent(self.now, id);
         }
         !pending.is_empty()
+    }
+
+    /// Whether `data`, sent on transport `id`, is an answer for good (`true` or
+    /// `false`) on the connection's WebSocket, where every join the client made
+    /// is on the wire by the end of its step (see "Acknowledged joins" in `mod.rs`).
+    fn answers_for_good(&self, id: TransportId, data: &str) -> bool {
+        let on_main_websocket = self.transports.get(id).is_some_and(|i| {
+            i.main && i.kind == TransportKind::WebSocket && Some(i.session) == self.rooms.session()
+        });
+        on_main_websocket && self.client.connected() && matches!(data, "[true]" | "[false]")
     }
 
     /// A well-behaved server and network: the next sensible input for one of the
@@ -468,8 +480,12 @@ impl Machine {
             1 if polling => self.text(step, id, "6"),
             2 if !asked.is_empty() => {
                 let ack = asked.pick(input);
-                let frame = format!("43{p}{ack}{}", frames::ack_data(ack, asked, r#"["ok"]"#));
+                let data = frames::ack_data(ack, asked, r#"["ok"]"#);
+                let frame = format!("43{p}{ack}{data}");
                 self.text(step, id, &frame);
+                if self.answers_for_good(id, data) {
+                    step.settles = Some(ack);
+                }
             }
             3 => {
                 let frame = format!("42{p}{}[\"ask\",1]", input.below(4));

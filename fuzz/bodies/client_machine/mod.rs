@@ -71,9 +71,12 @@
 //! the fuzzer answers the client's last joins (taken, refused for good, or
 //! failed, chosen by the id: `frames::ack_data`), on time or late, on the right
 //! connection or a later one, and every invariant above still holds (a join
-//! re-sent after a failed answer is one of the stream's re-sent joins). What
-//! the answers must change (a settled join never re-sent on its connection, a
-//! failed one re-sent) is checked by `tests/scenario_join_acks.rs`, not here.
+//! re-sent after a failed answer is one of the stream's re-sent joins); and a
+//! join the cooperative server answered for good, on a WebSocket (where every
+//! join the client made is on the wire by the end of its step, so the model
+//! knows the id the client waits on), is never sent again on that connection
+//! unless its room was left meanwhile. That a failed one is sent again is
+//! checked by `tests/scenario_join_acks.rs`, not here.
 //!
 //! Every invariant was shown to fail on a deliberately broken core: see
 //! "Mutation check" in `fuzz/README.md`.
@@ -101,7 +104,7 @@ use rooms::Rooms;
 pub use stats::Stats;
 use std::collections::{BTreeMap, VecDeque};
 use transports::Transports;
-use wire::{Item, Sent};
+use wire::{Item, RoomOp, Sent};
 
 // Known bugs of the core that the fuzzer steps around, each reproduced by an
 // ignored test in `tests/scenario_fuzz_regressions.rs`. Left unchecked, each one
@@ -156,6 +159,9 @@ struct Step {
     ack: Option<(u64, Result<(), UsageError>)>,
     /// The `pid` of the server's CONNECT the client takes in this step, if any.
     connect_answer: Option<Option<String>>,
+    /// The cooperative server answered this ack id for good on the connection's
+    /// WebSocket (`join_acks`; see `Machine::joins_settled`).
+    settles: Option<u64>,
 }
 
 /// The client as it was before a step.
@@ -184,6 +190,11 @@ struct Machine {
     /// [`JOIN_IDS_KEPT`], older connections' too: their answers must be ignored),
     /// for the fuzzer to answer.
     join_ids: Vec<u64>,
+    /// This connection's joins on the wire with the ack id each asked for last,
+    /// and those the fuzzer's cooperative server answered for good (`true` or
+    /// `false`) on a WebSocket: never sent again on this connection.
+    joins_asked: Vec<(RoomOp, u64)>,
+    joins_settled: Vec<RoomOp>,
     /// A handshake with `pingInterval + pingTimeout = 0` was delivered.
     zero_ping: bool,
     /// Each session's `maxPayload`, from the handshake it took.
@@ -225,6 +236,8 @@ pub fn run(data: &[u8]) -> Stats {
         attachments: BTreeMap::new(),
         server_asked: Vec::new(),
         join_ids: Vec::new(),
+        joins_asked: Vec::new(),
+        joins_settled: Vec::new(),
         zero_ping: false,
         max_payload: BTreeMap::new(),
         sent_pid: BTreeMap::new(),
@@ -270,6 +283,7 @@ impl Machine {
             zero_armed: false,
             ack: None,
             connect_answer: None,
+            settles: None,
         };
         (before, step)
     }
@@ -359,6 +373,15 @@ impl Machine {
         for (session, item) in items {
             self.item(session, item);
         }
+        // After the step's joins: the client checks its deadlines before it reads
+        // the step's frames, so a heal round may have sent the join again, with a
+        // new id, before the answer came (which it then ignores, as stale).
+        if let Some(ack) = step.settles {
+            if let Some((op, _)) = self.joins_asked.iter().find(|(_, a)| *a == ack) {
+                self.joins_settled.push(op.clone());
+                self.stats.joins_settled += 1;
+            }
+        }
         if disconnected {
             if let Some(session) = self.rooms.session() {
                 self.emits.disconnected(session);
@@ -406,6 +429,8 @@ impl Machine {
                     let paced = self.client.joins_paced();
                     self.stats.paced += usize::from(paced);
                     self.rooms.connected(session, *recovered, paced);
+                    self.joins_asked.clear();
+                    self.joins_settled.clear();
                     self.stats.flushed += self.emits.connected(session);
                     self.server_asked.clear();
                     self.conn_verified = false;
@@ -511,7 +536,7 @@ impl Machine {
                 match wire::classify(&text, &self.config.namespace, self.config.join_acks) {
                     Sent::Room(op, ack) => {
                         if let Some(id) = ack {
-                            self.join_asked(id);
+                            self.join_asked(&op, id);
                         }
                         self.rooms.sent(session, op);
                     }
@@ -543,7 +568,13 @@ impl Machine {
 
     /// A join went out asking for ack `id`: the next id of the counter emits'
     /// come from too (`Emits::join_took`), or an answer would settle the wrong one.
-    fn join_asked(&mut self, id: u64) {
+    fn join_asked(&mut self, op: &RoomOp, id: u64) {
+        assert!(
+            !self.joins_settled.contains(op),
+            "{op:?} was answered for good on this connection and sent again"
+        );
+        self.joins_asked.retain(|(o, _)| o != op);
+        self.joins_asked.push((op.clone(), id));
         self.emits.join_took(id);
         if self.join_ids.len() == JOIN_IDS_KEPT {
             self.join_ids.remove(0);

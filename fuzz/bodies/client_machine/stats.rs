@@ -32,6 +32,9 @@ pub struct Stats {
     /// Joins sent with an ack id (`join_acks`), and ACK frames delivered for one.
     pub join_acks: usize,
     pub join_answers: usize,
+    /// Joins the model saw answered for good, then never sent again on their
+    /// connection.
+    pub joins_settled: usize,
 }
 
 impl Stats {
@@ -54,5 +57,6 @@ impl Stats {
         self.paced += other.paced;
         self.join_acks += other.join_acks;
         self.join_answers += other.join_answers;
+        self.joins_settled += other.joins_settled;
     }
 }
