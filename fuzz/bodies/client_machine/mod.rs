@@ -31,7 +31,9 @@
 //!   `now < poll_timeout()`, a plain EVENT frame on it yields exactly one
 //!   `Message` (its data the frame after the prefix, no ack, no attachments) or
 //!   one `Error`, transmits nothing and changes no state (the browser driver
-//!   skips the core on exactly these frames);
+//!   skips the core on exactly these frames), except that a malformed one
+//!   (which the driver hands to the core too) may be the session's
+//!   `MAX_PROTOCOL_ERRORS`-th and close it (found by a `-len_control=0` run);
 //! - **reconnect schedule**: each `ReconnectScheduled` is `now + delay`, with
 //!   `1 ≤ delay ≤ reconnection_delay_max`, only with `reconnection` on and within
 //!   `reconnection_attempts`;
