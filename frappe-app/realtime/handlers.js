@@ -36,7 +36,27 @@ async function allowed(socket, args) {
 	return Boolean(body && body.message);
 }
 
+/**
+ * Whether `socket` connected into a site namespace socket.io had already closed.
+ * Frappe's server sets `cleanupEmptyChildNamespaces`: socket.io (4.x) closes a site's
+ * namespace when its last socket leaves it, and a socket its middleware refuses (Frappe's
+ * `Unauthorized: …` when get_user_info failed) leaves it too, while other sockets may
+ * still be in that middleware; those then connect into the closed namespace, where no
+ * event published to the site reaches them, until they reconnect. After a restart, with
+ * a web server that refuses some calls, that is a few clients of every hundred.
+ */
+function orphaned(socket) {
+	const nsps = socket.nsp && socket.nsp.server && socket.nsp.server._nsps;
+	return nsps instanceof Map && nsps.get(socket.nsp.name) !== socket.nsp;
+}
+
 function realtime_acks(socket) {
+	// Close such a socket's connection: its client (any client: Frappe's, socket.io-client,
+	// frappe-realtime) connects again, into the namespace events are published to.
+	if (orphaned(socket)) {
+		socket.conn.close();
+		return;
+	}
 	// Frappe before the app handlers' `socket.frappe_request`: nothing is answered here,
 	// and the client does as without `joinAcks`.
 	if (typeof socket.frappe_request !== "function" || typeof socket.use !== "function") return;

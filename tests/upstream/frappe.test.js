@@ -56,6 +56,50 @@ async function nodeClient(env, user) {
     return { s, probes, ask: (...args) => s.timeout(10000).emitWithAck(...args) };
 }
 
+/**
+ * Leaves a socket in a site namespace socket.io has closed (see frappe-app's
+ * handlers.js, `orphaned`): after a restart (no socket in the namespace), with a web
+ * server of one worker and no queue, client `a` is in Frappe's authentication (its
+ * get_user_info call holds the worker for 1 s) when client `b` is refused (502, so
+ * `Unauthorized: …`), which empties and closes the namespace under `a`. Returns `a`,
+ * which reconnects by itself (socket.io-client), and what it saw.
+ */
+async function orphanOne(env) {
+    await env.restartRealtime();
+    env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
+    const seen = { probes: [], disconnects: [], connects: 0 };
+    let a;
+    try {
+        a = io(`${env.realtimeUrl}/${env.site}`, {
+            forceNew: true,
+            transports: ["websocket"],
+            reconnectionDelay: 200,
+            reconnectionDelayMax: 500,
+            extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(ALICE)}` },
+        });
+        a.on("probe", (m) => seen.probes.push(m));
+        a.on("disconnect", (reason) => seen.disconnects.push(reason));
+        a.on("connect", () => seen.connects++);
+        await waitFor(() => env.web.state().capacity.arrived >= 1, { what: "a's get_user_info at the web server" });
+        const b = io(`${env.realtimeUrl}/${env.site}`, {
+            forceNew: true,
+            reconnection: false,
+            transports: ["websocket"],
+            extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(BOB)}` },
+        });
+        const refused = await new Promise((resolve) => {
+            b.once("connect", () => resolve(null));
+            b.once("connect_error", (e) => resolve(e.message));
+        });
+        b.disconnect();
+        assert.match(String(refused), /^Unauthorized/, "b refused while a was in the middleware");
+        await waitFor(() => seen.connects >= 1, { what: "a connected", timeout: 10000 });
+    } finally {
+        env.web.setCapacity(null);
+    }
+    return { a, seen };
+}
+
 /** The page's probes, collected from `frappe.realtime.on("probe")`. */
 const pageProbes = (page) => page.evaluate(() => window.__probes || []);
 const collectProbes = (page) =>
@@ -163,6 +207,21 @@ describe(`${SERVER} with the companion app`, () => {
         await ctx.close();
     });
 
+    test("a socket left in a namespace socket.io closed is made to connect again, and events reach it", async () => {
+        const { a, seen } = await orphanOne(env);
+        try {
+            // The app closed its connection at once; socket.io-client connected again.
+            await waitFor(() => seen.connects >= 2, { what: "a connected again", timeout: 10000 });
+            assert.equal(seen.disconnects[0], "transport close");
+            await waitFor(async () => (await roomsReached(env, ALICE, [`user:${ALICE}`], () => seen.probes)).length === 1, {
+                what: "an event to the user's room reaches a",
+                timeout: 10000,
+            });
+        } finally {
+            a.disconnect();
+        }
+    });
+
     test("without joinAcks, Frappe's server restarted: joins its failed permission calls dropped come back by the heal rounds", async () => {
         const ctx = await browser.newContext();
         const page = await openRealtime(ctx, env);
@@ -251,5 +310,21 @@ describe(`${SERVER} without the app`, () => {
         });
         await closePage(page);
         await ctx.close();
+    });
+
+    test("a socket left in a namespace socket.io closed gets no event until it reconnects (the server's caveat the app mends)", async () => {
+        const { a, seen } = await orphanOne(env);
+        const c = await nodeClient(env, ALICE);
+        try {
+            // c connected into the namespace events go to; a, connected before, did not.
+            const reached = await roomsReached(env, ALICE, [`user:${ALICE}`], () => c.probes);
+            assert.deepEqual(reached, [`user:${ALICE}`]);
+            assert.ok(a.connected, "a is connected");
+            assert.deepEqual(seen.probes, [], "no event reached a");
+            assert.deepEqual(seen.disconnects, []);
+        } finally {
+            a.disconnect();
+            c.s.disconnect();
+        }
     });
 });
