@@ -60,13 +60,13 @@ async function nodeClient(env, user) {
  * Leaves a socket in a site namespace socket.io has closed (see frappe-app's
  * handlers.js, `orphaned`): after a restart (no socket in the namespace), with a web
  * server of one worker and no queue, client `a` is in Frappe's authentication (its
- * get_user_info call holds the worker for 1 s) when client `b` is refused (502, so
+ * get_user_info call holds the worker for 3 s) when client `b` is refused (502, so
  * `Unauthorized: …`), which empties and closes the namespace under `a`. Returns `a`,
  * which reconnects by itself (socket.io-client), and what it saw.
  */
 async function orphanOne(env) {
     await env.restartRealtime();
-    env.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0 });
+    env.web.setCapacity({ workers: 1, serviceMs: 3000, queue: 0 });
     const seen = { probes: [], disconnects: [], connects: 0 };
     let a;
     try {
