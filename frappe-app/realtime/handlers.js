@@ -13,6 +13,9 @@
 // Joins without an ack id, and `doc_open` (whose viewers' notice is Frappe's), go on to
 // Frappe's handlers as before. A packet middleware runs before every event listener, so
 // the order in which apps are loaded does not matter.
+//
+// It also sends a socket that connected into a site namespace socket.io had closed back
+// to connect again (`orphaned`, below), for every client.
 
 "use strict";
 
