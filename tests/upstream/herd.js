@@ -70,7 +70,11 @@ async function run(browser, { app, acks }) {
         };
         let mark = 0;
         let lastGot = new Set();
-        /** How many of the herd's rooms a probe round reaches (waits up to 5 s for its marker). */
+        /** How many of the herd's rooms a probe round reaches: it waits for as many
+         *  markers (published to the user's room, which every client is in, after the
+         *  probes) as a page has clients, or 5 s. A round can under-count the rooms of a
+         *  client slow to get its marker, never over-count: "every room back" is only
+         *  reported from a round that reached them all. */
         const reached = async () => {
             const m = `m${++mark}`;
             for (const room of rooms) await env.publish({ event: "probe", room, message: { room, mark: m } });
