@@ -68,6 +68,41 @@ const LIBS = {
 };
 export const LIB_NAMES = Object.keys(LIBS);
 
+/**
+ * Opens tests/e2e/pages/herd.html for `clients` clients, `perPage` a page, each page in a
+ * browser context of its own logged in as alice (see `herdRun`), with `query` (a LIBS
+ * entry) besides; pushes the contexts and pages onto the arrays given, for the caller
+ * to close even when this throws.
+ */
+export async function openHerdPages({ browser, webUrl, clients, perPage, rooms, query, contexts, pages }) {
+    for (let first = 0; first < clients; first += perPage) {
+        const ctx = await browser.newContext();
+        contexts.push(ctx);
+        const p = await newPage(ctx);
+        await login(p, webUrl, "alice@example.com");
+        const n = Math.min(perPage, clients - first);
+        const q = new URLSearchParams({ clients: String(n), rooms: String(rooms), first: String(first), ...stringify(query) });
+        await openPage(p, `/pages/herd.html?${q}`, { siteUrl: webUrl });
+        await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
+        pages.push(p);
+    }
+}
+
+/** The herd pages' `__herdStatus()`, summed: {connected, gaveUp, refusals, errors, errorsBy}. */
+export async function herdStatus(pages) {
+    const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
+    return all.reduce(
+        (a, s) => ({
+            connected: a.connected + s.connected,
+            gaveUp: a.gaveUp + s.gaveUp,
+            refusals: a.refusals + s.refusals,
+            errors: a.errors + s.errors,
+            errorsBy: addCounts(a.errorsBy, s.errorsBy),
+        }),
+        { connected: 0, gaveUp: 0, refusals: 0, errors: 0, errorsBy: {} },
+    );
+}
+
 /** How long the rooms of a socket.io-client run must stay the same, once every client
  *  is connected or has given up, for the run to end before its limit. */
 const SETTLED_MS = 20000;
@@ -105,30 +140,8 @@ export async function herdRun(o) {
     };
     const herdPairs = () => pairsOf(cluster.sockets());
     try {
-        for (let first = 0; first < o.clients; first += o.perPage) {
-            const ctx = await o.browser.newContext();
-            contexts.push(ctx);
-            const p = await newPage(ctx);
-            await login(p, cluster.webUrl, "alice@example.com");
-            const n = Math.min(o.perPage, o.clients - first);
-            const query = new URLSearchParams({ clients: String(n), rooms: String(o.rooms), first: String(first), ...stringify(spec) });
-            await openPage(p, `/pages/herd.html?${query}`, { siteUrl: cluster.webUrl });
-            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
-            pages.push(p);
-        }
-        const status = async () => {
-            const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
-            return all.reduce(
-                (a, s) => ({
-                    connected: a.connected + s.connected,
-                    gaveUp: a.gaveUp + s.gaveUp,
-                    refusals: a.refusals + s.refusals,
-                    errors: a.errors + s.errors,
-                    errorsBy: addCounts(a.errorsBy, s.errorsBy),
-                }),
-                { connected: 0, gaveUp: 0, refusals: 0, errors: 0, errorsBy: {} },
-            );
-        };
+        await openHerdPages({ ...o, webUrl: cluster.webUrl, query: spec, contexts, pages });
+        const status = () => herdStatus(pages);
         // Everyone connected and in their rooms before the node goes. A join the
         // server dropped during the setup (a permission call that timed out on a
         // loaded machine) is sent again: the setup is not what is measured.

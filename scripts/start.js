@@ -17,6 +17,11 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+// These three import Node's built-ins only: safe before setup (tests/unit/fresh-clone.test.js).
+import { CHROMIUM } from "../tests/server/chromium.js";
+import { NGINX } from "../tests/server/nginx.js";
+import { REDIS_SERVER } from "../tests/server/redis.js";
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_WEB_PORT = 8000;
 export const DEFAULT_REALTIME_PORT = 9000;
@@ -106,19 +111,16 @@ function stopBuild() {
     }
 }
 
-/** The system tools scripts/setup.sh installs with apt (as root), by the name callers use. */
-const TOOLS = {
-    chromium: () => process.env.CHROMIUM || "/usr/bin/chromium",
-    "redis-server": () => process.env.REDIS_SERVER || "/usr/bin/redis-server",
-    nginx: () => "/usr/sbin/nginx",
-};
+/** The system tools scripts/setup.sh installs with apt (as root), by the name callers
+ *  use: where the test servers and the browser harness run them from. */
+const TOOLS = { chromium: CHROMIUM, "redis-server": REDIS_SERVER, nginx: NGINX };
 
 /** Runs scripts/build.sh when `pkg/` is missing or stale (it runs setup.sh first), else
  *  scripts/setup.sh when node_modules is missing or one of `tools` (names in TOOLS) is:
  *  the demo needs none of them, the browser benchmarks and tests Chromium and more. */
 export async function ensureBuilt({ log = console.log, tools = [] } = {}) {
     const reason = needsBuild();
-    const tool = tools.map((t) => TOOLS[t]()).find((f) => !fs.existsSync(f));
+    const tool = tools.map((t) => TOOLS[t]).find((f) => !fs.existsSync(f));
     if (reason) {
         log(`build: ${reason}; running scripts/build.sh (installs missing tools; the first time takes minutes)`);
         await run("bash", ["scripts/build.sh"]);
@@ -252,7 +254,6 @@ export async function startDemo(opts = {}) {
 
     // Imported here, after a possible setup: on a fresh clone node_modules may not exist yet.
     const { startEnv } = await import("../tests/server/env.js");
-    const { REDIS_SERVER } = await import("../tests/server/redis.js");
 
     const store = createStore();
     const timers = new Set();

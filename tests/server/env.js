@@ -14,6 +14,27 @@ import { startProxy } from "./proxy.js";
 import { sleep, within } from "./util.js";
 
 /**
+ * Points the web server at the realtime server: its `/socket.io/` proxy goes to
+ * `entryPort` (the realtime server's, or a proxy's in front of it), and the pages it
+ * serves connect there in dev mode, or through the proxy with `sameOrigin`.
+ * @param {any} web startWeb()'s handle
+ * @param {{site: string, realtimePort: number, entryPort?: number, sameOrigin?: boolean}} o
+ */
+export function pointWebAt(web, { site, realtimePort, entryPort = realtimePort, sameOrigin = false }) {
+    web.setRealtimeTarget(() => ({ host: "127.0.0.1", port: entryPort }));
+    const socketBase = sameOrigin ? web.url : `http://127.0.0.1:${entryPort}`;
+    web.setConfig({
+        site,
+        sameOrigin,
+        webOrigin: web.url,
+        realtimeUrl: `http://127.0.0.1:${realtimePort}`,
+        socketBase,
+        socketUrl: `${socketBase}/${site}`,
+        socketioPort: sameOrigin ? null : entryPort,
+    });
+}
+
+/**
  * @param {object} [opts]
  * @param {string} [opts.site="site1"] site name = namespace = bench default_site
  * @param {boolean} [opts.sameOrigin=false] clients reach the realtime server through the
@@ -66,8 +87,7 @@ export async function startEnv(opts = {}) {
             proxy = await startProxy({ target: () => ({ host: "127.0.0.1", port: realtimePort }), log: opts.log });
             started.push("proxy");
         }
-        const entryPort = proxy ? proxy.port : realtimePort;
-        web.setRealtimeTarget(() => ({ host: "127.0.0.1", port: entryPort }));
+        pointWebAt(web, { site, realtimePort, entryPort: proxy ? proxy.port : realtimePort, sameOrigin });
         if (redis) {
             const ok = await within(realtime.redisReady, 5000, false);
             if (!ok) throw new Error(`realtime server could not subscribe to Redis at ${redis.url}`);
@@ -83,17 +103,7 @@ export async function startEnv(opts = {}) {
     const realtimePort = realtime.port;
     const webUrl = web.url;
     const realtimeUrl = `http://127.0.0.1:${realtimePort}`;
-    const entryUrl = proxy ? proxy.url : realtimeUrl;
-    const socketBase = sameOrigin ? webUrl : entryUrl;
-    web.setConfig({
-        site,
-        sameOrigin,
-        webOrigin: webUrl,
-        realtimeUrl,
-        socketBase,
-        socketUrl: `${socketBase}/${site}`,
-        socketioPort: sameOrigin ? null : proxy ? proxy.port : realtimePort,
-    });
+    const socketBase = web.config.socketBase;
 
     const env = {
         site,

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
-import { startEnv } from "../server/env.js";
+import { pointWebAt, startEnv } from "../server/env.js";
 import { startRedis } from "../server/redis.js";
 import { startWeb, REPO_ROOT } from "../server/web.js";
 import { createRedisPublisher } from "../server/publish.js";
@@ -153,17 +153,7 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
         const conf = { redis_queue: redis.url, socketio_port: port, default_site: site, webserver_port: Number(new URL(web.url).port) };
         fs.writeFileSync(path.join(bench, "sites", "common_site_config.json"), JSON.stringify(conf));
         await startNode();
-        const realtimeUrl = `http://127.0.0.1:${port}`;
-        web.setRealtimeTarget(() => ({ host: "127.0.0.1", port }));
-        web.setConfig({
-            site,
-            sameOrigin: false,
-            webOrigin: web.url,
-            realtimeUrl,
-            socketBase: realtimeUrl,
-            socketUrl: `${realtimeUrl}/${site}`,
-            socketioPort: port,
-        });
+        pointWebAt(web, { site, realtimePort: port });
         publisher = createRedisPublisher(redis.url, { site });
     } catch (err) {
         await stop();

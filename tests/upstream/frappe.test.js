@@ -39,14 +39,19 @@ async function roomsReached(env, user, rooms, seen) {
     return rooms.filter((r) => got.some((p) => p.room === r && p.mark === mark));
 }
 
-/** A socket.io-client in Node, logged in as `user`, with the probes it received. */
-async function nodeClient(env, user) {
-    const s = io(`${env.realtimeUrl}/${env.site}`, {
+/** A socket.io-client socket in Node on the site, on a WebSocket, with a session of
+ *  `user` (a new one each time); `options` besides. */
+const socketOf = (env, user, options = {}) =>
+    io(`${env.realtimeUrl}/${env.site}`, {
         forceNew: true,
-        reconnection: false,
         transports: ["websocket"],
         extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(user)}` },
+        ...options,
     });
+
+/** A socket.io-client in Node, logged in as `user`, connected, with the probes it received. */
+async function nodeClient(env, user) {
+    const s = socketOf(env, user, { reconnection: false });
     const probes = [];
     s.on("probe", (m) => probes.push(m));
     await new Promise((resolve, reject) => {
@@ -70,23 +75,12 @@ async function orphanOne(env) {
     const seen = { probes: [], disconnects: [], connects: 0 };
     let a;
     try {
-        a = io(`${env.realtimeUrl}/${env.site}`, {
-            forceNew: true,
-            transports: ["websocket"],
-            reconnectionDelay: 200,
-            reconnectionDelayMax: 500,
-            extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(ALICE)}` },
-        });
+        a = socketOf(env, ALICE, { reconnectionDelay: 200, reconnectionDelayMax: 500 });
         a.on("probe", (m) => seen.probes.push(m));
         a.on("disconnect", (reason) => seen.disconnects.push(reason));
         a.on("connect", () => seen.connects++);
         await waitFor(() => env.web.state().capacity.arrived >= 1, { what: "a's get_user_info at the web server" });
-        const b = io(`${env.realtimeUrl}/${env.site}`, {
-            forceNew: true,
-            reconnection: false,
-            transports: ["websocket"],
-            extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(BOB)}` },
-        });
+        const b = socketOf(env, BOB, { reconnection: false });
         const refused = await new Promise((resolve) => {
             b.once("connect", () => resolve(null));
             b.once("connect_error", (e) => resolve(e.message));

@@ -32,7 +32,8 @@ const CAPACITY = { workers: 4, serviceMs: 10, queue: 0 };
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "redis-server"] });
 const { startFrappeEnv, describeCheckout } = await import("./frappe-env.js");
-const { launchBrowser, login, newPage, openPage, waitInPage } = await import("../e2e/harness.js");
+const { launchBrowser } = await import("../e2e/harness.js");
+const { openHerdPages, herdStatus } = await import("../../bench/herd-run.js");
 
 const rooms = [];
 for (let i = 0; i < CLIENTS; i++) for (let j = 0; j < ROOMS; j++) rooms.push(`doc:ToDo/H-${i}-${j}`);
@@ -44,30 +45,15 @@ async function run(browser, { app, acks }) {
     const contexts = [];
     const pages = [];
     try {
-        for (let first = 0; first < CLIENTS; first += PER_PAGE) {
-            const ctx = await browser.newContext();
-            contexts.push(ctx);
-            const p = await newPage(ctx);
-            await login(p, env.webUrl, "alice@example.com");
-            const n = Math.min(PER_PAGE, CLIENTS - first);
-            const q = new URLSearchParams({ clients: String(n), rooms: String(ROOMS), first: String(first), acks: acks ? "1" : "0" });
-            await openPage(p, `/pages/herd.html?${q}`, { siteUrl: env.webUrl });
-            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
-            // Each client records the probes it receives: {room, mark}.
+        const query = { lib: "frappe-realtime", ...(acks ? { acks: 1 } : {}) };
+        await openHerdPages({ browser, webUrl: env.webUrl, clients: CLIENTS, perPage: PER_PAGE, rooms: ROOMS, query, contexts, pages });
+        // Each client records the probes it receives: {room, mark}.
+        for (const p of pages)
             await p.evaluate(() => {
                 window.__probes = [];
                 window.__herd.clients.forEach((r) => r.c.on("probe", (m) => window.__probes.push(m)));
             });
-            pages.push(p);
-        }
-        const status = async () => {
-            const all = await Promise.all(pages.map((p) => p.evaluate(() => __herdStatus())));
-            return all.reduce((a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals }), {
-                connected: 0,
-                gaveUp: 0,
-                refusals: 0,
-            });
-        };
+        const status = () => herdStatus(pages);
         let mark = 0;
         let lastGot = new Set();
         /** How many of the herd's rooms a probe round reaches: it waits for as many
