@@ -15,16 +15,16 @@
 // server is tests/server/web.js (sessions, get_user_info, has_permission, pages, bounded
 // capacity), Redis a throw-away redis-server, as in tests/server/env.js.
 
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createClient } from "redis";
 import { pointWebAt, startEnv } from "../server/env.js";
 import { startRedis } from "../server/redis.js";
 import { startWeb, REPO_ROOT } from "../server/web.js";
 import { createRedisPublisher } from "../server/publish.js";
-import { freePort, trackChild, waitUntil } from "../server/util.js";
+import { freePort } from "../server/util.js";
+import { frappeRealtime } from "./frappe-process.js";
 
 const APP = path.join(REPO_ROOT, "frappe-app");
 const NEEDED = ["realtime", "node_utils.js", "package.json"];
@@ -86,58 +86,13 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
     const bench = fs.mkdtempSync(path.join(os.tmpdir(), "frappe-rt-bench-"));
     let redis = null;
     let web = null;
-    let proc = null;
+    let node = null;
     let publisher = null;
     let port = 0;
-    let output = "";
-
-    /** Starts Frappe's realtime server on `port`; resolves once it listens and has
-     *  subscribed to Redis `events` (else a publish would be lost). */
-    async function startNode() {
-        let mine = "";
-        const child = spawn(process.execPath, [path.join(bench, "apps", "frappe", "realtime", "index.js")], {
-            cwd: bench,
-            env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        proc = child;
-        trackChild(child);
-        const take = (chunk) => {
-            mine += chunk;
-            output += chunk;
-            for (const line of String(chunk).split("\n")) if (line) log(line);
-        };
-        child.stdout.on("data", take);
-        child.stderr.on("data", take);
-        const probe = createClient({ url: redis.url });
-        await probe.connect();
-        try {
-            await waitUntil(
-                async () => {
-                    if (child.exitCode !== null) throw new Error(`Frappe's realtime server exited: ${mine}`);
-                    const subs = await probe.sendCommand(["PUBSUB", "NUMSUB", "events"]);
-                    return /listening/i.test(mine) && Number(subs[1]) >= 1;
-                },
-                { timeout: 15000, what: "Frappe's realtime server listening and subscribed to Redis" },
-            );
-        } finally {
-            await probe.quit();
-        }
-    }
-
-    /** Kills Frappe's realtime server as a crash does (SIGKILL: connections drop). */
-    async function killNode() {
-        const child = proc;
-        proc = null;
-        if (!child || child.exitCode !== null) return;
-        const gone = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
-        await gone;
-    }
 
     const stop = async () => {
         if (publisher) await publisher.close().catch(() => {});
-        await killNode();
+        if (node) await node.kill();
         if (web) await web.stop().catch(() => {});
         if (redis) await redis.dispose().catch(() => {});
         fs.rmSync(bench, { recursive: true, force: true });
@@ -152,7 +107,13 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
         // webserver_port as `bench` writes it (Frappe's server uses it in developer mode).
         const conf = { redis_queue: redis.url, socketio_port: port, default_site: site, webserver_port: Number(new URL(web.url).port) };
         fs.writeFileSync(path.join(bench, "sites", "common_site_config.json"), JSON.stringify(conf));
-        await startNode();
+        node = frappeRealtime({
+            bench,
+            redisUrl: redis.url,
+            env: { NODE_PATH: path.join(REPO_ROOT, "node_modules") },
+            log,
+        });
+        await node.start();
         pointWebAt(web, { site, realtimePort: port });
         publisher = createRedisPublisher(redis.url, { site });
     } catch (err) {
@@ -165,17 +126,13 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
         realtimeUrl: `http://127.0.0.1:${port}`,
         web,
         /** Everything Frappe's server printed so far. */
-        output: () => output,
+        output: () => node.output(),
         /** publish_realtime for this site, through Redis `events` as Frappe's Python does. */
         publish: (args) => publisher.publishRealtime({ site, ...args }),
         login: (user) => web.login(user),
         /** Kills Frappe's realtime server like a crash and starts it again on its port
          *  after `downMs`, as a process manager does. */
-        async restartRealtime({ downMs = 0 } = {}) {
-            await killNode();
-            if (downMs) await new Promise((resolve) => setTimeout(resolve, downMs));
-            await startNode();
-        },
+        restartRealtime: (o) => node.restart(o),
         stop,
     };
 }

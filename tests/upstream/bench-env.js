@@ -1,0 +1,84 @@
+// A real bench for tests/upstream/bench.test.js: its site, its own realtime server (run
+// by the tests, so that they can kill it), and a REST session on the site standing for a
+// second user of Desk. The bench and its web server are the developer's (bench.md).
+
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { REPO_ROOT } from "../server/web.js";
+import { frappeRealtime } from "./frappe-process.js";
+
+export const PACKAGE_VERSION = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
+
+const readJson = (file) => JSON.parse(fs.readFileSync(file, "utf8"));
+
+/** The bench's common_site_config.json. */
+export const benchConfig = (bench) => readJson(path.join(bench, "sites", "common_site_config.json"));
+
+/**
+ * The site the tests use (BENCH_SITE, else the bench's default_site) and its Desk URL
+ * (`http://<site>:<webserver_port>`: the web server picks the site by the Host header; the
+ * name must resolve to loopback, as `*.localhost` does in Chromium and `bench
+ * add-to-hosts` makes it do for Frappe's realtime server).
+ */
+export function benchSite(bench) {
+    const conf = benchConfig(bench);
+    const name = process.env.BENCH_SITE || conf.default_site;
+    if (!name || !fs.existsSync(path.join(bench, "sites", name, "site_config.json"))) {
+        throw new Error(`no site ${name || "(none)"} in ${bench}/sites: set BENCH_SITE, or default_site (bench use <site>)`);
+    }
+    return { name, url: `http://${name}:${conf.webserver_port || 8000}`, socketioPort: Number(conf.socketio_port || 9000) };
+}
+
+/** Resolves true when something accepts TCP connections on 127.0.0.1:`port`. */
+const listening = (port) =>
+    new Promise((resolve) => {
+        const s = net.connect({ host: "127.0.0.1", port });
+        s.once("connect", () => (s.destroy(), resolve(true)));
+        s.once("error", () => resolve(false));
+    });
+
+/**
+ * Starts the bench's own realtime server (apps/frappe/realtime, on its socketio_port);
+ * refuses when that port is taken (the bench's `bench socketio` is running: stop it, the
+ * tests kill theirs). `stop()` kills it.
+ */
+export async function startBenchRealtime(bench) {
+    const conf = benchConfig(bench);
+    const port = Number(conf.socketio_port || 9000);
+    if (await listening(port)) {
+        throw new Error(`port ${port} (socketio_port) is taken: stop the bench's realtime server (bench socketio), the tests run their own`);
+    }
+    const node = frappeRealtime({ bench, redisUrl: conf.redis_queue, env: { FRAPPE_BENCH_ROOT: bench } });
+    await node.start();
+    return { ...node, stop: () => node.kill() };
+}
+
+/**
+ * A session on the site through Frappe's REST API (POST /api/method/login, then
+ * /api/resource), for changes made "elsewhere" than the page under test.
+ */
+export async function apiSession(url, usr, pwd) {
+    const res = await fetch(`${url}/api/method/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ usr, pwd }),
+    });
+    if (res.status !== 200) throw new Error(`log in to ${url} as ${usr}: ${res.status} ${await res.text()}`);
+    const sid = /(?:^|[;,]\s*)sid=([^;]+)/.exec(res.headers.get("set-cookie") || "");
+    if (!sid) throw new Error(`log in to ${url}: no sid cookie`);
+    const call = async (method, p, body) => {
+        const r = await fetch(`${url}${p}`, {
+            method,
+            headers: { Cookie: `sid=${sid[1]}`, "Content-Type": "application/json", Accept: "application/json" },
+            body: body && JSON.stringify(body),
+        });
+        const text = await r.text();
+        if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`);
+        return JSON.parse(text).data;
+    };
+    return {
+        insert: (doctype, fields) => call("POST", `/api/resource/${encodeURIComponent(doctype)}`, fields),
+        update: (doctype, name, fields) => call("PUT", `/api/resource/${encodeURIComponent(doctype)}/${encodeURIComponent(name)}`, fields),
+    };
+}
