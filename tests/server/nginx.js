@@ -33,8 +33,11 @@ export const MODES = ["round-robin", "ip_hash", "cookie"];
 
 const BALANCE = { "round-robin": "", ip_hash: "ip_hash;", cookie: "hash $cookie_sid consistent;" };
 
-/** The config text (exported for the README's example and the unit test). */
-export function nginxConfig({ port, webPort, nodePorts, mode = "round-robin", site = "site1", failTimeout = "0", dir, user = null }) {
+/** The config text (exported: `startNginx` writes it, a reader may print it). `assetsDir`:
+ *  serve `/assets` from that directory, as Frappe's nginx serves `sites/assets`;
+ *  `accessLog`: log every request to the web server in `<dir>/web.log`, one line each:
+ *  `<epoch seconds.ms> <seconds taken> <status> <request URI>` (`webCalls()` reads it). */
+export function nginxConfig({ port, webPort, nodePorts, mode = "round-robin", site = "site1", failTimeout = "0", dir, user = null, assetsDir = null, accessLog = false }) {
     if (!(mode in BALANCE)) throw new Error(`nginx: mode must be one of ${MODES.join(", ")}`);
     const servers = nodePorts.map((p) => `        server 127.0.0.1:${p} fail_timeout=${failTimeout};`).join("\n");
     return `${user ? `user ${user};\n` : ""}worker_processes 1;
@@ -42,7 +45,7 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 16384; }
 http {
-    access_log off;
+    access_log off;${accessLog ? "\n    log_format calls '$msec $request_time $status $request_uri';" : ""}
     client_body_temp_path ${dir}/body;
     proxy_temp_path ${dir}/proxy;
     fastcgi_temp_path ${dir}/fastcgi;
@@ -67,7 +70,7 @@ ${servers}
             proxy_set_header Host $host;
             proxy_pass http://socketio-server;
         }
-        location / {
+${assetsDir ? `        location /assets {\n            alias ${assetsDir};\n        }\n` : ""}        location / {${accessLog ? `\n            access_log ${dir}/web.log calls;` : ""}
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Frappe-Site-Name ${site};
@@ -88,6 +91,8 @@ ${servers}
  * @param {"round-robin" | "ip_hash" | "cookie"} [o.mode]
  * @param {string} [o.site]
  * @param {string} [o.failTimeout="0"] each upstream server's fail_timeout (Frappe: 0)
+ * @param {string} [o.assetsDir] serve /assets from it (nginxConfig)
+ * @param {boolean} [o.accessLog] log the web server's requests (nginxConfig; `webCalls()`)
  * @param {number} [o.timeout=5000] how long to wait for nginx to answer
  */
 export async function startNginx(o) {
@@ -141,6 +146,21 @@ export async function startNginx(o) {
             } catch {
                 return "";
             }
+        },
+        /** The web server's requests so far, with `accessLog`: [{at (when it reached
+         *  nginx, ms since the epoch), ms (until answered), status, uri}]. */
+        webCalls: () => {
+            const file = path.join(dir, "web.log");
+            if (!fs.existsSync(file)) return [];
+            return fs
+                .readFileSync(file, "utf8")
+                .split("\n")
+                .filter(Boolean)
+                .map((line) => {
+                    const [end, took, status, uri] = line.split(" ");
+                    const ms = Math.round(Number(took) * 1000);
+                    return { at: Math.round(Number(end) * 1000) - ms, ms, status: Number(status), uri };
+                });
         },
         /** Stops nginx (SIGTERM: fast shutdown, then SIGKILL after 2 s) and removes its directory. */
         async stop() {

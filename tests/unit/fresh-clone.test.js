@@ -1,5 +1,5 @@
 // The commands that set up a fresh clone themselves (`npm start`, `npm run bench`,
-// `npm run bench:herd`, `npm run test:frappe`, `npm run test:bench`, `node tests/upstream/herd.js`) must get as far as their setup step before anything needs
+// `npm run bench:herd`, `npm run test:frappe`, `npm run test:bench`, `node tests/upstream/herd.js`, `node tests/upstream/bench-herd.js`) must get as far as their setup step before anything needs
 // node_modules: their entry modules, and every local module those import statically,
 // import nothing but Node's built-ins; what needs an npm package is imported
 // dynamically, after the setup. (`npm run bench:herd` once stopped at once on a fresh
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { importsOf } from "./scan-imports.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRIES = ["scripts/start.js", "bench/run.js", "bench/herd.js", "tests/upstream/run.js", "tests/upstream/bench-run.js", "tests/upstream/herd.js"];
+const ENTRIES = ["scripts/start.js", "bench/run.js", "bench/herd.js", "tests/upstream/run.js", "tests/upstream/bench-run.js", "tests/upstream/bench-herd.js", "tests/upstream/herd.js"];
 
 /** The packages `entry` reaches through static imports, each with the chain that reaches it. */
 function packagesBeforeSetup(entry) {

@@ -78,6 +78,9 @@ export async function apiSession(url, usr, pwd) {
         return JSON.parse(text).data;
     };
     return {
+        /** Every `doctype` document's `fields` matching `filters` (REST list, no page limit). */
+        list: (doctype, { fields = ["name"], filters = [] } = {}) =>
+            call("GET", `/api/resource/${encodeURIComponent(doctype)}?${new URLSearchParams({ fields: JSON.stringify(fields), filters: JSON.stringify(filters), limit_page_length: "0" })}`),
         insert: (doctype, fields) => call("POST", `/api/resource/${encodeURIComponent(doctype)}`, fields),
         update: (doctype, name, fields) => call("PUT", `/api/resource/${encodeURIComponent(doctype)}/${encodeURIComponent(name)}`, fields),
     };

@@ -17,10 +17,11 @@ if (!bench || !fs.existsSync(path.join(bench, "sites", "common_site_config.json"
 await ensureBuilt({ log: console.error, tools: ["chromium"] });
 const built = path.join(ROOT, "dist", "frappe-realtime.js");
 const served = path.join(bench, "apps", "realtime_swap", "realtime_swap", "public", "js", "frappe-realtime.js");
-if (!fs.existsSync(path.dirname(served))) {
-    console.error(`${served}: missing; install tests/upstream/swap-app as realtime_swap (tests/upstream/bench.md)`);
+if (!fs.existsSync(path.dirname(path.dirname(served)))) {
+    console.error(`${path.dirname(path.dirname(served))}: missing; install tests/upstream/swap-app as realtime_swap (tests/upstream/bench.md)`);
     process.exit(2);
 }
+fs.mkdirSync(path.dirname(served), { recursive: true });
 if (!fs.existsSync(served) || !fs.readFileSync(served).equals(fs.readFileSync(built))) {
     fs.copyFileSync(built, served);
     console.error(`copied dist/frappe-realtime.js to ${served}`);

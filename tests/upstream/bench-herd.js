@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+// A reconnect herd on a real bench, in Frappe's production layout: Debian's nginx in front
+// (`/assets` from sites/assets, `/socket.io` to Frappe's realtime server, the rest to the
+// bench's gunicorn, as Frappe's nginx config has it), Frappe's Python answering every
+// get_user_info and has_permission from MariaDB. N clients in Chromium (the swap app's
+// herd.html, several per page, each page its own browser context logged in as one user),
+// each in R rooms of real ToDo documents; Frappe's realtime server killed (SIGKILL) and
+// started again 2 s later. Reports per client library: when every client was connected and
+// every room back after the server was, and the web server's calls (nginx's log: peak per
+// 100 ms, answers other than 200). Rooms are observed as clients see them: an event
+// published through Redis to each room reaches its client. A measurement (nothing
+// asserted); not in `npm test`.
+//
+//   node tests/upstream/bench-herd.js <bench> --web-port <gunicorn port> [--clients 300]
+//     [--per-page 10] [--rooms 3] [--libs frappe-realtime,acks,socket.io-client]
+//     [--limit-s 120] [--workers 4] [--user alice@example.com] [--password …]
+//
+// The bench as tests/upstream/bench.md sets it up, with gunicorn running on its own
+// (`./env/bin/gunicorn -b 127.0.0.1:<port> -w 4 --chdir sites frappe.app:application`),
+// the bench's own realtime server stopped (this script runs Frappe's, to kill it), and a
+// user who may read ToDo (created with --user/--password when missing, as a System Manager).
+
+import fs from "node:fs";
+import path from "node:path";
+import { ensureBuilt, ROOT } from "../../scripts/start.js";
+
+const args = process.argv.slice(2);
+const value = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+};
+const bench = args[0];
+const webPort = Number(value("--web-port", 0));
+if (!bench || bench.startsWith("--") || !webPort) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> --web-port <gunicorn port> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S]");
+    process.exit(2);
+}
+const CLIENTS = Number(value("--clients", 300));
+const PER_PAGE = Number(value("--per-page", 10));
+const ROOMS = Number(value("--rooms", 3));
+const LIMIT_MS = Number(value("--limit-s", 120)) * 1000;
+const LIBS = value("--libs", "frappe-realtime,acks,socket.io-client").split(",");
+const WORKERS = Number(value("--workers", 4)); // gunicorn's -w: for the idle figure only
+const USER = value("--user", "alice@example.com");
+const PASSWORD = value("--password", "Alice-pass-2026!");
+const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
+
+await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
+const { benchConfig, benchSite, startBenchRealtime, apiSession } = await import("./bench-env.js");
+const { startNginx } = await import("../server/nginx.js");
+const { createRedisPublisher } = await import("../server/publish.js");
+const { launchBrowser, newPage, waitInPage } = await import("../e2e/harness.js");
+
+const site = benchSite(bench);
+const conf = benchConfig(bench);
+
+// This build and socket.io-client's, beside herd.html in the bench's realtime_swap app.
+const pub = path.join(bench, "apps", "realtime_swap", "realtime_swap", "public");
+if (!fs.existsSync(pub)) throw new Error(`${pub}: install tests/upstream/swap-app as realtime_swap (tests/upstream/bench.md)`);
+fs.mkdirSync(path.join(pub, "js"), { recursive: true });
+fs.copyFileSync(path.join(ROOT, "tests", "upstream", "swap-app", "realtime_swap", "public", "herd.html"), path.join(pub, "herd.html"));
+fs.copyFileSync(path.join(ROOT, "dist", "frappe-realtime.js"), path.join(pub, "js", "frappe-realtime.js"));
+fs.copyFileSync(path.join(ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js"), path.join(pub, "js", "socket.io.min.js"));
+
+const nginx = await startNginx({
+    webPort,
+    nodePorts: [site.socketioPort],
+    site: site.name,
+    assetsDir: path.join(bench, "sites", "assets"),
+    accessLog: true,
+});
+const webUrl = `http://${site.name}:${nginx.port}`;
+const realtime = await startBenchRealtime(bench);
+const publisher = createRedisPublisher(conf.redis_queue, { site: site.name });
+const browser = await launchBrowser();
+
+/** The ToDos "herd <i>-<j>", created where missing; names in client order. */
+async function herdDocs() {
+    const admin = await apiSession(webUrl, "Administrator", ADMIN_PASSWORD);
+    const users = await admin.list("User", { filters: [["name", "=", USER]] });
+    if (!users.length) {
+        await admin.insert("User", { email: USER, first_name: "Herd", new_password: PASSWORD, send_welcome_email: 0, roles: [{ role: "System Manager" }] });
+    }
+    const have = new Map((await admin.list("ToDo", { fields: ["name", "description"], filters: [["description", "like", "herd %"]] })).map((d) => [d.description, d.name]));
+    const names = [];
+    for (let i = 0; i < CLIENTS; i++) {
+        for (let j = 0; j < ROOMS; j++) {
+            const description = `herd ${i}-${j}`;
+            if (!have.has(description)) have.set(description, (await admin.insert("ToDo", { description, allocated_to: USER })).name);
+            names.push(have.get(description));
+        }
+    }
+    return names;
+}
+
+const sum = (pages) =>
+    Promise.all(pages.map((p) => p.evaluate(() => __herdStatus()))).then((all) =>
+        all.reduce((a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals }), { connected: 0, gaveUp: 0, refusals: 0 }),
+    );
+
+let mark = 0;
+/** How many of `names`' rooms a probe round reaches: a probe to each room, then a marker
+ *  per client to the user's own room (Frappe's server puts every socket in it); waits for
+ *  every marker or 5 s. Under-counts a client slow to get its marker, never over-counts. */
+async function reached(pages, names) {
+    const m = `m${++mark}`;
+    for (const name of names) await publisher.publishRealtime({ event: "probe", room: `doc:ToDo/${name}`, message: { room: name, mark: m } });
+    await publisher.publishRealtime({ event: "probe", room: `user:${USER}`, message: { room: "marker", mark: m } });
+    const deadline = Date.now() + 5000;
+    for (;;) {
+        const lists = await Promise.all(pages.map((p) => p.evaluate((m) => __herd.probes.filter((x) => x.mark === m).map((x) => x.room), m)));
+        const got = lists.flat();
+        const markers = got.filter((r) => r === "marker").length;
+        if (markers >= CLIENTS || Date.now() > deadline) return new Set(got.filter((r) => r !== "marker")).size;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+async function run(lib, names) {
+    const contexts = [];
+    const pages = [];
+    try {
+        for (let first = 0; first < CLIENTS; first += PER_PAGE) {
+            const ctx = await browser.newContext();
+            contexts.push(ctx);
+            const p = await newPage(ctx);
+            await p.goto(`${webUrl}/api/method/ping`);
+            const status = await p.evaluate(
+                async ({ usr, pwd }) => (await fetch("/api/method/login", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ usr, pwd }) })).status,
+                { usr: USER, pwd: PASSWORD },
+            );
+            if (status !== 200) throw new Error(`log in as ${USER}: ${status}`);
+            const mine = names.slice(first * ROOMS, Math.min(CLIENTS, first + PER_PAGE) * ROOMS);
+            const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
+            await p.goto(`${webUrl}/assets/realtime_swap/herd.html?${q}`);
+            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
+            pages.push(p);
+        }
+        const until = async (check, what) => {
+            const deadline = Date.now() + 300000;
+            while (!(await check())) {
+                if (Date.now() > deadline) throw new Error(`setup: ${what} within 300 s; ${JSON.stringify(await sum(pages))}`);
+                await new Promise((r) => setTimeout(r, 250));
+            }
+        };
+        await until(async () => (await sum(pages)).connected === CLIENTS, "every client connected");
+        await until(async () => (await reached(pages, names)) === names.length, "every room joined");
+        const killed = Date.now();
+        await realtime.restart({ downMs: 2000 });
+        const back = Date.now();
+        let connectedMs = null;
+        let roomsMs = null;
+        let roomsBack = 0;
+        while (Date.now() - back < LIMIT_MS && roomsMs === null) {
+            const s = await sum(pages);
+            if (connectedMs === null && s.connected === CLIENTS) connectedMs = Date.now() - back;
+            roomsBack = await reached(pages, names);
+            if (connectedMs !== null && roomsBack === names.length) roomsMs = Date.now() - back;
+            else await new Promise((r) => setTimeout(r, 500));
+        }
+        const end = Date.now();
+        const calls = nginx.webCalls().filter((c) => c.at >= killed && c.at <= end && /frappe\.realtime\.(get_user_info|has_permission)/.test(c.uri));
+        const peak = (re) => {
+            const bins = new Map();
+            for (const c of calls) if (re.test(c.uri)) bins.set(Math.floor(c.at / 100), (bins.get(Math.floor(c.at / 100)) || 0) + 1);
+            return Math.max(0, ...bins.values());
+        };
+        // Worker-seconds left idle from the server's return until every room was back (or
+        // the limit), over the workers: at each 10 ms, the workers beyond the calls nginx
+        // had in flight to the web server were idle (a call in flight may still be queued
+        // in gunicorn, so this never over-counts the idle time).
+        const measuredTo = roomsMs === null ? end : back + roomsMs;
+        let idle = 0;
+        for (let t = back; t < measuredTo; t += 10) {
+            let busy = 0;
+            for (const c of calls) if (c.at <= t && t < c.at + c.ms) busy++;
+            idle += Math.max(0, WORKERS - busy) * 10;
+        }
+        const s = await sum(pages);
+        const took = calls.map((c) => c.ms).sort((a, b) => a - b);
+        return {
+            lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
+            clients: CLIENTS,
+            rooms: ROOMS,
+            connectedMs,
+            roomsMs,
+            roomsBack: `${roomsBack}/${names.length}`,
+            getUserInfo: calls.filter((c) => /get_user_info/.test(c.uri)).length,
+            hasPermission: calls.filter((c) => /has_permission/.test(c.uri)).length,
+            notOk: calls.filter((c) => c.status !== 200).length,
+            peakUserInfoPer100ms: peak(/get_user_info/),
+            peakPermissionPer100ms: peak(/has_permission/),
+            webIdleMs: Math.round(idle / WORKERS),
+            firstCallMs: calls.length ? Math.min(...calls.map((c) => c.at)) - back : null,
+            lastCallMs: calls.length ? Math.max(...calls.map((c) => c.at + c.ms)) - back : null,
+            callMsMedian: took[Math.floor(took.length / 2)] ?? null,
+            callMsMax: took[took.length - 1] ?? null,
+            gaveUp: s.gaveUp,
+            refusalsSeen: s.refusals,
+        };
+    } finally {
+        for (const ctx of contexts) await ctx.close().catch(() => {});
+    }
+}
+
+try {
+    const names = await herdDocs();
+    console.error(`${site.name} behind nginx :${nginx.port} → gunicorn :${webPort}; ${CLIENTS} clients × ${ROOMS} rooms, ${PER_PAGE} per page`);
+    for (const lib of LIBS) console.log(JSON.stringify(await run(lib, names)));
+} finally {
+    await browser.close();
+    await publisher.close();
+    await realtime.stop();
+    await nginx.stop();
+}
