@@ -2,10 +2,12 @@
 // by the tests, so that they can kill it), and a REST session on the site standing for a
 // second user of Desk. The bench and its web server are the developer's (bench.md).
 
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { REPO_ROOT } from "../server/web.js";
+import { freePort, trackChild, waitUntil } from "../server/util.js";
 import { frappeRealtime } from "./frappe-process.js";
 
 export const PACKAGE_VERSION = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
@@ -52,6 +54,57 @@ export async function startBenchRealtime(bench) {
     const node = frappeRealtime({ bench, redisUrl: conf.redis_queue, env: { FRAPPE_BENCH_ROOT: bench } });
     await node.start();
     return { ...node, stop: () => node.kill() };
+}
+
+/**
+ * The bench's web server as its production setup runs it: gunicorn from the bench's env,
+ * `workers` sync workers, Frappe's WSGI application, on a free port of 127.0.0.1 (it does
+ * not serve /assets: nginx does). `start()` resolves once `site` answers /api/method/ping
+ * (Frappe takes a second or more to load); `stop()` is SIGTERM, as a restart sends it.
+ */
+export function benchGunicorn(bench, site, { workers = 4 } = {}) {
+    let child = null;
+    let port = 0;
+    let output = "";
+    const web = {
+        get port() {
+            return port;
+        },
+        output: () => output,
+        async start() {
+            port ||= await freePort();
+            const gunicorn = path.join(bench, "env", "bin", "gunicorn");
+            child = spawn(gunicorn, ["-b", `127.0.0.1:${port}`, "-w", String(workers), "-t", "120", "frappe.app:application"], {
+                cwd: path.join(bench, "sites"),
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            trackChild(child);
+            const me = child;
+            child.stdout.on("data", (d) => (output += d));
+            child.stderr.on("data", (d) => (output += d));
+            await waitUntil(
+                async () => {
+                    if (me.exitCode !== null) throw new Error(`gunicorn exited: ${output.slice(-2000)}`);
+                    try {
+                        const r = await fetch(`http://127.0.0.1:${port}/api/method/ping`, { headers: { "X-Frappe-Site-Name": site }, signal: AbortSignal.timeout(1000) });
+                        return r.status === 200;
+                    } catch {
+                        return false;
+                    }
+                },
+                { timeout: 60000, interval: 50, what: `gunicorn answering for ${site}` },
+            );
+        },
+        async stop() {
+            const me = child;
+            child = null;
+            if (!me || me.exitCode !== null) return;
+            const gone = new Promise((resolve) => me.once("exit", resolve));
+            me.kill("SIGTERM");
+            await gone;
+        },
+    };
+    return web;
 }
 
 /**

@@ -8,17 +8,21 @@
 // started again 2 s later. Reports per client library: when every client was connected and
 // every room back after the server was, and the web server's calls (nginx's log: peak per
 // 100 ms, answers other than 200). Rooms are observed as clients see them: an event
-// published through Redis to each room reaches its client. A measurement (nothing
-// asserted); not in `npm test`.
+// published through Redis to each room reaches its client (herd-probe.js). A measurement
+// (nothing asserted); not in `npm test`.
 //
-//   node tests/upstream/bench-herd.js <bench> --web-port <gunicorn port> [--clients 300]
-//     [--per-page 10] [--rooms 3] [--libs frappe-realtime,acks,socket.io-client]
-//     [--limit-s 120] [--workers 4] [--user alice@example.com] [--password …]
+//   node tests/upstream/bench-herd.js <bench> [--clients 300] [--per-page 10] [--rooms 3]
+//     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
+//     [--restart realtime|all] [--web-port <a running gunicorn>] [--user alice@example.com]
+//     [--password …]
 //
-// The bench as tests/upstream/bench.md sets it up, with gunicorn running on its own
-// (`./env/bin/gunicorn -b 127.0.0.1:<port> -w 4 --chdir sites frappe.app:application`),
-// the bench's own realtime server stopped (this script runs Frappe's, to kill it), and a
-// user who may read ToDo (created with --user/--password when missing, as a System Manager).
+// The bench as tests/upstream/bench.md sets it up, with its own realtime server stopped
+// (this script runs Frappe's, to kill it). The script runs the bench's gunicorn too
+// (`--workers` sync workers), unless --web-port names one already running. `--restart
+// all` kills gunicorn with the realtime server and starts both again after 2 s, as
+// `bench restart` does (Frappe then takes a second or two before it answers: every call
+// meanwhile is a 502 from nginx, a refused CONNECT for the client). A user who may read
+// ToDo is created with --user/--password when missing, as a System Manager.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -31,8 +35,9 @@ const value = (name, fallback) => {
 };
 const bench = args[0];
 const webPort = Number(value("--web-port", 0));
-if (!bench || bench.startsWith("--") || !webPort) {
-    console.error("usage: node tests/upstream/bench-herd.js <bench> --web-port <gunicorn port> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S]");
+const RESTART = value("--restart", "realtime");
+if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort)) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-port P (not with --restart all)]");
     process.exit(2);
 }
 const CLIENTS = Number(value("--clients", 300));
@@ -40,16 +45,18 @@ const PER_PAGE = Number(value("--per-page", 10));
 const ROOMS = Number(value("--rooms", 3));
 const LIMIT_MS = Number(value("--limit-s", 120)) * 1000;
 const LIBS = value("--libs", "frappe-realtime,acks,socket.io-client").split(",");
-const WORKERS = Number(value("--workers", 4)); // gunicorn's -w: for the idle figure only
+const WORKERS = Number(value("--workers", 4)); // gunicorn's -w (with --web-port: what it runs)
 const USER = value("--user", "alice@example.com");
 const PASSWORD = value("--password", "Alice-pass-2026!");
 const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
-const { benchConfig, benchSite, startBenchRealtime, apiSession } = await import("./bench-env.js");
+const { benchConfig, benchSite, benchGunicorn, startBenchRealtime, apiSession } = await import("./bench-env.js");
 const { startNginx } = await import("../server/nginx.js");
 const { createRedisPublisher } = await import("../server/publish.js");
 const { launchBrowser, newPage, waitInPage } = await import("../e2e/harness.js");
+const { installProbes, measureHerd, settled } = await import("./herd-probe.js");
+const { herdStatus } = await import("../../bench/herd-run.js");
 
 const site = benchSite(bench);
 const conf = benchConfig(bench);
@@ -62,8 +69,10 @@ fs.copyFileSync(path.join(ROOT, "tests", "upstream", "swap-app", "realtime_swap"
 fs.copyFileSync(path.join(ROOT, "dist", "frappe-realtime.js"), path.join(pub, "js", "frappe-realtime.js"));
 fs.copyFileSync(path.join(ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js"), path.join(pub, "js", "socket.io.min.js"));
 
+const web = webPort ? null : benchGunicorn(bench, site.name, { workers: WORKERS });
+if (web) await web.start();
 const nginx = await startNginx({
-    webPort,
+    webPort: webPort || web.port,
     nodePorts: [site.socketioPort],
     site: site.name,
     assetsDir: path.join(bench, "sites", "assets"),
@@ -93,29 +102,6 @@ async function herdDocs() {
     return names;
 }
 
-const sum = (pages) =>
-    Promise.all(pages.map((p) => p.evaluate(() => __herdStatus()))).then((all) =>
-        all.reduce((a, s) => ({ connected: a.connected + s.connected, gaveUp: a.gaveUp + s.gaveUp, refusals: a.refusals + s.refusals }), { connected: 0, gaveUp: 0, refusals: 0 }),
-    );
-
-let mark = 0;
-/** How many of `names`' rooms a probe round reaches: a probe to each room, then a marker
- *  per client to the user's own room (Frappe's server puts every socket in it); waits for
- *  every marker or 5 s. Under-counts a client slow to get its marker, never over-counts. */
-async function reached(pages, names) {
-    const m = `m${++mark}`;
-    for (const name of names) await publisher.publishRealtime({ event: "probe", room: `doc:ToDo/${name}`, message: { room: name, mark: m } });
-    await publisher.publishRealtime({ event: "probe", room: `user:${USER}`, message: { room: "marker", mark: m } });
-    const deadline = Date.now() + 5000;
-    for (;;) {
-        const lists = await Promise.all(pages.map((p) => p.evaluate((m) => __herd.probes.filter((x) => x.mark === m).map((x) => x.room), m)));
-        const got = lists.flat();
-        const markers = got.filter((r) => r === "marker").length;
-        if (markers >= CLIENTS || Date.now() > deadline) return new Set(got.filter((r) => r !== "marker")).size;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
-
 async function run(lib, names) {
     const contexts = [];
     const pages = [];
@@ -136,29 +122,24 @@ async function run(lib, names) {
             await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
             pages.push(p);
         }
-        const until = async (check, what) => {
-            const deadline = Date.now() + 300000;
-            while (!(await check())) {
-                if (Date.now() > deadline) throw new Error(`setup: ${what} within 300 s; ${JSON.stringify(await sum(pages))}`);
-                await new Promise((r) => setTimeout(r, 250));
-            }
-        };
-        await until(async () => (await sum(pages)).connected === CLIENTS, "every client connected");
-        await until(async () => (await reached(pages, names)) === names.length, "every room joined");
+        const publish = (name, message) => publisher.publishRealtime({ event: "probe", room: `doc:ToDo/${name}`, message });
+        await installProbes(pages);
+        await settled({ pages, rooms: names, clients: CLIENTS, publish });
         const killed = Date.now();
-        await realtime.restart({ downMs: 2000 });
-        const back = Date.now();
-        let connectedMs = null;
-        let roomsMs = null;
-        let roomsBack = 0;
-        while (Date.now() - back < LIMIT_MS && roomsMs === null) {
-            const s = await sum(pages);
-            if (connectedMs === null && s.connected === CLIENTS) connectedMs = Date.now() - back;
-            roomsBack = await reached(pages, names);
-            if (connectedMs !== null && roomsBack === names.length) roomsMs = Date.now() - back;
-            else await new Promise((r) => setTimeout(r, 500));
+        let webUp = null;
+        if (RESTART === "all") {
+            await Promise.all([realtime.kill(), web.stop()]);
+            await new Promise((r) => setTimeout(r, 2000));
+            webUp = web.start().then(() => Date.now());
+            await realtime.start();
+        } else {
+            await realtime.restart({ downMs: 2000 });
         }
+        const back = Date.now();
+        const { connectedMs, roomsMs, roomsBack } = await measureHerd({ pages, rooms: names, clients: CLIENTS, publish, back, limitMs: LIMIT_MS });
         const end = Date.now();
+        // When gunicorn answered again, after the realtime server was back (--restart all).
+        const webBackMs = webUp ? (await webUp) - back : null;
         const calls = nginx.webCalls().filter((c) => c.at >= killed && c.at <= end && /frappe\.realtime\.(get_user_info|has_permission)/.test(c.uri));
         const peak = (re) => {
             const bins = new Map();
@@ -176,12 +157,14 @@ async function run(lib, names) {
             for (const c of calls) if (c.at <= t && t < c.at + c.ms) busy++;
             idle += Math.max(0, WORKERS - busy) * 10;
         }
-        const s = await sum(pages);
+        const s = await herdStatus(pages);
         const took = calls.map((c) => c.ms).sort((a, b) => a - b);
         return {
             lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
             clients: CLIENTS,
             rooms: ROOMS,
+            restart: RESTART,
+            webBackMs,
             connectedMs,
             roomsMs,
             roomsBack: `${roomsBack}/${names.length}`,
@@ -197,6 +180,7 @@ async function run(lib, names) {
             callMsMax: took[took.length - 1] ?? null,
             gaveUp: s.gaveUp,
             refusalsSeen: s.refusals,
+            errorsBy: s.errorsBy,
         };
     } finally {
         for (const ctx of contexts) await ctx.close().catch(() => {});
@@ -205,11 +189,12 @@ async function run(lib, names) {
 
 try {
     const names = await herdDocs();
-    console.error(`${site.name} behind nginx :${nginx.port} → gunicorn :${webPort}; ${CLIENTS} clients × ${ROOMS} rooms, ${PER_PAGE} per page`);
+    console.error(`${site.name} behind nginx :${nginx.port} → gunicorn :${webPort || web.port}; ${CLIENTS} clients × ${ROOMS} rooms, ${PER_PAGE} per page`);
     for (const lib of LIBS) console.log(JSON.stringify(await run(lib, names)));
 } finally {
     await browser.close();
     await publisher.close();
     await realtime.stop();
     await nginx.stop();
+    if (web) await web.stop();
 }

@@ -6,7 +6,8 @@
 // workers (4 × 10 ms, no queue, like gunicorn behind nginx with a full backlog). Reports,
 // per client: when every client was connected and every room back after the node was,
 // the web server's calls and refusals. Rooms are observed as clients see them: an event
-// published to each room through Redis reaches its client (a probe round every 500 ms).
+// published to each room through Redis reaches its client (herd-probe.js: a round every
+// 250 ms).
 // A measurement, not a test (nothing asserted); not in `npm test`.
 //
 //   node tests/upstream/herd.js <Frappe checkout> [--clients 60] [--per-page 10] [--rooms 3]
@@ -34,6 +35,7 @@ await ensureBuilt({ log: console.error, tools: ["chromium", "redis-server"] });
 const { startFrappeEnv, describeCheckout } = await import("./frappe-env.js");
 const { launchBrowser } = await import("../e2e/harness.js");
 const { openHerdPages, herdStatus } = await import("../../bench/herd-run.js");
+const { installProbes, measureHerd, settled } = await import("./herd-probe.js");
 
 const rooms = [];
 for (let i = 0; i < CLIENTS; i++) for (let j = 0; j < ROOMS; j++) rooms.push(`doc:ToDo/H-${i}-${j}`);
@@ -47,66 +49,20 @@ async function run(browser, { app, acks }) {
     try {
         const query = { lib: "frappe-realtime", ...(acks ? { acks: 1 } : {}) };
         await openHerdPages({ browser, webUrl: env.webUrl, clients: CLIENTS, perPage: PER_PAGE, rooms: ROOMS, query, contexts, pages });
-        // Each client records the probes it receives: {room, mark}.
-        for (const p of pages)
-            await p.evaluate(() => {
-                window.__probes = [];
-                window.__herd.clients.forEach((r) => r.c.on("probe", (m) => window.__probes.push(m)));
-            });
-        const status = () => herdStatus(pages);
-        let mark = 0;
-        let lastGot = new Set();
-        /** How many of the herd's rooms a probe round reaches: it waits for as many
-         *  markers (published to the user's room, which every client is in, after the
-         *  probes) as a page has clients, or 5 s. A round can under-count the rooms of a
-         *  client slow to get its marker, never over-count: "every room back" is only
-         *  reported from a round that reached them all. */
-        const reached = async () => {
-            const m = `m${++mark}`;
-            for (const room of rooms) await env.publish({ event: "probe", room, message: { room, mark: m } });
-            for (const p of pages) await env.publish({ event: "probe", room: "user:alice@example.com", message: { room: "marker", mark: m } });
-            const deadline = Date.now() + 5000;
-            let got = new Set();
-            for (;;) {
-                const lists = await Promise.all(pages.map((p) => p.evaluate((m) => window.__probes.filter((x) => x.mark === m), m)));
-                got = new Set(lists.flat().filter((x) => x.room !== "marker").map((x) => x.room));
-                const markers = lists.flat().filter((x) => x.room === "marker").length;
-                if (markers >= pages.length * PER_PAGE || Date.now() > deadline) break;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-            lastGot = got;
-            return got.size;
-        };
-        const until = async (check, what) => {
-            const deadline = Date.now() + 60000;
-            while (!(await check())) {
-                if (Date.now() > deadline) throw new Error(`setup: ${what}`);
-                await new Promise((r) => setTimeout(r, 250));
-            }
-        };
-        await until(async () => (await status()).connected === CLIENTS, "every client connected");
-        await until(async () => (await reached()) === rooms.length, "every room joined");
+        const publish = (room, message) => env.publish({ event: "probe", room, message });
+        await installProbes(pages);
+        await settled({ pages, rooms, clients: CLIENTS, publish });
         // The herd: the web server refuses beyond its workers; the node crashes and is back after 2 s.
         env.web.setCapacity(CAPACITY);
         await env.restartRealtime({ downMs: 2000 });
         const back = Date.now();
-        let connectedMs = null;
-        let roomsMs = null;
-        let lastRooms = 0;
-        while (Date.now() - back < LIMIT_MS && roomsMs === null) {
-            const s = await status();
-            if (connectedMs === null && s.connected === CLIENTS) connectedMs = Date.now() - back;
-            lastRooms = await reached();
-            if (connectedMs !== null && lastRooms === rooms.length) roomsMs = Date.now() - back;
-            else await new Promise((r) => setTimeout(r, 500));
-        }
+        const { connectedMs, roomsMs, roomsBack, missing } = await measureHerd({ pages, rooms, clients: CLIENTS, publish, back, limitMs: LIMIT_MS });
         const cap = env.web.state().capacity;
         const sum = (a) => (a || []).reduce((x, y) => x + y, 0);
-        const s = await status();
+        const s = await herdStatus(pages);
         // Clients none of whose rooms a probe reaches: connected, but not in the site's
         // namespace the events go to (socket.io closes an emptied namespace while sockets
         // are still in its middleware: README, "a caveat of the server").
-        const missing = rooms.filter((r) => !lastGot.has(r));
         const byClient = new Map();
         for (const r of missing) {
             const c = r.split("-")[1];
@@ -118,7 +74,7 @@ async function run(browser, { app, acks }) {
             app,
             connectedMs,
             roomsMs,
-            roomsBack: lastRooms,
+            roomsBack,
             calls: cap.arrived,
             refused: cap.refused,
             refusedJoins: sum(cap.refusedBy.permission),
