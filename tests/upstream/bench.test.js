@@ -21,10 +21,13 @@ import { launchBrowser, newPage, waitInPage } from "../e2e/harness.js";
 const BENCH = process.env.FRAPPE_BENCH;
 const PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
 
-/** Records a page's WebSocket frames (text) in `page.frames`, as "> sent" / "< received". */
+/** Records a page's WebSocket frames (text) in `page.frames`, as "> sent" / "< received",
+ *  and the URLs its WebSockets opened in `page.sockets`. */
 function recordFrames(page) {
     page.frames = [];
+    page.sockets = [];
     page.on("websocket", (ws) => {
+        page.sockets.push(ws.url());
         ws.on("framesent", (f) => page.frames.push(`> ${f.payload}`));
         ws.on("framereceived", (f) => page.frames.push(`< ${f.payload}`));
     });
@@ -87,7 +90,6 @@ describe(`Desk on a real bench (${BENCH || "FRAPPE_BENCH not set"})`, { skip: !B
             () => window.frappe && frappe.realtime && frappe.realtime.socket && frappe.realtime.socket.connected && {
                 version: window.FrappeRealtime && FrappeRealtime.version,
                 options: frappe.boot.realtime_options,
-                port: frappe.boot.socketio_port,
                 dev: window.dev_server,
             },
             null,
@@ -96,6 +98,10 @@ describe(`Desk on a real bench (${BENCH || "FRAPPE_BENCH not set"})`, { skip: !B
         assert.equal(state.version, PACKAGE_VERSION, "window.FrappeRealtime is this package (swap-app's app_include_js)");
         assert.deepEqual(state.options, { joinAcks: true }, "frappe.boot.realtime_options from realtime_acks.boot.boot_session");
         assert.ok(state.dev, "DEV_SERVER=1: Desk connects to socketio_port as Frappe's client does");
+        assert.ok(
+            page.sockets.some((u) => u.startsWith(`ws://${site.name}:${site.socketioPort}/socket.io/`)),
+            `a WebSocket to ${site.name}:${site.socketioPort}: ${page.sockets.join(", ")}`,
+        );
         await frame(page, new RegExp(`^> 40/${site.name.replace(/\./g, "\\.")},`), { what: "the CONNECT to the site's namespace" });
     });
 
