@@ -1,6 +1,7 @@
-// A real bench for tests/upstream/bench.test.js: its site, its own realtime server (run
-// by the tests, so that they can kill it), and a REST session on the site standing for a
-// second user of Desk. The bench and its web server are the developer's (bench.md).
+// A real bench for tests/upstream/bench.test.js and bench-herd.js: its site, its own
+// realtime server (run by the scripts, so that they can kill it), its gunicorn (run by
+// the herd), and a REST session on the site standing for a second user of Desk. The bench
+// itself, and the web server bench.test.js uses, are the developer's (bench.md).
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
