@@ -80,6 +80,14 @@ export function trackChild(child) {
     }
 }
 
+/** Sends `signal` to `child` (unless it has exited) and resolves once it has. */
+export async function stopChild(child, signal = "SIGTERM") {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await gone;
+}
+
 /**
  * Tracks every TCP connection of a server (HTTP keep-alive and upgraded WebSockets alike)
  * so that it can be torn down without waiting for clients.

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { REPO_ROOT } from "../server/web.js";
-import { freePort, trackChild, waitUntil } from "../server/util.js";
+import { freePort, stopChild, trackChild, waitUntil } from "../server/util.js";
 import { frappeRealtime } from "./frappe-process.js";
 
 export const PACKAGE_VERSION = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
@@ -99,10 +99,7 @@ export function benchGunicorn(bench, site, { workers = 4 } = {}) {
         async stop() {
             const me = child;
             child = null;
-            if (!me || me.exitCode !== null) return;
-            const gone = new Promise((resolve) => me.once("exit", resolve));
-            me.kill("SIGTERM");
-            await gone;
+            await stopChild(me, "SIGTERM");
         },
     };
     return web;

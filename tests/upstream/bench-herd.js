@@ -54,7 +54,7 @@ await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
 const { benchConfig, benchSite, benchGunicorn, startBenchRealtime, apiSession } = await import("./bench-env.js");
 const { startNginx } = await import("../server/nginx.js");
 const { createRedisPublisher } = await import("../server/publish.js");
-const { launchBrowser, newPage, waitInPage } = await import("../e2e/harness.js");
+const { launchBrowser, login, newPage, waitInPage } = await import("../e2e/harness.js");
 const { installProbes, measureHerd, settled } = await import("./herd-probe.js");
 const { herdStatus } = await import("../../bench/herd-run.js");
 
@@ -110,12 +110,8 @@ async function run(lib, names) {
             const ctx = await browser.newContext();
             contexts.push(ctx);
             const p = await newPage(ctx);
-            await p.goto(`${webUrl}/api/method/ping`);
-            const status = await p.evaluate(
-                async ({ usr, pwd }) => (await fetch("/api/method/login", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ usr, pwd }) })).status,
-                { usr: USER, pwd: PASSWORD },
-            );
-            if (status !== 200) throw new Error(`log in as ${USER}: ${status}`);
+            await p.goto(`${webUrl}/api/method/ping`); // on the site's origin: login() posts from here
+            await login(p, webUrl, USER, PASSWORD);
             const mine = names.slice(first * ROOMS, Math.min(CLIENTS, first + PER_PAGE) * ROOMS);
             const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
             await p.goto(`${webUrl}/assets/realtime_swap/herd.html?${q}`);

@@ -16,7 +16,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startBenchRealtime, benchSite, apiSession, PACKAGE_VERSION } from "./bench-env.js";
-import { launchBrowser, newPage, waitInPage } from "../e2e/harness.js";
+import { launchBrowser, login, newPage, waitFor, waitInPage } from "../e2e/harness.js";
 
 const BENCH = process.env.FRAPPE_BENCH;
 const PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
@@ -35,18 +35,15 @@ function recordFrames(page) {
 
 /** Waits for a frame matching `re` among those from `from` on; returns it. */
 async function frame(page, re, { from = 0, timeout = 20000, what = String(re) } = {}) {
-    const start = Date.now();
-    for (;;) {
-        const hit = page.frames.slice(from).find((f) => re.test(f));
-        if (hit) return hit;
-        if (Date.now() - start > timeout) {
-            throw new Error(`no frame ${what} within ${timeout} ms; frames:\n${page.frames.slice(-30).join("\n")}\n--- page log ---\n${page.logs.slice(-20).join("\n")}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
+    try {
+        return await waitFor(() => page.frames.slice(from).find((f) => re.test(f)), { timeout, interval: 50, what: `a frame ${what}` });
+    } catch (err) {
+        throw new Error(`${err.message}; frames:\n${page.frames.slice(-30).join("\n")}\n--- page log ---\n${page.logs.slice(-20).join("\n")}`);
     }
 }
 
-/** The ack id of the last `event` join of `args` sent from `from` on, and its answer. */
+/** The answer (its first value) to the first `event` join of `args` sent with an ack id
+ *  from frame `from` on. */
 async function answeredJoin(page, site, event, args, from) {
     const esc = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     const body = esc(JSON.stringify([event, ...args]));
@@ -71,12 +68,8 @@ describe(`Desk on a real bench (${BENCH || "FRAPPE_BENCH not set"})`, { skip: !B
         const ctx = await browser.newContext();
         page = await newPage(ctx);
         recordFrames(page);
-        await page.goto(`${site.url}/login`);
-        const status = await page.evaluate(
-            async (pwd) => (await fetch("/api/method/login", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ usr: "Administrator", pwd }) })).status,
-            PASSWORD,
-        );
-        assert.equal(status, 200, "log in to Desk as Administrator");
+        await page.goto(`${site.url}/login`); // on the site's origin: login() posts from here
+        await login(page, site.url, "Administrator", PASSWORD);
     });
     after(async () => {
         if (browser) await browser.close();

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createClient } from "redis";
-import { trackChild, waitUntil } from "../server/util.js";
+import { stopChild, trackChild, waitUntil } from "../server/util.js";
 
 /**
  * Frappe's realtime server of `bench` (its apps/frappe/realtime/index.js, run in `bench`,
@@ -54,10 +54,7 @@ export function frappeRealtime({ bench, redisUrl, env = {}, log = () => {} }) {
     async function kill() {
         const child = proc;
         proc = null;
-        if (!child || child.exitCode !== null) return;
-        const gone = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
-        await gone;
+        await stopChild(child, "SIGKILL");
     }
 
     return {
