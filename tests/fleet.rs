@@ -316,19 +316,26 @@ fn a_node_that_handles_its_messages_in_batches_loses_no_room() {
     // of its capacity) and every room was back after 239.9 s; with 20 and 30 ms the
     // fleet measured 19–28 and 84–105 of 1,990–2,095 in that time, every room back after
     // 127.6–170.8 and 181.4–197.0 s (seeds 1–3; each as it comes: 12–16, 95.6–102.5 s).
-    // Every room comes back all the same, none given up.
+    // The tail is long: over seeds 1–40 at 30 ms every room was back after 176.6 s at
+    // best, 203.8 s in the median and 369.9 s at worst (seed 2; 3 of 40 past 260 s;
+    // before the checks of session.rs, which move each reconnect by a round trip and
+    // so the herd's course, 181.4, 202.8 and 286.1 s, 1 of 40). Every room comes back
+    // all the same, none given up.
     for (tick, seed) in [(20, 1), (30, 2)] {
         let r = Fleet {
             open_ms: 5,
             node_tick_ms: tick,
             seed,
+            limit_ms: 600_000,
             ..Fleet::herd(CLIENTS, Web::refusing(4, 12))
         }
         .run();
         assert_eq!(r.given_up, 0, "{r:?}");
         assert!(r.failed_calls > 0, "the herd was refused: {r:?}");
-        let rooms = r.rooms_at.expect("every room back");
-        assert!(rooms <= 260_000, "rooms back after {rooms} ms: {r:?}");
+        let rooms = r
+            .rooms_at
+            .unwrap_or_else(|| panic!("every room back, node tick {tick} ms: {r:?}"));
+        assert!(rooms <= 400_000, "rooms back after {rooms} ms: {r:?}");
     }
 }
 

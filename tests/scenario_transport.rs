@@ -21,8 +21,16 @@ fn connected_with_probe(h: &mut Harness) -> (u32, u32) {
     let ws = wire
         .iter()
         .find_map(|t| match t {
-            Transmit::WebSocketOpen { transport, url } => {
+            Transmit::WebSocketOpen {
+                transport,
+                url,
+                check,
+            } => {
                 assert_eq!(url, "/socket.io/?EIO=4&transport=websocket&sid=eio1");
+                assert!(
+                    !check,
+                    "an upgrade probe follows the server's handshake: no check"
+                );
                 Some(*transport)
             }
             _ => None,
@@ -173,7 +181,8 @@ fn websocket_only_connects_directly_and_never_polls() {
         h.take_wire(),
         vec![Transmit::WebSocketOpen {
             transport: 1,
-            url: "/socket.io/?EIO=4&transport=websocket".into()
+            url: "/socket.io/?EIO=4&transport=websocket".into(),
+            check: false,
         }]
     );
     h.client.handle_transport_open(h.now, 1);
@@ -215,7 +224,8 @@ fn blocked_websocket_falls_back_to_polling_in_the_same_attempt() {
         wire,
         vec![Transmit::WebSocketOpen {
             transport: 1,
-            url: "/socket.io/?EIO=4&transport=websocket".into()
+            url: "/socket.io/?EIO=4&transport=websocket".into(),
+            check: false,
         }],
         "the first attempt opens a WebSocket"
     );

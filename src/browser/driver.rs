@@ -248,10 +248,14 @@ impl Inner {
             log_transmit(&t);
         }
         match t {
-            Transmit::WebSocketOpen { transport, url } => {
+            Transmit::WebSocketOpen {
+                transport,
+                url,
+                check,
+            } => {
                 let mut full = self.ws_origin.clone();
                 full.push_str(&url);
-                if js::ws_open(hub, transport, &full).is_err() {
+                if js::ws_open(hub, transport, &full, check).is_err() {
                     // An invalid URL or a CSP refusal: the transport failed.
                     self.client.handle_transport_closed(now, transport, true);
                 }
@@ -410,7 +414,14 @@ fn log(rc: &Rc<Shared>, level: LogLevel, message: &str) {
 fn log_transmit(t: &Transmit) {
     // Bodies are not logged: a CONNECT may carry an auth token.
     let (what, detail, len) = match t {
-        Transmit::WebSocketOpen { url, .. } => ("open websocket ", url.as_str(), 0),
+        Transmit::WebSocketOpen { url, check, .. } => {
+            let what = if *check {
+                "check, then open websocket "
+            } else {
+                "open websocket "
+            };
+            (what, url.as_str(), 0)
+        }
         Transmit::WebSocketText { data, .. } => ("send text frame ", "", data.len()),
         Transmit::WebSocketBinary { data, .. } => ("send binary frame ", "", data.len()),
         Transmit::PollGet { url, .. } => ("poll GET ", url.as_str(), 0),

@@ -226,10 +226,31 @@ function shut(ws) {
 
 /** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
  *  (SyntaxError) on an invalid URL.
+ *  With `check`, first asks the same URL over http(s) whether anything answers: a
+ *  response that is not a proxy's 502–504 opens the WebSocket, none reports it FAILED
+ *  without creating it (Transmit::WebSocketOpen's `check`; a cross-origin answer
+ *  without CORS headers is none either).
  *  @param {Hub} hub
  *  @param {number} id
- *  @param {string} url */
-export function wsOpen(hub, id, url) {
+ *  @param {string} url
+ *  @param {boolean} [check] */
+export function wsOpen(hub, id, url, check) {
+  if (check) {
+    const ch = { get: new AbortController() };
+    hub.t.set(id, ch);
+    fetch(url.replace("ws", "http"), { credentials: hub.cred, cache: "no-store", signal: ch.get.signal })
+      .then((r) => r.status < 502 || r.status > 504, () => false)
+      .then((found) => {
+        if (hub.t.get(id) !== ch) return;
+        try {
+          if (found) return wsOpen(hub, id, url);
+        } catch (_) {
+          // an invalid URL, as below: the transport failed
+        }
+        hub.input(FAILED, id);
+      });
+    return;
+  }
   const pre = early.get(url);
   early.delete(url);
   const ws = pre ? pre.ws : new WebSocket(url);

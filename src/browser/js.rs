@@ -46,9 +46,11 @@ extern "C" {
     /// given the size of wasm memory.
     pub fn resources(hub: &JsValue, memory: f64) -> Array;
 
-    /// Opens WebSocket transport `id`; throws on an invalid URL (or a CSP refusal).
+    /// Opens WebSocket transport `id`, after asking the same URL over HTTP
+    /// with `check` (`Transmit::WebSocketOpen`); throws on an invalid URL (or
+    /// a CSP refusal).
     #[wasm_bindgen(js_name = wsOpen, catch)]
-    pub fn ws_open(hub: &JsValue, id: u32, url: &str) -> Result<(), JsValue>;
+    pub fn ws_open(hub: &JsValue, id: u32, url: &str, check: bool) -> Result<(), JsValue>;
     /// Sends a text frame.
     #[wasm_bindgen(js_name = wsSend)]
     pub fn ws_send_text(hub: &JsValue, id: u32, data: &str);

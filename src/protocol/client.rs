@@ -488,11 +488,13 @@ impl Client {
         }
     }
 
-    /// Starts an attempt with the transport at `index` in `config.transports`.
+    /// Starts an attempt with the transport at `index` in `config.transports`
+    /// (a WebSocket after a check when the last attempt found nothing).
     fn open(&mut self, now: Instant, index: usize) {
         self.close_session();
         self.namespace.attempt_starts(now, &mut self.cx);
-        self.transports.open(index, &mut self.cx);
+        let check = self.recovery.found_nothing();
+        self.transports.open(index, check, &mut self.cx);
     }
 
     /// An attempt (Opening / Connecting) failed: report, clean up, retry.

@@ -36,7 +36,8 @@ const BALANCE = { "round-robin": "", ip_hash: "ip_hash;", cookie: "hash $cookie_
 /** The config text (exported: `startNginx` writes it, a reader may print it). `assetsDir`:
  *  serve `/assets` from that directory, as Frappe's nginx serves `sites/assets`;
  *  `accessLog`: log every request to the web server in `<dir>/web.log`, one line each:
- *  `<epoch seconds.ms> <seconds taken> <status> <request URI>` (`webCalls()` reads it). */
+ *  `<epoch seconds.ms> <seconds taken> <status> <request URI>` (`webCalls()` reads it), and
+ *  the realtime nodes' in `<dir>/socketio.log` (`socketioCalls()`). */
 export function nginxConfig({ port, webPort, nodePorts, mode = "round-robin", site = "site1", failTimeout = "0", dir, user = null, assetsDir = null, accessLog = false }) {
     if (!(mode in BALANCE)) throw new Error(`nginx: mode must be one of ${MODES.join(", ")}`);
     const servers = nodePorts.map((p) => `        server 127.0.0.1:${p} fail_timeout=${failTimeout};`).join("\n");
@@ -68,7 +69,7 @@ ${servers}
             proxy_set_header X-Frappe-Site-Name ${site};
             proxy_set_header Origin $scheme://$http_host;
             proxy_set_header Host $host;
-            proxy_pass http://socketio-server;
+            proxy_pass http://socketio-server;${accessLog ? `\n            access_log ${dir}/socketio.log calls;` : ""}
         }
 ${assetsDir ? `        location /assets {\n            alias ${assetsDir};\n        }\n` : ""}        location / {${accessLog ? `\n            access_log ${dir}/web.log calls;` : ""}
             proxy_http_version 1.1;
@@ -83,6 +84,20 @@ ${assetsDir ? `        location /assets {\n            alias ${assetsDir};\n    
 `;
 }
 
+/** An access log of nginxConfig's `calls` format, read. */
+function readCalls(file) {
+    if (!fs.existsSync(file)) return [];
+    return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+            const [end, took, status, uri] = line.split(" ");
+            const ms = Math.round(Number(took) * 1000);
+            return { at: Math.round(Number(end) * 1000) - ms, ms, status: Number(status), uri };
+        });
+}
+
 /**
  * Starts nginx on a free port of 127.0.0.1.
  * @param {object} o
@@ -92,7 +107,7 @@ ${assetsDir ? `        location /assets {\n            alias ${assetsDir};\n    
  * @param {string} [o.site]
  * @param {string} [o.failTimeout="0"] each upstream server's fail_timeout (Frappe: 0)
  * @param {string} [o.assetsDir] serve /assets from it (nginxConfig)
- * @param {boolean} [o.accessLog] log the web server's requests (nginxConfig; `webCalls()`)
+ * @param {boolean} [o.accessLog] log the web server's and the nodes' requests (nginxConfig; `webCalls()`, `socketioCalls()`)
  * @param {number} [o.timeout=5000] how long to wait for nginx to answer
  */
 export async function startNginx(o) {
@@ -149,19 +164,9 @@ export async function startNginx(o) {
         },
         /** The web server's requests so far, with `accessLog`: [{at (when it reached
          *  nginx, ms since the epoch), ms (until answered), status, uri}]. */
-        webCalls: () => {
-            const file = path.join(dir, "web.log");
-            if (!fs.existsSync(file)) return [];
-            return fs
-                .readFileSync(file, "utf8")
-                .split("\n")
-                .filter(Boolean)
-                .map((line) => {
-                    const [end, took, status, uri] = line.split(" ");
-                    const ms = Math.round(Number(took) * 1000);
-                    return { at: Math.round(Number(end) * 1000) - ms, ms, status: Number(status), uri };
-                });
-        },
+        webCalls: () => readCalls(path.join(dir, "web.log")),
+        /** The same for the realtime nodes' requests (a WebSocket's ends when it closes). */
+        socketioCalls: () => readCalls(path.join(dir, "socketio.log")),
         /** Stops nginx (SIGTERM: fast shutdown, then SIGKILL after 2 s) and removes its directory. */
         async stop() {
             if (!exited) {

@@ -162,6 +162,12 @@ enum Action {
         client: usize,
         transport: TransportId,
     },
+    /// The node sees the HTTP check before a WebSocket (`WebSocketOpen`'s
+    /// `check`): answered while it is up, and the WebSocket follows.
+    Check {
+        client: usize,
+        transport: TransportId,
+    },
     /// The client learns its transport opened (`conn`) or failed (`None`).
     Opened {
         client: usize,
@@ -257,11 +263,20 @@ impl Sim {
     fn drain(&mut self, i: usize) {
         while let Some(t) = self.clients[i].poll_transmit() {
             match t {
-                Transmit::WebSocketOpen { transport, .. } => self.at(
+                Transmit::WebSocketOpen {
+                    transport, check, ..
+                } => self.at(
                     self.now + LATENCY,
-                    Action::Open {
-                        client: i,
-                        transport,
+                    if check {
+                        Action::Check {
+                            client: i,
+                            transport,
+                        }
+                    } else {
+                        Action::Open {
+                            client: i,
+                            transport,
+                        }
                     },
                 ),
                 Transmit::WebSocketText { transport, data } => {
@@ -433,6 +448,22 @@ impl Sim {
                         conn,
                     },
                 );
+            }
+            Action::Check { client, transport } => {
+                if self.up {
+                    // The answer back, then the WebSocket to the node.
+                    self.at(self.now + 2 * LATENCY, Action::Open { client, transport });
+                } else {
+                    let conn = None;
+                    self.at(
+                        self.now + LATENCY,
+                        Action::Opened {
+                            client,
+                            transport,
+                            conn,
+                        },
+                    );
+                }
             }
             Action::Opened {
                 client,

@@ -14,7 +14,11 @@
 //   node tests/upstream/bench-herd.js <bench> [--clients 300] [--per-page 10] [--rooms 3]
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-port <a running gunicorn>] [--user alice@example.com]
-//     [--password …]
+//     [--password …] [--trace]
+//
+// `--trace` adds to each result the lifecycle of each page's first client (connect,
+// connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
+// disconnect), in ms from the server's return: where a client's time after a restart went.
 //
 // The bench as tests/upstream/bench.md sets it up, with its own realtime server stopped
 // (this script runs Frappe's, to kill it). The script runs the bench's gunicorn too
@@ -48,6 +52,7 @@ const LIBS = value("--libs", "frappe-realtime,acks,socket.io-client").split(",")
 const WORKERS = Number(value("--workers", 4)); // gunicorn's -w (with --web-port: what it runs)
 const USER = value("--user", "alice@example.com");
 const PASSWORD = value("--password", "Alice-pass-2026!");
+const TRACE = args.includes("--trace");
 const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
@@ -102,6 +107,34 @@ async function herdDocs() {
     return names;
 }
 
+/** In a herd page: keeps its first client's lifecycle as `window.__trace` ([at, event, detail]). */
+function traceFirstClient() {
+    const w = window;
+    w.__trace = [];
+    const c = w.__herd.clients[0].c;
+    const note = (event, detail) => w.__trace.push([Date.now(), event, detail]);
+    const manager = c.io && c.io.on ? c.io : c; // socket.io-client's reconnect events are its Manager's
+    c.on("connect", () => note("connect"));
+    c.on("disconnect", (reason) => note("disconnect", String(reason)));
+    c.on("connect_error", (e) => note("connect_error", String(e && e.message)));
+    manager.on("reconnect_attempt", (n) => note("reconnect_attempt", n));
+    if (manager === c) c.on("reconnect_scheduled", (i) => note("reconnect_scheduled", i.delay));
+}
+
+/**
+ * `--trace`: each page's first client's lifecycle, and the calls to the web server and the
+ * realtime server from half a second before its return (a WebSocket is logged when it
+ * closes: the pages are closed first), each as [ms from the return, ms taken, status, URI].
+ */
+async function traced(pages, contexts, webCalls, back, end) {
+    const lifecycles = await Promise.all(pages.map((p) => p.evaluate((t0) => window.__trace.map(([at, ...e]) => [at - t0, ...e]), back)));
+    for (const ctx of contexts) await ctx.close();
+    contexts.length = 0;
+    await new Promise((r) => setTimeout(r, 500)); // nginx logs the closed WebSockets
+    const calls = [...webCalls, ...nginx.socketioCalls().filter((c) => c.at >= back - 500 && c.at <= end)].sort((a, b) => a.at - b.at);
+    return { lifecycles, calls: calls.map((c) => [c.at - back, c.ms, c.status, c.uri.replace(/^\/(socket\.io\/\?|api\/method\/frappe\.realtime\.)/, "")]) };
+}
+
 async function run(lib, names) {
     const contexts = [];
     const pages = [];
@@ -120,7 +153,12 @@ async function run(lib, names) {
         }
         const publish = (name, message) => publisher.publishRealtime({ event: "probe", room: `doc:ToDo/${name}`, message });
         await installProbes(pages);
-        await settled({ pages, rooms: names, clients: CLIENTS, publish });
+        if (TRACE) for (const p of pages) await p.evaluate(traceFirstClient);
+        await settled({ pages, rooms: names, clients: CLIENTS, publish }).catch(async (e) => {
+            const s = await herdStatus(pages);
+            const calls = nginx.webCalls().filter((c) => /frappe\.realtime/.test(c.uri));
+            throw new Error(`${e.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, statuses ${[...new Set(calls.map((c) => c.status))].join(" ")}`);
+        });
         const killed = Date.now();
         let webUp = null;
         if (RESTART === "all") {
@@ -154,6 +192,7 @@ async function run(lib, names) {
             idle += Math.max(0, WORKERS - busy) * 10;
         }
         const s = await herdStatus(pages);
+        const trace = TRACE ? await traced(pages, contexts, calls, back, end) : {};
         const took = calls.map((c) => c.ms).sort((a, b) => a - b);
         return {
             lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
@@ -177,6 +216,7 @@ async function run(lib, names) {
             gaveUp: s.gaveUp,
             refusalsSeen: s.refusals,
             errorsBy: s.errorsBy,
+            ...trace,
         };
     } finally {
         for (const ctx of contexts) await ctx.close().catch(() => {});

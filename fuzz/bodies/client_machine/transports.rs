@@ -73,7 +73,7 @@ impl Transports {
     /// Records a transmit and checks that it names a known, open transport.
     pub fn observe(&mut self, t: &Transmit) -> Observed {
         let (id, kind, url) = match t {
-            Transmit::WebSocketOpen { transport, url } => {
+            Transmit::WebSocketOpen { transport, url, .. } => {
                 (*transport, TransportKind::WebSocket, Some(url))
             }
             Transmit::PollGet { transport, url } => (*transport, TransportKind::Polling, Some(url)),

@@ -25,6 +25,11 @@ pub enum Transmit {
         transport: TransportId,
         /// Path and query.
         url: String,
+        /// First ask over plain HTTP (a `GET` of `url`) whether anything
+        /// answers, and open the WebSocket only if a response came that is not
+        /// a proxy's 502, 503 or 504; else report the transport closed
+        /// (`session.rs`, "Checks").
+        check: bool,
     },
     /// Send a text frame on an open WebSocket.
     WebSocketText {

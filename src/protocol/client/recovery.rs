@@ -124,6 +124,9 @@ pub(super) struct Recovery {
     uncounted: u32,
     /// When the namespace connected, while it is.
     up_since: Option<Instant>,
+    /// The last attempt failed before the server's handshake: nothing
+    /// answered (the next one checks first, `session.rs` "Checks").
+    found_nothing: bool,
     /// Since when the client is without a connection (lost, or its first
     /// attempt failed); `None` while connected or at rest.
     down_since: Option<Instant>,
@@ -157,6 +160,7 @@ impl Recovery {
             refusals: 0,
             uncounted: 0,
             up_since: None,
+            found_nothing: false,
             down_since: None,
             counted_at: None,
             heal: Heal::new(),
@@ -185,6 +189,7 @@ impl Recovery {
         self.uncounted = 0;
         self.up_since = None;
         self.down_since = None;
+        self.found_nothing = false;
         self.counted_at = None;
         self.refusals = 0;
         self.reconnecting = false;
@@ -247,6 +252,7 @@ impl Recovery {
     /// over, not one per connection.
     pub(super) fn connection_lost(&mut self, now: Instant, cx: &mut Context) {
         self.down_since = Some(now);
+        self.found_nothing = false;
         let up = self.up_since.take();
         if self.backoff.attempts() == 0 || up.is_some_and(|t| now.saturating_since(t) >= HEALTHY) {
             self.backoff
@@ -285,6 +291,12 @@ impl Recovery {
         }
         let at = now + self.backoff.spread(interval);
         cx.timers.set(Timer::Reconnect, Some(at.min(counted)));
+    }
+
+    /// Whether the last attempt found nothing (its transport failed before
+    /// the server's handshake): the next one checks first.
+    pub(super) fn found_nothing(&self) -> bool {
+        self.found_nothing
     }
 
     /// No more attempts (`disconnect()`), not even by `revive`.
@@ -327,6 +339,7 @@ impl Recovery {
         if self.down_since.is_none() {
             self.down_since = Some(now);
         }
+        self.found_nothing = unreachable;
         if !(probe && unreachable) {
             cx.events.push_back(Event::ConnectError {
                 kind,
@@ -357,6 +370,7 @@ impl Recovery {
         data: &str,
         cx: &mut Context,
     ) -> bool {
+        self.found_nothing = false;
         let message = message.unwrap_or_else(|| String::from("connect error"));
         let retry = is_transient_rejection(&message) && cx.config.reconnection;
         cx.events.push_back(Event::ConnectError {
@@ -500,6 +514,7 @@ impl Recovery {
         // (`connection_lost`).
         self.up_since = Some(now);
         self.down_since = None;
+        self.found_nothing = false;
         self.counted_at = None;
         self.refusals = 0;
         (sid, recovered, joins_now)

@@ -1,0 +1,174 @@
+//! Checks before a WebSocket (src/protocol/client/session.rs, "Checks"), on
+//! virtual time with exact wire strings: an attempt that follows one which
+//! found nothing has its WebSocket checked over HTTP first, so that browsers,
+//! which slow down WebSockets that keep failing, get none that fails.
+
+mod support;
+
+use frappe_realtime::protocol::client::{ConnectErrorKind, Event, Transmit, TransportId};
+use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
+use support::*;
+
+const WS_URL: &str = "/socket.io/?EIO=4&transport=websocket";
+
+/// WebSocket first with polling as its fallback (the default), probes on, no jitter.
+fn websocket_first() -> ClientConfig {
+    let mut c = config();
+    c.transports = vec![TransportKind::WebSocket, TransportKind::Polling];
+    c.probe = true;
+    c.randomization_factor = 0.0;
+    c
+}
+
+/// Connected over WebSocket 1 for 10 s, then the connection is lost.
+fn connected_then_lost(h: &mut Harness) {
+    h.connected_websocket("s1");
+    h.advance(10_000);
+    h.client.handle_transport_closed(h.now, 1, true);
+    h.take_wire();
+    h.events.clear();
+}
+
+fn websocket(transport: TransportId, check: bool) -> Transmit {
+    Transmit::WebSocketOpen {
+        transport,
+        url: WS_URL.into(),
+        check,
+    }
+}
+
+/// Moves to the next attempt; nothing answers its WebSocket (nor its check)
+/// nor its polling fallback. Returns the attempt's WebSocket.
+fn attempt_finds_nothing(h: &mut Harness) -> Transmit {
+    h.advance_to_deadline();
+    let wire = h.take_wire();
+    let [.., ws @ Transmit::WebSocketOpen { transport, .. }] = wire.as_slice() else {
+        panic!("{wire:?}");
+    };
+    let ws = ws.clone();
+    h.client.handle_transport_closed(h.now, *transport, true);
+    let polling = h.pending_get().expect("the fallback's GET");
+    assert_eq!(polling, transport + 1);
+    h.fail_transport(polling);
+    h.take_wire();
+    ws
+}
+
+#[test]
+fn after_an_attempt_that_found_nothing_each_websocket_is_checked_first() {
+    let mut h = Harness::new(websocket_first());
+    connected_then_lost(&mut h);
+    // The quick retry after a healthy connection: a WebSocket, as always.
+    assert_eq!(attempt_finds_nothing(&mut h), websocket(2, false));
+    // Every attempt from now on has its WebSocket checked.
+    for id in [4, 6, 8, 10] {
+        assert_eq!(attempt_finds_nothing(&mut h), websocket(id, true));
+    }
+    // The server is back: the check found it and the WebSocket opened (the
+    // driver reports the WebSocket's opening only), the namespace connects.
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(12, true)]);
+    h.client.handle_transport_open(h.now, 12);
+    h.client.handle_text(h.now, 12, HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    h.client.handle_text(h.now, 12, r#"40/site,{"sid":"s2"}"#);
+    assert!(h.client.connected());
+    assert!(has(&h.take_events(), |e| matches!(
+        e,
+        Event::Reconnect { .. }
+    )));
+    // Lost again after a healthy while: a WebSocket without a check.
+    h.advance(10_000);
+    h.client.handle_transport_closed(h.now, 12, true);
+    h.take_wire();
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(13, false)]);
+}
+
+#[test]
+fn checked_attempts_that_find_nothing_stay_silent_probes() {
+    let mut h = Harness::new(websocket_first());
+    connected_then_lost(&mut h);
+    attempt_finds_nothing(&mut h);
+    h.events.clear();
+    // Probes every 250 ms, the counted attempt 1 s after the quick retry: of
+    // four checked attempts, one is reported.
+    for _ in 0..4 {
+        let Transmit::WebSocketOpen { check, .. } = attempt_finds_nothing(&mut h) else {
+            unreachable!()
+        };
+        assert!(check);
+    }
+    let errors = h
+        .take_events()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::ConnectError {
+                    kind: ConnectErrorKind::Transport,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(errors, 1);
+    assert_eq!(h.reconnect_attempts(), Vec::<u32>::new(), "taken above");
+}
+
+#[test]
+fn once_something_answered_the_next_websocket_is_not_checked() {
+    let mut h = Harness::new(websocket_first());
+    connected_then_lost(&mut h);
+    attempt_finds_nothing(&mut h);
+    // A checked WebSocket fails (a proxy that refuses upgrades: the check found
+    // the server, the WebSocket did not), and polling reaches the server, which
+    // refuses the namespace for now.
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(4, true)]);
+    h.client.handle_transport_closed(h.now, 4, true);
+    let polling = h.pending_get().expect("the fallback's GET");
+    h.take_wire();
+    h.client.handle_text(
+        h.now,
+        polling,
+        &format!("{HANDSHAKE}\x1e44/site,{{\"message\":\"Unauthorized: 502\"}}"),
+    );
+    assert!(has(&h.take_events(), |e| matches!(
+        e,
+        Event::ConnectError {
+            kind: ConnectErrorKind::Server,
+            ..
+        }
+    )));
+    h.take_wire();
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(6, false)]);
+}
+
+#[test]
+fn a_websocket_after_polling_that_found_nothing_is_checked() {
+    let mut c = websocket_first();
+    c.transports = vec![TransportKind::Polling, TransportKind::WebSocket];
+    let mut h = Harness::new(c);
+    h.connect();
+    // Each attempt: polling (an HTTP request already), then its fallback
+    // WebSocket, checked since polling found nothing.
+    for _ in 0..6 {
+        let wire = h.take_wire();
+        let [.., Transmit::PollGet { transport, .. }] = wire.as_slice() else {
+            panic!("{wire:?}");
+        };
+        h.client.handle_transport_closed(h.now, *transport, true);
+        let wire = h.take_wire();
+        let [.., Transmit::WebSocketOpen {
+            transport, check, ..
+        }] = wire.as_slice()
+        else {
+            panic!("{wire:?}");
+        };
+        assert!(*check);
+        h.client.handle_transport_closed(h.now, *transport, true);
+        h.advance_to_deadline();
+    }
+}
