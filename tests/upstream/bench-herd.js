@@ -18,7 +18,10 @@
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
-// disconnect), in ms from the server's return: where a client's time after a restart went.
+// disconnect) and every request nginx passed to the web server and to the realtime server
+// from half a second before its return, in ms from it: where the clients' time went after
+// a restart (docs/retry-policy.md, "Stop 44"). A setup that fails says how many clients
+// were connected and what the web server answered.
 //
 // The bench as tests/upstream/bench.md sets it up, with its own realtime server stopped
 // (this script runs Frappe's, to kill it). The script runs the bench's gunicorn too
