@@ -37,20 +37,37 @@ fn websocket(transport: TransportId, check: bool) -> Transmit {
     }
 }
 
-/// Moves to the next attempt; nothing answers its WebSocket (nor its check)
-/// nor its polling fallback. Returns the attempt's WebSocket.
+/// Moves to the next attempt, at which nothing answers: a check finds nothing
+/// (the driver reports the transport closed without error) and the attempt
+/// ends there; an unchecked WebSocket fails, and so does the polling it falls
+/// back to. Returns the attempt's WebSocket.
 fn attempt_finds_nothing(h: &mut Harness) -> Transmit {
     h.advance_to_deadline();
     let wire = h.take_wire();
-    let [.., ws @ Transmit::WebSocketOpen { transport, .. }] = wire.as_slice() else {
+    let [.., ws @ Transmit::WebSocketOpen {
+        transport, check, ..
+    }] = wire.as_slice()
+    else {
         panic!("{wire:?}");
     };
     let ws = ws.clone();
-    h.client.handle_transport_closed(h.now, *transport, true);
-    let polling = h.pending_get().expect("the fallback's GET");
-    assert_eq!(polling, transport + 1);
-    h.fail_transport(polling);
-    h.take_wire();
+    if *check {
+        h.client.handle_transport_closed(h.now, *transport, false);
+        let wire = h.take_wire();
+        assert_eq!(
+            wire,
+            vec![Transmit::Close {
+                transport: *transport
+            }],
+            "no polling after a check that found nothing"
+        );
+    } else {
+        h.client.handle_transport_closed(h.now, *transport, true);
+        let polling = h.pending_get().expect("the fallback's GET");
+        assert_eq!(polling, transport + 1);
+        h.fail_transport(polling);
+        h.take_wire();
+    }
     ws
 }
 
@@ -60,18 +77,19 @@ fn after_an_attempt_that_found_nothing_each_websocket_is_checked_first() {
     connected_then_lost(&mut h);
     // The quick retry after a healthy connection: a WebSocket, as always.
     assert_eq!(attempt_finds_nothing(&mut h), websocket(2, false));
-    // Every attempt from now on has its WebSocket checked.
-    for id in [4, 6, 8, 10] {
+    // Every attempt from now on has its WebSocket checked, and ends with its
+    // check (one transport each).
+    for id in [4, 5, 6, 7] {
         assert_eq!(attempt_finds_nothing(&mut h), websocket(id, true));
     }
     // The server is back: the check found it and the WebSocket opened (the
     // driver reports the WebSocket's opening only), the namespace connects.
     h.advance_to_deadline();
-    assert_eq!(h.take_wire(), vec![websocket(12, true)]);
-    h.client.handle_transport_open(h.now, 12);
-    h.client.handle_text(h.now, 12, HANDSHAKE);
+    assert_eq!(h.take_wire(), vec![websocket(8, true)]);
+    h.client.handle_transport_open(h.now, 8);
+    h.client.handle_text(h.now, 8, HANDSHAKE);
     assert_eq!(h.sent(), vec!["40/site,"]);
-    h.client.handle_text(h.now, 12, r#"40/site,{"sid":"s2"}"#);
+    h.client.handle_text(h.now, 8, r#"40/site,{"sid":"s2"}"#);
     assert!(h.client.connected());
     assert!(has(&h.take_events(), |e| matches!(
         e,
@@ -79,10 +97,10 @@ fn after_an_attempt_that_found_nothing_each_websocket_is_checked_first() {
     )));
     // Lost again after a healthy while: a WebSocket without a check.
     h.advance(10_000);
-    h.client.handle_transport_closed(h.now, 12, true);
+    h.client.handle_transport_closed(h.now, 8, true);
     h.take_wire();
     h.advance_to_deadline();
-    assert_eq!(h.take_wire(), vec![websocket(13, false)]);
+    assert_eq!(h.take_wire(), vec![websocket(9, false)]);
 }
 
 #[test]

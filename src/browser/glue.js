@@ -227,9 +227,10 @@ function shut(ws) {
 /** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
  *  (SyntaxError) on an invalid URL.
  *  With `check`, first asks the same URL over http(s) whether anything answers: a
- *  response that is not a proxy's 502–504 opens the WebSocket, none reports it FAILED
- *  without creating it (Transmit::WebSocketOpen's `check`; a cross-origin answer
- *  without CORS headers is none either).
+ *  response that is not a proxy's 502–504 opens the WebSocket, none reports it CLOSED
+ *  (no error: a WebSocket that fails reports FAILED first) without creating it
+ *  (Transmit::WebSocketOpen's `check`; a cross-origin answer without CORS headers is
+ *  none either).
  *  @param {Hub} hub
  *  @param {number} id
  *  @param {string} url
@@ -242,12 +243,12 @@ export function wsOpen(hub, id, url, check) {
       .then((r) => r.status < 502 || r.status > 504, () => false)
       .then((found) => {
         if (hub.t.get(id) !== ch) return;
+        if (!found) return hub.input(CLOSED, id);
         try {
-          if (found) return wsOpen(hub, id, url);
+          wsOpen(hub, id, url);
         } catch (_) {
-          // an invalid URL, as below: the transport failed
+          hub.input(FAILED, id); // an invalid URL, as below
         }
-        hub.input(FAILED, id);
       });
     return;
   }

@@ -436,12 +436,18 @@ impl Client {
     /// A transport closed, failed to open, or one of its requests failed.
     pub fn handle_transport_closed(&mut self, now: Instant, transport: TransportId, error: bool) {
         self.check_deadlines(now);
+        // A checked WebSocket closed without error before it opened: its check
+        // found nothing (session.rs, "Checks"), and polling would find nothing either.
+        let found_nothing = !error && self.transports.checking();
         // Stale, or the upgrade probe (the session stays on polling): done.
         let Some(message) = self.transports.closed(transport, &mut self.cx) else {
             return;
         };
         // Opening: the next transport, under the same attempt and its deadline.
-        if self.namespace.phase() == Phase::Opening && self.transports.fall_back(&mut self.cx) {
+        if self.namespace.phase() == Phase::Opening
+            && !found_nothing
+            && self.transports.fall_back(&mut self.cx)
+        {
             return;
         }
         let reason = if error {

@@ -168,6 +168,11 @@ enum Action {
         client: usize,
         transport: TransportId,
     },
+    /// The client learns its check found nothing.
+    CheckFailed {
+        client: usize,
+        transport: TransportId,
+    },
     /// The client learns its transport opened (`conn`) or failed (`None`).
     Opened {
         client: usize,
@@ -454,14 +459,10 @@ impl Sim {
                     // The answer back, then the WebSocket to the node.
                     self.at(self.now + 2 * LATENCY, Action::Open { client, transport });
                 } else {
-                    let conn = None;
+                    // Found nothing: reported as a close without error.
                     self.at(
                         self.now + LATENCY,
-                        Action::Opened {
-                            client,
-                            transport,
-                            conn,
-                        },
+                        Action::CheckFailed { client, transport },
                     );
                 }
             }
@@ -487,6 +488,10 @@ impl Sim {
                     self.clients[client].handle_text(Instant(self.now), transport, &text);
                     self.drain(client);
                 }
+            }
+            Action::CheckFailed { client, transport } => {
+                self.clients[client].handle_transport_closed(Instant(self.now), transport, false);
+                self.drain(client);
             }
             Action::Closed { client, transport } => {
                 self.clients[client].handle_transport_closed(Instant(self.now), transport, true);

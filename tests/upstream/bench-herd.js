@@ -160,7 +160,9 @@ async function run(lib, names) {
         await settled({ pages, rooms: names, clients: CLIENTS, publish }).catch(async (e) => {
             const s = await herdStatus(pages);
             const calls = nginx.webCalls().filter((c) => /frappe\.realtime/.test(c.uri));
-            throw new Error(`${e.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, statuses ${[...new Set(calls.map((c) => c.status))].join(" ")}`);
+            const failed = calls.filter((c) => c.status !== 200);
+            const shown = failed.slice(0, 5).map((c) => `${c.status} ${c.uri}`).join(", ");
+            throw new Error(`${e.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, ${failed.length} not 200 (${shown})`);
         });
         const killed = Date.now();
         let webUp = null;

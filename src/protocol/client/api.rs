@@ -27,8 +27,8 @@ pub enum Transmit {
         url: String,
         /// First ask over plain HTTP (a `GET` of `url`) whether anything
         /// answers, and open the WebSocket only if a response came that is not
-        /// a proxy's 502, 503 or 504; else report the transport closed
-        /// (`session.rs`, "Checks").
+        /// a proxy's 502, 503 or 504; else report the transport closed without
+        /// error (`session.rs`, "Checks").
         check: bool,
     },
     /// Send a text frame on an open WebSocket.

@@ -28,8 +28,9 @@
 //! attempt's or the polling it falls back from, is checked over plain HTTP
 //! before it opens ([`Transmit::WebSocketOpen`]'s `check`: a `GET` of the
 //! WebSocket's URL, which an Engine.IO server refuses with a 400 and no
-//! session). A check that finds nothing fails the WebSocket without ever
-//! creating it. Why: browsers slow down WebSockets that keep failing, and
+//! session). A check that finds nothing ends the attempt without creating the
+//! WebSocket, and without the polling it would fall back to (nothing answers
+//! over HTTP). Why: browsers slow down WebSockets that keep failing, and
 //! while the server is away every attempt (a probe every 125–375 ms) was one.
 //! Chromium delays each new WebSocket of a renderer by a random 1–5 s ×
 //! 2^(failed / (succeeded + 1)) / 65,536, counting the last two to four
@@ -40,7 +41,7 @@
 //! RFC 6455 § 7.2.3). HTTP requests are not delayed. Measured in Chromium (one
 //! page, `bench/outage.js`, 3 runs): after outages of 10, 30 and 60 s the page
 //! was connected 474–1,451, 42–4,178 and 453–1,833 ms after its server's
-//! return without the checks, 89–272, 41–339 and 94–224 ms with them.
+//! return without the checks, 9–237, 33–189 and 95–279 ms with them.
 
 use super::api::{Event, Transmit, TransportId};
 use super::context::Context;
@@ -88,6 +89,8 @@ struct Session {
     /// Encoded Engine.IO packets waiting for a POST (polling) or for an upgrade to finish.
     queue: Vec<String>,
     probe: Option<Probe>,
+    /// A WebSocket opened with a check that has not opened yet.
+    checking: bool,
 }
 
 /// Whose input a transport id names.
@@ -137,6 +140,14 @@ impl Transports {
     pub(super) fn plain_websocket(&self) -> Option<TransportId> {
         let s = self.current.as_ref()?;
         (s.kind == TransportKind::WebSocket && s.probe.is_none()).then_some(s.id)
+    }
+
+    /// Whether the session's WebSocket was opened with a check and has not
+    /// opened: the driver reports a check that found nothing as the
+    /// transport closed without error (a WebSocket that fails reports an
+    /// error first).
+    pub(super) fn checking(&self) -> bool {
+        self.current.as_ref().is_some_and(|s| s.checking)
     }
 
     /// Whether a session waits for the server's open packet.
@@ -195,6 +206,7 @@ impl Transports {
             post_in_flight: false,
             queue: Vec::new(),
             probe: None,
+            checking: check && kind == TransportKind::WebSocket,
         });
         match kind {
             TransportKind::Polling => self.pump(cx),
@@ -322,6 +334,9 @@ impl Transports {
         let Some(s) = &mut self.current else {
             return;
         };
+        if s.id == transport {
+            s.checking = false;
+        }
         if s.probe == Some(Probe::Opening(transport)) {
             s.probe = Some(Probe::Pinged(transport));
             self.transmits.push_back(Transmit::WebSocketText {
