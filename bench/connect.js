@@ -18,12 +18,9 @@ import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
 import { median } from "../tests/soak/stats.js";
+import { value } from "./args.js";
 
 const argv = process.argv.slice(2);
-const value = (name, def) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 const LOADS = Number(value("--loads", 21));
 const TRANSPORTS = value("--transports", "websocket");
 const repeated = (name) => argv.flatMap((a, i) => (argv[i - 1] === name ? [a] : []));

@@ -20,12 +20,8 @@ import path from "node:path";
 import { launch, openPage, waitFor } from "./cdp.js";
 import { ROOT, startBenchServer } from "./server.js";
 import { median } from "../tests/soak/stats.js";
+import { value } from "./args.js";
 
-const argv = process.argv.slice(2);
-const value = (name, def) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 const OUTAGES = value("--outages", "1,5,10,30,60").split(",").map(Number);
 const RUNS = Number(value("--runs", 3));
 const PKG = path.resolve(value("--pkg", path.join(ROOT, "pkg")));

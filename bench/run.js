@@ -24,14 +24,10 @@ import { renderChart } from "./chart.js";
 import { median } from "../tests/soak/stats.js";
 import { bound } from "../tests/soak/time.js";
 import { SHIPPED_FILES, fileSizes } from "../scripts/size-budget.js";
+import { flag, value } from "./args.js";
 
 // ---------------------------------------------------------------------------- options
 const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const value = (name, def) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 const quick = flag("--quick");
 const RUNS = Number(value("--runs", process.env.BENCH_RUNS || (quick ? 1 : 5)));
 const SMALL = Number(value("--small", process.env.BENCH_SMALL || (quick ? 10000 : 100000)));

@@ -31,15 +31,11 @@ import { launch, waitFor } from "./cdp.js";
 import { socketsOf, startEnv } from "../tests/server/env.js";
 import { sleep } from "../tests/server/util.js";
 import { median } from "../tests/soak/stats.js";
+import { value } from "./args.js";
 
-const argv = process.argv.slice(2);
-const value = (name, def) => {
-    const i = argv.indexOf(name);
-    return i >= 0 && i + 1 < argv.length ? Number(argv[i + 1]) : def;
-};
-const TABS = value("--tabs", 5);
-const RUNS = value("--runs", 3);
-const SETTLE = value("--settle", 1500);
+const TABS = Number(value("--tabs", 5));
+const RUNS = Number(value("--runs", 3));
+const SETTLE = Number(value("--settle", 1500));
 const USER = "alice@example.com";
 const MODES = { independent: "mode=off", "shared (SharedWorker)": "mode=worker", "shared (Web Locks)": "mode=locks&nosw=1" };
 const log = (...a) => console.error(...a);

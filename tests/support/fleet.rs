@@ -168,11 +168,6 @@ enum Action {
         client: usize,
         transport: TransportId,
     },
-    /// The client learns its check found nothing.
-    CheckFailed {
-        client: usize,
-        transport: TransportId,
-    },
     /// The client learns its transport opened (`conn`) or failed (`None`).
     Opened {
         client: usize,
@@ -187,10 +182,12 @@ enum Action {
         conn: usize,
         text: String,
     },
-    /// The client learns the node closed its connection.
+    /// The client learns the node closed its connection (`error`), or that
+    /// its check found nothing (reported as a close without error).
     Closed {
         client: usize,
         transport: TransportId,
+        error: bool,
     },
     CallDone(usize),
     CallTimeout(usize),
@@ -459,10 +456,14 @@ impl Sim {
                     // The answer back, then the WebSocket to the node.
                     self.at(self.now + 2 * LATENCY, Action::Open { client, transport });
                 } else {
-                    // Found nothing: reported as a close without error.
+                    let error = false; // found nothing
                     self.at(
                         self.now + LATENCY,
-                        Action::CheckFailed { client, transport },
+                        Action::Closed {
+                            client,
+                            transport,
+                            error,
+                        },
                     );
                 }
             }
@@ -489,12 +490,12 @@ impl Sim {
                     self.drain(client);
                 }
             }
-            Action::CheckFailed { client, transport } => {
-                self.clients[client].handle_transport_closed(Instant(self.now), transport, false);
-                self.drain(client);
-            }
-            Action::Closed { client, transport } => {
-                self.clients[client].handle_transport_closed(Instant(self.now), transport, true);
+            Action::Closed {
+                client,
+                transport,
+                error,
+            } => {
+                self.clients[client].handle_transport_closed(Instant(self.now), transport, error);
                 self.drain(client);
             }
             Action::CallDone(id) => {
@@ -519,7 +520,15 @@ impl Sim {
                     if self.conns[c].alive {
                         let (client, transport) = (self.conns[c].client, self.conns[c].transport);
                         self.drop_conn(c);
-                        self.at(self.now + LATENCY, Action::Closed { client, transport });
+                        let error = true;
+                        self.at(
+                            self.now + LATENCY,
+                            Action::Closed {
+                                client,
+                                transport,
+                                error,
+                            },
+                        );
                     }
                 }
             }
