@@ -5,8 +5,11 @@
 
 mod support;
 
-use frappe_realtime::protocol::client::{ConnectErrorKind, Event, Transmit, TransportId};
+use frappe_realtime::protocol::client::{
+    ConnectErrorKind, Event, Transmit, TransportId, CHECK_WAIT,
+};
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
+use frappe_realtime::protocol::time::Instant;
 use support::*;
 
 const WS_URL: &str = "/socket.io/?EIO=4&transport=websocket";
@@ -82,10 +85,11 @@ fn after_an_attempt_that_found_nothing_each_websocket_is_checked_first() {
     for id in [4, 5, 6, 7] {
         assert_eq!(attempt_finds_nothing(&mut h), websocket(id, true));
     }
-    // The server is back: the check found it and the WebSocket opened (the
-    // driver reports the WebSocket's opening only), the namespace connects.
+    // The server is back: the check found it, the WebSocket opened, the
+    // namespace connects.
     h.advance_to_deadline();
     assert_eq!(h.take_wire(), vec![websocket(8, true)]);
+    h.client.handle_check_found(h.now, 8);
     h.client.handle_transport_open(h.now, 8);
     h.client.handle_text(h.now, 8, HANDSHAKE);
     assert_eq!(h.sent(), vec!["40/site,"]);
@@ -189,4 +193,80 @@ fn a_websocket_after_polling_that_found_nothing_is_checked() {
         h.client.handle_transport_closed(h.now, *transport, true);
         h.advance_to_deadline();
     }
+}
+
+/// Moves to the first checked attempt after a lost connection (WebSocket 4,
+/// started at the returned time).
+fn first_checked_attempt(h: &mut Harness) -> Instant {
+    connected_then_lost(h);
+    attempt_finds_nothing(h);
+    let started = h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(4, true)]);
+    h.events.clear();
+    started
+}
+
+#[test]
+fn a_check_left_unanswered_for_check_wait_gives_way_to_its_websocket() {
+    let mut h = Harness::new(websocket_first());
+    let started = first_checked_attempt(&mut h);
+    // Something holds the check (a starting server, a proxy waiting for one):
+    // after CHECK_WAIT it is aborted and the WebSocket opens without one, in
+    // the same attempt.
+    assert_eq!(h.advance_to_deadline(), started + CHECK_WAIT);
+    assert_eq!(
+        h.take_wire(),
+        vec![Transmit::Close { transport: 4 }, websocket(5, false)]
+    );
+    assert!(h.take_events().is_empty(), "no connect_error: one attempt");
+    // The aborted check's late news is stale.
+    h.client.handle_transport_closed(h.now, 4, false);
+    assert!(h.take_wire().is_empty());
+    // The server answers the WebSocket: connected, on the attempt's WebSocket.
+    h.client.handle_transport_open(h.now, 5);
+    h.client.handle_text(h.now, 5, HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+    h.client.handle_text(h.now, 5, r#"40/site,{"sid":"s2"}"#);
+    assert!(h.client.connected());
+}
+
+#[test]
+fn a_websocket_whose_check_found_its_server_has_the_attempts_timeout() {
+    let mut h = Harness::new(websocket_first());
+    let started = first_checked_attempt(&mut h);
+    h.advance(CHECK_WAIT.0 / 2);
+    h.client.handle_check_found(h.now, 4);
+    // The node takes its herd in slowly: the WebSocket opens seconds later,
+    // past the check's wait, still within the attempt's timeout.
+    let timeout = started + websocket_first().timeout;
+    assert_eq!(h.client.poll_timeout(), Some(timeout), "only the attempt's");
+    h.advance(5 * CHECK_WAIT.0);
+    assert!(h.take_wire().is_empty());
+    h.client.handle_transport_open(h.now, 4);
+    h.client.handle_text(h.now, 4, HANDSHAKE);
+    assert_eq!(h.sent(), vec!["40/site,"]);
+}
+
+#[test]
+fn an_attempt_held_until_its_timeout_is_followed_by_an_unchecked_websocket() {
+    let mut h = Harness::new(websocket_first());
+    first_checked_attempt(&mut h);
+    h.advance_to_deadline();
+    assert_eq!(
+        h.take_wire(),
+        vec![Transmit::Close { transport: 4 }, websocket(5, false)]
+    );
+    // The WebSocket is held too, until the attempt's timeout.
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![Transmit::Close { transport: 5 }]);
+    assert!(has(&h.take_events(), |e| matches!(
+        e,
+        Event::ConnectError {
+            kind: ConnectErrorKind::Timeout,
+            ..
+        }
+    )));
+    // Something was there: the next attempt's WebSocket goes without a check.
+    h.advance_to_deadline();
+    assert_eq!(h.take_wire(), vec![websocket(6, false)]);
 }

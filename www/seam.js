@@ -10,6 +10,7 @@ export const TRY_NOW = 7;
 export const CHECK = 8;
 export const ACK = 9;
 export const PAYLOAD = 10;
+export const FOUND = 11;
 export const LIFECYCLE = ["connect", "connect_error", "disconnect", "reconnect_scheduled", "reconnect_attempt", "reconnect", "reconnect_failed", "upgrade", "upgradeError", "dropped", "error"];
 export const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 export const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];

@@ -188,6 +188,7 @@ fn on_input(rc: &Rc<Shared>, kind: u32, id: f64, data: JsValue) {
     }
     run(rc, |c, now| match kind {
         Input::Open => c.handle_transport_open(now, t),
+        Input::Found => c.handle_check_found(now, t),
         Input::Text => c.handle_text_owned(now, t, text),
         Input::Payload => c.handle_poll_response(now, t, parts),
         Input::Binary => c.handle_binary_owned(now, t, bytes),

@@ -31,6 +31,7 @@ const TRY_NOW = 7;
 const CHECK = 8;
 const ACK = 9;
 const PAYLOAD = 10;
+const FOUND = 11;
 const LIFECYCLE = ["connect", "connect_error", "disconnect", "reconnect_scheduled", "reconnect_attempt", "reconnect", "reconnect_failed", "upgrade", "upgradeError", "dropped", "error"];
 const EMIT_RESERVED = ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 const LOG_LEVELS = ["off", "error", "warn", "info", "debug"];
@@ -227,7 +228,8 @@ function shut(ws) {
 /** Opens a WebSocket as transport `id` (or adopts the early one for `url`); throws
  *  (SyntaxError) on an invalid URL.
  *  With `check`, first asks the same URL over http(s) whether anything answers: a
- *  response that is not a proxy's 502–504 opens the WebSocket, none reports it CLOSED
+ *  response that is not a proxy's 502–504 is reported FOUND and opens the WebSocket,
+ *  none reports it CLOSED
  *  (no error: a WebSocket that fails reports FAILED first) without creating it
  *  (Transmit::WebSocketOpen's `check`; a cross-origin answer without CORS headers is
  *  none either).
@@ -244,6 +246,8 @@ export function wsOpen(hub, id, url, check) {
       .then((found) => {
         if (hub.t.get(id) !== ch) return;
         if (!found) return hub.input(CLOSED, id);
+        hub.input(FOUND, id);
+        if (hub.t.get(id) !== ch) return;
         try {
           wsOpen(hub, id, url);
         } catch (_) {

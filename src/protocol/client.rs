@@ -108,6 +108,7 @@ pub use self::namespace::CONNECT_WAIT;
 pub use self::recovery::{
     HEALTHY, PROBE_WINDOW, REFUSED_DELAY_MAX, REFUSED_WAIT_MAX, SLOW_CONNECT,
 };
+pub use self::session::CHECK_WAIT;
 /// Event names socket.io-client reserves; emitting them is an error.
 pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 
@@ -335,7 +336,14 @@ impl Client {
     /// A WebSocket opened.
     pub fn handle_transport_open(&mut self, now: Instant, transport: TransportId) {
         self.check_deadlines(now);
-        self.transports.opened(transport);
+        self.transports.opened(transport, &mut self.cx);
+    }
+
+    /// The check before WebSocket `transport` found something there: the
+    /// WebSocket is being opened (session.rs, "Checks").
+    pub fn handle_check_found(&mut self, now: Instant, transport: TransportId) {
+        self.check_deadlines(now);
+        self.transports.check_found(transport, &mut self.cx);
     }
 
     /// A text WebSocket frame, or a polling `GET`'s whole body.
@@ -446,7 +454,7 @@ impl Client {
         // Opening: the next transport, under the same attempt and its deadline.
         if self.namespace.phase() == Phase::Opening
             && !found_nothing
-            && self.transports.fall_back(&mut self.cx)
+            && self.transports.fall_back(now, &mut self.cx)
         {
             return;
         }
@@ -472,6 +480,9 @@ impl Client {
         if self.cx.timers.is_due(Timer::Ping, now) {
             let (reason, kind) = (DisconnectReason::PingTimeout, ConnectErrorKind::Timeout);
             self.session_lost(now, reason, kind, "ping timeout");
+        }
+        if self.cx.timers.is_due(Timer::Check, now) {
+            self.transports.check_unanswered(now, &mut self.cx);
         }
         if self.cx.timers.is_due(Timer::Attempt, now) {
             self.attempt_failed(now, ConnectErrorKind::Timeout, "timeout");
@@ -500,7 +511,7 @@ impl Client {
         self.close_session();
         self.namespace.attempt_starts(now, &mut self.cx);
         let check = self.recovery.found_nothing();
-        self.transports.open(index, check, &mut self.cx);
+        self.transports.open(now, index, check, &mut self.cx);
     }
 
     /// An attempt (Opening / Connecting) failed: report, clean up, retry.

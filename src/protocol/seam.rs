@@ -40,11 +40,14 @@ pub enum Input {
     /// A polling response on transport `id`, split at `\x1e` into its packets
     /// (`data`: an array of strings).
     Payload,
+    /// The check before WebSocket `id` (`Transmit::WebSocketOpen`'s `check`)
+    /// found something there: the WebSocket is being opened.
+    Found,
 }
 
 impl Input {
     /// Every input, by its number (`ALL[n]` has number `n`).
-    pub const ALL: [Input; 11] = [
+    pub const ALL: [Input; 12] = [
         Input::Open,
         Input::Text,
         Input::Binary,
@@ -56,6 +59,7 @@ impl Input {
         Input::Check,
         Input::Ack,
         Input::Payload,
+        Input::Found,
     ];
 
     /// The input with number `n`.
@@ -77,6 +81,7 @@ impl Input {
             Input::Check => "CHECK",
             Input::Ack => "ACK",
             Input::Payload => "PAYLOAD",
+            Input::Found => "FOUND",
         }
     }
 }

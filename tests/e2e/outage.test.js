@@ -9,6 +9,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import { openRealtime, waitInPage, waitFor, useEnvAndBrowser, roomsOf, closeRealtime } from "./harness.js";
 
 const ALICE = "alice@example.com";
@@ -24,10 +25,35 @@ function countTransports() {
       made.ws.push(Date.now());
     }
   };
+  made.aborted = [];
   const fetch = window.fetch;
   window.fetch = (input, init) => {
-    if (/transport=websocket/.test(String(input))) made.checks.push(Date.now());
-    return fetch(input, init);
+    if (!/transport=websocket/.test(String(input))) return fetch(input, init);
+    const at = Date.now();
+    made.checks.push(at);
+    return fetch(input, init).catch((e) => {
+      if (e.name === "AbortError") made.aborted.push([at, Date.now()]);
+      throw e;
+    });
+  };
+}
+
+/** A TCP server on `port` that accepts connections and never answers, as a server that
+ *  is starting (its port bound, its code not yet running) or a proxy waiting for one. */
+async function holding(port) {
+  const held = new Set();
+  const server = net.createServer((s) => {
+    held.add(s);
+    s.on("close", () => held.delete(s));
+    s.on("error", () => {});
+  });
+  await new Promise((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  return {
+    held,
+    close: () => {
+      for (const s of held) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 
@@ -66,6 +92,42 @@ describe("the realtime server away: attempts check over HTTP, no WebSocket fails
     assert.equal(since.length, 2, `WebSockets made since the server went away: ${since.map((t) => t - down)}`);
     assert.ok(checks.every((t) => t > since[0]), "the first attempt after the loss opened its WebSocket without a check");
     assert.ok(checks.at(-1) <= since[1], "the reconnecting WebSocket followed a check");
+    assert.equal(await page.evaluate(() => __c.transport), "websocket");
+    await closeRealtime(env, page);
+    await ctx.close();
+  });
+  test("a check that something holds unanswered gives way to its WebSocket after a second; reconnected once the server answers", async () => {
+    const ctx = await browser.newContext();
+    await ctx.addInitScript(countTransports);
+    const page = await openRealtime(ctx, env, { user: ALICE, init: false });
+    await page.evaluate((url) => {
+      // A `timeout` far past the check's wait: only the check's wait can end the check.
+      window.__c = new RealtimeClient(url + "/site1", { withCredentials: true, timeout: 120000 });
+      for (const e of ["connect", "reconnect"]) __c.on(e, () => __log.push([e]));
+      __c.subscribe("doc", "ToDo", "TD-8");
+    }, env.realtimeUrl);
+    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-8"), { what: "room joined" });
+
+    await env.stopRealtime({ abrupt: true });
+    await waitInPage(page, () => __made.checks.length >= 2, null, { what: "two checks", timeout: 20000 });
+    // The port is bound again, by something that holds every request.
+    const hold = await holding(Number(new URL(env.realtimeUrl).port));
+    const wsBefore = await page.evaluate(() => __made.ws.length);
+    await waitInPage(page, () => __made.aborted.length >= 1, null, { what: "a check aborted", timeout: 20000 });
+    await waitInPage(page, (n) => __made.ws.length > n, wsBefore, { what: "its WebSocket", timeout: 20000 });
+    const { aborted, ws } = await page.evaluate(() => __made);
+    const [[start, end]] = aborted;
+    // CHECK_WAIT is 1 s of the client's clock; the page's timers run late on a loaded machine.
+    assert.ok(end - start >= 950 && end - start < 20000, `the check was aborted after ${end - start} ms`);
+    // The driver aborts the check and opens the WebSocket in one task; the abort's
+    // rejection reaches the page's wrapper after.
+    const next = ws.find((t) => t >= start);
+    assert.ok(next !== undefined && next - start >= 950 && Math.abs(next - end) < 1000, `a WebSocket followed the aborted check (WebSockets at ${ws.map((t) => t - start)} ms, abort at ${end - start} ms)`);
+
+    await hold.close();
+    await env.restartRealtime();
+    await waitInPage(page, () => __c.connected && seen("reconnect").length === 1, null, { what: "reconnected", timeout: 40000 });
+    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-8"), { what: "room back" });
     assert.equal(await page.evaluate(() => __c.transport), "websocket");
     await closeRealtime(env, page);
     await ctx.close();

@@ -168,6 +168,11 @@ enum Action {
         client: usize,
         transport: TransportId,
     },
+    /// The client learns its check found the node, and opens the WebSocket.
+    Found {
+        client: usize,
+        transport: TransportId,
+    },
     /// The client learns its transport opened (`conn`) or failed (`None`).
     Opened {
         client: usize,
@@ -454,7 +459,7 @@ impl Sim {
             Action::Check { client, transport } => {
                 if self.up {
                     // The answer back, then the WebSocket to the node.
-                    self.at(self.now + 2 * LATENCY, Action::Open { client, transport });
+                    self.at(self.now + LATENCY, Action::Found { client, transport });
                 } else {
                     let error = false; // found nothing
                     self.at(
@@ -466,6 +471,11 @@ impl Sim {
                         },
                     );
                 }
+            }
+            Action::Found { client, transport } => {
+                self.clients[client].handle_check_found(Instant(self.now), transport);
+                self.drain(client);
+                self.at(self.now + LATENCY, Action::Open { client, transport });
             }
             Action::Opened {
                 client,

@@ -13,8 +13,8 @@
 //
 //   node tests/upstream/bench-herd.js <bench> [--clients 300] [--per-page 10] [--rooms 3]
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
-//     [--restart realtime|all] [--web-port <a running gunicorn>] [--user alice@example.com]
-//     [--password …] [--trace]
+//     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
+//     [--user alice@example.com] [--password …] [--trace]
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
@@ -28,7 +28,11 @@
 // (`--workers` sync workers), unless --web-port names one already running. `--restart
 // all` kills gunicorn with the realtime server and starts both again after 2 s, as
 // `bench restart` does (Frappe then takes a second or two before it answers: every call
-// meanwhile is a 502 from nginx, a refused CONNECT for the client). A user who may read
+// meanwhile is a 502 from nginx, a refused CONNECT for the client). `--web-down-s S` (with
+// `--restart all`) starts gunicorn S seconds after the realtime server is back, as on a
+// server where Frappe's Python takes longer to start than its realtime server: every
+// CONNECT meanwhile is refused (`Unauthorized`, Frappe's answer when its call to the web
+// server fails). A user who may read
 // ToDo is created with --user/--password when missing, as a System Manager.
 
 import fs from "node:fs";
@@ -43,8 +47,9 @@ const value = (name, fallback) => {
 const bench = args[0];
 const webPort = Number(value("--web-port", 0));
 const RESTART = value("--restart", "realtime");
-if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort)) {
-    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-port P (not with --restart all)]");
+const WEB_DOWN_MS = Number(value("--web-down-s", 0)) * 1000;
+if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all")) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)]");
     process.exit(2);
 }
 const CLIENTS = Number(value("--clients", 300));
@@ -169,8 +174,10 @@ async function run(lib, names) {
         if (RESTART === "all") {
             await Promise.all([realtime.kill(), web.stop()]);
             await new Promise((r) => setTimeout(r, 2000));
-            webUp = web.start().then(() => Date.now());
+            const webStarts = () => web.start().then(() => Date.now());
+            if (!WEB_DOWN_MS) webUp = webStarts();
             await realtime.start();
+            if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
         } else {
             await realtime.restart({ downMs: 2000 });
         }
@@ -204,6 +211,7 @@ async function run(lib, names) {
             clients: CLIENTS,
             rooms: ROOMS,
             restart: RESTART,
+            ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
             webBackMs,
             connectedMs,
             roomsMs,

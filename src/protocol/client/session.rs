@@ -42,6 +42,18 @@
 //! page, `bench/outage.js`, 3 runs): after outages of 10, 30 and 60 s the page
 //! was connected 474–1,451, 42–4,178 and 453–1,833 ms after its server's
 //! return without the checks, 9–237, 33–189 and 95–279 ms with them.
+//!
+//! The driver reports a check that found something (`handle_check_found`)
+//! before it opens the WebSocket, which then has the rest of the attempt's
+//! `timeout` (a node that takes a herd in may take seconds to accept it). A
+//! check holds one of the page's HTTP connections to the host (six per host
+//! and browser profile on HTTP/1.1, shared with the page's own requests and its
+//! other tabs'), where the WebSocket it stands for would not. So it waits at
+//! most [`CHECK_WAIT`] ([`Timer::Check`]): a check still unanswered then has
+//! met something that holds requests (a server that is starting or loaded, or
+//! a proxy waiting for one), not nothing, and the WebSocket would wait there
+//! alike. The check is closed (the driver aborts it) and the WebSocket opened
+//! without one, under a new transport id, in the same attempt and its `timeout`.
 
 use super::api::{Event, Transmit, TransportId};
 use super::context::Context;
@@ -54,6 +66,11 @@ use crate::protocol::socket;
 use crate::protocol::time::{Duration, Instant};
 use alloc::string::String;
 use alloc::vec::Vec;
+
+/// How long a check may go unanswered before its WebSocket opens anyway (see
+/// "Checks"): anything that is up answers one in a round trip, plus a TLS
+/// handshake on a new connection.
+pub const CHECK_WAIT: Duration = Duration(1_000);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Probe {
@@ -89,7 +106,7 @@ struct Session {
     /// Encoded Engine.IO packets waiting for a POST (polling) or for an upgrade to finish.
     queue: Vec<String>,
     probe: Option<Probe>,
-    /// A WebSocket opened with a check that has not opened yet.
+    /// A WebSocket whose check has not answered yet.
     checking: bool,
 }
 
@@ -142,10 +159,9 @@ impl Transports {
         (s.kind == TransportKind::WebSocket && s.probe.is_none()).then_some(s.id)
     }
 
-    /// Whether the session's WebSocket was opened with a check and has not
-    /// opened: the driver reports a check that found nothing as the
-    /// transport closed without error (a WebSocket that fails reports an
-    /// error first).
+    /// Whether the session's WebSocket waits for its check: the driver
+    /// reports a check that found nothing as the transport closed without
+    /// error.
     pub(super) fn checking(&self) -> bool {
         self.current.as_ref().is_some_and(|s| s.checking)
     }
@@ -167,7 +183,7 @@ impl Transports {
     /// The session's transport failed: when it had not even opened (no
     /// handshake), opens the next one of `config.transports` instead and
     /// returns `true` (`try_all_transports`: a blocked WebSocket → polling).
-    pub(super) fn fall_back(&mut self, cx: &mut Context) -> bool {
+    pub(super) fn fall_back(&mut self, now: Instant, cx: &mut Context) -> bool {
         let Some(s) = &self.current else {
             return false;
         };
@@ -177,7 +193,7 @@ impl Transports {
         }
         self.close(cx);
         // Polling found nothing: a WebSocket after it is checked (see "Checks").
-        self.open(next, true, cx);
+        self.open(now, next, true, cx);
         true
     }
 
@@ -186,7 +202,7 @@ impl Transports {
     /// Opens a session on the transport at `index` in `config.transports`, a
     /// WebSocket after a check when `check` (see "Checks"). The previous
     /// session must be closed.
-    pub(super) fn open(&mut self, index: usize, check: bool, cx: &mut Context) {
+    pub(super) fn open(&mut self, now: Instant, index: usize, check: bool, cx: &mut Context) {
         // `Context::new` refuses an empty list and callers pass a valid index.
         let transports = &cx.config.transports;
         let kind = transports
@@ -217,7 +233,35 @@ impl Transports {
                     url,
                     check,
                 });
+                if check {
+                    cx.timers.set(Timer::Check, Some(now + CHECK_WAIT));
+                }
             }
+        }
+    }
+
+    /// The check before the session's WebSocket `transport` found something:
+    /// the WebSocket is opening, for as long as the attempt's `timeout` allows.
+    pub(super) fn check_found(&mut self, transport: TransportId, cx: &mut Context) {
+        if let Some(s) = self.current.as_mut().filter(|s| s.id == transport) {
+            s.checking = false;
+            cx.timers.stop(Timer::Check);
+        }
+    }
+
+    /// [`Timer::Check`] expired: the check has waited [`CHECK_WAIT`] for an
+    /// answer. It is closed and the session's WebSocket opened again without
+    /// one, under a new id (see "Checks").
+    pub(super) fn check_unanswered(&mut self, now: Instant, cx: &mut Context) {
+        cx.timers.stop(Timer::Check);
+        if let Some(index) = self
+            .current
+            .as_ref()
+            .filter(|s| s.checking)
+            .map(|s| s.transport_index)
+        {
+            self.close(cx);
+            self.open(now, index, false, cx);
         }
     }
 
@@ -312,6 +356,7 @@ impl Transports {
             });
         }
         cx.timers.stop(Timer::Ping);
+        cx.timers.stop(Timer::Check);
     }
 
     // ----- input -----------------------------------------------------------
@@ -330,12 +375,13 @@ impl Transports {
 
     /// A WebSocket opened: the probe's sends `2probe`. (A direct WebSocket
     /// waits for the server's open packet; nothing to do.)
-    pub(super) fn opened(&mut self, transport: TransportId) {
+    pub(super) fn opened(&mut self, transport: TransportId, cx: &mut Context) {
         let Some(s) = &mut self.current else {
             return;
         };
         if s.id == transport {
             s.checking = false;
+            cx.timers.stop(Timer::Check);
         }
         if s.probe == Some(Probe::Opening(transport)) {
             s.probe = Some(Probe::Pinged(transport));

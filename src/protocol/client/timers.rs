@@ -13,6 +13,8 @@
 //!
 //! - [`Timer::Ping`] (the session): armed exactly while a session has had its
 //!   handshake, at `pingInterval + pingTimeout` after the handshake or the last ping;
+//! - [`Timer::Check`] (the session): armed exactly while the session's WebSocket
+//!   waits for its check (`session.rs`, "Checks"), at [`CHECK_WAIT`] after it;
 //! - [`Timer::Attempt`] (the namespace): armed exactly while an attempt is under way
 //!   (opening the transport, or waiting for the namespace's CONNECT);
 //! - [`Timer::Ack`] (delivery): the earliest deadline of the emits waiting for an ack;
@@ -24,6 +26,8 @@
 //! - [`Timer::Reconnect`] (recovery): armed exactly while waiting to reconnect,
 //!   at the time the next attempt starts.
 
+#[cfg(doc)]
+use super::session::CHECK_WAIT;
 use crate::protocol::time::Instant;
 
 /// What a deadline is for; also the order in which due deadlines are handled.
@@ -31,6 +35,8 @@ use crate::protocol::time::Instant;
 pub(super) enum Timer {
     /// No ping from the server within `pingInterval + pingTimeout`: the session is dead.
     Ping,
+    /// The check before the session's WebSocket went unanswered for `CHECK_WAIT`.
+    Check,
     /// The current connection attempt took longer than `timeout`.
     Attempt,
     /// An emit's ack did not come within its timeout.
@@ -47,7 +53,7 @@ pub(super) enum Timer {
 
 impl Timer {
     /// How many timers there are.
-    const COUNT: usize = 7;
+    const COUNT: usize = 8;
 }
 
 /// The deadline of every [`Timer`]. See the module documentation.
