@@ -14,7 +14,7 @@
 //   node tests/upstream/bench-herd.js <bench> [--clients 300] [--per-page 10] [--rooms 3]
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
-//     [--user alice@example.com] [--password …] [--trace]
+//     [--user alice@example.com] [--password …] [--trace] [--server-log FILE]
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
@@ -34,6 +34,8 @@
 // CONNECT meanwhile is refused (`Unauthorized`, Frappe's answer when its call to the web
 // server fails). A user who may read
 // ToDo is created with --user/--password when missing, as a System Manager.
+// `--server-log FILE` writes what Frappe's realtime server printed (run with
+// `DEBUG=socket.io:client` in the environment for socket.io's own account).
 
 import fs from "node:fs";
 import path from "node:path";
@@ -61,6 +63,7 @@ const WORKERS = Number(value("--workers", 4)); // gunicorn's -w (with --web-port
 const USER = value("--user", "alice@example.com");
 const PASSWORD = value("--password", "Alice-pass-2026!");
 const TRACE = args.includes("--trace");
+const SERVER_LOG = value("--server-log", null);
 const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
@@ -243,6 +246,7 @@ try {
 } finally {
     await browser.close();
     await publisher.close();
+    if (SERVER_LOG) fs.writeFileSync(SERVER_LOG, realtime.output());
     await realtime.stop();
     await nginx.stop();
     if (web) await web.stop();
