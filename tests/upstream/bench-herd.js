@@ -32,10 +32,10 @@
 // `--restart all`) starts gunicorn S seconds after the realtime server is back, as on a
 // server where Frappe's Python takes longer to start than its realtime server: every
 // CONNECT meanwhile is refused (`Unauthorized`, Frappe's answer when its call to the web
-// server fails). A user who may read
-// ToDo is created with --user/--password when missing, as a System Manager.
-// `--server-log FILE` writes what Frappe's realtime server printed (run with
-// `DEBUG=socket.io:client` in the environment for socket.io's own account).
+// server fails). A user who may read ToDo is created with --user/--password when
+// missing, as a System Manager. `--server-log FILE` writes what Frappe's realtime
+// server printed (run with `DEBUG=socket.io:client` in the environment for socket.io's
+// own account).
 
 import fs from "node:fs";
 import path from "node:path";
