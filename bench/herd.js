@@ -14,8 +14,9 @@
 //                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 2400000]
 //                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
 //   node bench/herd.js --render docs/bench/herd.json [--fleet]   (writes docs/scale.md and
-//                      herd.svg again from a run's JSON, e.g. after a change of the text;
-//                      --fleet runs the fleet on virtual time again into that JSON first)
+//                      herd.svg again from a run's JSON, e.g. after a change of the text,
+//                      keeping scale.md's hand-written part; --fleet runs the fleet on
+//                      virtual time again into that JSON first)
 //
 // --quick: 100 clients, a 60 s limit, the fleet's 1,000-client rows with one seed,
 // written to the system's temp directory. Each run is
@@ -62,6 +63,9 @@ const webs = value("--webs", "queue,refuse").split(",");
 const OUT = value("--out", null) ? path.resolve(value("--out")) : quick ? path.join(os.tmpdir(), "frappe-realtime-herd") : path.join(ROOT, "docs/bench");
 const writeDocs = !quick && !value("--out", null);
 
+/** Where docs/scale.md's hand-written part begins (after a full run, written by hand). */
+const HAND_WRITTEN = "## What this run says";
+
 if (value("--render", null)) {
     const file = value("--render");
     const o = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -70,8 +74,12 @@ if (value("--render", null)) {
         fs.writeFileSync(file, jsonLines(o));
     }
     fs.writeFileSync(path.join(ROOT, "docs/bench/herd.svg"), chart(o));
-    fs.writeFileSync(path.join(ROOT, "docs/scale.md"), markdown(o));
-    log("==> wrote docs/scale.md, docs/bench/herd.svg");
+    // The same run rendered again: its hand-written reading (from HAND_WRITTEN on) stays.
+    const scale = path.join(ROOT, "docs/scale.md");
+    const before = fs.existsSync(scale) ? fs.readFileSync(scale, "utf8") : "";
+    const hand = before.indexOf(HAND_WRITTEN);
+    fs.writeFileSync(scale, markdown(o) + (hand >= 0 ? before.slice(hand) : ""));
+    log(`==> wrote docs/scale.md${hand >= 0 ? " (its hand-written part kept)" : ""}, docs/bench/herd.svg`);
     process.exit(0);
 }
 
