@@ -20,7 +20,9 @@
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
 // disconnect) and every request nginx passed to the web server and to the realtime server
 // from half a second before its return, in ms from it: where the clients' time went after
-// a restart (docs/retry-policy.md, "Stop 44"). A setup that fails says how many clients
+// a restart (docs/retry-policy.md, "Stop 44"), and the frames of every WebSocket that
+// was connected to the namespace after the return and closed before the end, by either
+// side (`closedAfterConnect`). A setup that fails says how many clients
 // were connected and what the web server answered.
 //
 // The bench as tests/upstream/bench.md sets it up, with its own realtime server stopped
@@ -132,6 +134,47 @@ function traceFirstClient() {
     if (manager === c) c.on("reconnect_scheduled", (i) => note("reconnect_scheduled", i.delay));
 }
 
+/** In a herd page, before its scripts (`--trace`): every WebSocket's frames, kept as
+ *  `window.__ws` [{ opened, log: [[at, "sent" | "got" | "close", text]], byPage }]
+ *  (texts cut at 80 characters): who closed a connection, and after what. */
+function recordWebSockets() {
+    const all = (window.__ws = []);
+    const WS = window.WebSocket;
+    window.WebSocket = class extends WS {
+        constructor(url, protocols) {
+            super(url, protocols);
+            const rec = { log: [], byPage: false };
+            all.push(rec);
+            const note = (what, text) => rec.log.push([Date.now(), what, String(text).slice(0, 80)]);
+            this.addEventListener("open", () => note("open", ""));
+            this.addEventListener("message", (e) => note("got", typeof e.data === "string" ? e.data : "(binary)"));
+            this.addEventListener("close", (e) => note("close", `${e.code} ${e.wasClean} ${e.reason}`));
+            const send = this.send.bind(this);
+            this.send = (d) => (note("sent", typeof d === "string" ? d : "(binary)"), send(d));
+            const close = this.close.bind(this);
+            this.close = (...a) => ((rec.byPage = true), note("closing", ""), close(...a));
+        }
+    };
+}
+
+/** The WebSockets connected to the namespace (a CONNECT answered) after `back` that
+ *  closed before the run's end, with their frames in ms from `back` and whether the
+ *  page closed them. */
+async function connectedThenClosed(pages, back) {
+    const per = await Promise.all(
+        pages.map((p) =>
+            p.evaluate(
+                (t0) =>
+                    window.__ws
+                        .filter((r) => r.log.some(([at, w, t]) => at > t0 && w === "got" && /^40\//.test(t)) && r.log.some(([, w]) => w === "close" || w === "closing"))
+                        .map((r) => ({ byPage: r.byPage, log: r.log.map(([at, ...e]) => [at - t0, ...e]) })),
+                back,
+            ),
+        ),
+    );
+    return per.flat();
+}
+
 /**
  * `--trace`: each page's first client's lifecycle, and the calls to the web server and the
  * realtime server from half a second before its return (a WebSocket is logged when it
@@ -139,11 +182,12 @@ function traceFirstClient() {
  */
 async function traced(pages, contexts, webCalls, back, end) {
     const lifecycles = await Promise.all(pages.map((p) => p.evaluate((t0) => window.__trace.map(([at, ...e]) => [at - t0, ...e]), back)));
+    const closedAfterConnect = await connectedThenClosed(pages, back);
     for (const ctx of contexts) await ctx.close();
     contexts.length = 0;
     await new Promise((r) => setTimeout(r, 500)); // nginx logs the closed WebSockets
     const calls = [...webCalls, ...nginx.socketioCalls().filter((c) => c.at >= back - 500 && c.at <= end)].sort((a, b) => a.at - b.at);
-    return { lifecycles, calls: calls.map((c) => [c.at - back, c.ms, c.status, c.uri.replace(/^\/(socket\.io\/\?|api\/method\/frappe\.realtime\.)/, "")]) };
+    return { lifecycles, closedAfterConnect, calls: calls.map((c) => [c.at - back, c.ms, c.status, c.uri.replace(/^\/(socket\.io\/\?|api\/method\/frappe\.realtime\.)/, "")]) };
 }
 
 async function run(lib, names) {
@@ -152,6 +196,7 @@ async function run(lib, names) {
     try {
         for (let first = 0; first < CLIENTS; first += PER_PAGE) {
             const ctx = await browser.newContext();
+            if (TRACE) await ctx.addInitScript(recordWebSockets);
             contexts.push(ctx);
             const p = await newPage(ctx);
             await p.goto(`${webUrl}/api/method/ping`); // on the site's origin: login() posts from here
@@ -170,7 +215,11 @@ async function run(lib, names) {
             const calls = nginx.webCalls().filter((c) => /frappe\.realtime/.test(c.uri));
             const failed = calls.filter((c) => c.status !== 200);
             const shown = failed.slice(0, 5).map((c) => `${c.status} ${c.uri}`).join(", ");
-            throw new Error(`${e.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, ${failed.length} not 200 (${shown})`);
+            // Whom each page's session is now, as the web server sees it (a page logged in
+            // at setup that became Guest has its joins refused, 403).
+            const who = await Promise.all(pages.map((p) => p.evaluate(() => fetch("/api/method/frappe.auth.get_logged_user").then((r) => r.json().then((b) => `${r.status} ${b.message}`)))));
+            const others = who.map((w, i) => [i, w]).filter(([, w]) => w !== `200 ${USER}`);
+            throw new Error(`${e.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, ${failed.length} not 200 (${shown}); pages whose session is not ${USER}: ${JSON.stringify(others)}`);
         });
         const killed = Date.now();
         let webUp = null;
