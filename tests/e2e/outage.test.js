@@ -48,11 +48,13 @@ async function holding(port) {
     s.on("error", () => {});
   });
   await new Promise((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  let closed = null;
   return {
     held,
+    /** Drops what it holds and frees the port; again: the same promise. */
     close: () => {
       for (const s of held) s.destroy();
-      return new Promise((resolve) => server.close(resolve));
+      return (closed ||= new Promise((resolve) => server.close(() => resolve())));
     },
   };
 }
@@ -96,6 +98,7 @@ describe("the realtime server away: attempts check over HTTP, no WebSocket fails
     await closeRealtime(env, page);
     await ctx.close();
   });
+
   test("a check that something holds unanswered gives way to its WebSocket after a second; reconnected once the server answers", async () => {
     const ctx = await browser.newContext();
     await ctx.addInitScript(countTransports);
@@ -112,19 +115,21 @@ describe("the realtime server away: attempts check over HTTP, no WebSocket fails
     await waitInPage(page, () => __made.checks.length >= 2, null, { what: "two checks", timeout: 20000 });
     // The port is bound again, by something that holds every request.
     const hold = await holding(Number(new URL(env.realtimeUrl).port));
-    const wsBefore = await page.evaluate(() => __made.ws.length);
-    await waitInPage(page, () => __made.aborted.length >= 1, null, { what: "a check aborted", timeout: 20000 });
-    await waitInPage(page, (n) => __made.ws.length > n, wsBefore, { what: "its WebSocket", timeout: 20000 });
-    const { aborted, ws } = await page.evaluate(() => __made);
-    const [[start, end]] = aborted;
-    // CHECK_WAIT is 1 s of the client's clock; the page's timers run late on a loaded machine.
-    assert.ok(end - start >= 950 && end - start < 20000, `the check was aborted after ${end - start} ms`);
-    // The driver aborts the check and opens the WebSocket in one task; the abort's
-    // rejection reaches the page's wrapper after.
-    const next = ws.find((t) => t >= start);
-    assert.ok(next !== undefined && next - start >= 950 && Math.abs(next - end) < 1000, `a WebSocket followed the aborted check (WebSockets at ${ws.map((t) => t - start)} ms, abort at ${end - start} ms)`);
-
-    await hold.close();
+    try {
+      const wsBefore = await page.evaluate(() => __made.ws.length);
+      await waitInPage(page, () => __made.aborted.length >= 1, null, { what: "a check aborted", timeout: 20000 });
+      await waitInPage(page, (n) => __made.ws.length > n, wsBefore, { what: "its WebSocket", timeout: 20000 });
+      const { aborted, ws } = await page.evaluate(() => __made);
+      const [[start, end]] = aborted;
+      // CHECK_WAIT is 1 s of the client's clock; the page's timers run late on a loaded machine.
+      assert.ok(end - start >= 950 && end - start < 20000, `the check was aborted after ${end - start} ms`);
+      // The driver aborts the check and opens the WebSocket in one task; the abort's
+      // rejection reaches the page's wrapper after.
+      const next = ws.find((t) => t >= start);
+      assert.ok(next !== undefined && next - start >= 950 && Math.abs(next - end) < 1000, `a WebSocket followed the aborted check (WebSockets at ${ws.map((t) => t - start)} ms, abort at ${end - start} ms)`);
+    } finally {
+      await hold.close();
+    }
     await env.restartRealtime();
     await waitInPage(page, () => __c.connected && seen("reconnect").length === 1, null, { what: "reconnected", timeout: 40000 });
     await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-8"), { what: "room back" });
