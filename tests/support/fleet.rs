@@ -266,6 +266,16 @@ impl Sim {
         v[bin] += 1;
     }
 
+    /// Client `client` learns, a network hop from now, that `transport` closed.
+    fn closed_later(&mut self, client: usize, transport: TransportId, error: bool) {
+        let closed = Action::Closed {
+            client,
+            transport,
+            error,
+        };
+        self.at(self.now + LATENCY, closed);
+    }
+
     /// Runs what client `i` asked for and reported, and its next deadline.
     fn drain(&mut self, i: usize) {
         while let Some(t) = self.clients[i].poll_transmit() {
@@ -461,15 +471,7 @@ impl Sim {
                     // The answer back, then the WebSocket to the node.
                     self.at(self.now + LATENCY, Action::Found { client, transport });
                 } else {
-                    let error = false; // found nothing
-                    self.at(
-                        self.now + LATENCY,
-                        Action::Closed {
-                            client,
-                            transport,
-                            error,
-                        },
-                    );
+                    self.closed_later(client, transport, false); // found nothing
                 }
             }
             Action::Found { client, transport } => {
@@ -530,15 +532,7 @@ impl Sim {
                     if self.conns[c].alive {
                         let (client, transport) = (self.conns[c].client, self.conns[c].transport);
                         self.drop_conn(c);
-                        let error = true;
-                        self.at(
-                            self.now + LATENCY,
-                            Action::Closed {
-                                client,
-                                transport,
-                                error,
-                            },
-                        );
+                        self.closed_later(client, transport, true);
                     }
                 }
             }
