@@ -80,6 +80,10 @@
 //!   the deadline check that starts every input;
 //! - `context`: what the parts share; `api`: the public values, re-exported here.
 //!
+//! `Client`'s own methods are split alike: its inputs (here) find which
+//! transport a text or frame came from; what the server's packet then does is
+//! in `incoming`, and the room commands are in `room_commands`.
+//!
 //! No part calls back into `Client`: what passes between parts goes through it.
 
 mod api;
@@ -87,6 +91,7 @@ mod context;
 mod delivery;
 mod fifo;
 mod heal;
+mod incoming;
 mod join_acks;
 mod namespace;
 mod recovery;
@@ -115,7 +120,7 @@ pub use crate::protocol::seam::EMIT_RESERVED as RESERVED_EVENTS;
 use self::context::Context;
 use self::delivery::{Buffered, Delivery};
 use self::join_acks::JoinAcks;
-use self::namespace::{Incoming, Namespace, Phase};
+use self::namespace::{Namespace, Phase};
 use self::recovery::Recovery;
 use self::session::{Route, Transports};
 use self::subscriptions::Subscriptions;
@@ -123,7 +128,7 @@ use self::timers::Timer;
 use crate::protocol::config::{ClientConfig, TransportKind};
 use crate::protocol::engine;
 use crate::protocol::error::{DecodeError, UsageError};
-use crate::protocol::socket::{self, PacketType};
+use crate::protocol::socket::PacketType;
 use crate::protocol::time::Instant;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -585,56 +590,6 @@ impl Client {
         }
     }
 
-    // ----- internals: Engine.IO --------------------------------------------
-
-    fn handle_engine_text(&mut self, now: Instant, text: &str) {
-        match engine::Packet::decode_text(text) {
-            Ok(packet) => self.handle_engine_packet(now, packet),
-            Err(e) if self.namespace.phase() == Phase::Opening => {
-                self.attempt_failed(now, ConnectErrorKind::Handshake, e.message())
-            }
-            Err(error) => self.protocol_error(now, error),
-        }
-    }
-
-    fn handle_engine_packet(&mut self, now: Instant, packet: engine::Packet<'_>) {
-        match packet {
-            engine::Packet::Open(text) => self.handle_open(now, text),
-            engine::Packet::Ping(_) => self.transports.ping(now, &mut self.cx),
-            engine::Packet::Close => {
-                let reason = DisconnectReason::TransportClose;
-                self.session_lost(now, reason, ConnectErrorKind::Transport, "transport close")
-            }
-            engine::Packet::Message(text) => match socket::Packet::decode(text) {
-                Ok(p) => self.handle_socket_packet(now, p),
-                Err(error) => self.protocol_error(now, error),
-            },
-            engine::Packet::Binary(data) => {
-                if let Err(error) = self.delivery.attachment(data.into_owned(), &mut self.cx) {
-                    self.protocol_error(now, error);
-                }
-            }
-            engine::Packet::Pong(_) | engine::Packet::Upgrade | engine::Packet::Noop => {}
-        }
-    }
-
-    fn handle_open(&mut self, now: Instant, text: &str) {
-        if self.namespace.phase() != Phase::Opening || !self.transports.awaiting_handshake() {
-            return;
-        }
-        let probe = match self.transports.handshake(now, text, &mut self.cx) {
-            Ok(probe) => probe,
-            Err(e) => return self.attempt_failed(now, ConnectErrorKind::Handshake, e.message()),
-        };
-        self.namespace.handshake_done(now, &mut self.cx);
-        let took = self.namespace.took(now);
-        let payload = self.recovery.connect_payload(now, took, &self.cx);
-        self.send_packet(PacketType::Connect, None, &payload);
-        if probe {
-            self.transports.start_probe(&mut self.cx);
-        }
-    }
-
     // ----- internals: Socket.IO --------------------------------------------
 
     /// Sends a Socket.IO packet of our namespace, without attachments.
@@ -650,60 +605,6 @@ impl Client {
         if let Some(item) = self.delivery.release(item, max_payload, &mut self.cx) {
             self.transports
                 .send_message(&item.packet, item.attachments, &mut self.cx);
-        }
-    }
-
-    fn handle_socket_packet(&mut self, now: Instant, p: socket::Packet<'_>) {
-        match self.namespace.receive(&p, &self.cx) {
-            Incoming::Ignored => {}
-            Incoming::Connect => {
-                let rooms = self.subscriptions.count();
-                let took = self.namespace.took(now);
-                let (sid, recovered, joins) =
-                    self.recovery
-                        .connected(now, took, p.data, rooms, &mut self.cx);
-                self.namespace.connected_as(sid, recovered, &mut self.cx);
-                self.join_acks.connected(self.subscriptions.registry());
-                // Restore the rooms first (those not paced), then what was emitted
-                // while offline.
-                for index in 0..joins {
-                    self.send_join_at(index);
-                }
-                for leave in self.subscriptions.on_connect(recovered) {
-                    self.send_packet(PacketType::Event, None, &leave);
-                }
-                while let Some(item) = self.delivery.next_buffered(&mut self.cx) {
-                    self.send_buffered(item);
-                }
-            }
-            Incoming::Rejected => {
-                // The attempt ends here, and so does the transport: anything the server
-                // sends after this (Frappe's may still accept) arrives on a dead id.
-                self.say_goodbye();
-                let message = p.error_message();
-                let took = self.namespace.took(now);
-                let retry = self
-                    .recovery
-                    .rejected(now, took, message, p.data, &mut self.cx);
-                self.namespace.rejected(retry, &mut self.cx);
-            }
-            Incoming::Disconnect => self.end_connection(now, DisconnectReason::IoServerDisconnect),
-            Incoming::Delivery => {
-                // A join's answer (`join_acks.rs`), else the application's.
-                let rooms = self.subscriptions.registry();
-                let answer = match (p.kind, p.id) {
-                    (PacketType::Ack, Some(id)) => self.join_acks.answered(rooms, id, p.data),
-                    _ => None,
-                };
-                if let Some(answer) = answer {
-                    return self.join_answered(now, answer);
-                }
-                match self.delivery.receive(&p, &mut self.cx) {
-                    Ok(true) => self.recovery.event_received(p.data),
-                    Ok(false) => {}
-                    Err(error) => self.protocol_error(now, error),
-                }
-            }
         }
     }
 }
