@@ -14,8 +14,8 @@
 // Frappe's handlers as before. A packet middleware runs before every event listener, so
 // the order in which apps are loaded does not matter.
 //
-// It also sends a socket that connected into a site namespace socket.io had closed back
-// to connect again (`orphaned`, below), for every client.
+// It also mends a caveat of the server for every client: socket.io closing a site's
+// namespace under sockets still in Frappe's authentication ("site namespaces", below).
 
 "use strict";
 
@@ -39,26 +39,122 @@ async function allowed(socket, args) {
 	return Boolean(body && body.message);
 }
 
+// ---- site namespaces: the server's caveat ------------------------------------------
+//
+// Frappe's server sets `cleanupEmptyChildNamespaces`: socket.io (4.x) closes a site's
+// namespace when a socket leaves it with no socket connected, even while others are
+// still in its middleware (Frappe's authentication: a get_user_info call to the web
+// server). A socket the middleware refused leaves it too (`Unauthorized: …` when that
+// call failed). Those others then connect into the closed namespace, where no event
+// published to the site reaches them. And the closed namespace, once its last socket
+// leaves, removes the server's namespace *of its name*: the live one, orphaning every
+// socket connected there. With every CONNECT refused for a while (a web server that
+// starts after its realtime server), this went on over and over: a herd of 1,000 clients
+// left 3,274 sockets in closed namespaces in one run, each sent back to connect again.
+//
+// From the first connection of the server's process (Frappe loads this file then) the
+// app keeps each site namespace open while sockets are in its middleware
+// (`holdWhileAuthenticating`), keeps a closed namespace from removing a live one
+// (`guardServer`), and moves a socket that connected into a closed namespace into the
+// live one with its rooms (`rehome`), without a new connection.
+
+const PENDING = Symbol("realtime_acks: sockets in the middleware");
+const GUARDED = Symbol("realtime_acks: namespaces guarded");
+
+/** Whether `nsp` is its server's namespace for its name (socket.io closed it if not). */
+const isLive = (nsp) => nsp.server._nsps.get(nsp.name) === nsp;
+
 /**
- * Whether `socket` connected into a site namespace socket.io had already closed.
- * Frappe's server sets `cleanupEmptyChildNamespaces`: socket.io (4.x) closes a site's
- * namespace when its last socket leaves it, and a socket its middleware refuses (Frappe's
- * `Unauthorized: …` when get_user_info failed) leaves it too, while other sockets may
- * still be in that middleware; those then connect into the closed namespace, where no
- * event published to the site reaches them, until they reconnect. After a restart, with
- * a web server that refuses some calls, that is a few clients of every hundred.
+ * Keeps the namespace `nsp` open while sockets are in its middleware. socket.io runs the
+ * middleware with `nsp.run(socket, next)`, and removes a socket (one that disconnects, or
+ * one refused) with `nsp._remove(socket)`, which closes the namespace by its name when no
+ * socket is connected. Here a socket counts from `run` until it is connected or removed;
+ * while any does, or once the namespace is closed, a removal only forgets the socket. The
+ * last one to go removes it as socket.io does, closing an empty namespace then.
  */
-function orphaned(socket) {
-	const nsps = socket.nsp && socket.nsp.server && socket.nsp.server._nsps;
-	return nsps instanceof Map && nsps.get(socket.nsp.name) !== socket.nsp;
+function holdWhileAuthenticating(nsp) {
+	if (!nsp || nsp[PENDING] || typeof nsp.run !== "function" || typeof nsp._remove !== "function") return;
+	const forget = Object.getPrototypeOf(nsp)._remove;
+	if (typeof forget !== "function") return;
+	const pending = (nsp[PENDING] = new Set());
+	const run = nsp.run;
+	const remove = nsp._remove;
+	nsp.run = function (socket, next) {
+		pending.add(socket);
+		// socket.io connects (or drops) the socket on the next tick after `next`; it
+		// stops counting one tick later, in `sockets` by then if it connected.
+		return run.call(this, socket, (err) => {
+			next(err);
+			process.nextTick(() => pending.delete(socket));
+		});
+	};
+	nsp._remove = function (socket) {
+		pending.delete(socket);
+		return (pending.size > 0 || !isLive(this) ? forget : remove).call(this, socket);
+	};
+}
+
+/**
+ * Holds every site namespace of `server` from now on: the live ones, and those its
+ * dynamic parent namespaces create later. A namespace closed before (out of reach) may
+ * still remove its name when its last socket leaves: the server's map of namespaces
+ * then keeps a namespace that has a connected socket (a namespace's own removal never
+ * asks that). Sockets in the middleware of a live namespace removed so are moved when
+ * they connect (`rehome`). Once per server.
+ */
+function guardServer(server) {
+	if (!server || server[GUARDED] || !(server.parentNsps instanceof Map) || !(server._nsps instanceof Map)) return;
+	server[GUARDED] = true;
+	server._nsps.delete = function (name) {
+		const nsp = this.get(name);
+		if (nsp && nsp.sockets.size > 0) return false;
+		return Map.prototype.delete.call(this, name);
+	};
+	for (const parent of server.parentNsps.values()) {
+		if (typeof parent.createChild !== "function") continue;
+		const create = parent.createChild;
+		parent.createChild = function (name) {
+			const nsp = create.call(this, name);
+			holdWhileAuthenticating(nsp);
+			return nsp;
+		};
+		if (parent.children instanceof Set) parent.children.forEach(holdWhileAuthenticating);
+	}
+}
+
+/**
+ * Moves `socket`, connected into a namespace socket.io had closed, into the live
+ * namespace of that name (made as socket.io makes one for a new connection when there is
+ * none), with the rooms Frappe's handlers joined: events published to the site reach it
+ * from then on, and its connection stays.
+ */
+function rehome(socket) {
+	const old = socket.nsp;
+	const live = old.server.of(old.name);
+	const rooms = new Set(socket.rooms);
+	old.adapter.delAll(socket.id);
+	old.sockets.delete(socket.id);
+	socket.nsp = live;
+	socket.adapter = live.adapter;
+	live.sockets.set(socket.id, socket);
+	live.adapter.addAll(socket.id, rooms);
 }
 
 function realtime_acks(socket) {
-	// Close such a socket's connection: its client (any client: Frappe's, socket.io-client,
-	// frappe-realtime) connects again, into the namespace events are published to.
-	if (orphaned(socket)) {
-		socket.conn.close();
-		return;
+	const nsp = socket.nsp;
+	if (nsp && nsp.server && nsp.sockets instanceof Map) {
+		guardServer(nsp.server);
+		if (!isLive(nsp)) {
+			// Where socket.io is not as expected, closing the connection sends any client
+			// (Frappe's, socket.io-client, frappe-realtime) back to connect again.
+			try {
+				rehome(socket);
+			} catch (err) {
+				console.warn("realtime_acks: could not move a socket out of a closed namespace", err);
+				socket.conn.close();
+				return;
+			}
+		}
 	}
 	// Frappe before the app handlers' `socket.frappe_request`: nothing is answered here,
 	// and the client does as without `joinAcks`.

@@ -8,8 +8,10 @@
 // socket.io release mends it, this test fails and the caveat can go.
 // Run: node --test tests/e2e/orphans.test.js
 
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
 import { startCluster } from "../server/cluster.js";
 import { waitUntil } from "../server/util.js";
@@ -60,4 +62,78 @@ test("a refusal while the only other socket is in the middleware leaves that soc
     await waitUntil(() => got.c === 2, { what: "c received the second event" });
     assert.equal(got.a, 0, "the orphaned socket received nothing");
     assert.ok(a.connected, "and it still believes it is connected");
+});
+
+describe("with the companion app (frappe-app/) loaded", () => {
+    let appCluster;
+    const appSockets = [];
+    before(async () => {
+        const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
+        appCluster = await startCluster({
+            nodes: 1,
+            web: { installedApps: ["frappe", "realtime_acks"] },
+            realtime: { apps: { realtime_acks: app } },
+        });
+    });
+    after(async () => {
+        for (const s of appSockets) s.close();
+        if (appCluster) await appCluster.stop();
+    });
+    const connectTo = (user, options = {}) => {
+        const { url, options: base } = appCluster.direct(0, user);
+        const s = io(url, { ...base, ...options });
+        appSockets.push(s);
+        return s;
+    };
+
+    test("a refusal while another socket is in the middleware leaves the namespace open: that socket connects into it and hears the site", async () => {
+        // A first socket loads the app (as Frappe does, on the first connection), then
+        // leaves: the site's namespace empties and closes; the next one is held.
+        const first = connectTo(ALICE);
+        await waitUntil(() => first.connected, { what: "the first socket connected" });
+        first.disconnect();
+        await waitUntil(() => appCluster.sockets().length === 0, { what: "the first socket gone" });
+
+        appCluster.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0, timeoutMs: Infinity });
+        const seen = { connects: 0, disconnects: [] };
+        const a = connectTo(ALICE);
+        a.on("connect", () => seen.connects++);
+        a.on("disconnect", (reason) => seen.disconnects.push(reason));
+        await waitUntil(() => appCluster.web.state().capacity.busy === 1, { what: "a's get_user_info call under way" });
+        const b = connectTo(ALICE, { reconnection: false });
+        const refused = await new Promise((resolve) => b.on("connect_error", (e) => resolve(e.message)));
+        assert.match(refused, /^Unauthorized/);
+        await waitUntil(() => a.connected, { what: "a connected" });
+        appCluster.web.setCapacity(null);
+
+        a.emit("doc_subscribe", "ToDo", "T-2");
+        await waitUntil(() => appCluster.sockets().some((s) => s.id === a.id && s.rooms.includes("doc:ToDo/T-2")), { what: "a in the room, in the site's namespace" });
+        assert.deepEqual(appCluster.orphans(), [], "no socket left in a closed namespace");
+        let got = 0;
+        a.on("doc_update", () => got++);
+        await appCluster.publish({ event: "doc_update", message: { name: "T-2" }, room: "doc:ToDo/T-2" });
+        await waitUntil(() => got === 1, { what: "a received the event" });
+        assert.deepEqual(seen, { connects: 1, disconnects: [] }, "a was not sent back to connect again");
+    });
+
+    test("the namespace held for a socket in the middleware closes once that socket goes too (as socket.io would have)", async () => {
+        for (const s of appSockets) s.disconnect();
+        await waitUntil(() => appCluster.sockets().length === 0, { what: "every socket gone" });
+        const site = () => appCluster.nodes[0].server.state().namespaces["/site1"];
+        appCluster.web.setCapacity({ workers: 1, serviceMs: 1000, queue: 0, timeoutMs: Infinity });
+        try {
+            const a = connectTo(ALICE);
+            await waitUntil(() => appCluster.web.state().capacity.busy === 1, { what: "a's get_user_info call under way" });
+            const b = connectTo(ALICE, { reconnection: false });
+            const refused = await new Promise((resolve) => b.on("connect_error", (e) => resolve(e.message)));
+            assert.match(refused, /^Unauthorized/);
+            assert.ok(site(), "the refusal left the namespace open: a is in its middleware");
+            // a goes before its call is answered: socket.io drops it once the middleware
+            // is done, and nothing is left in the namespace.
+            a.disconnect();
+            await waitUntil(() => site() === undefined, { what: "the emptied namespace closed" });
+        } finally {
+            appCluster.web.setCapacity(null);
+        }
+    });
 });
