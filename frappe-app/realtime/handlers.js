@@ -50,7 +50,8 @@ async function allowed(socket, args) {
 // leaves, removes the server's namespace *of its name*: the live one, orphaning every
 // socket connected there. With every CONNECT refused for a while (a web server that
 // starts after its realtime server), this went on over and over: a herd of 1,000 clients
-// left 3,274 sockets in closed namespaces in one run, each sent back to connect again.
+// left 3,274 sockets in closed namespaces in one run, each sent back to connect again by
+// this app as it was then (stop 45).
 //
 // From the first connection of the server's process (Frappe loads this file then) the
 // app keeps each site namespace open while sockets are in its middleware
