@@ -28,6 +28,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { ensureBuilt } from "../scripts/start.js";
+import { WITH_COMPANION_APP } from "../tests/server/companion-app.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error(...a);
@@ -91,8 +92,7 @@ const results = [];
 const cluster = await startCluster({
     nodes: NODES,
     mode: "round-robin",
-    web: { installedApps: ["frappe", "realtime_acks"] },
-    realtime: { apps: { realtime_acks: path.join(ROOT, "frappe-app") } },
+    ...WITH_COMPANION_APP,
 });
 const browser = await launchBrowser();
 const chromium = `Chromium ${browser.browser.version()}`;

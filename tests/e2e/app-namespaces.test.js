@@ -14,13 +14,13 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import { io as connectTo } from "socket.io-client";
 import { waitUntil } from "../server/util.js";
+import { COMPANION_APP_DIR } from "../server/companion-app.js";
 
 const require = createRequire(import.meta.url);
-const APP = require(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app/realtime/handlers.js"));
+const APP = require(path.join(COMPANION_APP_DIR, "realtime", "handlers.js"));
 const SITE = "/site1";
 
 /** A socket.io server as Frappe's (a dynamic namespace per site) whose middleware waits

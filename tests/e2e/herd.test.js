@@ -12,9 +12,8 @@
 
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { startCluster } from "../server/cluster.js";
+import { WITH_COMPANION_APP } from "../server/companion-app.js";
 import { launchBrowser } from "./harness.js";
 import { herdRun } from "../../bench/herd-run.js";
 
@@ -29,12 +28,7 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
   before(async () => {
     // The node loads the companion app (frappe-app/), which answers only the joins that
     // ask for an ack: "frappe-realtime (joins answered)", `joinAcks` on.
-    const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
-    cluster = await startCluster({
-      nodes: 1,
-      web: { installedApps: ["frappe", "realtime_acks"] },
-      realtime: { apps: { realtime_acks: app } },
-    });
+    cluster = await startCluster({ nodes: 1, ...WITH_COMPANION_APP });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -9,13 +9,11 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
+import { WITH_COMPANION_APP } from "../server/companion-app.js";
 import { useEnvAndBrowser, openRealtime, connected, closeRealtime, waitFor, roomsOf, hasRooms } from "./harness.js";
 
 const ALICE = "alice@example.com";
-const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
 
 /** The `doc_subscribe`s of `docname` the server received from ALICE, with whether each
  *  asked for an ack. */
@@ -30,11 +28,7 @@ describe("acknowledged joins: the companion Frappe app and `joinAcks`", () => {
   let browser;
 
   useEnvAndBrowser(
-    {
-      site: "site1",
-      web: { installedApps: ["frappe", "realtime_acks"] },
-      realtime: { apps: { realtime_acks: APP } },
-    },
+    { site: "site1", ...WITH_COMPANION_APP },
     (e, b) => {
       env = e;
       browser = b;

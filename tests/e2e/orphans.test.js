@@ -13,10 +13,9 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
 import { startCluster } from "../server/cluster.js";
+import { WITH_COMPANION_APP } from "../server/companion-app.js";
 import { waitUntil } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -31,13 +30,15 @@ after(async () => {
     if (cluster) await cluster.stop();
 });
 
-/** A socket.io-client straight to the node, logged in as `user`. */
-function connect(user) {
-    const { url, options } = cluster.direct(0, user);
-    const s = io(url, options);
-    sockets.push(s);
+/** A socket.io-client straight to `on`'s node, logged in as `user`, kept in `list`
+ *  (closed at the end). */
+function socketTo(on, list, user, options = {}) {
+    const { url, options: base } = on.direct(0, user);
+    const s = io(url, { ...base, ...options });
+    list.push(s);
     return s;
 }
+const connect = (user) => socketTo(cluster, sockets, user);
 
 test("a refusal while the only other socket is in the middleware leaves that socket deaf", async () => {
     // One worker that holds each call 1 s and refuses (502) while busy.
@@ -71,23 +72,13 @@ describe("with the companion app (frappe-app/) loaded", () => {
     let appCluster;
     const appSockets = [];
     before(async () => {
-        const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
-        appCluster = await startCluster({
-            nodes: 1,
-            web: { installedApps: ["frappe", "realtime_acks"] },
-            realtime: { apps: { realtime_acks: app } },
-        });
+        appCluster = await startCluster({ nodes: 1, ...WITH_COMPANION_APP });
     });
     after(async () => {
         for (const s of appSockets) s.close();
         if (appCluster) await appCluster.stop();
     });
-    const connectTo = (user, options = {}) => {
-        const { url, options: base } = appCluster.direct(0, user);
-        const s = io(url, { ...base, ...options });
-        appSockets.push(s);
-        return s;
-    };
+    const connectTo = (user, options) => socketTo(appCluster, appSockets, user, options);
 
     test("a refusal while another socket is in the middleware leaves the namespace open: that socket connects into it and hears the site", async () => {
         // A first socket loads the app (as Frappe does, on the first connection), then

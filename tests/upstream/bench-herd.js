@@ -134,16 +134,17 @@ function traceFirstClient() {
     if (manager === c) c.on("reconnect_scheduled", (i) => note("reconnect_scheduled", i.delay));
 }
 
-/** In a herd page, before its scripts (`--trace`): every WebSocket's frames, kept as
- *  `window.__ws` [{ opened, log: [[at, "sent" | "got" | "close", text]], byPage }]
- *  (texts cut at 80 characters): who closed a connection, and after what. */
+/** In a herd page, before its scripts (`--trace`): every WebSocket's frames and events,
+ *  kept as `window.__ws` [{ log: [[at, "open" | "sent" | "got" | "close" | "closing",
+ *  text]] }] (texts cut at 80 characters; "closing": the page called `close()`): who
+ *  closed a connection, and after what. */
 function recordWebSockets() {
     const all = (window.__ws = []);
     const WS = window.WebSocket;
     window.WebSocket = class extends WS {
         constructor(url, protocols) {
             super(url, protocols);
-            const rec = { log: [], byPage: false };
+            const rec = { log: [] };
             all.push(rec);
             const note = (what, text) => rec.log.push([Date.now(), what, String(text).slice(0, 80)]);
             this.addEventListener("open", () => note("open", ""));
@@ -152,20 +153,15 @@ function recordWebSockets() {
             const send = this.send.bind(this);
             this.send = (d) => (note("sent", typeof d === "string" ? d : "(binary)"), send(d));
             const close = this.close.bind(this);
-            // The driver also calls close() on a WebSocket that has closed: only a close
-            // before the close event is the page's.
-            this.close = (...a) => {
-                if (!rec.log.some(([, w]) => w === "close")) rec.byPage = true;
-                note("closing", "");
-                close(...a);
-            };
+            this.close = (...a) => (note("closing", ""), close(...a));
         }
     };
 }
 
 /** The WebSockets connected to the namespace (a CONNECT answered) after `back` that
  *  closed before the run's end, with their frames in ms from `back` and whether the
- *  page closed them. */
+ *  page closed them (`byPage`: its `close()` came before the close event; the driver
+ *  also calls `close()` on a WebSocket that has closed). */
 async function connectedThenClosed(pages, back) {
     const per = await Promise.all(
         pages.map((p) =>
@@ -173,7 +169,12 @@ async function connectedThenClosed(pages, back) {
                 (t0) =>
                     window.__ws
                         .filter((r) => r.log.some(([at, w, t]) => at > t0 && w === "got" && /^40\//.test(t)) && r.log.some(([, w]) => w === "close" || w === "closing"))
-                        .map((r) => ({ byPage: r.byPage, log: r.log.map(([at, ...e]) => [at - t0, ...e]) })),
+                        .map((r) => {
+                            const what = r.log.map(([, w]) => w);
+                            const closing = what.indexOf("closing");
+                            const byPage = closing >= 0 && !what.slice(0, closing).includes("close");
+                            return { byPage, log: r.log.map(([at, ...e]) => [at - t0, ...e]) };
+                        }),
                 back,
             ),
         ),

@@ -22,11 +22,11 @@ import path from "node:path";
 import { pointWebAt, startEnv } from "../server/env.js";
 import { startRedis } from "../server/redis.js";
 import { startWeb, REPO_ROOT } from "../server/web.js";
+import { COMPANION_APP_DIR } from "../server/companion-app.js";
 import { createRedisPublisher } from "../server/publish.js";
 import { freePort } from "../server/util.js";
 import { frappeRealtime } from "./frappe-process.js";
 
-const APP = path.join(REPO_ROOT, "frappe-app");
 const NEEDED = ["realtime", "node_utils.js", "package.json"];
 
 /** Copies the files Frappe's realtime server needs from `checkout` (a work tree, or a git
@@ -59,7 +59,7 @@ export function describeCheckout(checkout) {
  * checks on Frappe's own.
  */
 async function startOurEnv({ site, apps }) {
-    const env = await startEnv({ site, web: { installedApps: apps }, realtime: { apps: { realtime_acks: APP } } });
+    const env = await startEnv({ site, web: { installedApps: apps }, realtime: { apps: { realtime_acks: COMPANION_APP_DIR } } });
     return {
         site,
         webUrl: env.webUrl,
@@ -99,7 +99,7 @@ export async function startFrappeEnv({ checkout, site = "site1", apps = ["frappe
     };
     try {
         copyFrappe(checkout, path.join(bench, "apps", "frappe"));
-        fs.cpSync(APP, path.join(bench, "apps", "realtime_acks"), { recursive: true });
+        fs.cpSync(COMPANION_APP_DIR, path.join(bench, "apps", "realtime_acks"), { recursive: true });
         redis = await startRedis();
         web = await startWeb({ site, installedApps: apps });
         port = await freePort();

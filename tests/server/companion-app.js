@@ -1,0 +1,16 @@
+// The companion Frappe app of frappe-app/ as the test servers load it. Node built-ins
+// only: bench/herd.js imports it before its setup step has installed npm packages.
+
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** frappe-app/: the app's directory, as `apps/realtime_acks` is in a bench. */
+export const COMPANION_APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../frappe-app");
+
+/** Options of startEnv / startCluster for a site that has the app installed: the web
+ *  server lists it in get_user_info's `installed_apps`, and the realtime server loads its
+ *  `realtime/handlers.js` for each connected socket, as Frappe's does. */
+export const WITH_COMPANION_APP = {
+    web: { installedApps: ["frappe", "realtime_acks"] },
+    realtime: { apps: { realtime_acks: COMPANION_APP_DIR } },
+};
