@@ -12,7 +12,7 @@
 //
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
 //                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 2400000]
-//                      [--libs a,b] [--webs queue,refuse] [--quick] [--no-fleet] [--out DIR]
+//                      [--libs a,b] [--webs queue,refuse] [--admission] [--quick] [--no-fleet] [--out DIR]
 //   node bench/herd.js --render docs/bench/herd.json [--fleet]   (writes docs/scale.md and
 //                      herd.svg again from a run's JSON, e.g. after a change of the text,
 //                      keeping scale.md's hand-written part; --fleet runs the fleet on
@@ -86,6 +86,11 @@ if (value("--render", null)) {
 
 const capacityPerS = (WORKERS * 1000) / SERVICE;
 const results = [];
+// The app's admission (frappe-app/realtime/admission.js: the node paces its calls to the
+// web server and makes the refused ones again) only with --admission: the table compares
+// the clients against a node that passes the web server's refusals on, as Frappe's does.
+const ADMISSION = flag("--admission");
+if (!ADMISSION) process.env.REALTIME_ACKS_ADMISSION = "off";
 // The nodes load the companion app's handler (frappe-app/), as Frappe's load an installed
 // app's: it answers only joins that ask for an ack ("frappe-realtime (joins answered)");
 // the other libraries' joins go to Frappe's handlers as without it.
@@ -145,7 +150,7 @@ const machine = {
     chromium,
     nginx: nginxVersion(),
 };
-const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT };
+const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT, admission: ADMISSION };
 const out = { date: new Date().toISOString(), machine, config, results, fleet };
 fs.mkdirSync(OUT, { recursive: true });
 // One line per run: the per-100 ms arrivals make it long.
@@ -293,7 +298,7 @@ work at full capacity.
 Clients: **frappe-realtime** with its default options (it re-joins its rooms itself);
 **frappe-realtime (joins answered)** with \`joinAcks\` on, the nodes loading the companion
 Frappe app (frappe-app/) that answers its joins (README, "Acknowledged joins"; the other
-clients' joins go to Frappe's handlers as without it);
+clients' joins go to Frappe's handlers as without it)${c.admission ? "; the app's admission on for every client (the nodes pace their calls to the web server and make the refused ones again: frappe-app/realtime/admission.js)" : ", its admission off (\`REALTIME_ACKS_ADMISSION=off\`: the nodes pass the web server's refusals on, as Frappe's do)"};
 **socket.io-client 4.8.4** as Frappe's Desk configures it (\`reconnectionAttempts: 3\`) and as
 the SPAs do (\`5\`), each re-emitting its \`doc_subscribe\`s at every \`connect\` (the best an
 application does; Frappe's server restores only \`user:\`, \`website\` and \`all\`). Times are from

@@ -16,8 +16,12 @@
 //
 // It also mends a caveat of the server for every client: socket.io closing a site's
 // namespace under sockets still in Frappe's authentication ("site namespaces", below).
+// And it paces the server's calls to its web server to what the web server takes
+// (admission.js), for every client.
 
 "use strict";
+
+const admission = require("./admission");
 
 const PERMISSION = "/api/method/frappe.realtime.has_permission";
 
@@ -82,6 +86,7 @@ function holdWhileAuthenticating(nsp) {
 	const remove = nsp._remove;
 	nsp.run = function (socket, next) {
 		pending.add(socket);
+		admission.watch(socket);
 		// socket.io connects (or drops) the socket on the next tick after `next`; it
 		// stops counting one tick later, in `sockets` by then if it connected.
 		return run.call(this, socket, (err) => {
@@ -142,6 +147,7 @@ function rehome(socket) {
 }
 
 function realtime_acks(socket) {
+	admission.watch(socket);
 	const nsp = socket.nsp;
 	if (nsp && nsp.server && nsp.sockets instanceof Map) {
 		guardServer(nsp.server);

@@ -72,6 +72,9 @@ describe("with the companion app (frappe-app/) loaded", () => {
     let appCluster;
     const appSockets = [];
     before(async () => {
+        // The app's admission (admission.js) would make the refused get_user_info calls
+        // again instead of refusing the sockets: off, these tests are about a refusal.
+        process.env.REALTIME_ACKS_ADMISSION = "off";
         appCluster = await startCluster({ nodes: 1, ...WITH_COMPANION_APP });
     });
     after(async () => {

@@ -28,6 +28,7 @@ const REQUIRED = [
     "pkg/frappe_realtime_bg.wasm",
     // The companion Frappe app (README, "Acknowledged joins"), for sites that install it.
     "frappe-app/realtime/handlers.js",
+    "frappe-app/realtime/admission.js",
     "frappe-app/realtime_acks/hooks.py",
     "pkg/frappe_realtime.d.ts",
     "www/index.js",

@@ -235,7 +235,12 @@ export async function startRealtime(opts = {}) {
         socket.data.sid = sid;
         socket.data.authorization = authorization;
 
-        frappeGet(socket, "/api/method/frappe.realtime.get_user_info")
+        // Frappe's (v16) web server call, set on the socket before the authentication
+        // makes get_user_info through it; the permission calls and app handlers use it too
+        // (a fetch Response).
+        socket.frappe_request = (path, args) => frappeGet(socket, path, args);
+        socket
+            .frappe_request("/api/method/frappe.realtime.get_user_info")
             .then((res) => res.json())
             .then((body) => {
                 const info = body.message;
@@ -243,8 +248,6 @@ export async function startRealtime(opts = {}) {
                 socket.data.user = info.user;
                 socket.data.user_type = info.user_type;
                 socket.data.installed_apps = info.installed_apps;
-                // Frappe's (v16) web server call for app handlers: a fetch Response.
-                socket.frappe_request = (path, args) => frappeGet(socket, path, args);
                 socket.user = info.user;
                 socket.user_type = info.user_type;
                 next();
@@ -255,7 +258,8 @@ export async function startRealtime(opts = {}) {
     // ---- handlers (contract §4) -------------------------------------------------------
 
     function hasPermission(socket, doctype, name) {
-        return frappeGet(socket, "/api/method/frappe.realtime.has_permission", { doctype, name: name || "" })
+        return socket
+            .frappe_request("/api/method/frappe.realtime.has_permission", { doctype, name: name || "" })
             .then((res) => res.json())
             .then((body) => {
                 const ok = Boolean(body && body.message);

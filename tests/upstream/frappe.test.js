@@ -17,6 +17,11 @@ import { io } from "socket.io-client";
 import { startFrappeEnv } from "./frappe-env.js";
 import { launchBrowser, openRealtime, connected, waitFor } from "../e2e/harness.js";
 
+// The companion app's admission (frappe-app/realtime/admission.js) makes the calls
+// the web server refused again instead of failing them; these tests are about what a
+// refusal does, so it is off here (set before the realtime server starts: it reads the environment).
+process.env.REALTIME_ACKS_ADMISSION = "off";
+
 const CHECKOUT = process.env.FRAPPE_CHECKOUT || null;
 const SERVER = CHECKOUT ? `Frappe's realtime server (${CHECKOUT})` : "tests/server/realtime.js";
 const ALICE = "alice@example.com";
