@@ -347,3 +347,55 @@ describe(`${SERVER} without the app`, () => {
         }
     });
 });
+
+describe(`${SERVER} with the companion app's admission on`, () => {
+    let env;
+    const sockets = [];
+    before(async () => {
+        // Read by the realtime server's process from its environment (a child process
+        // against a checkout, this one against tests/server/realtime.js).
+        process.env.REALTIME_ACKS_ADMISSION = "on";
+        env = await startFrappeEnv({ checkout: CHECKOUT });
+    });
+    after(async () => {
+        for (const s of sockets) s.close();
+        if (env) await env.stop();
+        process.env.REALTIME_ACKS_ADMISSION = "off";
+    });
+
+    test("a herd of CONNECTs and joins at a web server that refuses when busy: none refused, every room reached", async () => {
+        // A first connection: Frappe's server loads the app's handler then.
+        sockets.push((await nodeClient(env, ALICE)).s);
+        env.web.setCapacity({ workers: 2, serviceMs: 20, queue: 0 });
+        let clients;
+        try {
+            clients = Array.from({ length: 20 }, (_, i) => {
+                const s = socketOf(env, ALICE, { reconnection: false });
+                sockets.push(s);
+                const c = { s, rooms: [`doc:ToDo/TD-H${i}a`, `doc:ToDo/TD-H${i}b`], probes: [], refused: null };
+                s.on("probe", (m) => c.probes.push(m));
+                s.on("connect_error", (e) => (c.refused = e.message));
+                // Joins without an ack: Frappe's handlers, whose permission calls go
+                // through the app's window too.
+                s.on("connect", () => c.rooms.forEach((r) => s.emit("doc_subscribe", "ToDo", r.slice("doc:ToDo/".length))));
+                return c;
+            });
+            await waitFor(() => clients.every((c) => c.s.connected || c.refused), { what: "every socket connected or refused", timeout: 30000 });
+            assert.deepEqual(clients.filter((c) => c.refused).map((c) => c.refused), [], "no CONNECT refused");
+            // Every join taken: a probe to each room reaches its socket.
+            await waitFor(
+                async () => {
+                    const mark = `mark-${++seq}`;
+                    for (const c of clients) for (const room of c.rooms) await env.publish({ event: "probe", room, message: { room, mark } });
+                    await env.publish({ event: "probe", room: `user:${ALICE}`, message: { room: mark, mark } });
+                    await waitFor(() => clients.every((c) => c.probes.some((p) => p.room === mark)), { what: `the marker ${mark}`, timeout: 10000 });
+                    return clients.every((c) => c.rooms.every((r) => c.probes.some((p) => p.room === r && p.mark === mark)));
+                },
+                { what: "every room reached", timeout: 30000, interval: 500 },
+            );
+            assert.ok(env.web.state().capacity.refused > 0, "the web server refused calls, which the app made again");
+        } finally {
+            env.web.setCapacity(null);
+        }
+    });
+});
