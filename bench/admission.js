@@ -6,11 +6,13 @@
 //
 //   node bench/admission.js [--calls 4000] [--workers 4] [--service-ms 10] [--down-ms 5000]
 //
-// Two runs, one JSON line each:
+// Three runs, one JSON line each:
 //   herd  `calls` calls made at once at a web server that refuses (502) when its workers
 //         are busy (tests/server/capacity.js, no queue): a node's share of a herd;
 //   down  the same, the web server answering every call 502 (nginx before a gunicorn
-//         that is not up) for `down-ms`, then as above: a restart of everything.
+//         that is not up) for `down-ms`, then as above: a restart of everything;
+//   queue the same calls at a web server that queues them however long (gunicorn's
+//         backlog): the window must not slow it.
 // Each: ms until every call was answered (from the start; for `down`, from the web
 // server's return too), the least possible (calls × service / workers), the refusals,
 // the 100 ms periods with a refusal and the longest run of them, the window at the end.
@@ -30,9 +32,10 @@ const WORKERS = value("--workers", 4);
 const SERVICE = value("--service-ms", 10);
 const DOWN = value("--down-ms", 5000);
 
-/** A web server whose calls go through a capacity gate; 502 to all until `upAt`. */
-async function webServer(upAt) {
-    const gate = createGate({ workers: WORKERS, serviceMs: SERVICE, queue: 0 });
+/** A web server whose calls go through a capacity gate (`queue`: how many may wait for
+ *  a worker); 502 to all until `upAt`. */
+async function webServer(upAt, queue) {
+    const gate = createGate({ workers: WORKERS, serviceMs: SERVICE, queue });
     let downRefused = 0;
     const server = http.createServer(async (req, res) => {
         if (Date.now() < upAt) {
@@ -58,9 +61,9 @@ function longestRun(bins) {
     return best * 100;
 }
 
-async function run(name, downMs) {
+async function run(name, downMs, queue = 0) {
     const t0 = Date.now();
-    const web = await webServer(t0 + downMs);
+    const web = await webServer(t0 + downMs, queue);
     const ioServer = {}; // one realtime server: one window
     const socket = { nsp: { server: ioServer }, conn: { readyState: "open" } };
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -102,3 +105,4 @@ async function run(name, downMs) {
 
 await run("herd", 0);
 await run("down", DOWN);
+await run("queue", 0, Infinity);

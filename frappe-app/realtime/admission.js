@@ -29,8 +29,9 @@
 //   beyond them were all served after 10.7 s, 45 refused, in 11 periods of 100 ms, none
 //   two in a row; docs/retry-policy.md, "Stop 47", has the variants tried.)
 // - A call goes again until `MAX_WAIT_MS` after it was made; then the last answer is
-//   its caller's, and Frappe refuses as before. A call whose client has gone by its
-//   turn is not made (`SocketGone`). A call that failed otherwise (a timeout of the
+//   its caller's, and Frappe refuses as before. Its wait for a turn has no bound of its
+//   own (as in gunicorn's backlog); a call whose client has gone by its turn is not
+//   made (`SocketGone`). A call that failed otherwise (a timeout of the
 //   caller's own, any other status) is its caller's at once.
 //
 // The calls are Frappe's `socket.frappe_request(path, args, opts)` (v16, develop):
@@ -74,7 +75,7 @@ class Gate {
 		this.shrunkAt = -Infinity;
 		this.pauseMs = FIRST_PAUSE_MS;
 		this.paused = null;
-		this.stats = { made: 0, served: 0, notServed: 0, gone: 0, cuts: 0, peakWaiting: 0, minWindow: FIRST_WINDOW };
+		this.stats = { made: 0, served: 0, notServed: 0, gone: 0, shrinks: 0, peakWaiting: 0, minWindow: FIRST_WINDOW };
 	}
 
 	/** Resolves when the call may go, with the calls in flight counting it; `first`: ahead of the others. */
@@ -119,7 +120,7 @@ class Gate {
 		if (refused && n > 1 && this.window > 1) {
 			this.window--;
 			this.shrunkAt = Date.now();
-			this.stats.cuts++;
+			this.stats.shrinks++;
 			this.stats.minWindow = Math.min(this.stats.minWindow, this.window);
 		}
 		if (this.inFlight > 0 || this.paused) return this.admit();

@@ -75,7 +75,8 @@ const isLive = (nsp) => nsp.server._nsps.get(nsp.name) === nsp;
  * one refused) with `nsp._remove(socket)`, which closes the namespace by its name when no
  * socket is connected. Here a socket counts from `run` until it is connected or removed;
  * while any does, or once the namespace is closed, a removal only forgets the socket. The
- * last one to go removes it as socket.io does, closing an empty namespace then.
+ * last one to go removes it as socket.io does, closing an empty namespace then. Each
+ * socket's calls to the web server are admitted from `run` on (admission.js).
  */
 function holdWhileAuthenticating(nsp) {
 	if (!nsp || nsp[PENDING] || typeof nsp.run !== "function" || typeof nsp._remove !== "function") return;

@@ -19,7 +19,8 @@ import { launchBrowser, openRealtime, connected, waitFor } from "../e2e/harness.
 
 // The companion app's admission (frappe-app/realtime/admission.js) makes the calls
 // the web server refused again instead of failing them; these tests are about what a
-// refusal does, so it is off here (set before the realtime server starts: it reads the environment).
+// refusal does, so it is off here, but for the last describe (the realtime server's
+// process reads it from its environment: set before the server starts).
 process.env.REALTIME_ACKS_ADMISSION = "off";
 
 const CHECKOUT = process.env.FRAPPE_CHECKOUT || null;
