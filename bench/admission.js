@@ -4,7 +4,7 @@
 // loopback. No browser, no socket.io: each call is what Frappe's `socket.frappe_request`
 // does (a fetch), for a socket whose client stays.
 //
-//   node bench/admission.js [--calls 4000] [--workers 4] [--service-ms 10] [--down-ms 5000]
+//   node bench/admission.js [--calls 4000] [--workers 4] [--service-ms 10] [--down-ms 5000] [--nodes 3]
 //
 // Three runs, one JSON line each:
 //   herd  `calls` calls made at once at a web server that refuses (502) when its workers
@@ -12,7 +12,8 @@
 //   down  the same, the web server answering every call 502 (nginx before a gunicorn
 //         that is not up) for `down-ms`, then as above: a restart of everything;
 //   queue the same calls at a web server that queues them however long (gunicorn's
-//         backlog): the window must not slow it.
+//         backlog): the window must not slow it;
+//   nodes the herd shared by `nodes` realtime servers (a window each) at one web server.
 // Each: ms until every call was answered (from the start; for `down`, from the web
 // server's return too), the least possible (calls × service / workers), the refusals,
 // the 100 ms periods with a refusal and the longest run of them, the window at the end.
@@ -31,6 +32,7 @@ const CALLS = value("--calls", 4000);
 const WORKERS = value("--workers", 4);
 const SERVICE = value("--service-ms", 10);
 const DOWN = value("--down-ms", 5000);
+const NODES = value("--nodes", 3);
 
 /** A web server whose calls go through a capacity gate (`queue`: how many may wait for
  *  a worker); 502 to all until `upAt`. */
@@ -61,11 +63,11 @@ function longestRun(bins) {
     return best * 100;
 }
 
-async function run(name, downMs, queue = 0) {
+async function run(name, downMs, queue = 0, nodes = 1) {
     const t0 = Date.now();
     const web = await webServer(t0 + downMs, queue);
-    const ioServer = {}; // one realtime server: one window
-    const socket = { nsp: { server: ioServer }, conn: { readyState: "open" } };
+    // One socket per realtime server, each server its own window; calls dealt in turn.
+    const sockets = Array.from({ length: nodes }, () => ({ nsp: { server: {} }, conn: { readyState: "open" } }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
     const request = () =>
         new Promise((resolve, reject) => {
@@ -74,8 +76,8 @@ async function run(name, downMs, queue = 0) {
                 resolve({ status: res.statusCode, ok: res.statusCode === 200, body: null });
             }).on("error", reject);
         });
-    const gate = gateOf(ioServer);
-    const calls = Array.from({ length: CALLS }, () => gate.call(socket, request));
+    const gates = sockets.map((s) => gateOf(s.nsp.server));
+    const calls = Array.from({ length: CALLS }, (_, i) => gates[i % nodes].call(sockets[i % nodes], request));
     const answers = await Promise.all(calls);
     const doneMs = Date.now() - t0;
     const s = web.gate.stats();
@@ -88,6 +90,7 @@ async function run(name, downMs, queue = 0) {
         workers: WORKERS,
         serviceMs: SERVICE,
         downMs,
+        nodes,
         allMs: doneMs,
         afterUpMs: doneMs - downMs,
         leastMs: Math.round((CALLS * SERVICE) / WORKERS),
@@ -97,8 +100,8 @@ async function run(name, downMs, queue = 0) {
         refusedWhileDown: web.downRefused(),
         periodsWithRefusal: s.fullBins,
         longestRunMs: longestRun([...Array(s.idleMs.length).keys()].filter((b) => (s.refusedBy.request || [])[b] > 0)),
-        window: gate.window,
-        stats: gate.stats,
+        window: gates.map((g) => g.window),
+        stats: gates.map((g) => g.stats),
     };
     console.log(JSON.stringify(row));
 }
@@ -106,3 +109,4 @@ async function run(name, downMs, queue = 0) {
 await run("herd", 0);
 await run("down", DOWN);
 await run("queue", 0, Infinity);
+await run("nodes", 0, 0, NODES);
