@@ -111,8 +111,8 @@ describe("the companion app's admission: calls to a web server that refuses when
     });
 
     test("a call whose client went away while it waited is not made", async () => {
-        // One worker held 300 ms per call, no queue: the window comes down to 1 and the
-        // other CONNECTs wait in the app; their clients go.
+        // One worker held 300 ms per call, no queue: the window shrinks at each refusal
+        // and the other CONNECTs wait in the app; their clients go.
         env.web.setCapacity({ workers: 1, serviceMs: 300, queue: 0 });
         const before = { ...gate().stats };
         try {
