@@ -23,16 +23,15 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { createGate } from "../tests/server/capacity.js";
 import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
+import { value } from "./args.js";
 
 const require = createRequire(import.meta.url);
 const { gateOf } = require(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
-const args = process.argv.slice(2);
-const value = (n, d) => (args.includes(n) ? Number(args[args.indexOf(n) + 1]) : d);
-const CALLS = value("--calls", 4000);
-const WORKERS = value("--workers", 4);
-const SERVICE = value("--service-ms", 10);
-const DOWN = value("--down-ms", 5000);
-const NODES = value("--nodes", 3);
+const CALLS = Number(value("--calls", 4000));
+const WORKERS = Number(value("--workers", 4));
+const SERVICE = Number(value("--service-ms", 10));
+const DOWN = Number(value("--down-ms", 5000));
+const NODES = Number(value("--nodes", 3));
 
 /** A web server whose calls go through a capacity gate (`queue`: how many may wait for
  *  a worker); 502 to all until `upAt`. */

@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { ensureBuilt } from "../scripts/start.js";
 import { WITH_COMPANION_APP } from "../tests/server/companion-app.js";
+import { flag, value } from "./args.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error(...a);
@@ -38,9 +39,6 @@ await ensureBuilt({ log, tools: ["chromium", "redis-server", "nginx"] });
 const { startCluster } = await import("../tests/server/cluster.js");
 const { launchBrowser } = await import("../tests/e2e/harness.js");
 const { herdRun, LIB_NAMES } = await import("./herd-run.js");
-const args = process.argv.slice(2);
-const flag = (n) => args.includes(n);
-const value = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const quick = flag("--quick");
 const N = Number(value("--clients", quick ? 100 : 1000));
 const PER_PAGE = Number(value("--per-page", 10));

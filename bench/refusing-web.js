@@ -14,12 +14,12 @@
 // --calls: the herd's calls (1,000 clients × (1 + 3 rooms)), for the time they take at
 // each rate. Deterministic (a seeded generator); three seeds per rate.
 
-const args = process.argv.slice(2);
-const value = (n, d) => (args.includes(n) ? Number(args[args.indexOf(n) + 1]) : d);
-const WORKERS = value("--workers", 4);
-const SERVICE = value("--service-ms", 10);
-const CALLS = value("--calls", 4000);
-const SECONDS = value("--seconds", 60);
+import { value } from "./args.js";
+
+const WORKERS = Number(value("--workers", 4));
+const SERVICE = Number(value("--service-ms", 10));
+const CALLS = Number(value("--calls", 4000));
+const SECONDS = Number(value("--seconds", 60));
 const BIN = 100;
 
 /** Erlang B: the share of calls refused at `erlangs` of offered load on `servers`. */

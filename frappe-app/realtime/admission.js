@@ -202,4 +202,4 @@ function watch(socket) {
 	});
 }
 
-module.exports = { watch, gateOf, SocketGone, FIRST_WINDOW, MAX_WINDOW, MAX_WAIT_MS };
+module.exports = { watch, gateOf };
