@@ -52,10 +52,15 @@
 //   nodeErrors    those failures by message: `connect` (the refusals the nodes sent),
 //                 `permission` (the joins they dropped), `fetch` (the cause of those that
 //                 failed below HTTP)
+//   loopDelayMs   {p50, p90, p99, max}: how late this process's event loop ran a 10 ms
+//                 timer from "back" to the run's end, the 10 ms included (perf_hooks'
+//                 monitorEventLoopDelay): this process runs the realtime nodes and the
+//                 web server, and a busy loop here delays their calls
 // null when not reached within `limitMs`.
 
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
 import { sleep } from "../tests/server/util.js";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /** The page's query for one library configuration. */
 const LIBS = {
@@ -106,6 +111,57 @@ export async function herdStatus(pages) {
 /** How long the rooms of a socket.io-client run must stay the same, once every client
  *  is connected or has given up, for the run to end before its limit. */
 const SETTLED_MS = 20000;
+
+/** How often a run reads the servers' rooms, and the pages' state. The pages only once a
+ *  second: asking a hundred pages every 100 ms kept this process, which also runs the
+ *  realtime nodes and the web server, busy enough to slow the herd it measured (stop 48;
+ *  1,000 clients, refusing web server, the app's admission on, default client): its
+ *  event loop's delay at the 90th percentile 31 ms (13–15 ms since), the web server's
+ *  10 ms calls holding their worker 14.5–15.9 ms on average (11.3–11.6 ms), every room
+ *  back after 25.4–34.4 s over four runs (21.1–21.6 s over two). */
+const SAMPLE_MS = 100;
+const STATUS_MS = 1000;
+
+/**
+ * `ups`: each client's [ms since the epoch, 1 | 0] at each connect and disconnect
+ * (herd.html's `__herdUps`, per page). Returns `connected(t)`: how many clients were
+ * connected `t` ms after `back`, with `connected.allAt(endMs)`: when all of them first
+ * were from `back` on (0 if they were at `back`), null if not by `endMs`.
+ */
+function connectedCount(ups, back) {
+    const clients = ups.flat();
+    // One client's own changes keep their order at equal times (the sort is stable).
+    const changes = clients.flatMap((c) => c.map(([at, v]) => [at - back, v ? 1 : -1]));
+    changes.sort((a, b) => a[0] - b[0]);
+    // After the i-th change: its time, and how many were connected then.
+    const times = [];
+    const counts = [];
+    let n = 0;
+    for (const [at, d] of changes) {
+        n += d;
+        times.push(at);
+        counts.push(n);
+    }
+    const connected = (t) => {
+        // The last change at or before t (binary search).
+        let lo = 0;
+        let hi = times.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (times[mid] <= t) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo === 0 ? 0 : counts[lo - 1];
+    };
+    connected.allAt = (endMs) => {
+        if (connected(0) === clients.length) return 0;
+        for (let i = 0; i < times.length && times[i] <= endMs; i++) {
+            if (times[i] > 0 && counts[i] === clients.length) return times[i];
+        }
+        return null;
+    };
+    return connected;
+}
 
 /**
  * @param {object} o
@@ -166,35 +222,46 @@ export async function herdRun(o) {
         await sleep(Math.max(0, o.downMs - (Date.now() - kill)));
         await cluster.startNode(0);
         const back = Date.now();
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
         const limit = back + (o.limitMs ?? 60000);
-        let connectedAt = null;
-        let roomsAt = null;
-        let heldAt = null;
+        // The servers' rooms every SAMPLE_MS; the pages' state every STATUS_MS only (see
+        // there). When every client was connected is read afterwards from their own
+        // records of each connect and disconnect, to the millisecond.
+        const samples = []; // [t, rooms held by live sockets, every room held counting orphans']
         let last = before;
-        const timeline = [];
+        let statusAt = -Infinity;
         let endedAt = null;
         let roomsSince = { rooms: -1, at: 0 };
-        while (Date.now() < limit && (connectedAt === null || heldAt === null)) {
-            const s = await status();
-            const r = herdPairs();
+        while (Date.now() < limit) {
             const t = Date.now() - back;
-            timeline.push([t, s.connected, r]);
-            if (connectedAt === null && s.connected === o.clients) connectedAt = t;
-            if (roomsAt === null && r === pairs && s.connected === o.clients) roomsAt = t;
+            const r = herdPairs();
             // The orphaned sockets' rooms (a walk of every node's sockets) only while some are missing.
-            if (heldAt === null && s.connected === o.clients && (r === pairs || r + pairsOf(cluster.orphans()) === pairs)) heldAt = t;
-            last = s;
+            const held = r === pairs || r + pairsOf(cluster.orphans()) === pairs;
+            samples.push([t, r, held]);
+            if (t - statusAt >= STATUS_MS || (held && last.connected === o.clients)) {
+                last = await status();
+                statusAt = t;
+                // Asked again just now: every client connected and every room held.
+                if (held && last.connected === o.clients) break;
+            }
             if (r !== roomsSince.rooms) roomsSince = { rooms: r, at: t };
-            if (spec.lib === "socket.io-client" && s.connected + s.gaveUp === o.clients && t - roomsSince.at >= SETTLED_MS) {
+            if (spec.lib === "socket.io-client" && last.connected + last.gaveUp === o.clients && t - roomsSince.at >= SETTLED_MS) {
                 endedAt = t;
                 break;
             }
-            await sleep(100);
+            await sleep(SAMPLE_MS);
         }
         endedAt ??= Date.now() - back;
+        loop.disable();
+        last = await status();
         const gate = cluster.web.state().capacity;
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
         const sent = await Promise.all(pages.map((p) => p.evaluate(() => window.__sent)));
+        const connected = connectedCount(await Promise.all(pages.map((p) => p.evaluate(() => __herdUps()))), back);
+        const timeline = samples.map(([t, r]) => [t, connected(t), r]);
+        const firstWhen = (ok) => samples.find(([t, r, held]) => ok(r, held) && connected(t) === o.clients)?.[0] ?? null;
+        const roomsMs = firstWhen((r) => r === pairs);
         const orphans = cluster.orphans();
         const roomsBack = herdPairs();
         const missing = roomsBack === pairs ? null : await missingRooms(cluster, orphans, pages, o.perPage, o.rooms);
@@ -207,9 +274,9 @@ export async function herdRun(o) {
             clients: o.clients,
             rooms: o.rooms,
             downMs: o.downMs,
-            connectedMs: connectedAt,
-            roomsMs: roomsAt,
-            heldMs: heldAt,
+            connectedMs: connected.allAt(endedAt),
+            roomsMs,
+            heldMs: firstWhen((r, held) => held),
             orphaned: { sockets: orphans.length, rooms: pairsOf(orphans) },
             roomsBack,
             roomsExpected: pairs,
@@ -221,7 +288,7 @@ export async function herdRun(o) {
             refused: gate.refused,
             timedOut: gate.timedOut,
             meanHeldMs: gate.meanHeldMs,
-            webIdleMs: idleBetween(gate, back - kill, roomsAt ?? endedAt),
+            webIdleMs: idleBetween(gate, back - kill, roomsMs ?? endedAt),
             handshakeMs: handshakes(sockets, kill),
             endedMs: endedAt,
             gaveUp: last.gaveUp,
@@ -238,6 +305,7 @@ export async function herdRun(o) {
                 join: binned(sent.flatMap((s) => s.join), kill, gate.binMs),
             },
             missing,
+            loopDelayMs: { p50: loop.percentile(50) / 1e6, p90: loop.percentile(90) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
             timeline,
         };
     } finally {

@@ -128,6 +128,7 @@ try {
             log(`  connected ${fmtMs(r.connectedMs)}, rooms ${fmtMs(r.roomsMs)} (${r.roomsBack}/${r.roomsExpected}), peak get_user_info ${r.peakUserInfo}/100 ms, permission ${r.peakPermission}/100 ms, gave up ${r.gaveUp}, refusals ${r.refusals} (connect_errors ${r.connectErrors})`);
             log(`  connect_errors by message ${JSON.stringify(r.connectErrorsBy)}`);
             log(`  node errors ${JSON.stringify(r.nodeErrors)}`);
+            log(`  this process's event loop ran a 10 ms timer after ${r.loopDelayMs.p50.toFixed(1)} ms (median), ${r.loopDelayMs.p90.toFixed(1)} ms (90 %), ${r.loopDelayMs.max.toFixed(1)} ms at most`);
         }
     }
 } finally {
@@ -326,6 +327,11 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
   nodes and the web server share ${o.machine.cores} cores: when the node accepts
   WebSocket upgrades slowly (*WebSocket handshake*: from a socket's creation to its
   \`open\`, for the sockets opened after the kill), connects reach the web server late.
+- The nodes and the web server run in the benchmark's own process, one event loop: a run
+  reads the servers' rooms every 100 ms but asks the pages for their clients' state once a
+  second only, and takes when each client connected from the pages' own records afterwards
+  (asking a hundred pages every 100 ms slowed the herd it measured; *loopDelayMs* in
+  herd.json is how late that loop ran a 10 ms timer during each run).
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a nominal
   capacity of ${c.capacityPerS / 10} per 100 ms.
 - *orphaned sockets*: sockets connected into a site namespace that their node had already
