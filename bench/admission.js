@@ -5,6 +5,7 @@
 // does (a fetch), for a socket whose client stays.
 //
 //   node bench/admission.js [--calls 4000] [--workers 4] [--service-ms 10] [--down-ms 5000] [--nodes 3]
+//                           [--transit-ms 0]
 //
 // Three runs, one JSON line each:
 //   herd  `calls` calls made at once at a web server that refuses (502) when its workers
@@ -17,6 +18,9 @@
 // Each: ms until every call was answered (from the start; for `down`, from the web
 // server's return too), the least possible (calls × service / workers), the refusals,
 // the 100 ms periods with a refusal and the longest run of them, the window at the end.
+// `transit-ms`: each call waits half of it before it goes and half after its answer, as
+// on a machine whose realtime node is slow to run its event loop (the browser herd's:
+// bench/herd-run.js's loopDelayMs), so a worker stays idle that long between two calls.
 
 import http from "node:http";
 import path from "node:path";
@@ -32,6 +36,8 @@ const WORKERS = Number(value("--workers", 4));
 const SERVICE = Number(value("--service-ms", 10));
 const DOWN = Number(value("--down-ms", 5000));
 const NODES = Number(value("--nodes", 3));
+const TRANSIT = Number(value("--transit-ms", 0));
+const halfway = () => new Promise((resolve) => setTimeout(resolve, TRANSIT / 2));
 
 /** A web server whose calls go through a capacity gate (`queue`: how many may wait for
  *  a worker); 502 to all until `upAt`. */
@@ -68,13 +74,14 @@ async function run(name, downMs, queue = 0, nodes = 1) {
     // One socket per realtime server, each server its own window; calls dealt in turn.
     const sockets = Array.from({ length: nodes }, () => ({ nsp: { server: {} }, conn: { readyState: "open" } }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-    const request = () =>
+    const get = () =>
         new Promise((resolve, reject) => {
             http.get(web.url, { agent }, (res) => {
                 res.resume();
                 resolve({ status: res.statusCode, ok: res.statusCode === 200, body: null });
             }).on("error", reject);
         });
+    const request = TRANSIT > 0 ? () => halfway().then(get).then((res) => halfway().then(() => res)) : get;
     const gates = sockets.map((s) => gateOf(s.nsp.server));
     const calls = Array.from({ length: CALLS }, (_, i) => gates[i % nodes].call(sockets[i % nodes], request));
     const answers = await Promise.all(calls);
@@ -90,6 +97,7 @@ async function run(name, downMs, queue = 0, nodes = 1) {
         serviceMs: SERVICE,
         downMs,
         nodes,
+        transitMs: TRANSIT,
         allMs: doneMs,
         afterUpMs: doneMs - downMs,
         leastMs: Math.round((CALLS * SERVICE) / WORKERS),

@@ -52,6 +52,9 @@
 //   nodeErrors    those failures by message: `connect` (the refusals the nodes sent),
 //                 `permission` (the joins they dropped), `fetch` (the cause of those that
 //                 failed below HTTP)
+//   admission     null, or when a node's admission (frappe-app/realtime/admission.js) made
+//                 calls: `windows`, [t, node index, window, calls in flight, calls
+//                 waiting] every 100 ms, and each node's `stats` since it started
 //   loopDelayMs   {p50, p90, p99, max}: how late this process's event loop ran a 10 ms
 //                 timer from "back" to the run's end, the 10 ms included (perf_hooks'
 //                 monitorEventLoopDelay): this process runs the realtime nodes and the
@@ -61,6 +64,12 @@
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
 import { sleep } from "../tests/server/util.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
+
+// The companion app's admission module, the instance the nodes load (one module cache).
+const { gateOf } = createRequire(import.meta.url)(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
 
 /** The page's query for one library configuration. */
 const LIBS = {
@@ -116,9 +125,10 @@ const SETTLED_MS = 20000;
  *  second: asking a hundred pages every 100 ms kept this process, which also runs the
  *  realtime nodes and the web server, busy enough to slow the herd it measured (stop 48;
  *  1,000 clients, refusing web server, the app's admission on, default client): its
- *  event loop's delay at the 90th percentile 31 ms (13–15 ms since), the web server's
- *  10 ms calls holding their worker 14.5–15.9 ms on average (11.3–11.6 ms), every room
- *  back after 25.4–34.4 s over four runs (21.1–21.6 s over two). */
+ *  event loop's 10 ms timer ran after 31 ms at the 90th percentile (14 ms since), the
+ *  web server's 10 ms calls held their worker 14.5–15.9 ms on average (11.3–11.7 ms),
+ *  every room was back after 25.4–34.4 s over four runs (21.1 and 23.7 s over two;
+ *  docs/retry-policy.md, "Stop 48"). */
 const SAMPLE_MS = 100;
 const STATUS_MS = 1000;
 
@@ -229,6 +239,7 @@ export async function herdRun(o) {
         // there). When every client was connected is read afterwards from their own
         // records of each connect and disconnect, to the millisecond.
         const samples = []; // [t, rooms held by live sockets, every room held counting orphans']
+        const windows = []; // [t, node, window, in flight, waiting] of each node whose admission made calls
         let last = before;
         let statusAt = -Infinity;
         let endedAt = null;
@@ -239,6 +250,11 @@ export async function herdRun(o) {
             // The orphaned sockets' rooms (a walk of every node's sockets) only while some are missing.
             const held = r === pairs || r + pairsOf(cluster.orphans()) === pairs;
             samples.push([t, r, held]);
+            for (const [i, n] of cluster.nodes.entries()) {
+                if (!n.server) continue;
+                const g = gateOf(n.server.io);
+                if (g.stats.made > 0) windows.push([t, i, g.window, g.inFlight, g.waiting.length]);
+            }
             if (t - statusAt >= STATUS_MS || (held && last.connected === o.clients)) {
                 last = await status();
                 statusAt = t;
@@ -305,6 +321,7 @@ export async function herdRun(o) {
                 join: binned(sent.flatMap((s) => s.join), kill, gate.binMs),
             },
             missing,
+            admission: windows.length ? { windows, stats: cluster.nodes.map((n) => n.server && { ...gateOf(n.server.io).stats }) } : null,
             loopDelayMs: { p50: loop.percentile(50) / 1e6, p90: loop.percentile(90) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
             timeline,
         };
