@@ -1,7 +1,8 @@
 // One herd run (used by bench/herd.js and tests/e2e/herd.test.js): N clients of one
 // library in Chromium pages (each page its own browser context, a user's browser), each
 // in R document rooms, behind a cluster of realtime nodes
-// (tests/server/cluster.js) whose web server has a bounded capacity; node 1 is killed and
+// (tests/server/cluster.js, reached through herd-side.js's calls, in this process or
+// its own) whose web server has a bounded capacity; node 1 is killed and
 // started again after `downMs`; then, until every client is connected and every room is
 // back on the server (or `limitMs` passes), the run samples the pages and the server. A
 // socket.io-client run also ends once nothing can change any more: every client is
@@ -57,19 +58,14 @@
 //                 waiting] every 100 ms, and each node's `stats` since it started
 //   loopDelayMs   {p50, p90, p99, max}: how late this process's event loop ran a 10 ms
 //                 timer from "back" to the run's end, the 10 ms included (perf_hooks'
-//                 monitorEventLoopDelay): this process runs the realtime nodes and the
-//                 web server, and a busy loop here delays their calls
+//                 monitorEventLoopDelay): where the realtime nodes and the web server
+//                 run in this process too (herd-side.js), a busy loop here delays them
 // null when not reached within `limitMs`.
 
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
 import { sleep } from "../tests/server/util.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
-
-// The companion app's admission module, the instance the nodes load (one module cache).
-const { gateOf } = createRequire(import.meta.url)(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
+import { isHerdRoom, pairsOf } from "./herd-side.js";
 
 /** The page's query for one library configuration. */
 const LIBS = {
@@ -122,7 +118,7 @@ export async function herdStatus(pages) {
 const SETTLED_MS = 20000;
 
 /** How often a run reads the servers' rooms, and the pages' state. The pages only once a
- *  second: asking a hundred pages every 100 ms kept this process, which also runs the
+ *  second: asking a hundred pages every 100 ms kept this process, which then also ran the
  *  realtime nodes and the web server, busy enough to slow the herd it measured (stop 48;
  *  1,000 clients, refusing web server, the app's admission on, default client): its
  *  event loop's 10 ms timer ran after 31 ms at the 90th percentile (14 ms since), the
@@ -175,7 +171,8 @@ function connectedCount(ups, back) {
 
 /**
  * @param {object} o
- * @param {any} o.cluster a started cluster (tests/server/cluster.js)
+ * @param {any} o.side the cluster's herd side (herd-side.js: `herdSide(cluster)` for a
+ *   cluster in this process, herd-cluster.js's for one in its own)
  * @param {any} o.browser launchBrowser()'s handle
  * @param {string} o.libName one of LIB_NAMES
  * @param {number} o.clients
@@ -188,10 +185,10 @@ function connectedCount(ups, back) {
  */
 export async function herdRun(o) {
     const log = o.log || (() => {});
-    const { cluster } = o;
+    const { side } = o;
     const spec = LIBS[o.libName];
     if (!spec) throw new Error(`herd: unknown library ${o.libName}`);
-    cluster.web.setCapacity(null); // the setup is not measured
+    await side.setCapacity(null); // the setup is not measured
     // One browser context per page, logged in on its own: Chromium lets one network
     // context open one WebSocket to a host at a time (RFC 6455 §4.1) and six HTTP/1.1
     // connections, so a thousand clients in one context would queue behind each other
@@ -199,14 +196,9 @@ export async function herdRun(o) {
     const contexts = [];
     const pages = [];
     const pairs = o.clients * o.rooms;
-    const pairsOf = (sockets) => {
-        let n = 0;
-        for (const s of sockets) for (const r of s.rooms) if (isHerdRoom(r)) n++;
-        return n;
-    };
-    const herdPairs = () => pairsOf(cluster.sockets());
+    const herdPairs = async () => (await side.pairs(pairs)).live;
     try {
-        await openHerdPages({ ...o, webUrl: cluster.webUrl, query: spec, contexts, pages });
+        await openHerdPages({ ...o, webUrl: side.webUrl, query: spec, contexts, pages });
         const status = () => herdStatus(pages);
         // Everyone connected and in their rooms before the node goes. A join the
         // server dropped during the setup (a permission call that timed out on a
@@ -215,8 +207,9 @@ export async function herdRun(o) {
         let resent = setupStart;
         for (;;) {
             const s = await status();
-            if (s.connected === o.clients && herdPairs() === pairs) break;
-            if (Date.now() > setupStart + 180000) throw new Error(`herd setup: ${s.connected}/${o.clients} connected, ${herdPairs()}/${pairs} rooms`);
+            const r = await herdPairs();
+            if (s.connected === o.clients && r === pairs) break;
+            if (Date.now() > setupStart + 180000) throw new Error(`herd setup: ${s.connected}/${o.clients} connected, ${r}/${pairs} rooms`);
             if (Date.now() - resent > 15000) {
                 resent = Date.now();
                 await Promise.all(pages.map((p) => p.evaluate(() => __herdResubscribe())));
@@ -224,13 +217,13 @@ export async function herdRun(o) {
             await sleep(200);
         }
         const before = await status();
-        const errorsBefore = nodeErrors(cluster);
+        const errorsBefore = await side.nodeErrors();
         log(`  ${o.libName}: ${o.clients} clients, ${pairs} rooms; killing node-1`);
-        cluster.web.setCapacity(o.capacity);
+        await side.setCapacity(o.capacity);
         const kill = Date.now();
-        await cluster.stopNode(0, { abrupt: true });
+        await side.stopNode(0, { abrupt: true });
         await sleep(Math.max(0, o.downMs - (Date.now() - kill)));
-        await cluster.startNode(0);
+        await side.startNode(0);
         const back = Date.now();
         const loop = monitorEventLoopDelay({ resolution: 10 });
         loop.enable();
@@ -246,14 +239,10 @@ export async function herdRun(o) {
         let roomsSince = { rooms: -1, at: 0 };
         while (Date.now() < limit) {
             const t = Date.now() - back;
-            const r = herdPairs();
-            // The orphaned sockets' rooms (a walk of every node's sockets) only while some are missing.
-            const held = r === pairs || r + pairsOf(cluster.orphans()) === pairs;
+            const { live: r, all: held } = await side.pairs(pairs);
             samples.push([t, r, held]);
-            for (const [i, n] of cluster.nodes.entries()) {
-                if (!n.server) continue;
-                const g = gateOf(n.server.io);
-                if (g.stats.made > 0) windows.push([t, i, g.window, g.inFlight, g.waiting.length]);
+            for (const [i, g] of (await side.gates()).entries()) {
+                if (g && g.stats.made > 0) windows.push([t, i, g.window, g.inFlight, g.waiting]);
             }
             if (t - statusAt >= STATUS_MS || (held && last.connected === o.clients)) {
                 last = await status();
@@ -271,17 +260,18 @@ export async function herdRun(o) {
         endedAt ??= Date.now() - back;
         loop.disable();
         last = await status();
-        const gate = cluster.web.state().capacity;
+        const gate = await side.capacity();
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
         const sent = await Promise.all(pages.map((p) => p.evaluate(() => window.__sent)));
         const connected = connectedCount(await Promise.all(pages.map((p) => p.evaluate(() => __herdUps()))), back);
         const timeline = samples.map(([t, r]) => [t, connected(t), r]);
         const firstWhen = (ok) => samples.find(([t, r, held]) => ok(r, held) && connected(t) === o.clients)?.[0] ?? null;
         const roomsMs = firstWhen((r) => r === pairs);
-        const orphans = cluster.orphans();
-        const roomsBack = herdPairs();
-        const missing = roomsBack === pairs ? null : await missingRooms(cluster, orphans, pages, o.perPage, o.rooms);
-        const errors = since(nodeErrors(cluster), errorsBefore);
+        const orphans = await side.orphans();
+        const roomsBack = await herdPairs();
+        const missing = roomsBack === pairs ? null : await missingRooms(await side.sockets(), orphans, pages, o.perPage, o.rooms);
+        const errors = since(await side.nodeErrors(), errorsBefore);
+        const gates = await side.gates();
         // Bins from the gate's start (the kill); the kill and the restart in bins.
         const by = gate.arrivalsBy || {};
         const peak = (a) => (a || []).reduce((x, y) => Math.max(x, y), 0);
@@ -321,7 +311,7 @@ export async function herdRun(o) {
                 join: binned(sent.flatMap((s) => s.join), kill, gate.binMs),
             },
             missing,
-            admission: windows.length ? { windows, stats: cluster.nodes.map((n) => n.server && { ...gateOf(n.server.io).stats }) } : null,
+            admission: windows.length ? { windows, stats: gates.map((g) => g && g.stats) } : null,
             loopDelayMs: { p50: loop.percentile(50) / 1e6, p90: loop.percentile(90) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
             timeline,
         };
@@ -329,8 +319,8 @@ export async function herdRun(o) {
         await Promise.all(pages.map((p) => p.evaluate(() => __herdClose()).catch(() => {})));
         await Promise.all(contexts.map((c) => c.close().catch(() => {})));
         const gone = Date.now() + 20000;
-        while (cluster.sockets().length > 0 && Date.now() < gone) await sleep(100);
-        cluster.web.setCapacity(null);
+        while ((await side.sockets()).length > 0 && Date.now() < gone) await sleep(100);
+        await side.setCapacity(null);
     }
 }
 
@@ -342,13 +332,10 @@ function idleBetween(gate, fromMs, forMs) {
     return Math.round(gate.idleMs.slice(first, last).reduce((a, b) => a + b, 0) / gate.workers);
 }
 
-/** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
-const isHerdRoom = (r) => r.startsWith("doc:ToDo/H-");
-
 /** The clients short of a room (the first 20): the page's view and the servers'. */
-async function missingRooms(cluster, orphans, pages, perPage, rooms) {
+async function missingRooms(sockets, orphans, pages, perPage, rooms) {
     const orphaned = new Set(orphans.map((s) => s.id));
-    const held = new Map(cluster.sockets().map((s) => [s.id, s]));
+    const held = new Map(sockets.map((s) => [s.id, s]));
     const clients = [];
     for (const [at, p] of pages.entries()) {
         const views = await p.evaluate(() =>
@@ -396,25 +383,12 @@ function addCounts(a, b, sign = 1) {
     return out;
 }
 
-/** Each running node's connect and permission errors so far, by message. */
-function nodeErrors(cluster) {
-    const counts = new Map();
-    for (const n of cluster.nodes) {
-        if (!n.server) continue;
-        const c = n.server.counters;
-        // Only refusals for a failed web server call (the herd sends nothing else wrong).
-        const connect = Object.fromEntries(Object.entries(c.connectErrors).filter(([k]) => k.startsWith("Unauthorized")));
-        counts.set(n.server, { connect, permission: { ...c.permissionErrors }, fetch: { ...c.fetchFailures } });
-    }
-    return counts;
-}
-
-/** The errors since `before`, summed over the nodes, by kind and message (a node started
- *  since then counts from 0). */
+/** The errors since `before` (herd-side.js `nodeErrors()`, each node start's), summed
+ *  over the nodes, by kind and message (a node started since then counts from 0). */
 function since(now, before) {
     const out = { connect: {}, permission: {}, fetch: {} };
-    for (const [server, counts] of now) {
-        const was = before.get(server) || { connect: {}, permission: {}, fetch: {} };
+    for (const counts of now) {
+        const was = before.find((b) => b.start === counts.start) || { connect: {}, permission: {}, fetch: {} };
         // A node's counters only grow: the difference has no negative count.
         for (const kind of Object.keys(out)) {
             out[kind] = addCounts(out[kind], addCounts(counts[kind], was[kind], -1));

@@ -12,7 +12,8 @@
 //
 //   node bench/herd.js [--clients 1000] [--per-page 10] [--rooms 3] [--nodes 1]
 //                      [--down-ms 2000] [--workers 4] [--service-ms 10] [--limit-ms 2400000]
-//                      [--libs a,b] [--webs queue,refuse] [--admission] [--quick] [--no-fleet] [--out DIR]
+//                      [--libs a,b] [--webs queue,refuse] [--admission] [--in-process] [--quick]
+//                      [--no-fleet] [--out DIR]
 //   node bench/herd.js --render docs/bench/herd.json [--fleet]   (writes docs/scale.md and
 //                      herd.svg again from a run's JSON, e.g. after a change of the text,
 //                      keeping scale.md's hand-written part; --fleet runs the fleet on
@@ -37,6 +38,8 @@ const log = (...a) => console.error(...a);
 // does), then load what needs them.
 await ensureBuilt({ log, tools: ["chromium", "redis-server", "nginx"] });
 const { startCluster } = await import("../tests/server/cluster.js");
+const { startHerdCluster } = await import("./herd-cluster.js");
+const { herdSide } = await import("./herd-side.js");
 const { launchBrowser } = await import("../tests/e2e/harness.js");
 const { herdRun, LIB_NAMES } = await import("./herd-run.js");
 const quick = flag("--quick");
@@ -92,11 +95,12 @@ if (!ADMISSION) process.env.REALTIME_ACKS_ADMISSION = "off";
 // The nodes load the companion app's handler (frappe-app/), as Frappe's load an installed
 // app's: it answers only joins that ask for an ack ("frappe-realtime (joins answered)");
 // the other libraries' joins go to Frappe's handlers as without it.
-const cluster = await startCluster({
-    nodes: NODES,
-    mode: "round-robin",
-    ...WITH_COMPANION_APP,
-});
+// The nodes and the web server in a process of their own (herd-cluster.js), unless
+// --in-process: in this one, as until stop 48, beside the work of driving the browsers.
+const IN_PROCESS = flag("--in-process");
+const clusterOpts = { nodes: NODES, mode: "round-robin", ...WITH_COMPANION_APP };
+const local = IN_PROCESS ? await startCluster(clusterOpts) : null;
+const side = local ? herdSide(local) : await startHerdCluster(clusterOpts);
 const browser = await launchBrowser();
 const chromium = `Chromium ${browser.browser.version()}`;
 try {
@@ -106,7 +110,7 @@ try {
             let r;
             try {
                 r = await herdRun({
-                    cluster,
+                    side,
                     browser,
                     libName: lib,
                     clients: N,
@@ -133,7 +137,7 @@ try {
     }
 } finally {
     await browser.close();
-    await cluster.stop();
+    await (local || side).stop();
 }
 
 // The fleet on virtual time: deterministic, so one run of each seed says it all.
@@ -149,7 +153,7 @@ const machine = {
     chromium,
     nginx: nginxVersion(),
 };
-const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT, admission: ADMISSION };
+const config = { clients: N, perPage: PER_PAGE, rooms: ROOMS, nodes: NODES, downMs: DOWN, workers: WORKERS, serviceMs: SERVICE, capacityPerS, limitMs: LIMIT, admission: ADMISSION, inProcess: IN_PROCESS };
 const out = { date: new Date().toISOString(), machine, config, results, fleet };
 fs.mkdirSync(OUT, { recursive: true });
 // One line per run: the per-100 ms arrivals make it long.
@@ -327,11 +331,11 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
   nodes and the web server share ${o.machine.cores} cores: when the node accepts
   WebSocket upgrades slowly (*WebSocket handshake*: from a socket's creation to its
   \`open\`, for the sockets opened after the kill), connects reach the web server late.
-- The nodes and the web server run in the benchmark's own process, one event loop: a run
+- ${c.inProcess !== false ? "The nodes and the web server run in the benchmark's own process, one event loop (\`--in-process\`)" : "The nodes and the web server run in a Node process of their own (bench/herd-cluster.js), apart from the benchmark's, which drives the browsers"}: a run
   reads the servers' rooms every 100 ms but asks the pages for their clients' state once a
   second only, and takes when each client connected from the pages' own records afterwards
   (asking a hundred pages every 100 ms slowed the herd it measured; *loopDelayMs* in
-  herd.json is how late that loop ran a 10 ms timer during each run).
+  herd.json is how late the benchmark's event loop ran a 10 ms timer during each run).
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a nominal
   capacity of ${c.capacityPerS / 10} per 100 ms.
 - *orphaned sockets*: sockets connected into a site namespace that their node had already

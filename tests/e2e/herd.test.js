@@ -18,6 +18,7 @@ import { startCluster } from "../server/cluster.js";
 import { WITH_COMPANION_APP } from "../server/companion-app.js";
 import { launchBrowser } from "./harness.js";
 import { herdRun } from "../../bench/herd-run.js";
+import { herdSide } from "../../bench/herd-side.js";
 
 const CAPACITY = {
   queue: { workers: 4, serviceMs: 5, queue: Infinity, timeoutMs: Infinity },
@@ -52,7 +53,7 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
       if (admission) delete process.env.REALTIME_ACKS_ADMISSION;
       else process.env.REALTIME_ACKS_ADMISSION = "off";
       const r = await herdRun({
-        cluster,
+        side: herdSide(cluster),
         browser,
         libName,
         clients: 60,

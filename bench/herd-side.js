@@ -1,0 +1,85 @@
+// What a herd run (herd-run.js) reads from its cluster of realtime nodes and web server
+// (tests/server/cluster.js) and does to it, as async calls: the same methods serve a
+// cluster in the run's own process (`herdSide(cluster)`, the small herd of `npm test`)
+// and one in a process of its own (herd-cluster.js, `npm run bench:herd`), where the
+// run's work with the browsers does not delay the nodes' and the web server's.
+
+import { createRequire } from "node:module";
+import path from "node:path";
+import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
+
+// The companion app's admission module, the instance the nodes load (one module cache).
+const { gateOf } = createRequire(import.meta.url)(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
+
+/** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
+export const isHerdRoom = (r) => r.startsWith("doc:ToDo/H-");
+
+/** How many (socket, herd room) pairs `sockets` hold. */
+export function pairsOf(sockets) {
+    let n = 0;
+    for (const s of sockets) for (const r of s.rooms) if (isHerdRoom(r)) n++;
+    return n;
+}
+
+/** The herd run's view of a cluster started in this process. */
+export function herdSide(cluster) {
+    // Each start of a node is counted apart (its counters start at 0).
+    const starts = new WeakMap();
+    let started = 0;
+    const startOf = (server) => {
+        if (!starts.has(server)) starts.set(server, ++started);
+        return starts.get(server);
+    };
+    return {
+        webUrl: cluster.webUrl,
+        /** The web server's capacity for the realtime server's calls (capacity.js), or none. */
+        async setCapacity(capacity) {
+            cluster.web.setCapacity(capacity);
+        },
+        /** That capacity's stats (capacity.js), or null. */
+        async capacity() {
+            return cluster.web.state().capacity;
+        },
+        async stopNode(i, opts) {
+            await cluster.stopNode(i, opts);
+        },
+        async startNode(i) {
+            await cluster.startNode(i);
+        },
+        /** Every running node's sockets of the site (cluster.js `sockets()`). */
+        async sockets() {
+            return cluster.sockets();
+        },
+        /** The sockets in a namespace their node had closed (cluster.js `orphans()`). */
+        async orphans() {
+            return cluster.orphans();
+        },
+        /** {live, all}: the herd's (socket, room) pairs the live sockets hold, and whether
+         *  they and the orphaned sockets' make `expected` (walked only when `live` does not). */
+        async pairs(expected) {
+            const live = pairsOf(cluster.sockets());
+            return { live, all: live === expected || live + pairsOf(cluster.orphans()) === expected };
+        },
+        /** Each running node's refusals and dropped joins so far, by message, keyed by
+         *  the node's start. */
+        async nodeErrors() {
+            return cluster.nodes
+                .filter((n) => n.server)
+                .map((n) => {
+                    const c = n.server.counters;
+                    // Only refusals for a failed web server call (the herd sends nothing else wrong).
+                    const connect = Object.fromEntries(Object.entries(c.connectErrors).filter(([k]) => k.startsWith("Unauthorized")));
+                    return { start: startOf(n.server), connect, permission: { ...c.permissionErrors }, fetch: { ...c.fetchFailures } };
+                });
+        },
+        /** Per node, null when stopped: its admission's window, calls in flight and
+         *  waiting, and its stats since the node started (frappe-app/realtime/admission.js). */
+        async gates() {
+            return cluster.nodes.map((n) => {
+                if (!n.server) return null;
+                const g = gateOf(n.server.io);
+                return { window: g.window, inFlight: g.inFlight, waiting: g.waiting.length, stats: { ...g.stats } };
+            });
+        },
+    };
+}
