@@ -23,14 +23,10 @@
 // bench/herd-run.js's loopDelayMs), so a worker stays idle that long between two calls.
 
 import http from "node:http";
-import path from "node:path";
-import { createRequire } from "node:module";
 import { createGate } from "../tests/server/capacity.js";
-import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
+import { admissionGateOf as gateOf } from "../tests/server/companion-app.js";
 import { value } from "./args.js";
 
-const require = createRequire(import.meta.url);
-const { gateOf } = require(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
 const CALLS = Number(value("--calls", 4000));
 const WORKERS = Number(value("--workers", 4));
 const SERVICE = Number(value("--service-ms", 10));

@@ -4,12 +4,7 @@
 // and one in a process of its own (herd-cluster.js, `npm run bench:herd`), where the
 // run's work with the browsers does not delay the nodes' and the web server's.
 
-import { createRequire } from "node:module";
-import path from "node:path";
-import { COMPANION_APP_DIR } from "../tests/server/companion-app.js";
-
-// The companion app's admission module, the instance the nodes load (one module cache).
-const { gateOf } = createRequire(import.meta.url)(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
+import { admissionGateOf as gateOf } from "../tests/server/companion-app.js";
 
 /** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
 export const isHerdRoom = (r) => r.startsWith("doc:ToDo/H-");

@@ -11,15 +11,11 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { createRequire } from "node:module";
 import { io } from "socket.io-client";
 import { startEnv, socketsOf } from "../server/env.js";
 import { waitUntil } from "../server/util.js";
-import { COMPANION_APP_DIR, WITH_COMPANION_APP } from "../server/companion-app.js";
+import { WITH_COMPANION_APP, admissionGateOf as gateOf } from "../server/companion-app.js";
 
-const require = createRequire(import.meta.url);
-const { gateOf } = require(path.join(COMPANION_APP_DIR, "realtime", "admission.js"));
 const ALICE = "alice@example.com";
 const HERD = 30;
 const ROOMS = 3;
