@@ -60,8 +60,15 @@
 //                 timer from "back" to the run's end, the 10 ms included (perf_hooks'
 //                 monitorEventLoopDelay): where the realtime nodes and the web server
 //                 run in this process too (herd-side.js), a busy loop here delays them
+//   clusterLoopDelayMs  the same for the process the nodes and the web server run in
+//                 (the same process unless herd-cluster.js started them), with `cpuMs`,
+//                 the CPU time that process used from "back" to the run's end
+//   cpuBusy       [t, share of the machine's CPU time busy since the sample before]
+//                 about once a second from "back" (/proc/stat; null elsewhere): whether
+//                 the machine, not the web server, set the pace
 // null when not reached within `limitMs`.
 
+import { readFileSync } from "node:fs";
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
 import { sleep } from "../tests/server/util.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -127,6 +134,23 @@ const SETTLED_MS = 20000;
  *  docs/retry-policy.md, "Stop 48"). */
 const SAMPLE_MS = 100;
 const STATUS_MS = 1000;
+
+/** The machine's CPU time so far, {busy, total} in clock ticks (/proc/stat's first
+ *  line; iowait counts as idle), or null where there is no /proc/stat. */
+function cpuTicks() {
+    try {
+        const [, ...f] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).map(Number);
+        const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+        return { busy: total - f[3] - f[4], total };
+    } catch {
+        return null;
+    }
+}
+
+/** `cpuTicks()` between two readings: the busy share, 0..1 (null without readings). */
+function busyShare(a, b) {
+    return a && b && b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : null;
+}
 
 /**
  * `ups`: each client's [ms since the epoch, 1 | 0] at each connect and disconnect
@@ -227,6 +251,9 @@ export async function herdRun(o) {
         const back = Date.now();
         const loop = monitorEventLoopDelay({ resolution: 10 });
         loop.enable();
+        await side.loopStart();
+        const cpuBusy = []; // [t, busy share since the sample before]
+        let ticks = cpuTicks();
         const limit = back + (o.limitMs ?? 60000);
         // The servers' rooms every SAMPLE_MS; the pages' state every STATUS_MS only (see
         // there). When every client was connected is read afterwards from their own
@@ -245,6 +272,10 @@ export async function herdRun(o) {
                 if (g && g.stats.made > 0) windows.push([t, i, g.window, g.inFlight, g.waiting]);
             }
             if (t - statusAt >= STATUS_MS || (held && last.connected === o.clients)) {
+                const now = cpuTicks();
+                const share = busyShare(ticks, now);
+                if (share !== null) cpuBusy.push([t, Math.round(share * 1000) / 1000]);
+                ticks = now;
                 last = await status();
                 statusAt = t;
                 // Asked again just now: every client connected and every room held.
@@ -259,6 +290,7 @@ export async function herdRun(o) {
         }
         endedAt ??= Date.now() - back;
         loop.disable();
+        const clusterLoop = await side.loopStop();
         last = await status();
         const gate = await side.capacity();
         const sockets = (await Promise.all(pages.map((p) => p.evaluate(() => window.__sockets)))).flat();
@@ -313,6 +345,8 @@ export async function herdRun(o) {
             missing,
             admission: windows.length ? { windows, stats: gates.map((g) => g && g.stats) } : null,
             loopDelayMs: { p50: loop.percentile(50) / 1e6, p90: loop.percentile(90) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+            clusterLoopDelayMs: clusterLoop,
+            cpuBusy: ticks ? cpuBusy : null,
             timeline,
         };
     } finally {

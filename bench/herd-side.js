@@ -4,6 +4,7 @@
 // and one in a process of its own (herd-cluster.js, `npm run bench:herd`), where the
 // run's work with the browsers does not delay the nodes' and the web server's.
 
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { admissionGateOf as gateOf } from "../tests/server/companion-app.js";
 
 /** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
@@ -25,6 +26,7 @@ export function herdSide(cluster) {
         if (!starts.has(server)) starts.set(server, ++started);
         return starts.get(server);
     };
+    let loop = null;
     return {
         webUrl: cluster.webUrl,
         /** The web server's capacity for the realtime server's calls (capacity.js), or none. */
@@ -66,6 +68,24 @@ export function herdSide(cluster) {
                     const connect = Object.fromEntries(Object.entries(c.connectErrors).filter(([k]) => k.startsWith("Unauthorized")));
                     return { start: startOf(n.server), connect, permission: { ...c.permissionErrors }, fetch: { ...c.fetchFailures } };
                 });
+        },
+        /** Starts timing the event loop of the process the cluster runs in (a 10 ms
+         *  timer, perf_hooks' monitorEventLoopDelay): the nodes' and the web server's. */
+        async loopStart() {
+            loop = monitorEventLoopDelay({ resolution: 10 });
+            loop.enable();
+            loop.cpu = process.cpuUsage();
+        },
+        /** {p50, p90, p99, max} in ms since loopStart, the 10 ms included, and `cpuMs`:
+         *  the CPU time the process used meanwhile (user and system). */
+        async loopStop() {
+            if (!loop) return null;
+            loop.disable();
+            const ms = (n) => n / 1e6;
+            const cpu = process.cpuUsage(loop.cpu);
+            const out = { p50: ms(loop.percentile(50)), p90: ms(loop.percentile(90)), p99: ms(loop.percentile(99)), max: ms(loop.max), cpuMs: (cpu.user + cpu.system) / 1000 };
+            loop = null;
+            return out;
         },
         /** Per node, null when stopped: its admission's window, calls in flight and
          *  waiting, and its stats since the node started (frappe-app/realtime/admission.js). */
