@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "herd-cluster-child.js");
-const METHODS = ["setCapacity", "capacity", "stopNode", "startNode", "sockets", "orphans", "pairs", "nodeErrors", "gates", "loopStart", "loopStop"];
+const METHODS = ["setCapacity", "capacity", "stopNode", "startNode", "sockets", "orphans", "pairs", "nodeErrors", "gates", "loopStart", "loopStop", "setAdmission"];
 
 /**
  * @param {object} opts startCluster's options (no functions: they go to the child as a

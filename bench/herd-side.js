@@ -69,6 +69,12 @@ export function herdSide(cluster) {
                     return { start: startOf(n.server), connect, permission: { ...c.permissionErrors }, fetch: { ...c.fetchFailures } };
                 });
         },
+        /** The companion app's admission on or off for the calls made from now on (it
+         *  reads `REALTIME_ACKS_ADMISSION` at each call, in the process the nodes run in). */
+        async setAdmission(on) {
+            if (on) delete process.env.REALTIME_ACKS_ADMISSION;
+            else process.env.REALTIME_ACKS_ADMISSION = "off";
+        },
         /** Starts timing the event loop of the process the cluster runs in (a 10 ms
          *  timer, perf_hooks' monitorEventLoopDelay): the nodes' and the web server's. */
         async loopStart() {

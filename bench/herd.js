@@ -61,7 +61,12 @@ const WEBS = {
     queue: { workers: WORKERS, serviceMs: SERVICE, queue: Infinity, timeoutMs: Infinity },
     refuse: { workers: WORKERS, serviceMs: SERVICE, queue: 0, timeoutMs: Infinity },
 };
-const webs = value("--webs", "queue,refuse").split(",");
+// The refusing web server again, the companion app's admission on at the nodes for every
+// client: what installing the app does to the same herd.
+WEBS["refuse+admission"] = WEBS.refuse;
+const ADMITTED = new Set(["refuse+admission"]);
+const webs = value("--webs", "queue,refuse,refuse+admission").split(",");
+for (const w of webs) if (!WEBS[w]) throw new Error(`--webs: no web server ${w} (${Object.keys(WEBS).join(", ")})`);
 const OUT = value("--out", null) ? path.resolve(value("--out")) : quick ? path.join(os.tmpdir(), "frappe-realtime-herd") : path.join(ROOT, "docs/bench");
 const writeDocs = !quick && !value("--out", null);
 
@@ -73,6 +78,7 @@ if (value("--render", null)) {
     const o = JSON.parse(fs.readFileSync(file, "utf8"));
     if (flag("--fleet")) {
         o.fleet = runFleet();
+        o.fleetDate = new Date().toISOString();
         fs.writeFileSync(file, jsonLines(o));
     }
     fs.writeFileSync(path.join(ROOT, "docs/bench/herd.svg"), chart(o));
@@ -88,10 +94,10 @@ if (value("--render", null)) {
 const capacityPerS = (WORKERS * 1000) / SERVICE;
 const results = [];
 // The app's admission (frappe-app/realtime/admission.js: the node paces its calls to the
-// web server and makes the refused ones again) only with --admission: the table compares
-// the clients against a node that passes the web server's refusals on, as Frappe's does.
+// web server and makes the refused ones again) only for refuse+admission, or every run
+// with --admission: the other rows compare the clients against a node that passes the
+// web server's refusals on, as Frappe's does.
 const ADMISSION = flag("--admission");
-if (!ADMISSION) process.env.REALTIME_ACKS_ADMISSION = "off";
 // The nodes load the companion app's handler (frappe-app/), as Frappe's load an installed
 // app's: it answers only joins that ask for an ack ("frappe-realtime (joins answered)");
 // the other libraries' joins go to Frappe's handlers as without it.
@@ -109,6 +115,7 @@ try {
             log(`${web} web server, ${lib}:`);
             let r;
             try {
+                await side.setAdmission(ADMISSION || ADMITTED.has(web));
                 r = await herdRun({
                     side,
                     browser,
@@ -181,7 +188,7 @@ function runFleet() {
 
 function jsonLines(o) {
     const runs = (list) => (list ? `[\n${list.map((r) => "  " + JSON.stringify(r)).join(",\n")}\n ]` : "null");
-    const head = JSON.stringify({ date: o.date, machine: o.machine, config: o.config });
+    const head = JSON.stringify({ date: o.date, ...(o.fleetDate ? { fleetDate: o.fleetDate } : {}), machine: o.machine, config: o.config });
     return `${head.slice(0, -1)},\n "results": ${runs(o.results)},\n "fleet": ${runs(o.fleet)}\n}\n`;
 }
 
@@ -205,7 +212,7 @@ function fleetTable(runs) {
         const target = (r.clients + r.roomsTotal) / ((r.workers * 1000) / r.serviceMs) + 2;
         const rooms = r.heavyRooms == null ? `${r.rooms}` : `${r.rooms}, one in ${r.heavyEvery} in ${r.heavyRooms}`;
         lines.push(
-            `| ${r.clients} | ${rooms} | ${r.workers} | ${r.serviceMs} | ${r.web} | ${target.toFixed(1)} s | ${r.leastMs == null ? "" : sec(r.leastMs)} | ${r.leastUnseenMs == null ? "—" : sec(r.leastUnseenMs)} | ${sec(worst(g, "connectedMs"))} | ${sec(worst(g, "roomsMs"))} | ${Math.min(...g.map((x) => x.roomsBack))}/${r.roomsTotal} | ${max(g, "peakUserInfo")} | ${max(g, "peakPermission")} | ${max(g, "failedCalls")} | ${(max(g, "overflowMs") / 1000).toFixed(1)} s (${(max(g, "longestOverflowMs") / 1000).toFixed(1)} s) | ${max(g, "givenUp")} | ${max(g, "refusals")} |`,
+            `| ${r.clients} | ${rooms} | ${r.workers} | ${r.serviceMs} | ${r.web} | ${target.toFixed(1)} s | ${r.leastMs == null ? "—" : sec(r.leastMs)} | ${r.leastUnseenMs == null ? "—" : sec(r.leastUnseenMs)} | ${sec(worst(g, "connectedMs"))} | ${sec(worst(g, "roomsMs"))} | ${Math.min(...g.map((x) => x.roomsBack))}/${r.roomsTotal} | ${max(g, "peakUserInfo")} | ${max(g, "peakPermission")} | ${max(g, "failedCalls")} | ${(max(g, "overflowMs") / 1000).toFixed(1)} s (${(max(g, "longestOverflowMs") / 1000).toFixed(1)} s) | ${max(g, "givenUp")} | ${max(g, "refusals")} |`,
         );
     }
     return lines.join("\n");
@@ -301,7 +308,7 @@ work at full capacity.
 Clients: **frappe-realtime** with its default options (it re-joins its rooms itself);
 **frappe-realtime (joins answered)** with \`joinAcks\` on, the nodes loading the companion
 Frappe app (frappe-app/) that answers its joins (README, "Acknowledged joins"; the other
-clients' joins go to Frappe's handlers as without it)${c.admission ? "; the app's admission on for every client (the nodes pace their calls to the web server and make the refused ones again: frappe-app/realtime/admission.js)" : ", its admission off (\`REALTIME_ACKS_ADMISSION=off\`: the nodes pass the web server's refusals on, as Frappe's do)"};
+clients' joins go to Frappe's handlers as without it)${c.admission ? "; the app's admission on for every client (the nodes pace their calls to the web server and make the refused ones again: frappe-app/realtime/admission.js)" : `, its admission off (\`REALTIME_ACKS_ADMISSION=off\`: the nodes pass the web server's refusals on, as Frappe's do)${o.results.some((r) => ADMITTED.has(r.web)) ? " but for **refuse+admission**: the refusing web server again, the admission on for every client (the nodes pace their calls to the web server and make the refused ones again: frappe-app/realtime/admission.js)" : ""}`};
 **socket.io-client 4.8.4** as Frappe's Desk configures it (\`reconnectionAttempts: 3\`) and as
 the SPAs do (\`5\`), each re-emitting its \`doc_subscribe\`s at every \`connect\` (the best an
 application does; Frappe's server restores only \`user:\`, \`website\` and \`all\`). Times are from
@@ -381,8 +388,15 @@ the web server in bursts, and more are refused, long after the herd too
 (docs/retry-policy.md, "Stop 37"). **…, joins answered** are three of those again with
 every client's \`joinAcks\` on and the node answering each join, as Frappe's does with the
 companion app of frappe-app/ (README, "Acknowledged joins"): taken, refused, or failed
-when its permission call failed. 1 ms each way on the network. Each cell is the worst
-of ${seeds} seeds; limit ${f.limitMs / 1000} s. The browser runs above cannot hold 10,000
+when its permission call failed. **…, admission** are the backlog's and the refusing web
+server's rows with the node's calls through the companion app's admission
+(tests/support/admission.rs, a model of frappe-app/realtime/admission.js: a window of
+calls in flight that refusals shrink and served calls grow, the calls beyond it waiting
+at the node, a refused call made again), joins blind and answered; in these rows only,
+a call and its answer take 1 ms each way between the node and the web server (elsewhere
+they arrive at once), and *least possible* and *least, joins unseen*, bounds for a
+client's policy alone, do not apply. 1 ms each way between clients and node. Each cell
+is the worst of ${seeds} seeds; limit ${f.limitMs / 1000} s.${o.fleetDate ? ` These rows were run again on ${o.fleetDate.slice(0, 10)} (\`node bench/herd.js --render docs/bench/herd.json --fleet\`), after the browser runs above.` : ""} The browser runs above cannot hold 10,000
 clients on this machine; here 10,000 clients on 40 workers have the same N / capacity as
 1,000 on 4, and 10,000 on 4 workers are a web server ten times too small for its herd.
 1,000 clients on calls of 25 and 50 ms stand for the browser runs: their web server's

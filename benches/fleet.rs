@@ -4,8 +4,10 @@
 //! a web server of 10 ms calls that queues without bound, queues up to gunicorn's
 //! listen backlog then refuses, or refuses when busy (also with a node that handles
 //! its messages in batches), and the queueing one again with Frappe's realtime node,
-//! which waits for it longer than the test server's; and three of them again with
-//! joins answered (`joinAcks`, the companion app of frappe-app/). `npm run bench:herd` runs
+//! which waits for it longer than the test server's; three of them again with
+//! joins answered (`joinAcks`, the companion app of frappe-app/); and the backlog's and
+//! the refusing one's with the app's admission on the node, joins blind and answered.
+//! `npm run bench:herd` runs
 //! `cargo bench --bench fleet -- --json` for docs/scale.md.
 //!
 //! Arguments: `--json` (one object per run), `--clients N` (only that size),
@@ -18,7 +20,7 @@ mod args;
 mod fleet;
 
 use args::{arg, benching};
-use fleet::{answered_joins, Fleet, Report, Web, CALL_TIMEOUT, FRAPPE_WAIT};
+use fleet::{answered_joins, Fleet, Report, Web, CALL_TIMEOUT, FRAPPE_WAIT, LATENCY};
 
 /// How long each run goes on after the node is back (virtual time): past the sixth heal
 /// round, which comes up to about 1,890 s after a reconnect.
@@ -44,6 +46,13 @@ const QUEUE_FRAPPE: &str = "queue (Frappe's 120 s wait)";
 /// Frappe's does with the companion app of frappe-app/ (`fleet::answered_joins`).
 const ANSWERED: &str = ", joins answered";
 
+/// The rows again with the realtime node's calls through the companion app's
+/// admission (`Fleet::admission`), each call and its answer [`LATENCY`] on the way
+/// between the node and the web server (the other rows' arrive at once): a window
+/// at a web server that refuses beyond its workers serves `workers / (call + transit)`
+/// a second at most (docs/retry-policy.md, "Stop 48").
+const ADMISSION: &str = ", admission";
+
 fn ms(t: Option<u64>) -> String {
     t.map_or(String::from("null"), |t| t.to_string())
 }
@@ -68,11 +77,16 @@ fn fields(f: &Fleet, web: &str, r: &Report) -> Vec<(&'static str, String)> {
         ("serviceMs", f.web.service_ms.to_string()),
         ("seed", f.seed.to_string()),
         ("limitMs", f.limit_ms.to_string()),
-        ("leastMs", f.least_rooms_ms().to_string()),
-        // The model of joins unseen is no bound for joins answered.
+        // Both are bounds for a client's policy alone: none for a node that holds
+        // the calls (admission), nor, joins unseen, for joins answered.
+        (
+            "leastMs",
+            ms(Some(f.least_rooms_ms()).filter(|_| !f.admission)),
+        ),
         (
             "leastUnseenMs",
-            ms(f.least_unseen_ms().filter(|_| !web.ends_with(ANSWERED))),
+            ms(f.least_unseen_ms()
+                .filter(|_| !web.ends_with(ANSWERED) && !f.admission)),
         ),
         ("connectedMs", ms(r.connected_at)),
         ("roomsMs", ms(r.rooms_at)),
@@ -134,15 +148,26 @@ fn main() {
             queue: BACKLOG,
             ..queue
         };
-        for (name, web, node_tick_ms, call_timeout_ms, answered) in [
-            ("queue", queue, 0, CALL_TIMEOUT, false),
-            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, false),
-            ("backlog", backlog, 0, CALL_TIMEOUT, false),
-            ("refuse", refuse, 0, CALL_TIMEOUT, false),
-            (REFUSE_BATCHED, refuse, NODE_TICK_MS, CALL_TIMEOUT, false),
-            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, true),
-            ("backlog", backlog, 0, CALL_TIMEOUT, true),
-            ("refuse", refuse, 0, CALL_TIMEOUT, true),
+        for (name, web, node_tick_ms, call_timeout_ms, answered, admission) in [
+            ("queue", queue, 0, CALL_TIMEOUT, false, false),
+            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, false, false),
+            ("backlog", backlog, 0, CALL_TIMEOUT, false, false),
+            ("refuse", refuse, 0, CALL_TIMEOUT, false, false),
+            (
+                REFUSE_BATCHED,
+                refuse,
+                NODE_TICK_MS,
+                CALL_TIMEOUT,
+                false,
+                false,
+            ),
+            (QUEUE_FRAPPE, queue, 0, FRAPPE_WAIT, true, false),
+            ("backlog", backlog, 0, CALL_TIMEOUT, true, false),
+            ("refuse", refuse, 0, CALL_TIMEOUT, true, false),
+            ("backlog", backlog, 0, CALL_TIMEOUT, false, true),
+            ("refuse", refuse, 0, CALL_TIMEOUT, false, true),
+            ("backlog", backlog, 0, CALL_TIMEOUT, true, true),
+            ("refuse", refuse, 0, CALL_TIMEOUT, true, true),
         ] {
             for seed in 1..=seeds {
                 let mut f = Fleet {
@@ -152,17 +177,19 @@ fn main() {
                     seed,
                     node_tick_ms,
                     call_timeout_ms,
+                    admission,
+                    web_transit_ms: if admission { LATENCY } else { 0 },
                     ..Fleet::herd(clients, web)
                 };
                 if answered {
                     f.config = answered_joins;
                 }
                 let r = f.run();
-                let name = if answered {
-                    format!("{name}{ANSWERED}")
-                } else {
-                    String::from(name)
-                };
+                let name = format!(
+                    "{name}{}{}",
+                    if admission { ADMISSION } else { "" },
+                    if answered { ANSWERED } else { "" }
+                );
                 let fields = fields(&f, &name, &r);
                 if as_json {
                     let members: Vec<String> =

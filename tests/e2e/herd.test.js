@@ -50,10 +50,10 @@ describe("a reconnect herd (60 clients × 3 rooms, one node restarted)", () => {
     ["refuse", "frappe-realtime", true],
   ]) {
     test(`${libName}, a web server that ${web === "queue" ? "queues" : "refuses when busy"}${admission ? ", the node's admission on" : ""}: every client back, none given up, every room back`, async () => {
-      if (admission) delete process.env.REALTIME_ACKS_ADMISSION;
-      else process.env.REALTIME_ACKS_ADMISSION = "off";
+      const side = herdSide(cluster);
+      await side.setAdmission(admission);
       const r = await herdRun({
-        side: herdSide(cluster),
+        side,
         browser,
         libName,
         clients: 60,

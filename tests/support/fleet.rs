@@ -25,13 +25,22 @@
 //!   gives up on a call after [`Fleet::call_timeout_ms`] ([`CALL_TIMEOUT`],
 //!   the test server's, unless set; Frappe's own waits longer:
 //!   [`FRAPPE_WAIT`]); a worker still serves it when its turn comes (gunicorn
-//!   does not know).
+//!   does not know). A call reaches the web server, and its answer the node,
+//!   [`Fleet::web_transit_ms`] later (0 unless set: at once).
+//! - **The companion app's admission** ([`Fleet::admission`]; admission.rs,
+//!   a model of frappe-app/realtime/admission.js): the node's calls go through
+//!   its window, which a refusal shrinks and served calls grow; a refused call
+//!   goes again, until 60 s after it was made.
 //!
 //! Times in the [`Report`] are from the node's return. Deterministic: the same
 //! [`Fleet`] gives the same report.
 
 #![allow(dead_code)]
 
+#[path = "admission.rs"]
+pub mod admission;
+
+use admission::{Gate, GateStats, MAX_WAIT_MS};
 use frappe_realtime::protocol::client::{
     Client, ConnectErrorKind, Event, Transmit, TransportId, CONNECT_WAIT,
 };
@@ -41,7 +50,7 @@ use frappe_realtime::protocol::time::Instant;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
-/// One way, client to node or back, and node to web server.
+/// One way, client to node or back.
 pub const LATENCY: u64 = 1;
 /// How long the test server's realtime node waits for the web server
 /// (tests/server/realtime.js, `authTimeoutMs`): the fleet's default.
@@ -122,6 +131,12 @@ pub struct Fleet {
     /// on it ([`CALL_TIMEOUT`] by default; [`FRAPPE_WAIT`] for Frappe's). A client
     /// gives up on its CONNECT's answer after [`CONNECT_WAIT`] too.
     pub call_timeout_ms: u64,
+    /// The node's calls go through the companion app's admission (its window of
+    /// calls in flight, admission.rs), created when the node comes back.
+    pub admission: bool,
+    /// One way, node to web server or back (0: the call and its answer arrive at
+    /// once).
+    pub web_transit_ms: u64,
     /// How long after the node's return the run goes on.
     pub limit_ms: u64,
     /// Mixed into every client's jitter seed: another fleet of the same size.
@@ -152,6 +167,8 @@ pub struct Report {
     pub user_info: Vec<u32>,
     pub permission: Vec<u32>,
     pub failed: Vec<u32>,
+    /// The node's admission, when on: its window's counters.
+    pub admission: Option<GateStats>,
 }
 
 #[derive(Debug)]
@@ -194,8 +211,16 @@ enum Action {
         transport: TransportId,
         error: bool,
     },
+    /// The web server is done with call `id`.
     CallDone(usize),
-    CallTimeout(usize),
+    /// Call `id` reaches the web server.
+    WebArrive(usize),
+    /// The node hears the web server's answer to call `id`: served, or refused.
+    Answer(usize, bool),
+    /// The node's own wait for attempt `.1` of call `id` is over.
+    CallTimeout(usize, u32),
+    /// The admission's pause ends.
+    Unpause,
     Ping(usize),
     Kill,
     Back,
@@ -220,6 +245,14 @@ struct Call {
     conn: usize,
     kind: CallKind,
     settled: bool,
+    /// When the node first made it (the admission makes it again until
+    /// `MAX_WAIT_MS` after).
+    at: u64,
+    /// Its attempts so far, and whether the node waits for the last one's answer.
+    attempt: u32,
+    pending: bool,
+    /// The calls in flight, this one counted, when the admission let it go.
+    nth: usize,
 }
 
 struct Sim {
@@ -239,6 +272,8 @@ struct Sim {
     /// See [`Fleet::call_timeout_ms`].
     call_timeout: u64,
     web: Option<Web>,
+    web_transit: u64,
+    gate: Option<Gate>,
     busy: usize,
     waiting: VecDeque<usize>,
     connected: usize,
@@ -349,31 +384,144 @@ impl Sim {
         self.at(self.now + LATENCY, Action::ToClient { conn, text });
     }
 
+    /// The node calls the web server for `conn`: through its admission when on,
+    /// else at once.
     fn call(&mut self, conn: usize, kind: CallKind) {
         let id = self.calls.len();
-        if let Some(bin) = self.bin() {
-            self.report.calls += 1;
-            match kind {
-                CallKind::UserInfo => Self::count(&mut self.report.user_info, bin),
-                CallKind::Permission(..) => Self::count(&mut self.report.permission, bin),
-            }
-        }
         self.calls.push(Call {
             conn,
             kind,
             settled: false,
+            at: self.now,
+            attempt: 0,
+            pending: false,
+            nth: 0,
         });
-        let Some(web) = self.web else {
+        if self.web.is_none() {
             return self.settle(id, true);
-        };
+        }
+        if self.gate.is_some() {
+            let go = self.turn(id, false);
+            self.make(go);
+        } else {
+            self.make(vec![(id, 0)]);
+        }
+    }
+
+    /// Call `id` waits for its turn at the admission; returns the calls that go.
+    fn turn(&mut self, id: usize, first: bool) -> Vec<(usize, usize)> {
+        let (conns, calls) = (&self.conns, &self.calls);
+        let gate = self.gate.as_mut().expect("admission on");
+        gate.turn(id, first, |c| !conns[calls[c].conn].alive)
+    }
+
+    /// Makes each call `(id, nth)`: it reaches the web server a transit later,
+    /// and the node waits for it until its own timeout.
+    fn make(&mut self, go: Vec<(usize, usize)>) {
+        for (id, nth) in go {
+            let call = &mut self.calls[id];
+            call.attempt += 1;
+            call.pending = true;
+            call.nth = nth;
+            let attempt = call.attempt;
+            self.at(
+                self.now + self.call_timeout,
+                Action::CallTimeout(id, attempt),
+            );
+            if self.web_transit == 0 {
+                self.web_arrive(id);
+            } else {
+                self.at(self.now + self.web_transit, Action::WebArrive(id));
+            }
+        }
+    }
+
+    /// Call `id` at the web server: a worker takes it, it waits, or it is refused.
+    fn web_arrive(&mut self, id: usize) {
+        let web = self.web.expect("a web server");
+        if let Some(bin) = self.bin() {
+            self.report.calls += 1;
+            match self.calls[id].kind {
+                CallKind::UserInfo => Self::count(&mut self.report.user_info, bin),
+                CallKind::Permission(..) => Self::count(&mut self.report.permission, bin),
+            }
+        }
         if self.busy < web.workers {
             self.busy += 1;
             self.at(self.now + web.service_ms, Action::CallDone(id));
         } else if self.waiting.len() >= web.queue {
-            self.settle(id, false);
+            self.failed();
+            self.answer(id, false);
         } else {
             self.waiting.push_back(id);
-            self.at(self.now + self.call_timeout, Action::CallTimeout(id));
+        }
+    }
+
+    /// The web server answered call `id` (`served`, or refused): the node hears
+    /// it a transit later.
+    fn answer(&mut self, id: usize, served: bool) {
+        if self.web_transit == 0 {
+            self.node_hears(id, served);
+        } else {
+            self.at(self.now + self.web_transit, Action::Answer(id, served));
+        }
+    }
+
+    /// One call failed at the web server or the node's timeout: counted per bin.
+    fn failed(&mut self) {
+        if let Some(bin) = self.bin() {
+            self.report.failed_calls += 1;
+            Self::count(&mut self.report.failed, bin);
+        }
+    }
+
+    /// The node hears the answer to call `id`. With the admission, a refused
+    /// call goes again first, until `MAX_WAIT_MS` after it was made.
+    fn node_hears(&mut self, id: usize, served: bool) {
+        if !self.calls[id].pending {
+            return; // its caller's timeout came first
+        }
+        self.calls[id].pending = false;
+        let Some(gate) = self.gate.as_mut() else {
+            return self.settle(id, served);
+        };
+        let (now, nth) = (self.now, self.calls[id].nth);
+        let (conns, calls) = (&self.conns, &self.calls);
+        let gone = |c: usize| !conns[calls[c].conn].alive;
+        let was_paused = gate.paused_until.is_some();
+        let mut go = if served {
+            gate.served(now, gone)
+        } else {
+            gate.refused(now, nth, gone)
+        };
+        if let Some(until) = gate.paused_until.filter(|_| !was_paused) {
+            self.at(until, Action::Unpause);
+        }
+        if served || now >= self.calls[id].at + MAX_WAIT_MS {
+            self.settle(id, served);
+        } else {
+            go.extend(self.turn(id, true));
+        }
+        self.make(go);
+    }
+
+    /// The node's own wait for attempt `attempt` of call `id` is over: the
+    /// failure is its caller's (no attempt again), its place in the window free.
+    fn node_timeout(&mut self, id: usize, attempt: u32) {
+        let call = &self.calls[id];
+        if !call.pending || call.attempt != attempt {
+            return;
+        }
+        self.calls[id].pending = false;
+        self.failed();
+        if self.gate.is_some() {
+            let (conns, calls) = (&self.conns, &self.calls);
+            let gate = self.gate.as_mut().expect("admission on");
+            let go = gate.release(|c| !conns[calls[c].conn].alive);
+            self.settle(id, false);
+            self.make(go);
+        } else {
+            self.settle(id, false);
         }
     }
 
@@ -382,12 +530,6 @@ impl Sim {
             return;
         }
         self.calls[id].settled = true;
-        if !ok {
-            if let Some(bin) = self.bin() {
-                self.report.failed_calls += 1;
-                Self::count(&mut self.report.failed, bin);
-            }
-        }
         let conn = self.calls[id].conn;
         if !self.conns[conn].alive {
             return;
@@ -511,15 +653,26 @@ impl Sim {
                 self.drain(client);
             }
             Action::CallDone(id) => {
+                // The worker takes the next waiting call before the answer goes:
+                // with no transit, the answer's next call arrives at once.
                 self.busy -= 1;
-                self.settle(id, true);
                 if let Some(next) = self.waiting.pop_front() {
                     self.busy += 1;
                     let service = self.web.map_or(0, |w| w.service_ms);
                     self.at(self.now + service, Action::CallDone(next));
                 }
+                self.answer(id, true);
             }
-            Action::CallTimeout(id) => self.settle(id, false),
+            Action::WebArrive(id) => self.web_arrive(id),
+            Action::Answer(id, served) => self.node_hears(id, served),
+            Action::CallTimeout(id, attempt) => self.node_timeout(id, attempt),
+            Action::Unpause => {
+                let (now, conns, calls) = (self.now, &self.conns, &self.calls);
+                if let Some(gate) = self.gate.as_mut() {
+                    let go = gate.unpause(now, |c| !conns[calls[c].conn].alive);
+                    self.make(go);
+                }
+            }
             Action::Ping(c) => {
                 if self.conns[c].alive {
                     self.send(c, String::from("2"));
@@ -573,6 +726,8 @@ impl Fleet {
             open_ms: 0,
             node_tick_ms: 0,
             call_timeout_ms: CALL_TIMEOUT,
+            admission: false,
+            web_transit_ms: 0,
             limit_ms: 300_000,
             seed: 1,
             config: |_| ClientConfig::new("/site"),
@@ -679,6 +834,8 @@ impl Fleet {
             node_tick_ms: self.node_tick_ms,
             call_timeout: self.call_timeout_ms,
             web: None,
+            web_transit: self.web_transit_ms,
+            gate: None,
             busy: 0,
             waiting: VecDeque::new(),
             connected: 0,
@@ -730,6 +887,7 @@ impl Fleet {
                     "every room held before the kill"
                 );
                 sim.web = Some(self.web);
+                sim.gate = self.admission.then(Gate::default);
                 sim.open_ms = self.open_ms;
                 sim.back_at = back;
             }
@@ -747,6 +905,7 @@ impl Fleet {
             sim.step(action, self.limit_ms);
         }
         let mut r = sim.report;
+        r.admission = sim.gate.map(|g| g.stats);
         r.rooms_back = sim.rooms;
         r.peak_user_info = r.user_info.iter().copied().max().unwrap_or(0);
         r.peak_permission = r.permission.iter().copied().max().unwrap_or(0);
