@@ -342,7 +342,9 @@ Raw numbers, with the calls per 100 ms and each run's timeline: [bench/herd.json
   reads the servers' rooms every 100 ms but asks the pages for their clients' state once a
   second only, and takes when each client connected from the pages' own records afterwards
   (asking a hundred pages every 100 ms slowed the herd it measured; *loopDelayMs* in
-  herd.json is how late the benchmark's event loop ran a 10 ms timer during each run).
+  herd.json is how late the benchmark's event loop ran a 10 ms timer during each run,
+  *clusterLoopDelayMs* the same for the nodes' process, with its CPU time, and *cpuBusy*
+  the machine's busy share about once a second).
 - *peak … / 100 ms* is what reached the web server in its busiest 100 ms, against a nominal
   capacity of ${c.capacityPerS / 10} per 100 ms.
 - *orphaned sockets*: sockets connected into a site namespace that their node had already
