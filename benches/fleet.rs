@@ -49,8 +49,8 @@ const ANSWERED: &str = ", joins answered";
 /// The rows again with the realtime node's calls through the companion app's
 /// admission (`Fleet::admission`), each call and its answer [`LATENCY`] on the way
 /// between the node and the web server (the other rows' arrive at once): a window
-/// at a web server that refuses beyond its workers serves `workers / (call + transit)`
-/// a second at most (docs/retry-policy.md, "Stop 48").
+/// at a web server that refuses beyond its workers serves `workers / (call + 2 ×
+/// LATENCY)` a second at most (docs/retry-policy.md, "Stop 48" and "Stop 49").
 const ADMISSION: &str = ", admission";
 
 fn ms(t: Option<u64>) -> String {
