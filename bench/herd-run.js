@@ -56,7 +56,7 @@
 //   admission     null, or when a node's admission (frappe-app/realtime/admission.js) made
 //                 calls: `windows`, [t, node index, window, calls in flight, calls
 //                 waiting] every 100 ms, and each node's `stats` since it started
-//   loopDelayMs   {p50, p90, p99, max}: how late this process's event loop ran a 10 ms
+//   loopDelayMs   {p50, p90, p99, max, cpuMs}: how late this process's event loop ran a 10 ms
 //                 timer from "back" to the run's end, the 10 ms included (perf_hooks'
 //                 monitorEventLoopDelay): where the realtime nodes and the web server
 //                 run in this process too (herd-side.js), a busy loop here delays them
@@ -71,8 +71,7 @@
 import { readFileSync } from "node:fs";
 import { login, newPage, openPage, waitInPage } from "../tests/e2e/harness.js";
 import { sleep } from "../tests/server/util.js";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { isHerdRoom, pairsOf } from "./herd-side.js";
+import { isHerdRoom, loopTimer, pairsOf } from "./herd-side.js";
 
 /** The page's query for one library configuration. */
 const LIBS = {
@@ -249,8 +248,7 @@ export async function herdRun(o) {
         await sleep(Math.max(0, o.downMs - (Date.now() - kill)));
         await side.startNode(0);
         const back = Date.now();
-        const loop = monitorEventLoopDelay({ resolution: 10 });
-        loop.enable();
+        const loop = loopTimer();
         await side.loopStart();
         const cpuBusy = []; // [t, busy share since the sample before]
         let ticks = cpuTicks();
@@ -289,7 +287,7 @@ export async function herdRun(o) {
             await sleep(SAMPLE_MS);
         }
         endedAt ??= Date.now() - back;
-        loop.disable();
+        const loopDelay = loop.stop();
         const clusterLoop = await side.loopStop();
         last = await status();
         const gate = await side.capacity();
@@ -344,7 +342,7 @@ export async function herdRun(o) {
             },
             missing,
             admission: windows.length ? { windows, stats: gates.map((g) => g && g.stats) } : null,
-            loopDelayMs: { p50: loop.percentile(50) / 1e6, p90: loop.percentile(90) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+            loopDelayMs: loopDelay,
             clusterLoopDelayMs: clusterLoop,
             cpuBusy: ticks ? cpuBusy : null,
             timeline,

@@ -5,10 +5,29 @@
 // run's work with the browsers does not delay the nodes' and the web server's.
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { admissionGateOf as gateOf } from "../tests/server/companion-app.js";
+import { admissionGateOf as gateOf, setAdmission } from "../tests/server/companion-app.js";
 
 /** Whether a room is one the herd's pages join (tests/e2e/pages/herd.html: doc:ToDo/H-<i>-<j>). */
 export const isHerdRoom = (r) => r.startsWith("doc:ToDo/H-");
+
+/**
+ * Starts timing this process's event loop (a 10 ms timer, perf_hooks'
+ * monitorEventLoopDelay) and its CPU time; `stop()` returns {p50, p90, p99, max}: how
+ * late the timer ran, in ms, the 10 ms included, and `cpuMs`, user and system.
+ */
+export function loopTimer() {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    const cpu0 = process.cpuUsage();
+    return {
+        stop() {
+            h.disable();
+            const ms = (n) => n / 1e6;
+            const cpu = process.cpuUsage(cpu0);
+            return { p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.max), cpuMs: (cpu.user + cpu.system) / 1000 };
+        },
+    };
+}
 
 /** How many (socket, herd room) pairs `sockets` hold. */
 export function pairsOf(sockets) {
@@ -72,24 +91,16 @@ export function herdSide(cluster) {
         /** The companion app's admission on or off for the calls made from now on (it
          *  reads `REALTIME_ACKS_ADMISSION` at each call, in the process the nodes run in). */
         async setAdmission(on) {
-            if (on) delete process.env.REALTIME_ACKS_ADMISSION;
-            else process.env.REALTIME_ACKS_ADMISSION = "off";
+            setAdmission(on);
         },
-        /** Starts timing the event loop of the process the cluster runs in (a 10 ms
-         *  timer, perf_hooks' monitorEventLoopDelay): the nodes' and the web server's. */
+        /** Starts timing the event loop of the process the cluster runs in: the nodes'
+         *  and the web server's (`loopTimer`). */
         async loopStart() {
-            loop = monitorEventLoopDelay({ resolution: 10 });
-            loop.enable();
-            loop.cpu = process.cpuUsage();
+            loop = loopTimer();
         },
-        /** {p50, p90, p99, max} in ms since loopStart, the 10 ms included, and `cpuMs`:
-         *  the CPU time the process used meanwhile (user and system). */
+        /** `loopTimer`'s figures since loopStart, or null without one. */
         async loopStop() {
-            if (!loop) return null;
-            loop.disable();
-            const ms = (n) => n / 1e6;
-            const cpu = process.cpuUsage(loop.cpu);
-            const out = { p50: ms(loop.percentile(50)), p90: ms(loop.percentile(90)), p99: ms(loop.percentile(99)), max: ms(loop.max), cpuMs: (cpu.user + cpu.system) / 1000 };
+            const out = loop && loop.stop();
             loop = null;
             return out;
         },

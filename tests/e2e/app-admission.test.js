@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startEnv, socketsOf } from "../server/env.js";
 import { waitUntil } from "../server/util.js";
-import { WITH_COMPANION_APP, admissionGateOf as gateOf } from "../server/companion-app.js";
+import { WITH_COMPANION_APP, admissionGateOf as gateOf, setAdmission } from "../server/companion-app.js";
 
 const ALICE = "alice@example.com";
 const HERD = 30;
@@ -29,7 +29,7 @@ describe("the companion app's admission: calls to a web server that refuses when
         await settled([connect()]);
     });
     after(async () => {
-        delete process.env.REALTIME_ACKS_ADMISSION;
+        setAdmission(true);
         for (const s of sockets) s.close();
         if (env) await env.stop();
     });
@@ -64,7 +64,7 @@ describe("the companion app's admission: calls to a web server that refuses when
     }
 
     test("off (as without the app): the herd's CONNECTs are refused", async () => {
-        process.env.REALTIME_ACKS_ADMISSION = "off";
+        setAdmission(false);
         env.web.setCapacity({ workers: 2, serviceMs: 20, queue: 0 });
         try {
             // CONNECTs only: no call of this test is left in flight for the next one.
@@ -74,7 +74,7 @@ describe("the companion app's admission: calls to a web server that refuses when
             assert.ok(refused.every((s) => /^Unauthorized/.test(s.refused)), refused.map((s) => s.refused).join("; "));
         } finally {
             env.web.setCapacity(null);
-            delete process.env.REALTIME_ACKS_ADMISSION;
+            setAdmission(true);
             for (const s of sockets.splice(1)) s.close();
         }
     });

@@ -14,6 +14,14 @@ export function admissionGateOf(server) {
     return createRequire(import.meta.url)(path.join(COMPANION_APP_DIR, "realtime", "admission.js")).gateOf(server);
 }
 
+/** The app's admission on (its default) or off (`REALTIME_ACKS_ADMISSION=off`) for the
+ *  calls this process's realtime servers make from now on: admission.js reads the
+ *  variable at each call. */
+export function setAdmission(on) {
+    if (on) delete process.env.REALTIME_ACKS_ADMISSION;
+    else process.env.REALTIME_ACKS_ADMISSION = "off";
+}
+
 /** Options of startEnv / startCluster for a site that has the app installed: the web
  *  server lists it in get_user_info's `installed_apps`, and the realtime server loads its
  *  `realtime/handlers.js` for each connected socket, as Frappe's does. */

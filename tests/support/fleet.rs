@@ -410,9 +410,8 @@ impl Sim {
 
     /// Call `id` waits for its turn at the admission; returns the calls that go.
     fn turn(&mut self, id: usize, first: bool) -> Vec<(usize, usize)> {
-        let (conns, calls) = (&self.conns, &self.calls);
         let gate = self.gate.as_mut().expect("admission on");
-        gate.turn(id, first, |c| !conns[calls[c].conn].alive)
+        gate.turn(id, first, gone(&self.conns, &self.calls))
     }
 
     /// Makes each call `(id, nth)`: it reaches the web server a transit later,
@@ -486,8 +485,7 @@ impl Sim {
             return self.settle(id, served);
         };
         let (now, nth) = (self.now, self.calls[id].nth);
-        let (conns, calls) = (&self.conns, &self.calls);
-        let gone = |c: usize| !conns[calls[c].conn].alive;
+        let gone = gone(&self.conns, &self.calls);
         let was_paused = gate.paused_until.is_some();
         let mut go = if served {
             gate.served(now, gone)
@@ -514,15 +512,12 @@ impl Sim {
         }
         self.calls[id].pending = false;
         self.failed();
-        if self.gate.is_some() {
-            let (conns, calls) = (&self.conns, &self.calls);
-            let gate = self.gate.as_mut().expect("admission on");
-            let go = gate.release(|c| !conns[calls[c].conn].alive);
-            self.settle(id, false);
-            self.make(go);
-        } else {
-            self.settle(id, false);
-        }
+        let go = match self.gate.as_mut() {
+            Some(gate) => gate.release(gone(&self.conns, &self.calls)),
+            None => Vec::new(),
+        };
+        self.settle(id, false);
+        self.make(go);
     }
 
     fn settle(&mut self, id: usize, ok: bool) {
@@ -667,9 +662,8 @@ impl Sim {
             Action::Answer(id, served) => self.node_hears(id, served),
             Action::CallTimeout(id, attempt) => self.node_timeout(id, attempt),
             Action::Unpause => {
-                let (now, conns, calls) = (self.now, &self.conns, &self.calls);
                 if let Some(gate) = self.gate.as_mut() {
-                    let go = gate.unpause(now, |c| !conns[calls[c].conn].alive);
+                    let go = gate.unpause(self.now, gone(&self.conns, &self.calls));
                     self.make(go);
                 }
             }
@@ -702,6 +696,12 @@ impl Sim {
             }
         }
     }
+}
+
+/// Whether call `c`'s client has gone (its connection closed): the admission then
+/// does not make it.
+fn gone<'a>(conns: &'a [Conn], calls: &'a [Call]) -> impl Fn(usize) -> bool + 'a {
+    move |c| !conns[calls[c].conn].alive
 }
 
 /// Options of a client with `join_acks` on (for [`Fleet::config`]): the node
