@@ -7,9 +7,17 @@
 // without the app, CONNECTs are refused; with it (the default), none is, and every join
 // is taken.
 //
+// And the app from the realtime server's start (handlers.js `setup`; frappe-app/README,
+// "Loading the app at the server's start"). Frappe loads an app's handlers at its first
+// authenticated socket, so a realtime server that comes back before its web server
+// (`bench restart` with Frappe's Python slower to start) refuses every CONNECT until the
+// web server answers: the admission is not there yet to hold the calls. The test server
+// loads the app as Frappe does, or, with `appsAtStart`, calls its `setup(io)` at start,
+// the change proposed to Frappe.
+//
 //   node --test tests/e2e/app-admission.test.js
 
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startEnv, socketsOf } from "../server/env.js";
@@ -19,6 +27,21 @@ import { WITH_COMPANION_APP, admissionGateOf as gateOf, setAdmission } from "../
 const ALICE = "alice@example.com";
 const HERD = 30;
 const ROOMS = 3;
+
+/** A socket.io-client socket of ALICE to `env`'s site1 that tries once, kept in `list`;
+ *  `refused` holds its connect_error's message. */
+function connectOnce(env, list) {
+    const s = io(`${env.realtimeUrl}/site1`, {
+        forceNew: true,
+        reconnection: false,
+        transports: ["websocket"],
+        extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(ALICE)}` },
+    });
+    s.refused = null;
+    s.on("connect_error", (e) => (s.refused = e.message));
+    list.push(s);
+    return s;
+}
 
 describe("the companion app's admission: calls to a web server that refuses when busy", () => {
     let env;
@@ -34,18 +57,7 @@ describe("the companion app's admission: calls to a web server that refuses when
         if (env) await env.stop();
     });
 
-    function connect() {
-        const s = io(`${env.realtimeUrl}/site1`, {
-            forceNew: true,
-            reconnection: false,
-            transports: ["websocket"],
-            extraHeaders: { Origin: env.webUrl, Cookie: `sid=${env.login(ALICE)}` },
-        });
-        s.refused = null;
-        s.on("connect_error", (e) => (s.refused = e.message));
-        sockets.push(s);
-        return s;
-    }
+    const connect = () => connectOnce(env, sockets);
     const settled = (list) => waitUntil(() => list.every((s) => s.connected || s.refused), { what: "every socket connected or refused", timeout: 30000 });
     const gate = () => gateOf(env.realtime.io);
     /** The rooms the server holds for `s`. */
@@ -122,5 +134,46 @@ describe("the companion app's admission: calls to a web server that refuses when
         } finally {
             env.web.setCapacity(null);
         }
+    });
+});
+
+describe("the app from the realtime server's start: a CONNECT made while the web server is down, before any socket connected", () => {
+    let env = null;
+    const sockets = [];
+    afterEach(async () => {
+        for (const s of sockets.splice(0)) s.close();
+        if (env) await env.stop();
+        env = null;
+    });
+
+    /** A realtime server no socket has reached yet, with the app (`appsAtStart`: its
+     *  setup at start); its web server down (get_user_info's connection reset, as when
+     *  gunicorn is not listening). */
+    async function start(appsAtStart) {
+        env = await startEnv({ site: "site1", redis: false, ...WITH_COMPANION_APP, realtime: { ...WITH_COMPANION_APP.realtime, appsAtStart } });
+        env.web.setUserInfoFailure("down");
+    }
+
+    test("Frappe today (the app loaded at the first authenticated socket): refused", async () => {
+        await start(false);
+        const socket = connectOnce(env, sockets);
+        await waitUntil(() => socket.refused || socket.connected, { what: "the CONNECT answered", timeout: 20000 });
+        assert.match(String(socket.refused), /^Unauthorized/);
+        assert.equal(gateOf(env.realtime.io).stats.made, 0, "no call went through the admission");
+    });
+
+    test("the app set up at the server's start: the CONNECT waits at the admission and connects once the web server answers", async () => {
+        await start(true);
+        const socket = connectOnce(env, sockets);
+        const gate = gateOf(env.realtime.io);
+        // The call went out, failed, and was held to go again: the web server is down.
+        await waitUntil(() => gate.stats.notServed >= 2, { what: "get_user_info failed twice at the admission", timeout: 20000 });
+        assert.equal(socket.refused, null, "not refused while the web server is down");
+        assert.equal(socket.connected, false);
+        env.web.setUserInfoFailure(null);
+        await waitUntil(() => socket.connected || socket.refused, { what: "the CONNECT answered", timeout: 20000 });
+        assert.equal(socket.refused, null);
+        assert.ok(socket.connected, "connected");
+        assert.equal(gate.stats.served, 1, "one call served");
     });
 });

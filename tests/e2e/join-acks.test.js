@@ -10,13 +10,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { WITH_COMPANION_APP } from "../server/companion-app.js";
+import { WITH_COMPANION_APP, setAdmission } from "../server/companion-app.js";
 import { useEnvAndBrowser, openRealtime, connected, closeRealtime, waitFor, roomsOf, hasRooms } from "./harness.js";
 
 // The companion app's admission (frappe-app/realtime/admission.js) makes the calls
 // the web server refused again instead of failing them; these tests are about what a
 // refusal does, so it is off here (tests/e2e/app-admission.test.js has it on).
-process.env.REALTIME_ACKS_ADMISSION = "off";
+setAdmission(false);
 
 const ALICE = "alice@example.com";
 

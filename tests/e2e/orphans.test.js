@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startCluster } from "../server/cluster.js";
-import { WITH_COMPANION_APP } from "../server/companion-app.js";
+import { WITH_COMPANION_APP, setAdmission } from "../server/companion-app.js";
 import { waitUntil } from "../server/util.js";
 
 const ALICE = "alice@example.com";
@@ -74,12 +74,13 @@ describe("with the companion app (frappe-app/) loaded", () => {
     before(async () => {
         // The app's admission (admission.js) would make the refused get_user_info calls
         // again instead of refusing the sockets: off, these tests are about a refusal.
-        process.env.REALTIME_ACKS_ADMISSION = "off";
+        setAdmission(false);
         appCluster = await startCluster({ nodes: 1, ...WITH_COMPANION_APP });
     });
     after(async () => {
         for (const s of appSockets) s.close();
         if (appCluster) await appCluster.stop();
+        setAdmission(true);
     });
     const connectTo = (user, options) => socketTo(appCluster, appSockets, user, options);
 

@@ -103,6 +103,10 @@ function summarize(value, depth = 0) {
  *   server (v16) does, `<dir>/realtime/handlers.js` of each app the site has installed
  *   (`get_user_info`'s `installed_apps`) is called with every connected socket, after
  *   Frappe's own handlers (frappe-app/: acknowledged joins)
+ * @param {boolean} [opts.appsAtStart=false] also call each app's `setup(io)` (when its
+ *   handlers have one) at the server's start, before any socket: not what Frappe does (it
+ *   loads an app at its first authenticated socket), the change frappe-app/README
+ *   proposes to it ("Loading the app at the server's start")
  * @param {(msg: string) => void} [opts.log]
  */
 export async function startRealtime(opts = {}) {
@@ -166,6 +170,7 @@ export async function startRealtime(opts = {}) {
     }
 
     const sites = io.of(SITE_NAMESPACE);
+    if (opts.appsAtStart) for (const [, handler] of appHandlers) if (typeof handler.setup === "function") handler.setup(io);
 
     function webUrl(headers, path) {
         if (opts.baseUrl) return opts.baseUrl.replace(/\/$/, "") + path;

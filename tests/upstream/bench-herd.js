@@ -15,6 +15,7 @@
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
 //     [--user alice@example.com] [--password …] [--trace] [--server-log FILE]
+//     [--admission on|off]
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
@@ -37,11 +38,15 @@
 // server fails). A user who may read ToDo is created with --user/--password when
 // missing, as a System Manager. `--server-log FILE` writes what Frappe's realtime
 // server printed (run with `DEBUG=socket.io:client` in the environment for socket.io's
-// own account).
+// own account). `--admission off` runs Frappe's realtime server with
+// `REALTIME_ACKS_ADMISSION=off`: the companion app's admission (frappe-app/realtime/
+// admission.js, on unless told not to) no longer paces its calls to the web server; each
+// result says which (`admission`).
 
 import fs from "node:fs";
 import path from "node:path";
 import { ensureBuilt, ROOT } from "../../scripts/start.js";
+import { setAdmission } from "../server/companion-app.js";
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => {
@@ -67,6 +72,12 @@ const PASSWORD = value("--password", "Alice-pass-2026!");
 const TRACE = args.includes("--trace");
 const SERVER_LOG = value("--server-log", null);
 const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
+const ADMISSION = value("--admission", "on");
+if (!["on", "off"].includes(ADMISSION)) {
+    console.error("--admission: on or off");
+    process.exit(2);
+}
+setAdmission(ADMISSION === "on"); // Frappe's realtime server inherits its environment
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
 const { benchConfig, benchSite, benchGunicorn, startBenchRealtime, apiSession } = await import("./bench-env.js");
@@ -298,6 +309,7 @@ async function run(lib, names) {
             clients: CLIENTS,
             rooms: ROOMS,
             restart: RESTART,
+            admission: ADMISSION,
             ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
             webBackMs,
             connectedMs,

@@ -15,13 +15,14 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startFrappeEnv } from "./frappe-env.js";
+import { setAdmission } from "../server/companion-app.js";
 import { launchBrowser, openRealtime, connected, waitFor } from "../e2e/harness.js";
 
 // The companion app's admission (frappe-app/realtime/admission.js) makes the calls
 // the web server refused again instead of failing them; these tests are about what a
 // refusal does, so it is off here, but for the last describe (the realtime server's
 // process reads it from its environment: set before the server starts).
-process.env.REALTIME_ACKS_ADMISSION = "off";
+setAdmission(false);
 
 const CHECKOUT = process.env.FRAPPE_CHECKOUT || null;
 const SERVER = CHECKOUT ? `Frappe's realtime server (${CHECKOUT})` : "tests/server/realtime.js";
@@ -355,13 +356,13 @@ describe(`${SERVER} with the companion app's admission on`, () => {
     before(async () => {
         // Read by the realtime server's process from its environment (a child process
         // against a checkout, this one against tests/server/realtime.js).
-        process.env.REALTIME_ACKS_ADMISSION = "on";
+        setAdmission(true);
         env = await startFrappeEnv({ checkout: CHECKOUT });
     });
     after(async () => {
         for (const s of sockets) s.close();
         if (env) await env.stop();
-        process.env.REALTIME_ACKS_ADMISSION = "off";
+        setAdmission(false);
     });
 
     test("a herd of CONNECTs and joins at a web server that refuses when busy: none refused, every room reached", async () => {
