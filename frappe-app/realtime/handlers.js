@@ -194,9 +194,10 @@ function realtime_acks(socket) {
  * The same, from the realtime server's start instead of its first connection: the
  * namespaces held and every call to the web server admitted from the first socket on.
  * Frappe loads an app's handlers only once a socket has passed its authentication, a
- * `get_user_info` call answered by the web server; after a restart of both (`bench
- * restart`) where Frappe's Python answers later than its realtime server, every CONNECT
- * until then is refused (`Unauthorized: …`) before the app is there to admit it. A
+ * `get_user_info` call answered by the web server; when the web server comes back after
+ * the realtime server and takes no call meanwhile (nothing listening: a web container
+ * or gunicorn started later), every CONNECT until then is refused (`Unauthorized: …`)
+ * before the app is there to admit it. A
  * realtime server that calls `setup(io)` of each app's handlers at its start (a change
  * to Frappe's realtime/index.js: README, "Loading the app at the server's start") has
  * those calls wait at the admission while the web server starts (up to its 60 s),

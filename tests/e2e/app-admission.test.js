@@ -10,8 +10,9 @@
 // And the app from the realtime server's start (handlers.js `setup`; frappe-app/README,
 // "Loading the app at the server's start"). Frappe loads an app's handlers at its first
 // authenticated socket, so a realtime server that comes back before its web server
-// (`bench restart` with Frappe's Python slower to start) refuses every CONNECT until the
-// web server answers: the admission is not there yet to hold the calls. The test server
+// (nothing listening there meanwhile: a web container or gunicorn started later) refuses
+// every CONNECT until the web server answers: the admission is not there yet to hold
+// the calls. The test server
 // loads the app as Frappe does, or, with `appsAtStart`, calls its `setup(io)` at start,
 // the change proposed to Frappe.
 //
