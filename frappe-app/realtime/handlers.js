@@ -197,11 +197,11 @@ function realtime_acks(socket) {
  * `get_user_info` call answered by the web server; when the web server comes back after
  * the realtime server and takes no call meanwhile (nothing listening: a web container
  * or gunicorn started later), every CONNECT until then is refused (`Unauthorized: …`)
- * before the app is there to admit it. A
- * realtime server that calls `setup(io)` of each app's handlers at its start (a change
- * to Frappe's realtime/index.js: README, "Loading the app at the server's start") has
- * those calls wait at the admission while the web server starts (up to its 60 s),
- * and the CONNECTs answered when it does. Frappe today never calls it.
+ * before the app is there to admit it. A realtime server that calls `setup(io)` of each
+ * app's handlers at its start (a change to Frappe's realtime/index.js: README, "Loading
+ * the app at the server's start") has those calls wait at the admission while the web
+ * server starts (up to its 60 s), and the CONNECTs answered when it does. Frappe today
+ * never calls it.
  */
 realtime_acks.setup = function setup(server) {
 	guardServer(server);

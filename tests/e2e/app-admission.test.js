@@ -12,9 +12,8 @@
 // authenticated socket, so a realtime server that comes back before its web server
 // (nothing listening there meanwhile: a web container or gunicorn started later) refuses
 // every CONNECT until the web server answers: the admission is not there yet to hold
-// the calls. The test server
-// loads the app as Frappe does, or, with `appsAtStart`, calls its `setup(io)` at start,
-// the change proposed to Frappe.
+// the calls. The test server loads the app as Frappe does, or, with `appsAtStart`, calls
+// its `setup(io)` at start, the change proposed to Frappe.
 //
 //   node --test tests/e2e/app-admission.test.js
 
