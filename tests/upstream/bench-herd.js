@@ -57,8 +57,9 @@ const bench = args[0];
 const webPort = Number(value("--web-port", 0));
 const RESTART = value("--restart", "realtime");
 const WEB_DOWN_MS = Number(value("--web-down-s", 0)) * 1000;
-if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all")) {
-    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)]");
+const ADMISSION = value("--admission", "on");
+if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all") || !["on", "off"].includes(ADMISSION)) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)] [--admission on|off]");
     process.exit(2);
 }
 const CLIENTS = Number(value("--clients", 300));
@@ -72,11 +73,6 @@ const PASSWORD = value("--password", "Alice-pass-2026!");
 const TRACE = args.includes("--trace");
 const SERVER_LOG = value("--server-log", null);
 const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
-const ADMISSION = value("--admission", "on");
-if (!["on", "off"].includes(ADMISSION)) {
-    console.error("--admission: on or off");
-    process.exit(2);
-}
 setAdmission(ADMISSION === "on"); // Frappe's realtime server inherits its environment
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
