@@ -42,19 +42,21 @@ const listening = (port) =>
     });
 
 /**
- * Starts the bench's own realtime server (apps/frappe/realtime, on its socketio_port);
- * refuses when that port is taken (the bench's `bench socketio` is running: stop it, the
- * tests kill theirs). `stop()` kills it.
+ * Starts the bench's own realtime server (apps/frappe/realtime, on its socketio_port, or
+ * on `port`: Frappe's FRAPPE_SOCKETIO_PORT, for a second node; `subscribers`: how many
+ * nodes, this one included, are then subscribed to Redis `events`); refuses when that
+ * port is taken (the bench's `bench socketio` is running: stop it, the tests kill
+ * theirs). `stop()` kills it.
  */
-export async function startBenchRealtime(bench) {
+export async function startBenchRealtime(bench, { port = 0, subscribers = 1 } = {}) {
     const conf = benchConfig(bench);
-    const port = Number(conf.socketio_port || 9000);
+    port ||= Number(conf.socketio_port || 9000);
     if (await listening(port)) {
-        throw new Error(`port ${port} (socketio_port) is taken: stop the bench's realtime server (bench socketio), the tests run their own`);
+        throw new Error(`port ${port} is taken: stop the bench's realtime server (bench socketio), the tests run their own`);
     }
-    const node = frappeRealtime({ bench, redisUrl: conf.redis_queue, env: { FRAPPE_BENCH_ROOT: bench } });
-    await node.start();
-    return { ...node, stop: () => node.kill() };
+    const node = frappeRealtime({ bench, redisUrl: conf.redis_queue, env: { FRAPPE_BENCH_ROOT: bench, FRAPPE_SOCKETIO_PORT: String(port) } });
+    await node.start({ subscribers });
+    return { ...node, port, stop: () => node.kill() };
 }
 
 /**

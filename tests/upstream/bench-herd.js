@@ -15,7 +15,7 @@
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
 //     [--user alice@example.com] [--password …] [--trace] [--server-log FILE]
-//     [--admission on|off]
+//     [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie]
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
@@ -41,7 +41,16 @@
 // own account). `--admission off` runs Frappe's realtime server with
 // `REALTIME_ACKS_ADMISSION=off`: the companion app's admission (frappe-app/realtime/
 // admission.js, on unless told not to) no longer paces its calls to the web server; each
-// result says which (`admission`).
+// result says which (`admission`). `--nodes N` runs N of Frappe's realtime servers (the
+// first on socketio_port, the others on free ports through FRAPPE_SOCKETIO_PORT), each
+// subscribed to Redis `events` as Frappe's is, with no adapter between them (Frappe has
+// none: a socket's rooms are its node's, and every node emits what Python publishes to its
+// own sockets), behind nginx balancing by `--mode` (tests/server/nginx.js; round-robin by
+// default, as nginx does without a balancing directive); a restart kills every node and
+// starts them all again, as a process manager restarts the realtime group. A client library
+// whose clients are not all connected and in their rooms within `--limit-s` at setup (as
+// polling without sticky sessions can be) gives a row with `setupFailed` instead of a
+// restart.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -58,8 +67,10 @@ const webPort = Number(value("--web-port", 0));
 const RESTART = value("--restart", "realtime");
 const WEB_DOWN_MS = Number(value("--web-down-s", 0)) * 1000;
 const ADMISSION = value("--admission", "on");
-if (!bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all") || !["on", "off"].includes(ADMISSION)) {
-    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)] [--admission on|off]");
+const NODES = Number(value("--nodes", 1));
+const MODE = value("--mode", "round-robin");
+if (!(NODES >= 1) || !["round-robin", "ip_hash", "cookie"].includes(MODE) || !bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all") || !["on", "off"].includes(ADMISSION)) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)] [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie]");
     process.exit(2);
 }
 const CLIENTS = Number(value("--clients", 300));
@@ -82,6 +93,7 @@ const { createRedisPublisher } = await import("../server/publish.js");
 const { launchBrowser, login, newPage, waitInPage } = await import("../e2e/harness.js");
 const { installProbes, measureHerd, settled } = await import("./herd-probe.js");
 const { herdStatus } = await import("../../bench/herd-run.js");
+const { freePort } = await import("../server/util.js");
 
 const site = benchSite(bench);
 const conf = benchConfig(bench);
@@ -96,15 +108,20 @@ fs.copyFileSync(path.join(ROOT, "node_modules", "socket.io-client", "dist", "soc
 
 const web = webPort ? null : benchGunicorn(bench, site.name, { workers: WORKERS });
 if (web) await web.start();
+const realtime = [];
+for (let i = 0; i < NODES; i++) realtime.push(await startBenchRealtime(bench, { port: i === 0 ? 0 : await freePort(), subscribers: i + 1 }));
 const nginx = await startNginx({
     webPort: webPort || web.port,
-    nodePorts: [site.socketioPort],
+    nodePorts: realtime.map((n) => n.port),
+    mode: MODE,
     site: site.name,
     assetsDir: path.join(bench, "sites", "assets"),
     accessLog: true,
 });
 const webUrl = `http://${site.name}:${nginx.port}`;
-const realtime = await startBenchRealtime(bench);
+/** Every realtime node killed (SIGKILL) / started again together. */
+const killNodes = () => Promise.all(realtime.map((n) => n.kill()));
+const startNodes = () => Promise.all(realtime.map((n) => n.start({ subscribers: NODES })));
 const publisher = createRedisPublisher(conf.redis_queue, { site: site.name });
 const browser = await launchBrowser();
 
@@ -204,7 +221,19 @@ async function traced(pages, contexts, webCalls, back, end) {
     return { lifecycles, closedAfterConnect, calls: calls.map((c) => [c.at - back, c.ms, c.status, c.uri.replace(/^\/(socket\.io\/\?|api\/method\/frappe\.realtime\.)/, "")]) };
 }
 
+/** What a result row was run with. */
+const about = (lib) => ({
+    lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
+    clients: CLIENTS,
+    rooms: ROOMS,
+    restart: RESTART,
+    admission: ADMISSION,
+    ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
+    ...(NODES > 1 ? { nodes: NODES, mode: MODE } : {}),
+});
+
 async function run(lib, names) {
+    const began = Date.now(); // nginx's logs hold the earlier libraries' runs too
     const contexts = [];
     const pages = [];
     try {
@@ -215,7 +244,7 @@ async function run(lib, names) {
             const mine = names.slice(first * ROOMS, Math.min(CLIENTS, first + PER_PAGE) * ROOMS);
             const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
             await p.goto(`${webUrl}/assets/realtime_swap/herd.html?${q}`);
-            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready" });
+            await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready", timeout: 60000 });
         };
         for (let first = 0; first < CLIENTS; first += PER_PAGE) {
             const ctx = await browser.newContext();
@@ -242,7 +271,7 @@ async function run(lib, names) {
         };
         const relogged = [];
         for (let round = 0; ; round++) {
-            const failure = await settled({ pages, rooms: names, clients: CLIENTS, publish }).then(
+            const failure = await settled({ pages, rooms: names, clients: CLIENTS, publish, timeoutMs: LIMIT_MS }).then(
                 () => null,
                 (e) => e,
             );
@@ -258,23 +287,21 @@ async function run(lib, names) {
                 continue;
             }
             const s = await herdStatus(pages);
-            const calls = nginx.webCalls().filter((c) => /frappe\.realtime/.test(c.uri));
+            const calls = nginx.webCalls().filter((c) => c.at >= began && /frappe\.realtime/.test(c.uri));
             const failed = calls.filter((c) => c.status !== 200);
             const shown = failed.slice(0, 5).map((c) => `${c.status} ${c.uri}`).join(", ");
-            throw new Error(`${failure.message}; clients connected ${s.connected}, errors ${JSON.stringify(s.errorsBy)}; ${calls.length} realtime calls to the web server, ${failed.length} not 200 (${shown}); pages whose session is not ${USER}: ${JSON.stringify(others)}`);
+            const setupFailed = `${failure.message}; ${calls.length} realtime calls to the web server, ${failed.length} not 200 (${shown}); pages whose session is not ${USER}: ${JSON.stringify(others)}`;
+            const polls = nginx.socketioCalls().filter((c) => c.at >= began && /transport=polling/.test(c.uri));
+            return { ...about(lib), setupFailed, connected: s.connected, gaveUp: s.gaveUp, errorsBy: s.errorsBy, pollingNotOk: polls.filter((c) => c.status !== 200).length, polling: polls.length };
         }
         const killed = Date.now();
         let webUp = null;
-        if (RESTART === "all") {
-            await Promise.all([realtime.kill(), web.stop()]);
-            await new Promise((r) => setTimeout(r, 2000));
-            const webStarts = () => web.start().then(() => Date.now());
-            if (!WEB_DOWN_MS) webUp = webStarts();
-            await realtime.start();
-            if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
-        } else {
-            await realtime.restart({ downMs: 2000 });
-        }
+        await Promise.all([killNodes(), RESTART === "all" && web.stop()]);
+        await new Promise((r) => setTimeout(r, 2000));
+        const webStarts = () => web.start().then(() => Date.now());
+        if (RESTART === "all" && !WEB_DOWN_MS) webUp = webStarts();
+        await startNodes();
+        if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
         const back = Date.now();
         const { connectedMs, roomsMs, roomsBack } = await measureHerd({ pages, rooms: names, clients: CLIENTS, publish, back, limitMs: LIMIT_MS });
         const end = Date.now();
@@ -301,12 +328,7 @@ async function run(lib, names) {
         const trace = TRACE ? await traced(pages, contexts, calls, back, end) : {};
         const took = calls.map((c) => c.ms).sort((a, b) => a - b);
         return {
-            lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
-            clients: CLIENTS,
-            rooms: ROOMS,
-            restart: RESTART,
-            admission: ADMISSION,
-            ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
+            ...about(lib),
             webBackMs,
             connectedMs,
             roomsMs,
@@ -334,13 +356,13 @@ async function run(lib, names) {
 
 try {
     const names = await herdDocs();
-    console.error(`${site.name} behind nginx :${nginx.port} → gunicorn :${webPort || web.port}; ${CLIENTS} clients × ${ROOMS} rooms, ${PER_PAGE} per page`);
+    console.error(`${site.name} behind nginx :${nginx.port} → gunicorn :${webPort || web.port}, ${NODES} realtime node(s) ${MODE}; ${CLIENTS} clients × ${ROOMS} rooms, ${PER_PAGE} per page`);
     for (const lib of LIBS) console.log(JSON.stringify(await run(lib, names)));
 } finally {
     await browser.close();
     await publisher.close();
-    if (SERVER_LOG) fs.writeFileSync(SERVER_LOG, realtime.output());
-    await realtime.stop();
+    if (SERVER_LOG) fs.writeFileSync(SERVER_LOG, realtime.map((n) => n.output()).join(""));
+    await Promise.all(realtime.map((n) => n.stop()));
     await nginx.stop();
     if (web) await web.stop();
 }

@@ -16,9 +16,10 @@ export function frappeRealtime({ bench, redisUrl, env = {}, log = () => {} }) {
     let proc = null;
     let output = "";
 
-    /** Starts the server; resolves once it listens and has subscribed to Redis `events`
-     *  (else a publish would be lost). */
-    async function start() {
+    /** Starts the server; resolves once it listens and `subscribers` servers (this one
+     *  and others started with it) have subscribed to Redis `events` (else a publish
+     *  would be lost). */
+    async function start({ subscribers = 1 } = {}) {
         let mine = "";
         const child = spawn(process.execPath, [path.join(bench, "apps", "frappe", "realtime", "index.js")], {
             cwd: bench,
@@ -41,7 +42,7 @@ export function frappeRealtime({ bench, redisUrl, env = {}, log = () => {} }) {
                 async () => {
                     if (child.exitCode !== null) throw new Error(`Frappe's realtime server exited: ${mine}`);
                     const subs = await probe.sendCommand(["PUBSUB", "NUMSUB", "events"]);
-                    return /listening/i.test(mine) && Number(subs[1]) >= 1;
+                    return /listening/i.test(mine) && Number(subs[1]) >= subscribers;
                 },
                 { timeout: 15000, what: "Frappe's realtime server listening and subscribed to Redis" },
             );
