@@ -15,7 +15,7 @@
 //     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
 //     [--user alice@example.com] [--password …] [--trace] [--server-log FILE]
-//     [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie]
+//     [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie] [--kill-nodes K]
 //
 // `--trace` adds to each result the lifecycle of each page's first client (connect,
 // connect_error with its message, reconnect_scheduled with its delay, reconnect_attempt,
@@ -47,7 +47,8 @@
 // none: a socket's rooms are its node's, and every node emits what Python publishes to its
 // own sockets), behind nginx balancing by `--mode` (tests/server/nginx.js; round-robin by
 // default, as nginx does without a balancing directive); a restart kills every node and
-// starts them all again, as a process manager restarts the realtime group. A client library
+// starts them all again, as a process manager restarts the realtime group, or the first
+// `--kill-nodes K` only (a crash of one node; times are then from the kill). A client library
 // whose clients are not all connected and in their rooms within `--limit-s` at setup (as
 // polling without sticky sessions can be) gives a row with `setupFailed` instead of a
 // restart.
@@ -69,8 +70,9 @@ const WEB_DOWN_MS = Number(value("--web-down-s", 0)) * 1000;
 const ADMISSION = value("--admission", "on");
 const NODES = Number(value("--nodes", 1));
 const MODE = value("--mode", "round-robin");
-if (!(NODES >= 1) || !["round-robin", "ip_hash", "cookie"].includes(MODE) || !bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all") || !["on", "off"].includes(ADMISSION)) {
-    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)] [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie]");
+const KILL = Number(value("--kill-nodes", NODES));
+if (!(NODES >= 1) || !(KILL >= 1 && KILL <= NODES) || !["round-robin", "ip_hash", "cookie"].includes(MODE) || !bench || bench.startsWith("--") || !["realtime", "all"].includes(RESTART) || (RESTART === "all" && webPort) || (WEB_DOWN_MS && RESTART !== "all") || !["on", "off"].includes(ADMISSION)) {
+    console.error("usage: node tests/upstream/bench-herd.js <bench> [--clients N] [--per-page K] [--rooms R] [--libs …] [--limit-s S] [--workers W] [--restart realtime|all] [--web-down-s S (with --restart all)] [--web-port P (not with --restart all)] [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie] [--kill-nodes K (≤ N)]");
     process.exit(2);
 }
 const CLIENTS = Number(value("--clients", 300));
@@ -119,9 +121,10 @@ const nginx = await startNginx({
     accessLog: true,
 });
 const webUrl = `http://${site.name}:${nginx.port}`;
-/** Every realtime node killed (SIGKILL) / started again together. */
-const killNodes = () => Promise.all(realtime.map((n) => n.kill()));
-const startNodes = () => Promise.all(realtime.map((n) => n.start({ subscribers: NODES })));
+/** The first `--kill-nodes` realtime nodes (every one by default) killed (SIGKILL) /
+ *  started again together. */
+const killNodes = () => Promise.all(realtime.slice(0, KILL).map((n) => n.kill()));
+const startNodes = () => Promise.all(realtime.slice(0, KILL).map((n) => n.start({ subscribers: NODES })));
 const publisher = createRedisPublisher(conf.redis_queue, { site: site.name });
 const browser = await launchBrowser();
 
@@ -229,7 +232,7 @@ const about = (lib) => ({
     restart: RESTART,
     admission: ADMISSION,
     ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
-    ...(NODES > 1 ? { nodes: NODES, mode: MODE } : {}),
+    ...(NODES > 1 ? { nodes: NODES, mode: MODE, killedNodes: KILL, timesFrom: KILL < NODES ? "kill" : "return" } : {}),
 });
 
 async function run(lib, names) {
@@ -302,7 +305,9 @@ async function run(lib, names) {
         if (RESTART === "all" && !WEB_DOWN_MS) webUp = webStarts();
         await startNodes();
         if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
-        const back = Date.now();
+        // Times from the nodes' return; with a node killed among others that stayed up,
+        // from the kill (nginx sends the dropped clients to the others at once).
+        const back = KILL < NODES ? killed : Date.now();
         const { connectedMs, roomsMs, roomsBack } = await measureHerd({ pages, rooms: names, clients: CLIENTS, publish, back, limitMs: LIMIT_MS });
         const end = Date.now();
         // When gunicorn answered again, after the realtime server was back (--restart all).

@@ -48,8 +48,9 @@ FRAPPE_SRC=$(cd "${1:?frappe checkout}" && pwd)
 DATEPICKER=$(cd "${2:?air-datepicker checkout}" && pwd)
 
 id frappe > /dev/null 2>&1 || useradd -m -s /bin/bash frappe
-dpkg -s mariadb-server > /dev/null 2>&1 || { apt-get update -q && apt-get install -yq mariadb-server; }
-dpkg -s redis-server > /dev/null 2>&1 || apt-get install -yq redis-server
+missing=()
+for pkg in mariadb-server redis-server; do dpkg -s $pkg > /dev/null 2>&1 || missing+=($pkg); done
+if (( ${#missing[@]} )); then apt-get update -q && apt-get install -yq "${missing[@]}"; fi
 command -v yarn > /dev/null || npm install -g -s yarn      # bench init runs yarn for Frappe's assets
 grep -q "127.0.0.1 $SITE" /etc/hosts || echo "127.0.0.1 $SITE" >> /etc/hosts
 
