@@ -18,6 +18,9 @@ const readJson = (file) => JSON.parse(fs.readFileSync(file, "utf8"));
 /** The bench's common_site_config.json. */
 export const benchConfig = (bench) => readJson(path.join(bench, "sites", "common_site_config.json"));
 
+/** The port of the bench's realtime server (common_site_config's socketio_port; Frappe's default 9000). */
+const socketioPort = (conf) => Number(conf.socketio_port || 9000);
+
 /**
  * The site the tests use (BENCH_SITE, else the bench's default_site) and its Desk URL
  * (`http://<site>:<webserver_port>`: the web server picks the site by the Host header; the
@@ -30,7 +33,30 @@ export function benchSite(bench) {
     if (!name || !fs.existsSync(path.join(bench, "sites", name, "site_config.json"))) {
         throw new Error(`no site ${name || "(none)"} in ${bench}/sites: set BENCH_SITE, or default_site (bench use <site>)`);
     }
-    return { name, url: `http://${name}:${conf.webserver_port || 8000}`, socketioPort: Number(conf.socketio_port || 9000) };
+    return { name, url: `http://${name}:${conf.webserver_port || 8000}`, socketioPort: socketioPort(conf) };
+}
+
+/**
+ * Whom to run the bench's processes as, so that a script run as root leaves no file of
+ * root's in the bench (gunicorn writes its logs there, and `bench serve` as the bench's
+ * owner then fails on them): `{uid, gid, env: {HOME}}` of the bench directory's owner when
+ * this process is root and the owner is not, else `{}`; spread into spawn()'s options.
+ */
+export function benchOwner(bench) {
+    const { uid, gid } = fs.statSync(bench);
+    if (typeof process.getuid !== "function" || process.getuid() !== 0 || uid === 0) return {};
+    const entry = fs
+        .readFileSync("/etc/passwd", "utf8")
+        .split("\n")
+        .map((l) => l.split(":"))
+        .find((f) => Number(f[2]) === uid);
+    return { uid, gid, env: { ...process.env, HOME: entry ? entry[5] : bench } };
+}
+
+/** Gives `files` to the bench's owner (benchOwner) when run as root. */
+export function giveToBenchOwner(bench, files) {
+    const { uid, gid } = benchOwner(bench);
+    if (uid !== undefined) for (const f of files) fs.chownSync(f, uid, gid);
 }
 
 /** Resolves true when something accepts TCP connections on 127.0.0.1:`port`. */
@@ -50,7 +76,7 @@ const listening = (port) =>
  */
 export async function startBenchRealtime(bench, { port = 0, subscribers = 1 } = {}) {
     const conf = benchConfig(bench);
-    port ||= Number(conf.socketio_port || 9000);
+    port ||= socketioPort(conf);
     if (await listening(port)) {
         throw new Error(`port ${port} is taken: stop the bench's realtime server (bench socketio), the tests run their own`);
     }
@@ -61,7 +87,7 @@ export async function startBenchRealtime(bench, { port = 0, subscribers = 1 } = 
 
 /**
  * The bench's web server as its production setup runs it: gunicorn from the bench's env,
- * `workers` sync workers, Frappe's WSGI application, on a free port of 127.0.0.1 (it does
+ * as the bench's owner (benchOwner), `workers` sync workers, Frappe's WSGI application, on a free port of 127.0.0.1 (it does
  * not serve /assets: nginx does). `start()` resolves once `site` answers /api/method/ping
  * (Frappe takes a second or more to load); `stop()` is SIGTERM, as a restart sends it.
  */
@@ -80,6 +106,7 @@ export function benchGunicorn(bench, site, { workers = 4 } = {}) {
             child = spawn(gunicorn, ["-b", `127.0.0.1:${port}`, "-w", String(workers), "-t", "120", "frappe.app:application"], {
                 cwd: path.join(bench, "sites"),
                 stdio: ["ignore", "pipe", "pipe"],
+                ...benchOwner(bench),
             });
             trackChild(child);
             const me = child;

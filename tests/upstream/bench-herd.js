@@ -12,7 +12,7 @@
 // (nothing asserted); not in `npm test`.
 //
 //   node tests/upstream/bench-herd.js <bench> [--clients 300] [--per-page 10] [--rooms 3]
-//     [--libs frappe-realtime,acks,socket.io-client] [--limit-s 120] [--workers 4]
+//     [--libs frappe-realtime,acks,socket.io-client,spa,alias] [--limit-s 120] [--workers 4]
 //     [--restart realtime|all] [--web-down-s S] [--web-port <a running gunicorn>]
 //     [--user alice@example.com] [--password …] [--trace] [--server-log FILE]
 //     [--admission on|off] [--nodes N] [--mode round-robin|ip_hash|cookie] [--kill-nodes K]
@@ -52,6 +52,13 @@
 // whose clients are not all connected and in their rooms within `--limit-s` at setup (as
 // polling without sticky sessions can be) gives a row with `setupFailed` instead of a
 // restart.
+//
+// Libraries (`--libs`): `frappe-realtime` (RealtimeClient, default options), `acks` (the
+// same with joinAcks), `socket.io-client` (as Frappe's Desk configures it: 3 attempts,
+// every join sent again at each connect), and an SPA as frappe-ui writes one (its
+// initSocket's `io(url, {withCredentials: true})`, each room subscribed once) on
+// socket.io-client (`spa`) or on frappe-realtime/socket.io-client by the Vite alias
+// (`alias`, README "Moving an SPA over").
 
 import fs from "node:fs";
 import path from "node:path";
@@ -80,6 +87,10 @@ const PER_PAGE = Number(value("--per-page", 10));
 const ROOMS = Number(value("--rooms", 3));
 const LIMIT_MS = Number(value("--limit-s", 120)) * 1000;
 const LIBS = value("--libs", "frappe-realtime,acks,socket.io-client").split(",");
+if (!LIBS.every((l) => ["frappe-realtime", "acks", "socket.io-client", "spa", "alias"].includes(l))) {
+    console.error(`bench-herd: --libs takes frappe-realtime, acks, socket.io-client, spa, alias (got ${LIBS})`);
+    process.exit(2);
+}
 const WORKERS = Number(value("--workers", 4)); // gunicorn's -w (with --web-port: what it runs)
 const USER = value("--user", "alice@example.com");
 const PASSWORD = value("--password", "Alice-pass-2026!");
@@ -89,7 +100,7 @@ const ADMIN_PASSWORD = process.env.BENCH_ADMIN_PASSWORD || "admin";
 setAdmission(ADMISSION === "on"); // Frappe's realtime server inherits its environment
 
 await ensureBuilt({ log: console.error, tools: ["chromium", "nginx"] });
-const { benchConfig, benchSite, benchGunicorn, startBenchRealtime, apiSession } = await import("./bench-env.js");
+const { benchConfig, benchSite, benchGunicorn, startBenchRealtime, apiSession, giveToBenchOwner } = await import("./bench-env.js");
 const { startNginx } = await import("../server/nginx.js");
 const { createRedisPublisher } = await import("../server/publish.js");
 const { launchBrowser, login, newPage, waitInPage } = await import("../e2e/harness.js");
@@ -107,6 +118,27 @@ fs.mkdirSync(path.join(pub, "js"), { recursive: true });
 fs.copyFileSync(path.join(ROOT, "tests", "upstream", "swap-app", "realtime_swap", "public", "herd.html"), path.join(pub, "herd.html"));
 fs.copyFileSync(path.join(ROOT, "dist", "frappe-realtime.js"), path.join(pub, "js", "frappe-realtime.js"));
 fs.copyFileSync(path.join(ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js"), path.join(pub, "js", "socket.io.min.js"));
+// frappe-realtime/socket.io-client as an SPA's bundler includes it by the alias, in one
+// classic script (window.FrappeRealtimeIo.io; the wasm inlined, as the script-tag build).
+const esbuild = await import("esbuild");
+await esbuild.build({
+    stdin: {
+        contents: ['import wasm from "./pkg/frappe_realtime_bg.wasm";', 'import { setWasmSource } from "./www/client.js";', 'export { io } from "./www/socket.io-client.js";', "setWasmSource(wasm);"].join("\n"),
+        resolveDir: ROOT,
+    },
+    bundle: true,
+    format: "iife",
+    globalName: "FrappeRealtimeIo",
+    platform: "browser",
+    target: "es2020",
+    minify: true,
+    loader: { ".wasm": "binary" },
+    external: ["./shared.js"],
+    logOverride: { "empty-import-meta": "silent" },
+    logLevel: "warning",
+    outfile: path.join(pub, "js", "socket.io-alias.js"),
+});
+giveToBenchOwner(bench, [path.join(pub, "js"), ...["herd.html", "js/frappe-realtime.js", "js/socket.io.min.js", "js/socket.io-alias.js"].map((f) => path.join(pub, f))]);
 
 const web = webPort ? null : benchGunicorn(bench, site.name, { workers: WORKERS });
 if (web) await web.start();
@@ -225,8 +257,13 @@ async function traced(pages, contexts, webCalls, back, end) {
 }
 
 /** What a result row was run with. */
+const LIB_NAMES = {
+    acks: "frappe-realtime (joins answered)",
+    spa: "socket.io-client (frappe-ui: rooms subscribed once)",
+    alias: "frappe-realtime/socket.io-client (the same SPA by the alias)",
+};
 const about = (lib) => ({
-    lib: lib === "acks" ? "frappe-realtime (joins answered)" : lib,
+    lib: LIB_NAMES[lib] || lib,
     clients: CLIENTS,
     rooms: ROOMS,
     restart: RESTART,
