@@ -248,11 +248,17 @@ fn the_quick_retry_is_spread_over_its_band() {
     );
 }
 
-#[test]
-fn one_reconnection_attempt_is_the_quick_retry() {
+/// Exact delays, no probes: only the counted attempts go out.
+fn counted_only(attempts: u32) -> ClientConfig {
     let mut c = exact();
-    c.reconnection_attempts = Some(1);
-    let mut h = Harness::new(c);
+    c.probe = false;
+    c.reconnection_attempts = Some(attempts);
+    c
+}
+
+#[test]
+fn the_quick_retry_is_not_counted_against_reconnection_attempts() {
+    let mut h = Harness::new(counted_only(1));
     let id = healthy(&mut h, "s");
     h.fail_transport(id);
     assert_eq!(h.scheduled_delays(), vec![250]);
@@ -267,11 +273,50 @@ fn one_reconnection_attempt_is_the_quick_retry() {
                 message: "xhr poll error".into(),
                 data: String::new()
             },
+            Event::ReconnectScheduled {
+                attempt: 2,
+                delay: Duration(1000),
+                at: Instant(6250)
+            }
+        ]
+    );
+    // The one attempt the application allowed, at socket.io-client's first delay.
+    fail_next_attempt(&mut h);
+    assert_eq!(
+        h.take_events(),
+        vec![
+            Event::ReconnectAttempt { attempt: 2 },
+            Event::ConnectError {
+                kind: ConnectErrorKind::Transport,
+                message: "xhr poll error".into(),
+                data: String::new()
+            },
             Event::ReconnectFailed
         ]
     );
     assert_eq!(h.client.state(), State::Idle);
     assert_eq!(h.client.poll_timeout(), None);
+}
+
+#[test]
+fn reconnection_attempts_span_socket_io_client_delays_after_the_quick_retry() {
+    // CRM's and Helpdesk's `reconnectionAttempts: 5`: socket.io-client tries after 1, 2,
+    // 4, 5 and 5 s (17 s); here the same five after the quick retry, the last one
+    // 17.25 s after the loss, not 12.25 s (the quick retry counted until stop 52:
+    // docs/retry-policy.md, "Stop 52").
+    let mut h = Harness::new(counted_only(5));
+    let id = healthy(&mut h, "s");
+    let lost = h.now;
+    h.fail_transport(id);
+    for _ in 0..6 {
+        fail_next_attempt(&mut h);
+    }
+    assert_eq!(
+        h.scheduled_delays(),
+        vec![250, 1000, 2000, 4000, 5000, 5000]
+    );
+    assert_eq!(h.events.last(), Some(&Event::ReconnectFailed));
+    assert_eq!(h.now.saturating_since(lost), Duration(17_250));
 }
 
 #[test]

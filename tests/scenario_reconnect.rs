@@ -374,7 +374,8 @@ fn given_up(max: u32) -> Harness {
     h.sent();
     h.fail_transport(id);
     h.advance_to_deadline();
-    fail_attempts(&mut h, max as usize - 1);
+    // The quick first retry (not counted), then `max − 1` of the counted ones.
+    fail_attempts(&mut h, max as usize);
     let id = h.pending_get().unwrap();
     h.fail_transport(id);
     assert_eq!(h.events.last(), Some(&Event::ReconnectFailed));

@@ -96,9 +96,12 @@ impl Backoff {
     /// Starts over after a lost connection. When `first` is shorter than
     /// `min`, the next delay's base is `first` and the delays after it go on
     /// from `min`, doubling; otherwise the delays are those after `reset`.
-    pub fn after_connection_lost(&mut self, first: Duration) {
+    /// Returns whether that quick first delay was put in front.
+    pub fn after_connection_lost(&mut self, first: Duration) -> bool {
         self.attempts = 0;
-        self.quick = (first.0 < self.min).then_some(first.0);
+        let quick = first.0 < self.min;
+        self.quick = quick.then_some(first.0);
+        quick
     }
 
     /// The delay before the next attempt; counts one attempt.

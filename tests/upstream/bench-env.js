@@ -87,9 +87,10 @@ export async function startBenchRealtime(bench, { port = 0, subscribers = 1 } = 
 
 /**
  * The bench's web server as its production setup runs it: gunicorn from the bench's env,
- * as the bench's owner (benchOwner), `workers` sync workers, Frappe's WSGI application, on a free port of 127.0.0.1 (it does
- * not serve /assets: nginx does). `start()` resolves once `site` answers /api/method/ping
- * (Frappe takes a second or more to load); `stop()` is SIGTERM, as a restart sends it.
+ * as the bench's owner (benchOwner), `workers` sync workers, Frappe's WSGI application, on
+ * a free port of 127.0.0.1 (it does not serve /assets: nginx does). `start()` resolves
+ * once `site` answers /api/method/ping (Frappe takes a second or more to load); `stop()` is
+ * SIGTERM, as a restart sends it.
  */
 export function benchGunicorn(bench, site, { workers = 4 } = {}) {
     let child = null;

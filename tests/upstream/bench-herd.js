@@ -264,12 +264,13 @@ async function traced(pages, contexts, webCalls, back, end) {
     return { lifecycles, closedAfterConnect, calls: calls.map((c) => [c.at - back, c.ms, c.status, c.uri.replace(/^\/(socket\.io\/\?|api\/method\/frappe\.realtime\.)/, "")]) };
 }
 
-/** What a result row was run with. */
+/** The rows' names of the libraries whose `--libs` name is not theirs. */
 const LIB_NAMES = {
     acks: "frappe-realtime (joins answered)",
     spa: "socket.io-client (frappe-ui: rooms subscribed once)",
     alias: "frappe-realtime/socket.io-client (the same SPA by the alias)",
 };
+/** What a result row was run with. */
 const about = (lib) => ({
     lib: LIB_NAMES[lib] || lib,
     clients: CLIENTS,
@@ -351,6 +352,8 @@ async function run(lib, names) {
         const webStarts = () => web.start().then(() => Date.now());
         if (RESTART === "all" && !WEB_DOWN_MS) webUp = webStarts();
         await startNodes();
+        // How long the killed nodes were away (with --restart all, gunicorn's stop too).
+        const downMs = Date.now() - killed;
         if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
         // Times from the nodes' return; with a node killed among others that stayed up,
         // from the kill (nginx sends the dropped clients to the others at once).
@@ -377,11 +380,14 @@ async function run(lib, names) {
             idle += Math.max(0, WORKERS - busy) * 10;
         }
         const s = await herdStatus(pages);
+        // The lifecycles of the clients that gave up (up to 10), in ms from the return.
+        const gaveUpLogs = s.gaveUp ? (await Promise.all(pages.map((p) => p.evaluate(([t0, max]) => window.__herdGaveUp(t0, max), [back, 10])))).flat().slice(0, 10) : [];
         const trace = TRACE ? await traced(pages, contexts, calls, back, end) : {};
         const took = calls.map((c) => c.ms).sort((a, b) => a - b);
         return {
             ...about(lib),
             webBackMs,
+            downMs,
             connectedMs,
             roomsMs,
             roomsBack: `${roomsBack}/${names.length}`,
@@ -399,6 +405,7 @@ async function run(lib, names) {
             refusalsSeen: s.refusals,
             errorsBy: s.errorsBy,
             ...(relogged.length ? { setupRelogged: relogged } : {}),
+            ...(gaveUpLogs.length ? { gaveUpLogs } : {}),
             ...trace,
         };
     } finally {

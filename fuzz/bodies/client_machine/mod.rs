@@ -474,8 +474,11 @@ impl Machine {
                         "a reconnect with reconnection off"
                     );
                     assert_eq!(*at, self.now + *delay, "ReconnectScheduled.at");
-                    if *attempt <= self.last_attempt {
-                        self.uncounted = 0; // the backoff started over
+                    if *attempt == 1 || *attempt <= self.last_attempt {
+                        // The backoff started over; after a lost connection, with a
+                        // quick first retry that is not counted.
+                        let quick = self.config.first_retry_delay < self.config.reconnection_delay;
+                        self.uncounted = u32::from(quick && lost_before(events, e));
                     }
                     self.last_attempt = *attempt;
                     // A retry of Frappe's transient refusal: uncounted, and its
@@ -618,6 +621,19 @@ impl Machine {
 
 /// Whether the event just before `e` in `events` is a transient refusal
 /// (Frappe's `Unauthorized: …` CONNECT_ERROR), which `e` then retries.
+/// Whether a `Disconnect` comes before `e` in `events`, after any earlier
+/// `ReconnectScheduled`: `e` follows a connection that was up and is lost.
+fn lost_before(events: &[Event], e: &Event) -> bool {
+    let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
+        return false;
+    };
+    events[..i]
+        .iter()
+        .rev()
+        .take_while(|x| !matches!(x, Event::ReconnectScheduled { .. }))
+        .any(|x| matches!(x, Event::Disconnect { .. }))
+}
+
 fn refusal_before(events: &[Event], e: &Event) -> bool {
     let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
         return false;
