@@ -348,12 +348,16 @@ async function run(lib, names) {
         const killed = Date.now();
         let webUp = null;
         await Promise.all([killNodes(), RESTART === "all" && web.stop()]);
+        const stopMs = Date.now() - killed;
         await new Promise((r) => setTimeout(r, 2000));
         const webStarts = () => web.start().then(() => Date.now());
         if (RESTART === "all" && !WEB_DOWN_MS) webUp = webStarts();
+        const starting = Date.now();
         await startNodes();
-        // How long the killed nodes were away (with --restart all, gunicorn's stop too).
+        // How long the killed nodes were away, of which the kill (with --restart all,
+        // gunicorn's stop too) and the nodes' start until they listened and subscribed.
         const downMs = Date.now() - killed;
+        const nodesStartMs = Date.now() - starting;
         if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
         // Times from the nodes' return; with a node killed among others that stayed up,
         // from the kill (nginx sends the dropped clients to the others at once).
@@ -388,6 +392,8 @@ async function run(lib, names) {
             ...about(lib),
             webBackMs,
             downMs,
+            stopMs,
+            nodesStartMs,
             connectedMs,
             roomsMs,
             roomsBack: `${roomsBack}/${names.length}`,
