@@ -477,7 +477,8 @@ impl Machine {
                     if *attempt == 1 || *attempt <= self.last_attempt {
                         // The backoff started over; after a lost connection, with a
                         // quick first retry that is not counted.
-                        let quick = self.config.first_retry_delay < self.config.reconnection_delay;
+                        let c = &self.config;
+                        let quick = c.first_retry_delay < c.reconnection_delay;
                         self.uncounted = u32::from(quick && lost_before(events, e));
                     }
                     self.last_attempt = *attempt;
@@ -619,8 +620,6 @@ impl Machine {
     }
 }
 
-/// Whether the event just before `e` in `events` is a transient refusal
-/// (Frappe's `Unauthorized: …` CONNECT_ERROR), which `e` then retries.
 /// Whether a `Disconnect` comes before `e` in `events`, after any earlier
 /// `ReconnectScheduled`: `e` follows a connection that was up and is lost.
 fn lost_before(events: &[Event], e: &Event) -> bool {
@@ -634,6 +633,8 @@ fn lost_before(events: &[Event], e: &Event) -> bool {
         .any(|x| matches!(x, Event::Disconnect { .. }))
 }
 
+/// Whether the event just before `e` in `events` is a transient refusal
+/// (Frappe's `Unauthorized: …` CONNECT_ERROR), which `e` then retries.
 fn refusal_before(events: &[Event], e: &Event) -> bool {
     let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
         return false;

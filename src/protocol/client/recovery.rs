@@ -42,9 +42,9 @@
 //!   this client's own: it is not counted against `reconnection_attempts`, so
 //!   an application's limit spans socket.io-client's delays after it (CRM's
 //!   and Helpdesk's 5: the last attempt 17.25 s after the loss, not 12.25 s).
-//!   On a real bench a `bench restart` kept the realtime server away 18 s, and
-//!   3 of 1,000 clients with that limit ran out, by the alias, where
-//!   socket.io-client lost none (docs/retry-policy.md, "Stop 52").
+//!   On a real bench a `bench restart` under 1,000 clients kept the realtime
+//!   server away 12–20 s, and clients with that limit ran out before it was
+//!   back (docs/retry-policy.md, "Stop 52").
 //! - **Transient refusals never stop the client, and spread a herd.**
 //!   Frappe's `Unauthorized: …` (its web server call failed: restart, 502,
 //!   overload, its own timeout) is retried without end, not counted against
