@@ -82,7 +82,9 @@ let buildChild = null;
 function run(cmd, args) {
     return new Promise((resolve, reject) => {
         // Its own process group, so that stopping it (stopBuild) reaches cargo and the rest.
-        const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], detached: true });
+        // Its output goes to stderr: the measurement scripts print their results on stdout
+        // (bench-herd.js's JSON lines had a rebuild's size report among them).
+        const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", 2, "inherit"], detached: true });
         buildChild = child;
         child.once("error", reject);
         child.once("exit", (code, signal) => {
