@@ -21,6 +21,15 @@ fn exact() -> ClientConfig {
     c
 }
 
+/// What a transport error on an attempt's GET reports.
+fn poll_error() -> Event {
+    Event::ConnectError {
+        kind: ConnectErrorKind::Transport,
+        message: "xhr poll error".into(),
+        data: String::new(),
+    }
+}
+
 /// Waits for the scheduled attempt, then fails it by a transport error on its first GET.
 fn fail_next_attempt(h: &mut Harness) {
     h.advance_to_deadline();
@@ -81,11 +90,7 @@ fn a_lost_connection_is_retried_after_first_retry_delay_then_with_the_usual_back
     assert_eq!(
         h.take_events(),
         vec![
-            Event::ConnectError {
-                kind: ConnectErrorKind::Transport,
-                message: "xhr poll error".into(),
-                data: String::new()
-            },
+            poll_error(),
             Event::ReconnectScheduled {
                 attempt: 2,
                 delay: Duration(1000),
@@ -268,11 +273,7 @@ fn the_quick_retry_is_not_counted_against_reconnection_attempts() {
         h.take_events(),
         vec![
             Event::ReconnectAttempt { attempt: 1 },
-            Event::ConnectError {
-                kind: ConnectErrorKind::Transport,
-                message: "xhr poll error".into(),
-                data: String::new()
-            },
+            poll_error(),
             Event::ReconnectScheduled {
                 attempt: 2,
                 delay: Duration(1000),
@@ -286,11 +287,7 @@ fn the_quick_retry_is_not_counted_against_reconnection_attempts() {
         h.take_events(),
         vec![
             Event::ReconnectAttempt { attempt: 2 },
-            Event::ConnectError {
-                kind: ConnectErrorKind::Transport,
-                message: "xhr poll error".into(),
-                data: String::new()
-            },
+            poll_error(),
             Event::ReconnectFailed
         ]
     );

@@ -94,7 +94,8 @@ if (!LIBS.every((l) => ["frappe-realtime", "acks", "socket.io-client", "spa", "a
     process.exit(2);
 }
 const SPA_ATTEMPTS = value("--spa-attempts", null); // the SPA's reconnectionAttempts (spa, alias)
-const isSpa = (lib) => lib === "spa" || lib === "alias";
+/** The SPA's reconnectionAttempts for `lib` (spa, alias), or null. */
+const spaAttempts = (lib) => ((lib === "spa" || lib === "alias") && SPA_ATTEMPTS ? Number(SPA_ATTEMPTS) : null);
 if (SPA_ATTEMPTS !== null && !(Number.isInteger(Number(SPA_ATTEMPTS)) && Number(SPA_ATTEMPTS) >= 1)) {
     console.error(`bench-herd: --spa-attempts takes a whole number of at least 1 (got ${SPA_ATTEMPTS})`);
     process.exit(2);
@@ -278,7 +279,7 @@ const about = (lib) => ({
     restart: RESTART,
     admission: ADMISSION,
     ...(WEB_DOWN_MS ? { webDownS: WEB_DOWN_MS / 1000 } : {}),
-    ...(isSpa(lib) && SPA_ATTEMPTS ? { reconnectionAttempts: Number(SPA_ATTEMPTS) } : {}),
+    ...(spaAttempts(lib) ? { reconnectionAttempts: spaAttempts(lib) } : {}),
     ...(NODES > 1 ? { nodes: NODES, mode: MODE, killedNodes: KILL, timesFrom: KILL < NODES ? "kill" : "return" } : {}),
 });
 
@@ -292,7 +293,7 @@ async function run(lib, names) {
             await p.goto(`${webUrl}/api/method/ping`); // on the site's origin: login() posts from here
             await login(p, webUrl, USER, PASSWORD);
             const mine = names.slice(first * ROOMS, Math.min(CLIENTS, first + PER_PAGE) * ROOMS);
-            const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), ...(isSpa(lib) && SPA_ATTEMPTS ? { attempts: SPA_ATTEMPTS } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
+            const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), ...(spaAttempts(lib) ? { attempts: String(spaAttempts(lib)) } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
             await p.goto(`${webUrl}/assets/realtime_swap/herd.html?${q}`);
             await waitInPage(p, () => window.__ready === true, null, { what: "herd page ready", timeout: 60000 });
         };
@@ -356,12 +357,13 @@ async function run(lib, names) {
         await startNodes();
         // How long the killed nodes were away, of which the kill (with --restart all,
         // gunicorn's stop too) and the nodes' start until they listened and subscribed.
-        const downMs = Date.now() - killed;
-        const nodesStartMs = Date.now() - starting;
+        const returned = Date.now();
+        const downMs = returned - killed;
+        const nodesStartMs = returned - starting;
         if (WEB_DOWN_MS) webUp = new Promise((r) => setTimeout(r, WEB_DOWN_MS)).then(webStarts);
         // Times from the nodes' return; with a node killed among others that stayed up,
         // from the kill (nginx sends the dropped clients to the others at once).
-        const back = KILL < NODES ? killed : Date.now();
+        const back = KILL < NODES ? killed : returned;
         const { connectedMs, roomsMs, roomsBack } = await measureHerd({ pages, rooms: names, clients: CLIENTS, publish, back, limitMs: LIMIT_MS });
         const end = Date.now();
         // When gunicorn answered again, after the realtime server was back (--restart all).

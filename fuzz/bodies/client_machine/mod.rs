@@ -620,13 +620,16 @@ impl Machine {
     }
 }
 
+/// The events of `events` before `e` (one of them).
+fn before<'a>(events: &'a [Event], e: &Event) -> &'a [Event] {
+    let i = events.iter().position(|x| core::ptr::eq(x, e));
+    &events[..i.unwrap_or(0)]
+}
+
 /// Whether a `Disconnect` comes before `e` in `events`, after any earlier
 /// `ReconnectScheduled`: `e` follows a connection that was up and is lost.
 fn lost_before(events: &[Event], e: &Event) -> bool {
-    let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
-        return false;
-    };
-    events[..i]
+    before(events, e)
         .iter()
         .rev()
         .take_while(|x| !matches!(x, Event::ReconnectScheduled { .. }))
@@ -636,9 +639,5 @@ fn lost_before(events: &[Event], e: &Event) -> bool {
 /// Whether the event just before `e` in `events` is a transient refusal
 /// (Frappe's `Unauthorized: …` CONNECT_ERROR), which `e` then retries.
 fn refusal_before(events: &[Event], e: &Event) -> bool {
-    let Some(i) = events.iter().position(|x| core::ptr::eq(x, e)) else {
-        return false;
-    };
-    i > 0
-        && matches!(&events[i - 1], Event::ConnectError { kind: ConnectErrorKind::Server, message, .. } if message.starts_with("Unauthorized"))
+    matches!(before(events, e).last(), Some(Event::ConnectError { kind: ConnectErrorKind::Server, message, .. }) if message.starts_with("Unauthorized"))
 }
