@@ -187,4 +187,5 @@ fn client_machine_body_on_seeds_and_random_inputs() {
     assert!(total.join_acks > 1500, "{total:?}");
     assert!(total.join_answers > 200, "{total:?}");
     assert!(total.joins_settled > 50, "{total:?}");
+    assert!(total.away_uncounted > 0, "{total:?}");
 }

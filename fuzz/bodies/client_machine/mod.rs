@@ -36,7 +36,10 @@
 //!   `MAX_PROTOCOL_ERRORS`-th and close it (found by a `-len_control=0` run);
 //! - **reconnect schedule**: each `ReconnectScheduled` is `now + delay`, with
 //!   `1 ≤ delay ≤ reconnection_delay_max`, only with `reconnection` on and within
-//!   `reconnection_attempts`;
+//!   `reconnection_attempts`, not counting the quick first retry, the retries of
+//!   a transient refusal and, while probes run, attempts that found nothing (no
+//!   CONNECT went out on their session; the model's window starts no earlier
+//!   than the client's, so it never counts one the client may leave out);
 //! - **heartbeat**: a ping timeout (`Disconnect { PingTimeout }`, or a failed
 //!   attempt with "ping timeout") only once `pingInterval + pingTimeout` have
 //!   passed since the handshake or the last ping on the session; and a client
@@ -96,7 +99,8 @@ mod wire;
 
 use emits::Emits;
 use frappe_realtime::protocol::client::{
-    Client, ConnectErrorKind, DisconnectReason, Event, State, TransportId, REFUSED_WAIT_MAX,
+    Client, ConnectErrorKind, DisconnectReason, Event, State, TransportId, PROBE_WINDOW,
+    REFUSED_WAIT_MAX,
 };
 use frappe_realtime::protocol::config::{ClientConfig, TransportKind};
 use frappe_realtime::protocol::error::UsageError;
@@ -219,6 +223,13 @@ struct Machine {
     /// transient refusal (not counted against `reconnection_attempts`).
     last_attempt: u32,
     uncounted: u32,
+    /// The last scheduled attempt is one of those uncounted already (the quick
+    /// retry, a refusal's retry): finding nothing does not leave it out twice.
+    last_uncounted: bool,
+    /// Since when the client is without a connection, at the latest: set at a
+    /// `Disconnect` or the first failed attempt, cleared at `Connect`,
+    /// `connect`, `disconnect` and a revive (the client clears it at fewer).
+    down_since: Option<Instant>,
     stats: Stats,
 }
 
@@ -249,6 +260,8 @@ pub fn run(data: &[u8]) -> Stats {
         gave_up: false,
         last_attempt: 0,
         uncounted: 0,
+        last_uncounted: false,
+        down_since: None,
         stats: Stats::default(),
     };
     while !input.is_empty() && m.step < MAX_STEPS {
@@ -410,11 +423,16 @@ impl Machine {
     fn events(&mut self, before: &Before, step: &Step, events: &[Event]) -> bool {
         let mut connected = before.connected;
         let mut disconnected = false;
+        if step.connect_called || step.revive || step.disconnect_called {
+            self.down_since = None;
+            self.last_uncounted = false;
+        }
         for e in events {
             match e {
                 Event::Connect { recovered, .. } => {
                     assert!(!connected, "Connect while connected: {events:?}");
                     connected = true;
+                    self.down_since = None;
                     let id = step.frame_on.expect("a CONNECT arrives in a frame");
                     let session = self.transports.get(id).expect("a known transport").session;
                     // Recovered exactly when the server answered with the pid sent.
@@ -446,6 +464,7 @@ impl Machine {
                     }
                     connected = false;
                     disconnected = true;
+                    self.down_since = Some(self.now);
                     self.server_asked.clear();
                 }
                 Event::Dropped { name, ack, reason } => {
@@ -474,19 +493,25 @@ impl Machine {
                         "a reconnect with reconnection off"
                     );
                     assert_eq!(*at, self.now + *delay, "ReconnectScheduled.at");
+                    // The attempt before this one found nothing while probes ran,
+                    // and was not left out already.
+                    let away = self.away_before(events, e) && !self.last_uncounted;
+                    let mut quick_retry = false;
                     if *attempt == 1 || *attempt <= self.last_attempt {
                         // The backoff started over; after a lost connection, with a
                         // quick first retry that is not counted.
                         let c = &self.config;
                         let quick = c.first_retry_delay < c.reconnection_delay;
-                        self.uncounted = u32::from(quick && lost_before(events, e));
+                        quick_retry = quick && lost_before(events, e);
+                        self.uncounted = u32::from(quick_retry);
                     }
                     self.last_attempt = *attempt;
                     // A retry of Frappe's transient refusal: uncounted, and its
                     // window may grow to REFUSED_DELAY_MAX, or REFUSED_WAIT_MAX
                     // after a long wait.
                     let refused = refusal_before(events, e);
-                    self.uncounted += u32::from(refused);
+                    self.uncounted += u32::from(refused) + u32::from(away);
+                    self.last_uncounted = quick_retry || refused;
                     let mut max = self
                         .config
                         .reconnection_delay_max
@@ -499,6 +524,7 @@ impl Machine {
                         "reconnect delay {delay:?} outside 1..={max:?}"
                     );
                     if let Some(limit) = self.config.reconnection_attempts {
+                        self.stats.away_uncounted += usize::from(away);
                         let counted = attempt - self.uncounted.min(*attempt);
                         assert!(
                             counted <= limit,
@@ -506,8 +532,13 @@ impl Machine {
                         );
                     }
                 }
-                Event::ConnectError { message, .. } if message == "ping timeout" => {
-                    self.check_heartbeat_due(Some(self.transports.newest_session()));
+                Event::ConnectError { kind, message, .. } => {
+                    if *kind != ConnectErrorKind::Server && self.down_since.is_none() {
+                        self.down_since = Some(self.now);
+                    }
+                    if message == "ping timeout" {
+                        self.check_heartbeat_due(Some(self.transports.newest_session()));
+                    }
                 }
                 Event::Reconnect { .. } => self.stats.reconnects += 1,
                 Event::Upgrade => self.stats.upgrades += 1,
@@ -587,6 +618,27 @@ impl Machine {
         }
         self.join_ids.push(id);
         self.stats.join_acks += 1;
+    }
+
+    /// Whether the event just before `e` in `events` is an attempt that found
+    /// nothing (its transport failed and no CONNECT went out on its session)
+    /// while probes run, which `e` then follows uncounted.
+    fn away_before(&self, events: &[Event], e: &Event) -> bool {
+        let c = &self.config;
+        let probing =
+            c.probe && c.first_retry_delay.0 != 0 && c.first_retry_delay < c.reconnection_delay;
+        let failed = matches!(
+            before(events, e).last(),
+            Some(Event::ConnectError {
+                kind: ConnectErrorKind::Transport,
+                ..
+            })
+        );
+        let session = self.transports.newest_session();
+        let within = self
+            .down_since
+            .is_some_and(|down| self.now.saturating_since(down) < PROBE_WINDOW);
+        probing && failed && within && !self.sent_pid.contains_key(&session)
     }
 
     /// When connected and nothing can be queued inside the client, the room stream

@@ -35,6 +35,9 @@ pub struct Stats {
     /// Joins the model saw answered for good, then never sent again on their
     /// connection.
     pub joins_settled: usize,
+    /// Scheduled attempts checked against `reconnection_attempts` after one
+    /// that found nothing while probes ran (left out of the count).
+    pub away_uncounted: usize,
 }
 
 impl Stats {
@@ -58,5 +61,6 @@ impl Stats {
         self.join_acks += other.join_acks;
         self.join_answers += other.join_answers;
         self.joins_settled += other.joins_settled;
+        self.away_uncounted += other.away_uncounted;
     }
 }
