@@ -3,6 +3,7 @@
 // client tries again, reports a reconnect, and its rooms come back — where
 // socket.io-client stays down until the page is reloaded. The built package in Chromium
 // against the test servers; the realtime server is stopped until the attempts run out.
+// Attempts that find nothing while the probes run are not counted (the last test).
 //
 //   npm run build && node --test tests/e2e/revive.test.js
 
@@ -30,7 +31,10 @@ describe("reconnectionAttempts ran out: revived by the page's online / visible",
           reconnectionAttempts: 2,
           reconnectionDelay: 100,
           reconnectionDelayMax: 200,
-          firstRetryDelay: 50,
+          // socket.io-client's timing: no probes, so attempts that find nothing
+          // count and the two run out while the server is away (with probes
+          // they would count only after 90 s).
+          firstRetryDelay: 100,
         });
         for (const e of ["connect", "reconnect_failed", "reconnect"]) __c.on(e, () => __log.push([e]));
         __c.subscribe("doc", "ToDo", "TD-9");
@@ -58,4 +62,32 @@ describe("reconnectionAttempts ran out: revived by the page's online / visible",
       await ctx.close();
     });
   }
+
+  test("while nothing answers, attempts are not counted: a limit of 2 outlasts a restart", async () => {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { user: ALICE, init: false });
+    await page.evaluate((url) => {
+      // Probes on (firstRetryDelay below reconnectionDelay), as by default.
+      window.__c = new RealtimeClient(url + "/site1", {
+        withCredentials: true,
+        reconnectionAttempts: 2,
+        reconnectionDelay: 100,
+        reconnectionDelayMax: 200,
+        firstRetryDelay: 50,
+      });
+      for (const e of ["connect", "reconnect_failed", "reconnect", "reconnect_attempt"]) __c.on(e, () => __log.push([e]));
+      __c.subscribe("doc", "ToDo", "TD-9");
+    }, env.realtimeUrl);
+    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
+
+    await env.stopRealtime({ abrupt: true });
+    // Twice the limit and the quick retry, every one at a server that is not there.
+    await waitInPage(page, () => seen("reconnect_attempt").length >= 6, null, { what: "six attempts", timeout: 30000 });
+    await env.restartRealtime();
+    await waitInPage(page, () => __c.connected && seen("reconnect").length === 1, null, { what: "reconnected", timeout: 30000 });
+    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room back" });
+    assert.equal(await page.evaluate(() => seen("reconnect_failed").length), 0);
+    await closeRealtime(env, page);
+    await ctx.close();
+  });
 });
