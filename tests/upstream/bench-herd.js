@@ -129,22 +129,13 @@ fs.copyFileSync(path.join(ROOT, "dist", "frappe-realtime.js"), path.join(pub, "j
 fs.copyFileSync(path.join(ROOT, "node_modules", "socket.io-client", "dist", "socket.io.min.js"), path.join(pub, "js", "socket.io.min.js"));
 // frappe-realtime/socket.io-client as an SPA's bundler includes it by the alias, in one
 // classic script (window.FrappeRealtimeIo.io; the wasm inlined, as the script-tag build).
-const esbuild = await import("esbuild");
-await esbuild.build({
-    stdin: {
+const { scriptBundle } = await import("../../scripts/script-bundle.js");
+await scriptBundle({
+    entry: {
         contents: ['import wasm from "./pkg/frappe_realtime_bg.wasm";', 'import { setWasmSource } from "./www/client.js";', 'export { io } from "./www/socket.io-client.js";', "setWasmSource(wasm);"].join("\n"),
         resolveDir: ROOT,
     },
-    bundle: true,
-    format: "iife",
     globalName: "FrappeRealtimeIo",
-    platform: "browser",
-    target: "es2020",
-    minify: true,
-    loader: { ".wasm": "binary" },
-    external: ["./shared.js"],
-    logOverride: { "empty-import-meta": "silent" },
-    logLevel: "warning",
     outfile: path.join(pub, "js", "socket.io-alias.js"),
 });
 giveToBenchOwner(bench, [path.join(pub, "js"), ...["herd.html", "js/frappe-realtime.js", "js/socket.io.min.js", "js/socket.io-alias.js"].map((f) => path.join(pub, f))]);
