@@ -219,8 +219,9 @@ struct Machine {
     /// `reconnect_now` must then start them over.
     gave_up: bool,
     /// The attempt number of the last `ReconnectScheduled` (it only grows until
-    /// the backoff starts over) and how many of this run's delays followed a
-    /// transient refusal (not counted against `reconnection_attempts`).
+    /// the backoff starts over) and how many of this run's attempts are not
+    /// counted against `reconnection_attempts` (the quick retry, a transient
+    /// refusal's retry, one that found nothing while probes ran).
     last_attempt: u32,
     uncounted: u32,
     /// The last scheduled attempt is one of those uncounted already (the quick

@@ -55,7 +55,8 @@
 //!   `bench restart` under 1,000 clients kept the realtime server away 12–20 s
 //!   on a real bench; with that limit 4 of 1,000 clients of an SPA gave up
 //!   before it was back, every one after attempts that found nothing
-//!   (docs/retry-policy.md, "Stop 52"). Still reported as `reconnect_attempt`
+//!   (docs/retry-policy.md, "Stop 52"); with this rule none of 1,000, with a
+//!   limit of 5 or of 3 ("Stop 53"). Still reported as `reconnect_attempt`
 //!   and `connect_error`, numbered as before.
 //! - **Transient refusals never stop the client, and spread a herd.**
 //!   Frappe's `Unauthorized: …` (its web server call failed: restart, 502,
@@ -140,8 +141,9 @@ pub(super) struct Recovery {
     /// Transient refusals in a row since the last CONNECT (or `connect`).
     refusals: u32,
     /// Delays handed out since the backoff's reset that are not counted
-    /// against `reconnection_attempts`: the quick first retry, and one per
-    /// transient rejection.
+    /// against `reconnection_attempts`: the quick first retry, one per
+    /// transient rejection, and one per attempt that found nothing while
+    /// probes run.
     uncounted: u32,
     /// The attempt under way (or the last one) is one of those already (the
     /// quick retry, a refusal's retry): if it finds nothing, it is not left out
