@@ -372,27 +372,28 @@ fn a_node_slow_to_hand_shake_does_not_hold_the_joins_back() {
     }
 }
 
-/// A fleet with CRM's and Helpdesk's `reconnectionAttempts: 5`, its realtime server
-/// away 20 s (a `bench restart` under 1,000 clients kept it away 12–20 s on a real
-/// bench: docs/retry-policy.md, "Stop 52"); `first` is `first_retry_delay`.
-fn limited_through_a_restart(first: u64, seed: u64) -> Report {
+/// CRM's and Helpdesk's options: `reconnectionAttempts: 5`.
+fn limit_of_five(_: usize) -> ClientConfig {
+    let mut c = ClientConfig::new("/site");
+    c.reconnection_attempts = Some(5);
+    c
+}
+
+/// The same on socket.io-client's timing: no quick retry, no probes.
+fn limit_of_five_without_probes(i: usize) -> ClientConfig {
+    let mut c = limit_of_five(i);
+    c.first_retry_delay = c.reconnection_delay;
+    c
+}
+
+/// A fleet of clients with `config`, its realtime server away 20 s (a `bench restart`
+/// under 1,000 clients kept it away 12–20 s on a real bench: docs/retry-policy.md,
+/// "Stop 52").
+fn through_a_restart(config: fn(usize) -> ClientConfig, seed: u64) -> Report {
     Fleet {
         down_ms: 20_000,
         seed,
-        config: if first < 1000 {
-            |_| {
-                let mut c = ClientConfig::new("/site");
-                c.reconnection_attempts = Some(5);
-                c
-            }
-        } else {
-            |_| {
-                let mut c = ClientConfig::new("/site");
-                c.reconnection_attempts = Some(5);
-                c.first_retry_delay = c.reconnection_delay;
-                c
-            }
-        },
+        config,
         ..Fleet::herd(CLIENTS, Web::queueing(4, 10))
     }
     .run()
@@ -403,11 +404,11 @@ fn an_applications_limit_outlasts_a_twenty_second_restart() {
     for seed in [1, 2] {
         // Attempts that find nothing while the probes run are not counted: none
         // given up, every room back 10.0 s after the return (seeds 1 and 2).
-        let r = limited_through_a_restart(250, seed);
+        let r = through_a_restart(limit_of_five, seed);
         back_without_loss(&r, work_ms(Web::queueing(4, 10)) + 2000);
         // socket.io-client's timing (no probes): every attempt counts, and five end
         // about 17 s after the loss: all 1,000 gave up (seeds 1 and 2).
-        let counted = limited_through_a_restart(1000, seed);
+        let counted = through_a_restart(limit_of_five_without_probes, seed);
         assert!(counted.given_up > CLIENTS / 2, "{counted:?}");
     }
 }
