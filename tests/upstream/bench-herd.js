@@ -279,10 +279,15 @@ async function run(lib, names) {
     const contexts = [];
     const pages = [];
     try {
+        /** The `sid` cookie each page's browser holds for the site. */
+        const sidOf = async (p) => (await p.context().cookies(webUrl)).find((c) => c.name === "sid")?.value;
+        /** The `sid` each page's login set (by the page's first client index). */
+        const loggedIn = new Map();
         /** Logs page `p` in and opens its herd page with clients `first`…; ready to probe. */
         const openHerd = async (p, first) => {
             await p.goto(`${webUrl}/api/method/ping`); // on the site's origin: login() posts from here
             await login(p, webUrl, USER, PASSWORD);
+            loggedIn.set(first, await sidOf(p));
             const mine = names.slice(first * ROOMS, Math.min(CLIENTS, first + PER_PAGE) * ROOMS);
             const q = new URLSearchParams({ site: site.name, rooms: String(ROOMS), names: mine.join(","), ...(lib === "acks" ? { acks: "1" } : {}), ...(spaAttempts(lib) ? { attempts: String(spaAttempts(lib)) } : {}), lib: lib === "acks" ? "frappe-realtime" : lib });
             await p.goto(`${webUrl}/assets/realtime_swap/herd.html?${q}`);
@@ -307,12 +312,16 @@ async function run(lib, names) {
         // and 46, once each (one page of 100: its 30 rooms never joined), and in five
         // rows of docs/bench/bench-herd.jsonl through stop 52, always the first page
         // (not in one try with 20 clients; the cause not found), so a setup that fails logs those
-        // pages in again, reopens them and waits once more (`setupRelogged`).
+        // pages in again, reopens them and waits once more (`setupRelogged`; and
+        // `setupCookieKept`: whether each still held its login's `sid` cookie).
         const lostSessions = async () => {
             const who = await Promise.all(pages.map((p) => p.evaluate(() => fetch("/api/method/frappe.auth.get_logged_user").then((r) => r.json().then((b) => `${r.status} ${b.message}`)))));
             return who.map((w, i) => [i, w]).filter(([, w]) => w !== `200 ${USER}`);
         };
         const relogged = [];
+        // Whether a lost session's cookie is still the one its login set (the site lost
+        // the session) or was replaced (a response to the browser cleared it).
+        const cookieKept = [];
         for (let round = 0; ; round++) {
             const failure = await settled({ pages, rooms: names, clients: CLIENTS, publish, timeoutMs: LIMIT_MS }).then(
                 () => null,
@@ -321,7 +330,8 @@ async function run(lib, names) {
             if (!failure) break;
             const others = await lostSessions();
             if (round === 0 && others.length > 0) {
-                console.error(`setup: pages whose session is not ${USER}: ${JSON.stringify(others)}; logged in again`);
+                for (const [i] of others) cookieKept.push((await sidOf(pages[i])) === loggedIn.get(i * PER_PAGE));
+                console.error(`setup: pages whose session is not ${USER}: ${JSON.stringify(others)} (login's cookie kept: ${JSON.stringify(cookieKept)}); logged in again`);
                 for (const [i] of others) {
                     await openHerd(pages[i], i * PER_PAGE);
                     relogged.push(i);
@@ -403,7 +413,7 @@ async function run(lib, names) {
             gaveUp: s.gaveUp,
             refusalsSeen: s.refusals,
             errorsBy: s.errorsBy,
-            ...(relogged.length ? { setupRelogged: relogged } : {}),
+            ...(relogged.length ? { setupRelogged: relogged, setupCookieKept: cookieKept } : {}),
             ...(gaveUpLogs.length ? { gaveUpLogs } : {}),
             ...trace,
         };
