@@ -81,7 +81,7 @@ describe("reconnectionAttempts ran out: revived by the page's online / visible",
     await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
 
     await env.stopRealtime({ abrupt: true });
-    // Twice the limit and the quick retry, every one at a server that is not there.
+    // Twice as many as the limit and the quick retry, each at a server that is not there.
     await waitInPage(page, () => seen("reconnect_attempt").length >= 6, null, { what: "six attempts", timeout: 30000 });
     await env.restartRealtime();
     await waitInPage(page, () => __c.connected && seen("reconnect").length === 1, null, { what: "reconnected", timeout: 30000 });
