@@ -50,8 +50,9 @@
 //!   while probes run, within [`PROBE_WINDOW`] of the loss, is not counted
 //!   against `reconnection_attempts` either: the limit counts attempts at a
 //!   server that is there (refused, timed out, dropped after its handshake),
-//!   and a server that stays away ends the client 90 s after the loss plus
-//!   the limit's delays (5 × 5 s for CRM's and Helpdesk's 5), not at 17 s. A
+//!   and a server that stays away ends the client after the window and the
+//!   limit's attempts (112 s after the loss with CRM's and Helpdesk's 5 and
+//!   the default delays), not at 17 s. A
 //!   `bench restart` under 1,000 clients kept the realtime server away 12–20 s
 //!   on a real bench; with that limit 4 of 1,000 clients of an SPA gave up
 //!   before it was back, every one after attempts that found nothing
