@@ -21,25 +21,37 @@ describe("reconnectionAttempts ran out: revived by the page's online / visible",
     browser = b;
   });
 
-  for (const how of ["online", "visibilitychange"]) {
-    test(`revived by ${how}`, async () => {
-      const ctx = await browser.newContext();
-      const page = await openRealtime(ctx, env, { user: ALICE, init: false });
-      await page.evaluate((url) => {
+  /**
+   * A page whose client allows 2 attempts, 100–200 ms apart after a first retry of
+   * `firstRetryDelay`, logs `events` and is in doc:ToDo/TD-9 on the server.
+   */
+  async function openLimited(firstRetryDelay, events) {
+    const ctx = await browser.newContext();
+    const page = await openRealtime(ctx, env, { user: ALICE, init: false });
+    await page.evaluate(
+      ([url, firstRetryDelay, events]) => {
         window.__c = new RealtimeClient(url + "/site1", {
           withCredentials: true,
           reconnectionAttempts: 2,
           reconnectionDelay: 100,
           reconnectionDelayMax: 200,
-          // socket.io-client's timing: no probes, so attempts that find nothing
-          // count and the two run out while the server is away (with probes
-          // they would count only after 90 s).
-          firstRetryDelay: 100,
+          firstRetryDelay,
         });
-        for (const e of ["connect", "reconnect_failed", "reconnect"]) __c.on(e, () => __log.push([e]));
+        for (const e of events) __c.on(e, () => __log.push([e]));
         __c.subscribe("doc", "ToDo", "TD-9");
-      }, env.realtimeUrl);
-      await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
+      },
+      [env.realtimeUrl, firstRetryDelay, events],
+    );
+    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
+    return { ctx, page };
+  }
+
+  for (const how of ["online", "visibilitychange"]) {
+    test(`revived by ${how}`, async () => {
+      // socket.io-client's timing (firstRetryDelay = reconnectionDelay): no probes, so
+      // attempts that find nothing count and the two run out while the server is away
+      // (with probes they would count only after 90 s).
+      const { ctx, page } = await openLimited(100, ["connect", "reconnect_failed", "reconnect"]);
 
       await env.stopRealtime({ abrupt: true });
       await waitInPage(page, () => seen("reconnect_failed").length === 1, null, { what: "reconnect_failed", timeout: 15000 });
@@ -64,21 +76,8 @@ describe("reconnectionAttempts ran out: revived by the page's online / visible",
   }
 
   test("while nothing answers, attempts are not counted: a limit of 2 outlasts a restart", async () => {
-    const ctx = await browser.newContext();
-    const page = await openRealtime(ctx, env, { user: ALICE, init: false });
-    await page.evaluate((url) => {
-      // Probes on (firstRetryDelay below reconnectionDelay), as by default.
-      window.__c = new RealtimeClient(url + "/site1", {
-        withCredentials: true,
-        reconnectionAttempts: 2,
-        reconnectionDelay: 100,
-        reconnectionDelayMax: 200,
-        firstRetryDelay: 50,
-      });
-      for (const e of ["connect", "reconnect_failed", "reconnect", "reconnect_attempt"]) __c.on(e, () => __log.push([e]));
-      __c.subscribe("doc", "ToDo", "TD-9");
-    }, env.realtimeUrl);
-    await waitFor(() => roomsOf(env, ALICE).includes("doc:ToDo/TD-9"), { what: "room joined" });
+    // Probes on (firstRetryDelay below reconnectionDelay), as by default.
+    const { ctx, page } = await openLimited(50, ["connect", "reconnect_failed", "reconnect", "reconnect_attempt"]);
 
     await env.stopRealtime({ abrupt: true });
     // Twice as many as the limit and the quick retry, each at a server that is not there.
