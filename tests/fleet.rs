@@ -10,7 +10,8 @@ mod support;
 use frappe_realtime::protocol::client::HEAL_ROUNDS;
 use frappe_realtime::protocol::config::ClientConfig;
 use support::fleet::{
-    copies_ms, erlang_b, highest_load, lost_allowed, Fleet, Report, Web, FRAPPE_WAIT, ROOMS,
+    answered_joins, copies_ms, erlang_b, highest_load, lost_allowed, Fleet, Report, Web,
+    FRAPPE_WAIT, ROOMS,
 };
 
 const CLIENTS: usize = 1000;
@@ -573,4 +574,38 @@ fn with_joins_unseen_no_policy_meets_the_bound_on_a_refusing_web_server() {
         ..Web::queueing(4, 10)
     };
     assert_eq!(Fleet::herd(1000, backlog).least_unseen_ms(), None);
+}
+
+/// A herd on Frappe's wait whose web server starts `start_ms` after the node's return.
+fn web_starting_late(start_ms: u64, config: fn(usize) -> ClientConfig, seed: u64) -> Report {
+    Fleet {
+        web_start_ms: start_ms,
+        call_timeout_ms: FRAPPE_WAIT,
+        seed,
+        config,
+        ..Fleet::herd(CLIENTS, Web::queueing(4, 10))
+    }
+    .run()
+}
+
+#[test]
+fn a_web_server_that_starts_after_the_node_loses_no_call() {
+    // `bench restart`: gunicorn listens at once and its workers answer seconds after
+    // the realtime server (2.3–2.9 s on the real bench). Every CONNECT waits for them,
+    // and no client can tell that wait from a queue: the default client paces its joins
+    // on it, from `rooms − 1` paces on, and its herd is back within `rooms + 1` times
+    // the start and the CONNECTs' work (1,000 × 10 ms / 4 = 2.5 s), where the start and
+    // the herd's work would do. With joins answered, each client sends its next join
+    // at the answer to the last: back within the start, the work and 2 s.
+    let web = Web::queueing(4, 10);
+    let connects_ms = (CLIENTS as u64 * web.service_ms) / web.workers as u64;
+    for start in [1000, 3000, 8000] {
+        for seed in [1, 2] {
+            let blind = web_starting_late(start, |_| ClientConfig::new("/site"), seed);
+            let held = (ROOMS as u64 + 1) * (start + connects_ms) + 2000;
+            back_without_loss(&blind, held);
+            let answered = web_starting_late(start, answered_joins, seed);
+            back_without_loss(&answered, start + work_ms(web) + 2000);
+        }
+    }
 }

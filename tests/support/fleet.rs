@@ -26,7 +26,10 @@
 //!   the test server's, unless set; Frappe's own waits longer:
 //!   [`FRAPPE_WAIT`]); a worker still serves it when its turn comes (gunicorn
 //!   does not know). A call reaches the web server, and its answer the node,
-//!   [`Fleet::web_transit_ms`] later (0 unless set: at once).
+//!   [`Fleet::web_transit_ms`] later (0 unless set: at once). With
+//!   [`Fleet::web_start_ms`] its workers take no call until that long after
+//!   the node's return, the calls waiting meanwhile (gunicorn restarted with
+//!   the realtime server: listening at once, its workers still starting).
 //! - **The companion app's admission** ([`Fleet::admission`]; admission.rs,
 //!   a model of frappe-app/realtime/admission.js): the node's calls go through
 //!   its window, which a refusal shrinks and served calls grow; a refused call
@@ -137,6 +140,12 @@ pub struct Fleet {
     /// One way, node to web server or back (0: the call and its answer arrive at
     /// once).
     pub web_transit_ms: u64,
+    /// The web server's workers take no call until this long after the node's
+    /// return (0: they serve throughout); calls wait meanwhile, as far as its
+    /// queue allows. A `bench restart`: gunicorn listens at once and its
+    /// workers answer 2.3–2.9 s after the realtime server does (runs `1000-bf`
+    /// and `1000-bg` of docs/bench/bench-herd.jsonl, `webBackMs`).
+    pub web_start_ms: u64,
     /// How long after the node's return the run goes on.
     pub limit_ms: u64,
     /// Mixed into every client's jitter seed: another fleet of the same size.
@@ -221,6 +230,8 @@ enum Action {
     CallTimeout(usize, u32),
     /// The admission's pause ends.
     Unpause,
+    /// The web server's workers start (see [`Fleet::web_start_ms`]).
+    WebStart,
     Ping(usize),
     Kill,
     Back,
@@ -273,6 +284,8 @@ struct Sim {
     call_timeout: u64,
     web: Option<Web>,
     web_transit: u64,
+    /// When the web server's workers start taking calls (see [`Fleet::web_start_ms`]).
+    web_from: u64,
     gate: Option<Gate>,
     busy: usize,
     waiting: VecDeque<usize>,
@@ -445,7 +458,7 @@ impl Sim {
                 CallKind::Permission(..) => Self::count(&mut self.report.permission, bin),
             }
         }
-        if self.busy < web.workers {
+        if self.busy < web.workers && self.now >= self.web_from {
             self.busy += 1;
             self.at(self.now + web.service_ms, Action::CallDone(id));
         } else if self.waiting.len() >= web.queue {
@@ -453,6 +466,18 @@ impl Sim {
             self.answer(id, false);
         } else {
             self.waiting.push_back(id);
+        }
+    }
+
+    /// Idle workers take the calls waiting, in arrival order.
+    fn serve_waiting(&mut self) {
+        let Some(web) = self.web else { return };
+        while self.busy < web.workers {
+            let Some(next) = self.waiting.pop_front() else {
+                break;
+            };
+            self.busy += 1;
+            self.at(self.now + web.service_ms, Action::CallDone(next));
         }
     }
 
@@ -651,14 +676,11 @@ impl Sim {
                 // The worker takes the next waiting call before the answer goes:
                 // with no transit, the answer's next call arrives at once.
                 self.busy -= 1;
-                if let Some(next) = self.waiting.pop_front() {
-                    self.busy += 1;
-                    let service = self.web.map_or(0, |w| w.service_ms);
-                    self.at(self.now + service, Action::CallDone(next));
-                }
+                self.serve_waiting();
                 self.answer(id, true);
             }
             Action::WebArrive(id) => self.web_arrive(id),
+            Action::WebStart => self.serve_waiting(),
             Action::Answer(id, served) => self.node_hears(id, served),
             Action::CallTimeout(id, attempt) => self.node_timeout(id, attempt),
             Action::Unpause => {
@@ -728,6 +750,7 @@ impl Fleet {
             call_timeout_ms: CALL_TIMEOUT,
             admission: false,
             web_transit_ms: 0,
+            web_start_ms: 0,
             limit_ms: 300_000,
             seed: 1,
             config: |_| ClientConfig::new("/site"),
@@ -835,6 +858,7 @@ impl Fleet {
             call_timeout: self.call_timeout_ms,
             web: None,
             web_transit: self.web_transit_ms,
+            web_from: 0,
             gate: None,
             busy: 0,
             waiting: VecDeque::new(),
@@ -869,6 +893,10 @@ impl Fleet {
         let back = kill + self.down_ms;
         sim.at(kill, Action::Kill);
         sim.at(back, Action::Back);
+        if self.web_start_ms > 0 {
+            sim.web_from = back + self.web_start_ms;
+            sim.at(sim.web_from, Action::WebStart);
+        }
         let end = back + self.limit_ms;
         let mut warm = false;
         while let Some(Reverse((t, seq))) = sim.queue.pop() {
