@@ -10,8 +10,8 @@ mod support;
 use frappe_realtime::protocol::client::HEAL_ROUNDS;
 use frappe_realtime::protocol::config::ClientConfig;
 use support::fleet::{
-    answered_joins, copies_ms, erlang_b, highest_load, lost_allowed, Fleet, Report, Web,
-    FRAPPE_WAIT, ROOMS,
+    answered_joins, copies_ms, default_options, erlang_b, highest_load, lost_allowed, Fleet,
+    Report, Web, FRAPPE_WAIT, ROOMS,
 };
 
 const CLIENTS: usize = 1000;
@@ -374,8 +374,8 @@ fn a_node_slow_to_hand_shake_does_not_hold_the_joins_back() {
 }
 
 /// CRM's and Helpdesk's options: `reconnectionAttempts: 5`.
-fn limit_of_five(_: usize) -> ClientConfig {
-    let mut c = ClientConfig::new("/site");
+fn limit_of_five(i: usize) -> ClientConfig {
+    let mut c = default_options(i);
     c.reconnection_attempts = Some(5);
     c
 }
@@ -601,7 +601,7 @@ fn a_web_server_that_starts_after_the_node_loses_no_call() {
     let connects_ms = (CLIENTS as u64 * web.service_ms) / web.workers as u64;
     for start in [1000, 3000, 8000] {
         for seed in [1, 2] {
-            let blind = web_starting_late(start, |_| ClientConfig::new("/site"), seed);
+            let blind = web_starting_late(start, default_options, seed);
             let held = (ROOMS as u64 + 1) * (start + connects_ms) + 2000;
             back_without_loss(&blind, held);
             let answered = web_starting_late(start, answered_joins, seed);

@@ -726,11 +726,16 @@ fn gone<'a>(conns: &'a [Conn], calls: &'a [Call]) -> impl Fn(usize) -> bool + 'a
     move |c| !conns[calls[c].conn].alive
 }
 
+/// Default options (for [`Fleet::config`]; [`Fleet::herd`]'s).
+pub fn default_options(_: usize) -> ClientConfig {
+    ClientConfig::new("/site")
+}
+
 /// Options of a client with `join_acks` on (for [`Fleet::config`]): the node
 /// answers every join that asks, as Frappe's does with the companion app of
 /// frappe-app/ (src/protocol/client/join_acks.rs).
-pub fn answered_joins(_: usize) -> ClientConfig {
-    let mut c = ClientConfig::new("/site");
+pub fn answered_joins(i: usize) -> ClientConfig {
+    let mut c = default_options(i);
     c.join_acks = true;
     c
 }
@@ -753,7 +758,7 @@ impl Fleet {
             web_start_ms: 0,
             limit_ms: 300_000,
             seed: 1,
-            config: |_| ClientConfig::new("/site"),
+            config: default_options,
         }
     }
 
