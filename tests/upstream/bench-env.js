@@ -159,6 +159,8 @@ export async function apiSession(url, usr, pwd) {
         return JSON.parse(text).data;
     };
     return {
+        /** The session's `sid` cookie. */
+        sid: sid[1],
         /** Every `doctype` document's `fields` matching `filters` (REST list, no page limit). */
         list: (doctype, { fields = ["name"], filters = [] } = {}) =>
             call("GET", `/api/resource/${encodeURIComponent(doctype)}?${new URLSearchParams({ fields: JSON.stringify(fields), filters: JSON.stringify(filters), limit_page_length: "0" })}`),
