@@ -354,12 +354,11 @@ describe("delivery: the offline buffer", () => {
   before(async () => {
     ctx = await browser.newContext();
   });
-  after(() => env && env.proxy && env.proxy.refuse(false));
-  /** The test's page: closed after it even when it failed, so that alice has no socket left
-   *  for the next test's `roomsBack` to count. */
+  /** The test's page: closed after it even when it failed (the link up again first), so
+   *  that alice has no socket left for the next test's `roomsBack` to count. */
   let page = null;
   afterEach(async () => {
-    env.proxy.refuse(false);
+    if (env && env.proxy) env.proxy.refuse(false);
     if (page && !page.isClosed()) await closeClient(env, page);
     page = null;
   });
